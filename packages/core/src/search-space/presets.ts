@@ -1,0 +1,71 @@
+import { Registry } from '../registry.ts';
+import { parseSearchSpace, type SearchSpace } from './search-space.ts';
+
+/** FBNet's nine layer-wise candidates (paper Table 2); `_g2` as in mobile-vision's FBNet-A (grouped pw and pwl). */
+export const FBNET_V1_CANDIDATES = {
+  k3_e1: { op: 'ir_k3', kwargs: { expansion: 1 } },
+  k3_e1_g2: { op: 'ir_k3_g2', kwargs: { expansion: 1, pwl_groups: 2 } },
+  k3_e3: { op: 'ir_k3', kwargs: { expansion: 3 } },
+  k3_e6: { op: 'ir_k3', kwargs: { expansion: 6 } },
+  k5_e1: { op: 'ir_k5', kwargs: { expansion: 1 } },
+  k5_e1_g2: { op: 'ir_k5_g2', kwargs: { expansion: 1, pwl_groups: 2 } },
+  k5_e3: { op: 'ir_k5', kwargs: { expansion: 3 } },
+  k5_e6: { op: 'ir_k5', kwargs: { expansion: 6 } },
+  skip: { op: 'skip' },
+};
+const V1 = Object.keys(FBNET_V1_CANDIDATES);
+
+const tbs = (c: number, n: number, s: number) => ({ searchable: { c, s, n, candidates: V1 } });
+
+/** FBNet paper Table 1: 224x224x3 input, 22 searchable layers (TBS), 9 candidates each. */
+const fbnetV1Imagenet = {
+  version: 1,
+  name: 'fbnet-v1-imagenet',
+  description: 'FBNet (Wu et al. 2019) Table 1 macro-architecture, ImageNet 224x224',
+  input_size: 224,
+  input_channels: 3,
+  num_classes: 1000,
+  basic_args: { width_divisor: 1 },
+  candidates: FBNET_V1_CANDIDATES,
+  stages: [
+    [{ fixed: ['conv_k3', 16, 2, 1] }],
+    [tbs(16, 1, 1)],
+    [tbs(24, 4, 2)],
+    [tbs(32, 4, 2)],
+    [tbs(64, 4, 2)],
+    [tbs(112, 4, 1)],
+    [tbs(184, 4, 2)],
+    [tbs(352, 1, 1)],
+    [{ fixed: ['conv_k1', 1984, 1, 1] }],
+  ],
+};
+
+/**
+ * A small space that searches on a CPU: 28x28 grayscale (Fashion-MNIST), 10 classes,
+ * the FBNet macro-architecture scaled down (stride-2 stem, three resolutions 14/7/4).
+ */
+const fbnetV1Fmnist = {
+  version: 1,
+  name: 'fbnet-v1-fmnist',
+  description: 'FBNet layer-wise space for 28x28x1 inputs (Fashion-MNIST), CPU-sized',
+  input_size: 28,
+  input_channels: 1,
+  num_classes: 10,
+  basic_args: { width_divisor: 1 },
+  candidates: FBNET_V1_CANDIDATES,
+  stages: [
+    [{ fixed: ['conv_k3', 16, 2, 1] }],
+    [tbs(16, 1, 1)],
+    [tbs(24, 2, 2)],
+    [tbs(32, 2, 2)],
+    [tbs(64, 2, 1)],
+  ],
+};
+
+export const SEARCH_SPACE_PRESETS = new Registry<SearchSpace>('search space preset');
+SEARCH_SPACE_PRESETS.register('fbnet-v1-imagenet', parseSearchSpace(fbnetV1Imagenet));
+SEARCH_SPACE_PRESETS.register('fbnet-v1-fmnist', parseSearchSpace(fbnetV1Fmnist));
+
+export function getSearchSpacePreset(name: string): SearchSpace {
+  return structuredClone(SEARCH_SPACE_PRESETS.get(name));
+}
