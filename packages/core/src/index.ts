@@ -46,3 +46,5 @@ export type {
   KernelVariant,
   PluginInitOptions,
 } from './plugins/plugin.ts';
+export { FBNET_KERNELS } from './plugins/kernels.ts';
+export type { BatchNormActAttrs, FusedActivation } from './plugins/kernels.ts';

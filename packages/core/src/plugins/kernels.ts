@@ -1,0 +1,26 @@
+/**
+ * Fused kernels fbnet-ts adds to TF.js. The contract (names, inputs, attrs, outputs) lives
+ * here; backend plugins register implementations for their TF.js backend; `@fbnet/nn`
+ * calls them through the engine and falls back to stock ops where a backend has none.
+ */
+export type FusedActivation = 'none' | 'relu' | 'relu6' | 'hswish';
+
+export const FBNET_KERNELS = {
+  /**
+   * Training-mode batch norm + activation over N*H*W per channel (NHWC).
+   * inputs: x [N,H,W,C], gamma [C], beta [C]; attrs: BatchNormActAttrs;
+   * outputs: y [N,H,W,C], mean [C], invStd [C] (1/sqrt(var + eps), biased var).
+   */
+  BatchNormActTrain: 'FbnetBatchNormActTrain',
+  /**
+   * Backward of BatchNormActTrain.
+   * inputs: dy, x, gamma, beta, mean, invStd; attrs: BatchNormActAttrs;
+   * outputs: dx [N,H,W,C], dgamma [C], dbeta [C].
+   */
+  BatchNormActGrad: 'FbnetBatchNormActGrad',
+} as const;
+
+export interface BatchNormActAttrs {
+  epsilon: number;
+  act: FusedActivation;
+}

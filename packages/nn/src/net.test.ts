@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { crossEntropy } from './loss.ts';
+import { Net } from './net.ts';
+
+interface Fixture {
+  arch: object;
+  normalization: { mean: number[]; std: number[] };
+  params: Record<string, { shape: number[]; trainable: boolean; data: number[] }>;
+  input: { shape: [number, number, number, number]; data: number[] };
+  labels: number[];
+  labelSmoothing: number;
+  expected: { logitsEval: number[]; logitsTrain: number[]; loss: number; grads: Record<string, number[]>; running: Record<string, number[]> };
+}
+
+// Produced by tools/make-nn-fixtures.ts + tools/torch-nn-reference.py (PyTorch, float64).
+const fixtures: Record<string, Fixture> = JSON.parse(readFileSync(new URL('../fixtures/torch-nn-reference.json', import.meta.url), 'utf8'));
+
+function load(fx: Fixture): Net {
+  const net = new Net(fx.arch as never, { seed: 1, normalization: fx.normalization });
+  net.store.restore(Object.fromEntries(Object.entries(fx.params).map(([k, v]) => [k, { ...v, data: Float32Array.from(v.data) }])));
+  return net;
+}
+
+function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 1e-3;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  let m = 0;
+  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m / scale;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe.each(Object.keys(fixtures))('Net vs PyTorch reference: %s', (name) => {
+  const fx = fixtures[name];
+
+  it('eval-mode logits match', () => {
+    const net = load(fx);
+    const logits = tf.tidy(() => net.forward(tf.tensor4d(fx.input.data, fx.input.shape)).dataSync());
+    expect(maxRelErr(logits, fx.expected.logitsEval)).toBeLessThan(1e-4);
+    net.dispose();
+  });
+
+  it('train-mode logits, loss, every gradient and the running statistics match', () => {
+    const net = load(fx);
+    const x = tf.tensor4d(fx.input.data, fx.input.shape);
+    const y = tf.tensor1d(fx.labels, 'int32');
+    const vars = net.trainableVariables();
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = net.forward(x, { training: true });
+      expect(maxRelErr(logits.dataSync(), fx.expected.logitsTrain)).toBeLessThan(1e-4);
+      return crossEntropy(logits, y, fx.labelSmoothing);
+    }, vars);
+    expect(value.dataSync()[0]).toBeCloseTo(fx.expected.loss, 5);
+    for (const [pname, g] of Object.entries(fx.expected.grads)) {
+      const v = net.store.get(pname);
+      const got = grads[v.name];
+      expect(got, `gradient of ${pname}`).toBeDefined();
+      expect(maxRelErr(got.dataSync(), g), `gradient of ${pname}`).toBeLessThan(2e-3);
+    }
+    for (const [pname, r] of Object.entries(fx.expected.running)) {
+      expect(maxRelErr(net.store.get(pname).dataSync(), r), `running stat ${pname}`).toBeLessThan(1e-4);
+    }
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+    net.dispose();
+  });
+});
+
+describe('Net', () => {
+  it('a training step leaves tf.memory().numTensors unchanged', () => {
+    const fx = fixtures['all-nodes'];
+    const net = load(fx);
+    const opt = tf.train.momentum(0.1, 0.9);
+    const x = tf.tensor4d(fx.input.data, fx.input.shape);
+    const y = tf.tensor1d(fx.labels, 'int32');
+    const step = () => {
+      const cost = opt.minimize(() => crossEntropy(net.forward(x, { training: true }), y), true, net.trainableVariables());
+      cost?.dispose();
+    };
+    step(); // optimizer slots are created on the first step
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+    opt.dispose();
+    net.dispose();
+  });
+
+  it('refuses an input of the wrong shape with a clear error', () => {
+    const net = new Net(fixtures['all-nodes'].arch as never);
+    expect(() => tf.tidy(() => net.forward(tf.zeros([1, 8, 8, 2]) as tf.Tensor4D))).toThrow(/expects input \[N,16,16,2\]/);
+    net.dispose();
+  });
+
+  it('same seed, same parameters', () => {
+    const a = new Net(fixtures['all-nodes'].arch as never, { seed: 3 });
+    const b = new Net(fixtures['all-nodes'].arch as never, { seed: 3 });
+    const c = new Net(fixtures['all-nodes'].arch as never, { seed: 4 });
+    const first = (n: Net) => Array.from(n.store.get('b1.pw.w').dataSync().slice(0, 5));
+    expect(first(a)).toEqual(first(b));
+    expect(first(a)).not.toEqual(first(c));
+    [a, b, c].forEach((n) => n.dispose());
+  });
+});
