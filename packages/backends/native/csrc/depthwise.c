@@ -1,0 +1,194 @@
+/*
+ * Depthwise conv (channel multiplier 1), NHWC, filter [kh, kw, c, 1], explicit padding,
+ * any stride / kernel size. Vectorised over channels (contiguous in NHWC) in blocks of 16
+ * (four v128 accumulators), then 4, then scalar.
+ *   fwd / dx: tasks are (image, output row) resp. (image, input row); dx is a gather (each
+ *             input pixel collects the taps that reach it), so no scatter races.
+ *   dw:       tasks are (image, output row) accumulating into a per-thread [kh*kw*c] partial.
+ */
+#include "runtime.h"
+
+typedef struct {
+  const float *x, *w, *dy;
+  float *y, *dx, *dw;
+  int n, h, wd, c, kh, kw, sh, sw, ph, pw, oh, ow;
+} dw_job;
+
+static void dw_init(dw_job *j, int n, int h, int wd, int c, int kh, int kw, int sh, int sw, int ph, int pw) {
+  j->n = n; j->h = h; j->wd = wd; j->c = c; j->kh = kh; j->kw = kw;
+  j->sh = sh; j->sw = sw; j->ph = ph; j->pw = pw;
+  j->oh = (h + 2 * ph - kh) / sh + 1;
+  j->ow = (wd + 2 * pw - kw) / sw + 1;
+}
+
+/* out[0..c) = sum over taps t of a[t][0..c) * b[t][0..c); tap t reads a + aoff[t], b + boff[t] */
+static void dot_taps(float *out, const float *a, const float *b, const int *aoff, const int *boff,
+                     int taps, int c) {
+  int k = 0;
+  for (; k + 16 <= c; k += 16) {
+    v128_t s0 = wasm_f32x4_splat(0.f), s1 = s0, s2 = s0, s3 = s0;
+    for (int t = 0; t < taps; t++) {
+      const float *pa = a + aoff[t] + k, *pb = b + boff[t] + k;
+      s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(pa), wasm_v128_load(pb)));
+      s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(pa + 4), wasm_v128_load(pb + 4)));
+      s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(pa + 8), wasm_v128_load(pb + 8)));
+      s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(pa + 12), wasm_v128_load(pb + 12)));
+    }
+    wasm_v128_store(out + k, s0);
+    wasm_v128_store(out + k + 4, s1);
+    wasm_v128_store(out + k + 8, s2);
+    wasm_v128_store(out + k + 12, s3);
+  }
+  for (; k + 4 <= c; k += 4) {
+    v128_t s0 = wasm_f32x4_splat(0.f);
+    for (int t = 0; t < taps; t++)
+      s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + aoff[t] + k), wasm_v128_load(b + boff[t] + k)));
+    wasm_v128_store(out + k, s0);
+  }
+  for (; k < c; k++) {
+    float s = 0.f;
+    for (int t = 0; t < taps; t++) s += a[aoff[t] + k] * b[boff[t] + k];
+    out[k] = s;
+  }
+}
+
+#define MAXTAPS 121 /* up to 11x11 */
+
+static void task_fwd(void *p, int t, int tid) {
+  dw_job *j = (dw_job *)p;
+  int img = t / j->oh, oy = t % j->oh, c = j->c;
+  const float *xi = j->x + (size_t)img * j->h * j->wd * c;
+  float *yr = j->y + ((size_t)img * j->oh + oy) * j->ow * c;
+  int aoff[MAXTAPS], boff[MAXTAPS];
+  for (int ox = 0; ox < j->ow; ox++) {
+    int taps = 0;
+    for (int ky = 0; ky < j->kh; ky++) {
+      int iy = oy * j->sh - j->ph + ky;
+      if (iy < 0 || iy >= j->h) continue;
+      for (int kx = 0; kx < j->kw; kx++) {
+        int ix = ox * j->sw - j->pw + kx;
+        if (ix < 0 || ix >= j->wd) continue;
+        aoff[taps] = (iy * j->wd + ix) * c;
+        boff[taps] = (ky * j->kw + kx) * c;
+        taps++;
+      }
+    }
+    dot_taps(yr + (size_t)ox * c, xi, j->w, aoff, boff, taps, c);
+  }
+}
+
+static void task_bwd_input(void *p, int t, int tid) {
+  dw_job *j = (dw_job *)p;
+  int img = t / j->h, iy = t % j->h, c = j->c;
+  const float *dyi = j->dy + (size_t)img * j->oh * j->ow * c;
+  float *dxr = j->dx + ((size_t)img * j->h + iy) * j->wd * c;
+  int aoff[MAXTAPS], boff[MAXTAPS];
+  for (int ix = 0; ix < j->wd; ix++) {
+    int taps = 0;
+    for (int ky = 0; ky < j->kh; ky++) {
+      int ny = iy + j->ph - ky;
+      if (ny < 0 || ny % j->sh) continue;
+      int oy = ny / j->sh;
+      if (oy >= j->oh) continue;
+      for (int kx = 0; kx < j->kw; kx++) {
+        int nx = ix + j->pw - kx;
+        if (nx < 0 || nx % j->sw) continue;
+        int ox = nx / j->sw;
+        if (ox >= j->ow) continue;
+        aoff[taps] = (oy * j->ow + ox) * c;
+        boff[taps] = (ky * j->kw + kx) * c;
+        taps++;
+      }
+    }
+    dot_taps(dxr + (size_t)ix * c, dyi, j->w, aoff, boff, taps, c);
+  }
+}
+
+/* acc[0..c) += sum_i a[i*astride + k] * b[i*c + k] over i < cnt */
+static void acc_row(float *acc, const float *a, int astride, const float *b, int cnt, int c) {
+  int k = 0;
+  for (; k + 16 <= c; k += 16) {
+    v128_t s0 = wasm_f32x4_splat(0.f), s1 = s0, s2 = s0, s3 = s0;
+    const float *pa = a + k, *pb = b + k;
+    for (int i = 0; i < cnt; i++, pa += astride, pb += c) {
+      s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(pa), wasm_v128_load(pb)));
+      s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(pa + 4), wasm_v128_load(pb + 4)));
+      s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(pa + 8), wasm_v128_load(pb + 8)));
+      s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(pa + 12), wasm_v128_load(pb + 12)));
+    }
+    wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), s0));
+    wasm_v128_store(acc + k + 4, wasm_f32x4_add(wasm_v128_load(acc + k + 4), s1));
+    wasm_v128_store(acc + k + 8, wasm_f32x4_add(wasm_v128_load(acc + k + 8), s2));
+    wasm_v128_store(acc + k + 12, wasm_f32x4_add(wasm_v128_load(acc + k + 12), s3));
+  }
+  for (; k + 4 <= c; k += 4) {
+    v128_t s0 = wasm_f32x4_splat(0.f);
+    const float *pa = a + k, *pb = b + k;
+    for (int i = 0; i < cnt; i++, pa += astride, pb += c)
+      s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(pa), wasm_v128_load(pb)));
+    wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), s0));
+  }
+  for (; k < c; k++) {
+    float s = 0.f;
+    for (int i = 0; i < cnt; i++) s += a[(size_t)i * astride + k] * b[(size_t)i * c + k];
+    acc[k] += s;
+  }
+}
+
+static void task_bwd_filter(void *p, int t, int tid) {
+  dw_job *j = (dw_job *)p;
+  int img = t / j->oh, oy = t % j->oh, c = j->c;
+  const float *xi = j->x + (size_t)img * j->h * j->wd * c;
+  const float *dyr = j->dy + ((size_t)img * j->oh + oy) * j->ow * c;
+  float *acc = scratch_for(tid);
+  for (int ky = 0; ky < j->kh; ky++) {
+    int iy = oy * j->sh - j->ph + ky;
+    if (iy < 0 || iy >= j->h) continue;
+    for (int kx = 0; kx < j->kw; kx++) {
+      /* valid ox: 0 <= ox*sw - pw + kx < wd */
+      int lo = j->pw - kx > 0 ? (j->pw - kx + j->sw - 1) / j->sw : 0;
+      int hi = (j->wd - 1 + j->pw - kx);
+      hi = hi < 0 ? -1 : MIN(j->ow - 1, hi / j->sw);
+      if (hi < lo) continue;
+      const float *xa = xi + ((size_t)iy * j->wd + (lo * j->sw - j->pw + kx)) * c;
+      acc_row(acc + (size_t)(ky * j->kw + kx) * c, xa, j->sw * c, dyr + (size_t)lo * c, hi - lo + 1, c);
+    }
+  }
+}
+
+EXPORT(fb_dwconv_fwd)
+void fb_dwconv_fwd(const float *x, const float *w, float *y, int n, int h, int wd, int c, int kh,
+                   int kw, int sh, int sw, int ph, int pw) {
+  dw_job j = {0};
+  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw);
+  if (kh * kw > MAXTAPS) __builtin_trap();
+  j.x = x; j.w = w; j.y = y;
+  parallel_for(task_fwd, &j, n * j.oh);
+}
+
+EXPORT(fb_dwconv_bwd_input)
+void fb_dwconv_bwd_input(const float *dy, const float *w, float *dx, int n, int h, int wd, int c,
+                         int kh, int kw, int sh, int sw, int ph, int pw) {
+  dw_job j = {0};
+  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw);
+  if (kh * kw > MAXTAPS) __builtin_trap();
+  j.dy = dy; j.w = w; j.dx = dx;
+  parallel_for(task_bwd_input, &j, n * h);
+}
+
+EXPORT(fb_dwconv_bwd_filter)
+void fb_dwconv_bwd_filter(const float *x, const float *dy, float *dw, int n, int h, int wd, int c,
+                          int kh, int kw, int sh, int sw, int ph, int pw) {
+  dw_job j = {0};
+  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw);
+  j.x = x; j.dy = dy; j.dw = dw;
+  int total = kh * kw * c, T = pool_threads();
+  scratch_reserve((size_t)total * 4);
+  for (int t = 0; t < T; t++) zero_f32(scratch_for(t), total);
+  parallel_for(task_bwd_filter, &j, n * j.oh);
+  copy_f32(dw, scratch_for(0), total);
+  for (int t = 1; t < T; t++) {
+    const float *s = scratch_for(t);
+    for (int i = 0; i < total; i++) dw[i] += s[i];
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Shapes and attributes of the kernels, with validation and output-size helpers.
+ * Layouts follow TF.js: activations NHWC; conv2d filter [kh, kw, cin/groups, cout];
+ * depthwise filter [kh, kw, c, 1]. Padding is explicit and symmetric (PyTorch semantics):
+ * out = floor((in + 2*pad - k) / stride) + 1.
+ */
+
+/** Activation fused into batch-norm (and available standalone). */
+export type Activation = 'none' | 'relu' | 'relu6' | 'hswish';
+
+export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, relu: 1, relu6: 2, hswish: 3 };
+
+/** Conv2D geometry. x: [n, h, w, cin]; filter: [kh, kw, cin/groups, cout]; y: [n, outH, outW, cout]. */
+export interface Conv2DShape {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  /** Stride, one number for both axes or [strideH, strideW]; default 1. */
+  stride?: number | readonly [number, number];
+  /** Zero padding added on top and bottom; default 0. */
+  padH?: number;
+  /** Zero padding added left and right; default 0. */
+  padW?: number;
+  /** Channel groups; cin and cout must be divisible by it; default 1. */
+  groups?: number;
+}
+
+/** Depthwise conv geometry (channel multiplier 1). x: [n, h, w, c]; filter: [kh, kw, c, 1]. */
+export interface DepthwiseShape {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  stride?: number | readonly [number, number];
+  padH?: number;
+  padW?: number;
+}
+
+/** Rows x channels of a BN/elementwise op on NHWC data: m = n*h*w (h, w default 1). */
+export interface ChannelsShape {
+  n: number;
+  h?: number;
+  w?: number;
+  c: number;
+}
+
+export interface BatchNormOptions extends ChannelsShape {
+  /** Added to the variance; default 1e-5 (PyTorch). */
+  eps?: number;
+  /** Activation applied after the affine transform; default 'none'. */
+  act?: Activation;
+}
+
+/** Output spatial size of a conv/pool along one axis (PyTorch formula). */
+export function convOutSize(inSize: number, k: number, stride: number, pad: number): number {
+  return Math.floor((inSize + 2 * pad - k) / stride) + 1;
+}
+
+export interface ResolvedConv {
+  n: number; h: number; w: number; cin: number; cout: number; kh: number; kw: number;
+  strideH: number; strideW: number; padH: number; padW: number; groups: number;
+  outH: number; outW: number;
+  xSize: number; wSize: number; ySize: number;
+}
+
+function posInt(name: string, v: number, min = 1): void {
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`native-kernels: ${name} must be an integer >= ${min}, got ${v}`);
+}
+
+function strides(s: Conv2DShape['stride']): [number, number] {
+  if (s === undefined) return [1, 1];
+  return typeof s === 'number' ? [s, s] : [s[0], s[1]];
+}
+
+export function resolveConv(p: Conv2DShape): ResolvedConv {
+  const [strideH, strideW] = strides(p.stride);
+  const padH = p.padH ?? 0, padW = p.padW ?? 0, groups = p.groups ?? 1;
+  for (const [k, v] of Object.entries({ n: p.n, h: p.h, w: p.w, cin: p.cin, cout: p.cout, kh: p.kh, kw: p.kw, strideH, strideW, groups }))
+    posInt(k, v);
+  posInt('padH', padH, 0);
+  posInt('padW', padW, 0);
+  if (p.cin % groups || p.cout % groups)
+    throw new RangeError(`native-kernels: cin ${p.cin} and cout ${p.cout} must be divisible by groups ${groups}`);
+  const outH = convOutSize(p.h, p.kh, strideH, padH), outW = convOutSize(p.w, p.kw, strideW, padW);
+  if (outH < 1 || outW < 1) throw new RangeError(`native-kernels: empty conv output ${outH}x${outW}`);
+  return {
+    n: p.n, h: p.h, w: p.w, cin: p.cin, cout: p.cout, kh: p.kh, kw: p.kw, strideH, strideW, padH, padW, groups, outH, outW,
+    xSize: p.n * p.h * p.w * p.cin,
+    wSize: p.kh * p.kw * (p.cin / groups) * p.cout,
+    ySize: p.n * outH * outW * p.cout,
+  };
+}
+
+export interface ResolvedDepthwise {
+  n: number; h: number; w: number; c: number; kh: number; kw: number;
+  strideH: number; strideW: number; padH: number; padW: number;
+  outH: number; outW: number;
+  xSize: number; wSize: number; ySize: number;
+}
+
+export function resolveDepthwise(p: DepthwiseShape): ResolvedDepthwise {
+  const [strideH, strideW] = strides(p.stride);
+  const padH = p.padH ?? 0, padW = p.padW ?? 0;
+  for (const [k, v] of Object.entries({ n: p.n, h: p.h, w: p.w, c: p.c, kh: p.kh, kw: p.kw, strideH, strideW })) posInt(k, v);
+  posInt('padH', padH, 0);
+  posInt('padW', padW, 0);
+  if (p.kh * p.kw > 121) throw new RangeError(`native-kernels: depthwise kernel ${p.kh}x${p.kw} larger than 11x11`);
+  const outH = convOutSize(p.h, p.kh, strideH, padH), outW = convOutSize(p.w, p.kw, strideW, padW);
+  if (outH < 1 || outW < 1) throw new RangeError(`native-kernels: empty depthwise output ${outH}x${outW}`);
+  return {
+    n: p.n, h: p.h, w: p.w, c: p.c, kh: p.kh, kw: p.kw, strideH, strideW, padH, padW, outH, outW,
+    xSize: p.n * p.h * p.w * p.c, wSize: p.kh * p.kw * p.c, ySize: p.n * outH * outW * p.c,
+  };
+}
+
+/** Rows (n*h*w) and channels of a ChannelsShape, validated. */
+export function rowsOf(p: ChannelsShape): { m: number; c: number } {
+  const h = p.h ?? 1, w = p.w ?? 1;
+  for (const [k, v] of Object.entries({ n: p.n, h, w, c: p.c })) posInt(k, v);
+  return { m: p.n * h * w, c: p.c };
+}
+
+export function activationCode(act: Activation | undefined): number {
+  const code = ACTIVATION_CODE[act ?? 'none'];
+  if (code === undefined) throw new RangeError(`native-kernels: unknown activation '${act}' (known: ${Object.keys(ACTIVATION_CODE).join(', ')})`);
+  return code;
+}

@@ -1,0 +1,112 @@
+/**
+ * Instantiates the kernel module over a shared memory and starts the thread pool:
+ * `threads - 1` workers, each its own instance of the same module with its own C stack;
+ * the calling thread is thread 0 and takes part in every parallel kernel.
+ */
+import { Heap } from './heap.ts';
+import { defaultSpawnWorker, defaultThreadCount, type PoolWorker, type SpawnWorker } from './thread-pool.ts';
+import type { KernelExports } from './wasm-exports.ts';
+import { compileKernelModule, type WasmSource } from './wasm-source.ts';
+
+export interface LoadOptions {
+  /** Threads including the caller's; default os.availableParallelism() (browser: hardwareConcurrency). */
+  threads?: number;
+  /** Kernel binary; default the committed wasm/fbnet-kernels.wasm next to this package. */
+  wasm?: WasmSource;
+  /** How to start a worker; default worker_threads in Node, module Workers in browsers. */
+  spawnWorker?: SpawnWorker;
+  /**
+   * Spin iterations an idle worker polls for the next job before sleeping in Atomics wait
+   * (default 200000, roughly 0.1-0.3 ms): back-to-back kernels then skip the wake-up latency.
+   */
+  spinIterations?: number;
+  /** C stack per worker in bytes (default 256 KiB). */
+  workerStackBytes?: number;
+  /**
+   * Whether the calling thread may block (Atomics wait) on stragglers instead of spinning;
+   * default: probed (true in Node, false on a browser main thread, where blocking throws).
+   */
+  mainThreadCanWait?: boolean;
+}
+
+const PAGE = 65536;
+/** 2 GiB, as linked (--max-memory); shared memories need a declared maximum. */
+const MAX_PAGES = 32768;
+/** Enough for the data segment and the main C stack (1 MiB) with room for first allocations. */
+const INITIAL_PAGES = 64;
+
+export class NativeRuntime {
+  private disposed = false;
+
+  constructor(
+    readonly module: WebAssembly.Module,
+    readonly memory: WebAssembly.Memory,
+    readonly exports: KernelExports,
+    readonly heap: Heap,
+    readonly threads: number,
+    private readonly workers: PoolWorker[],
+    private readonly stacks: number[],
+  ) {}
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  assertLive(): void {
+    if (this.disposed) throw new Error('native-kernels: used after dispose()');
+  }
+
+  /** Stops the workers and frees their stacks; the instance is unusable afterwards. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.exports.fb_pool_shutdown();
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 2000).unref?.());
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if ((await Promise.race([w.exited, timeout])) === 'timeout') await w.terminate();
+      }),
+    );
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const s of this.stacks) this.exports.fb_release(s);
+    this.exports.fb_scratch_release();
+  }
+}
+
+export async function createRuntime(options: LoadOptions = {}): Promise<NativeRuntime> {
+  const threads = Math.max(1, Math.floor(options.threads ?? (await defaultThreadCount())));
+  const module = await compileKernelModule(options.wasm);
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const exports = instance.exports as unknown as KernelExports;
+  const heap = new Heap(memory, exports);
+  if (options.spinIterations !== undefined) exports.fb_pool_set_spin(options.spinIterations);
+  exports.fb_pool_set_main_can_wait(options.mainThreadCanWait ? 1 : 0);
+
+  const stackBytes = options.workerStackBytes ?? 256 * 1024;
+  const spawn = options.spawnWorker ?? defaultSpawnWorker;
+  const stacks: number[] = [];
+  const workers: PoolWorker[] = [];
+  try {
+    for (let tid = 1; tid < threads; tid++) {
+      const base = heap.allocBytes(stackBytes);
+      stacks.push(base);
+      const stackTop = (base + stackBytes) & ~15;
+      workers.push(await spawn({ module, memory, tid, stackTop }));
+    }
+    // 'ready' is posted just before a worker enters the loop; wait until all are inside.
+    const deadline = Date.now() + 10_000;
+    while (exports.fb_pool_ready() < threads - 1) {
+      if (Date.now() > deadline) throw new Error('native-kernels: workers did not enter the pool loop');
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  } catch (err) {
+    exports.fb_pool_shutdown();
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw err;
+  }
+  exports.fb_pool_set_threads(threads);
+  return new NativeRuntime(module, memory, exports, heap, threads, workers, stacks);
+}
+
+export { PAGE as WASM_PAGE_BYTES };
