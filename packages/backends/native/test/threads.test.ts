@@ -1,0 +1,82 @@
+/**
+ * A 1-thread and a 3-thread pool (more threads than this CI's cores, to shake out
+ * scheduling races) must agree on shapes from the FBNet-like net, within float tolerance:
+ * reductions (filter gradients, BN statistics) may sum in a different order.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { loadNativeKernels, type Conv2DShape, type DepthwiseShape, type NativeKernels } from '../src/index.ts';
+import { expectClose } from './close.ts';
+
+function rand(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+const TOL = { rtol: 1e-4, atol: 1e-4 };
+
+describe('threads=1 vs threads=3', () => {
+  let one: NativeKernels, many: NativeKernels;
+  beforeAll(async () => {
+    [one, many] = await Promise.all([loadNativeKernels({ threads: 1 }), loadNativeKernels({ threads: 3 })]);
+  });
+  afterAll(async () => {
+    await Promise.all([one.dispose(), many.dispose()]);
+  });
+
+  const convs: [string, Conv2DShape][] = [
+    ['stem k3 s2 cin1', { n: 8, h: 28, w: 28, cin: 1, cout: 16, kh: 3, kw: 3, stride: 2, padH: 1, padW: 1 }],
+    ['expand 1x1', { n: 8, h: 14, w: 14, cin: 16, cout: 96, kh: 1, kw: 1 }],
+    ['project 1x1 g2', { n: 8, h: 7, w: 7, cin: 144, cout: 32, kh: 1, kw: 1, groups: 2 }],
+    ['k3 s1 wide', { n: 3, h: 9, w: 9, cin: 24, cout: 40, kh: 3, kw: 3, padH: 1, padW: 1 }],
+  ];
+  for (const [name, p] of convs) {
+    it(`conv2d ${name}`, () => {
+      const { outH, outW } = one.conv2dOutShape(p);
+      const x = rand(p.n * p.h * p.w * p.cin, 1), w = rand(p.kh * p.kw * (p.cin / (p.groups ?? 1)) * p.cout, 2);
+      const dy = rand(p.n * outH * outW * p.cout, 3);
+      expectClose(many.conv2d(x, w, p), one.conv2d(x, w, p), TOL, 'y');
+      expectClose(many.conv2dBackpropInput(dy, w, p), one.conv2dBackpropInput(dy, w, p), TOL, 'dx');
+      expectClose(many.conv2dBackpropFilter(x, dy, p), one.conv2dBackpropFilter(x, dy, p), { rtol: 1e-4, atol: 1e-3 }, 'dw');
+    });
+  }
+
+  const dws: [string, DepthwiseShape][] = [
+    ['k3 s1', { n: 8, h: 14, w: 14, c: 96, kh: 3, kw: 3, padH: 1, padW: 1 }],
+    ['k5 s2', { n: 8, h: 14, w: 14, c: 72, kh: 5, kw: 5, stride: 2, padH: 2, padW: 2 }],
+  ];
+  for (const [name, p] of dws) {
+    it(`depthwise ${name}`, () => {
+      const { outH, outW } = one.depthwiseOutShape(p);
+      const x = rand(p.n * p.h * p.w * p.c, 4), w = rand(p.kh * p.kw * p.c, 5), dy = rand(p.n * outH * outW * p.c, 6);
+      expectClose(many.depthwiseConv2d(x, w, p), one.depthwiseConv2d(x, w, p), TOL, 'y');
+      expectClose(many.depthwiseConv2dBackpropInput(dy, w, p), one.depthwiseConv2dBackpropInput(dy, w, p), TOL, 'dx');
+      expectClose(many.depthwiseConv2dBackpropFilter(x, dy, p), one.depthwiseConv2dBackpropFilter(x, dy, p), { rtol: 1e-4, atol: 1e-3 }, 'dw');
+    });
+  }
+
+  it('batch-norm + hswish train and grad', () => {
+    const p = { n: 8, h: 14, w: 14, c: 96, act: 'hswish' as const };
+    const m = p.n * p.h * p.w;
+    const x = rand(m * p.c, 7), g = rand(p.c, 8), b = rand(p.c, 9), dy = rand(m * p.c, 10);
+    const f1 = one.batchNormActTrain(x, g, b, p), f2 = many.batchNormActTrain(x, g, b, p);
+    expectClose(f2.y, f1.y, TOL, 'y');
+    expectClose(f2.mean, f1.mean, { rtol: 1e-5, atol: 1e-6 }, 'mean');
+    const g1 = one.batchNormActGrad(dy, x, g, b, f1.mean, f1.invStd, p);
+    const g2 = many.batchNormActGrad(dy, x, g, b, f1.mean, f1.invStd, p);
+    expectClose(g2.dx, g1.dx, TOL, 'dx');
+    expectClose(g2.dgamma, g1.dgamma, { rtol: 1e-5, atol: 1e-4 }, 'dgamma');
+  });
+
+  it('gemm, both parallel strategies (row blocks and K split)', () => {
+    const a = rand(3136 * 72, 11), b = rand(72 * 24, 12);
+    expectClose(many.gemm(a, b, { m: 3136, n: 24, k: 72 }), one.gemm(a, b, { m: 3136, n: 24, k: 72 }), TOL, 'rows');
+    const at = rand(4096 * 40, 13), bt = rand(4096 * 24, 14);
+    const p = { m: 40, n: 24, k: 4096, transA: true };
+    expectClose(many.gemm(at, bt, p), one.gemm(at, bt, p), { rtol: 1e-4, atol: 1e-3 }, 'ksplit');
+  });
+});
