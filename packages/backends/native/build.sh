@@ -27,4 +27,9 @@ cd csrc
 SRCS=$(LC_ALL=C ls *.c | sort)
 # shellcheck disable=SC2086
 "$CLANG" "${FLAGS[@]}" "${LDFLAGS[@]}" -o "$OUT" $SRCS
+# Record the compiler next to the committed binary: the reproducibility test only demands a
+# byte-identical rebuild from the same clang version.
+if [ "$OUT" = "$(cd .. && pwd)/wasm/fbnet-kernels.wasm" ]; then
+  "$CLANG" --version | head -n1 >../wasm/clang-version.txt
+fi
 echo "built $OUT ($(wc -c <"$OUT") bytes) with $("$CLANG" --version | head -n1)"
