@@ -43,7 +43,7 @@ function resolveWeights<S, V>(alg: Algebra<S, V>, graph: EffectiveGraph, weights
 }
 
 /** The shared walk: effective channels propagate node to node, C̄_in^{l+1} = C̄_out^l. */
-function walk<S, V>(alg: Algebra<S, V>, graph: EffectiveGraph, weights: GumbelWeights<V>, mode: CostMode): EffectiveResult<Val<S>> {
+function walk<S, V>(alg: Algebra<S, V>, graph: EffectiveGraph, weights: GumbelWeights<V>, mode: CostMode): EffectiveResult<Val<S>> & { weights: V[] } {
   const spatial = analyzeEffectiveGraph(graph);
   const ws = resolveWeights(alg, graph, weights);
   const res = graph.input.resolution !== undefined ? ws.get(graph.input.resolution) : undefined;
@@ -107,7 +107,7 @@ function walk<S, V>(alg: Algebra<S, V>, graph: EffectiveGraph, weights: GumbelWe
     total = alg.add(total, cost);
     layers.push({ name: layer.name, channels: c, height: eff(h), width: eff(w), cost });
   });
-  return { cost: total, layers };
+  return { cost: total, layers, weights: [...ws.values()] };
 }
 
 /**
@@ -119,8 +119,18 @@ function walk<S, V>(alg: Algebra<S, V>, graph: EffectiveGraph, weights: GumbelWe
 export function effectiveCost(graph: EffectiveGraph, weights: GumbelWeights<tf.Tensor1D>, options: EffectiveCostOptions = {}): tf.Scalar {
   return tf.tidy(() => {
     const r = walk(tensorAlgebra, graph, weights, options.mode ?? 'flops');
-    return typeof r.cost === 'number' ? tf.scalar(r.cost) : r.cost;
+    return connect(r.cost, r.weights);
   });
+}
+
+/**
+ * The cost as a tensor that depends on every choice's weights, with a zero gradient where the
+ * cost does not (params do not depend on the resolution), so tf.grads never finds a weight
+ * disconnected.
+ */
+function connect(cost: Val<tf.Scalar>, ws: tf.Tensor1D[]): tf.Scalar {
+  const zero = ws.length ? tf.mul(0, tf.addN(ws.map((w) => tf.sum(w)))) : tf.scalar(0);
+  return tf.add(typeof cost === 'number' ? tf.scalar(cost) : cost, zero) as tf.Scalar;
 }
 
 /**
@@ -136,7 +146,7 @@ export function propagateEffective(
     const r = walk(tensorAlgebra, graph, weights, options.mode ?? 'flops');
     const t = (x: Val<tf.Scalar>): tf.Scalar => (typeof x === 'number' ? tf.scalar(x) : x);
     return {
-      cost: t(r.cost),
+      cost: connect(r.cost, r.weights),
       layers: r.layers.map((l) => ({ name: l.name, channels: t(l.channels), height: t(l.height), width: t(l.width), cost: t(l.cost) })),
     };
   }) as unknown as EffectiveResult<tf.Scalar>;
@@ -151,5 +161,6 @@ export function effectiveCostValue(
   weights: GumbelWeights<ArrayLike<number>> = {},
   options: EffectiveCostOptions = {},
 ): EffectiveResult<number> {
-  return walk(numberAlgebra, graph, weights, options.mode ?? 'flops') as EffectiveResult<number>;
+  const { cost, layers } = walk(numberAlgebra, graph, weights, options.mode ?? 'flops');
+  return { cost, layers };
 }
