@@ -53,10 +53,10 @@ export interface ArchCostOptions {
 }
 
 function isResolved(a: ArchDef | ResolvedArch): a is ResolvedArch {
-  return 'def' in a && 'head' in a && Array.isArray((a as ResolvedArch).blocks) && 'inputSize' in a;
+  return typeof a === 'object' && a !== null && 'def' in a && 'head' in a && 'inputSize' in a && Array.isArray((a as ResolvedArch).blocks);
 }
 
-/** Accept an arch def (validated, defaults filled) or an already resolved arch. */
+/** Accept an arch def (validated here, defaults filled) or an already resolved arch. */
 export function toResolvedArch(arch: ArchDef | ResolvedArch): ResolvedArch {
   return isResolved(arch) ? arch : resolveArch(parseArchDef(arch));
 }

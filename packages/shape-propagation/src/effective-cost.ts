@@ -48,17 +48,28 @@ function walk<S, V>(alg: Algebra<S, V>, graph: EffectiveGraph, weights: GumbelWe
   const ws = resolveWeights(alg, graph, weights);
   const res = graph.input.resolution !== undefined ? ws.get(graph.input.resolution) : undefined;
 
+  // Equal counts give the same value object, so equal candidate outputs can be recognised below.
+  const memo = new Map<string, Val<S>>();
+  const memoized = (key: string, f: () => Val<S>): Val<S> => {
+    let v = memo.get(key);
+    if (v === undefined) memo.set(key, (v = f()));
+    return v;
+  };
   const count = (c: EffectiveCount): Val<S> => {
     if (typeof c === 'number') return c;
-    if ('choice' in c) return alg.dot(ws.get(c.choice) as V, c.options);
-    return alg.contract(
-      c.choices.map((k) => ws.get(k) as V),
-      c.choices.map((k) => graph.choices[k]),
-      c.table,
+    return memoized(JSON.stringify(c), () =>
+      'choice' in c
+        ? alg.dot(ws.get(c.choice) as V, c.options)
+        : alg.contract(
+            c.choices.map((k) => ws.get(k) as V),
+            c.choices.map((k) => graph.choices[k]),
+            c.table,
+          ),
     );
   };
   // Eq. 6: h̄ = Σ_r g_r h_r, with h_r the exact (floor) size the layer sees at input resolution r.
-  const eff = (sizes: number[]): Val<S> => (sizes.every((x) => x === sizes[0]) || res === undefined ? sizes[0] : alg.dot(res, sizes));
+  const eff = (sizes: number[]): Val<S> =>
+    sizes.every((x) => x === sizes[0]) || res === undefined ? sizes[0] : memoized(`res:${sizes.join(',')}`, () => alg.dot(res, sizes));
 
   const runNodes = (nodes: EffectiveNode[], sp: NodeSpatial[], cin: Val<S>): { c: Val<S>; cost: Val<S> } => {
     let c = cin;
@@ -100,7 +111,9 @@ function walk<S, V>(alg: Algebra<S, V>, graph: EffectiveGraph, weights: GumbelWe
       const runs = layer.candidates.map((cand, i) => runNodes(cand.nodes, cands[i], c));
       const m = ws.get(layer.choice) as V;
       cost = alg.dot(m, runs.map((r) => r.cost));
-      c = alg.dot(m, runs.map((r) => r.c));
+      // Candidates that all give the same count leave no channel choice: the real count passes
+      // (eq. 8), not Σ m_i C, which equals it for weights on the simplex.
+      c = runs.every((r) => r.c === runs[0].c) ? runs[0].c : alg.dot(m, runs.map((r) => r.c));
     }
     const last = cands[0][cands[0].length - 1];
     if (last) ({ hOut: h, wOut: w } = last);
