@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ParamStore } from '@fbnet/nn';
+import type { TensorMap } from '@fbnet/runs';
+
+/**
+ * Exponential moving average of every parameter and BN statistic (as timm's ModelEmaV2):
+ * ema = d * ema + (1 - d) * w after each step. `swapIn` puts the averages into the net for
+ * evaluation/export; `swapOut` restores the raw weights.
+ */
+export class WeightEma {
+  private readonly shadow = new Map<string, tf.Variable>();
+  private saved: Map<string, tf.Tensor> | null = null;
+
+  constructor(private readonly store: ParamStore, readonly decay: number) {
+    // Created inside tidy: the clone is released, the variable (not tracked by tidy) stays.
+    tf.tidy(() => {
+      for (const [name, v] of store.entries()) this.shadow.set(name, tf.variable(tf.clone(v), false));
+    });
+  }
+
+  update(): void {
+    tf.tidy(() => {
+      for (const [name, v] of this.store.entries()) {
+        const s = this.shadow.get(name)!;
+        s.assign(tf.add(tf.mul(s, this.decay), tf.mul(v, 1 - this.decay)));
+      }
+    });
+  }
+
+  swapIn(): void {
+    if (this.saved) return;
+    this.saved = new Map();
+    for (const [name, v] of this.store.entries()) {
+      this.saved.set(name, tf.clone(v));
+      v.assign(this.shadow.get(name)!);
+    }
+  }
+
+  swapOut(): void {
+    if (!this.saved) return;
+    for (const [name, v] of this.store.entries()) {
+      const t = this.saved.get(name)!;
+      v.assign(t);
+      t.dispose();
+    }
+    this.saved = null;
+  }
+
+  /** Keep the swapped-in averages as the net's weights (drop the raw ones). */
+  commit(): void {
+    if (!this.saved) return;
+    for (const t of this.saved.values()) t.dispose();
+    this.saved = null;
+  }
+
+  state(): TensorMap {
+    const out: TensorMap = {};
+    for (const [name, s] of this.shadow) out[name] = { shape: s.shape.slice(), data: s.dataSync() as Float32Array };
+    return out;
+  }
+
+  restore(t: TensorMap): void {
+    for (const [name, s] of this.shadow) {
+      const e = t[name];
+      if (e) tf.tidy(() => s.assign(tf.tensor(e.data, s.shape)));
+    }
+  }
+
+  dispose(): void {
+    this.swapOut();
+    for (const s of this.shadow.values()) s.dispose();
+    this.shadow.clear();
+  }
+}

@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchIterator, type ImageDataset } from '@fbnet/data';
+import { countCorrect, crossEntropy, type Net } from '@fbnet/nn';
+
+export interface EvalResult {
+  accuracy: number;
+  loss: number;
+  count: number;
+}
+
+/** Top-1 accuracy and mean cross-entropy in eval mode (BN running statistics), in data set order. */
+export async function evaluate(net: Net, ds: ImageDataset, batchSize = 256): Promise<EvalResult> {
+  const it = new BatchIterator(ds, { batchSize: Math.min(batchSize, ds.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });
+  const [h, w, c] = net.inputShape;
+  let correct = 0;
+  let lossSum = 0;
+  for (let b = 0; b < it.batchesPerEpoch; b++) {
+    const batch = it.next();
+    const { n, l } = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.size, h, w, c]);
+      const y = tf.tensor1d(batch.y, 'int32');
+      const logits = net.forward(x, { training: false });
+      return { n: countCorrect(logits, y), l: crossEntropy(logits, y).dataSync()[0] * batch.size };
+    });
+    correct += n;
+    lossSum += l;
+    await new Promise((r) => setImmediate(r));
+  }
+  return { accuracy: correct / ds.count, loss: lossSum / ds.count, count: ds.count };
+}

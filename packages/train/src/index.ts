@@ -1,0 +1,11 @@
+export { Trainer } from './trainer.ts';
+export type { TrainerOptions, TrainEvent, TrainEventMap } from './trainer.ts';
+export { trainRecipeSchema, parseRecipe } from './recipe.ts';
+export type { TrainRecipe, TrainRecipeInput } from './recipe.ts';
+export { Optimizer, cosineLr } from './optimizers.ts';
+export type { OptimizerConfig, OptimizerKind } from './optimizers.ts';
+export { WeightEma } from './ema.ts';
+export { evaluate } from './evaluate.ts';
+export type { EvalResult } from './evaluate.ts';
+export { exportModel } from './export.ts';
+export type { ExportedModel } from './export.ts';
