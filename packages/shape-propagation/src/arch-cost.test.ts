@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ArchDefError, FbnetError, parseArchDef, resolveArch } from '@fbnet/core';
-import { archCost, convOutputSize } from './index.ts';
+import { archCost, blockCost, convOutputSize, nodeCost } from './index.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8'));
 
@@ -126,5 +126,20 @@ describe('invalid shapes', () => {
   it('counts that would pass 2^53 are refused rather than rounded', () => {
     const def = { input_size: 1_000_000, blocks: [[['conv_k5', 4096, 1, 1]]] };
     expect(() => archCost(def as never)).toThrow(/not an exact integer below 2\^53/);
+  });
+});
+
+describe('blockCost / nodeCost on their own (e.g. a latency table keyed by op and input shape)', () => {
+  const spec = resolveArch(parseArchDef(fixture('fbnetv3_a'))).blocks[12].spec;
+  it('count one block at a given input shape', () => {
+    const b = blockCost(spec, [28, 28, 40]);
+    expect(b.output).toEqual([13, 13, 72]);
+    // pw 40*200 at 28x28 + dw 25*200 at 13x13 + pwl 200*72 at 13x13
+    expect(b.flops).toBe(40 * 200 * 784 + 25 * 200 * 169 + 200 * 72 * 169);
+    expect(b.params).toBe(40 * 200 + 25 * 200 + 200 * 72);
+  });
+  it('a wrong channel count is an error, with the location when given', () => {
+    expect(() => blockCost(spec, [28, 28, 48], { stage: 4, block: 0 })).toThrow(/stage 4, block 0: block "ir_k5_hs" expects 40 input channels, got 48/);
+    expect(() => nodeCost(spec.nodes[1], [28, 28, 40])).toThrow(/conv "dw": expects 200 input channels, got 40/);
   });
 });

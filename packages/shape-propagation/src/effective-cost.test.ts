@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArchDefError, FbnetError } from '@fbnet/core';
 import { effectiveCost, effectiveCostValue, propagateEffective, type EffectiveGraph } from './index.ts';
-import { disposeAll, toTensors, useCpu } from './test-support.ts';
+import { disposeAll, toTensors, useCpu } from './_test-support.ts';
 
 beforeAll(useCpu);
 
@@ -115,6 +115,37 @@ describe('V1 mixture: Σ m_i cost(b_i), C̄_out = Σ m_i C_out(b_i), hand-comput
     const m = tf.tensor1d([0.5, 0.3, 0.2]);
     const grad = tf.grad((w: tf.Tensor) => effectiveCost(g, { m: w as tf.Tensor1D }))(m);
     expect(Array.from(grad.dataSync())).toEqual([19456, 3072, 512]);
+    tf.dispose([m, grad]);
+  });
+});
+
+describe('a mixture whose candidates agree on the output count passes the real count (eq. 8)', () => {
+  // candidates k3 / k1 both to 8: C̄ = 8 whatever m is, so the next layer's cost (64 * 8 * 2 = 1024)
+  // does not depend on m; d/dm_i = cost_i only = [18432, 2048]
+  const g: EffectiveGraph = {
+    version: 1,
+    choices: { m: 2 },
+    input: { channels: 4, sizes: [[8, 8]] },
+    layers: [
+      {
+        kind: 'mixture',
+        name: 'layer0',
+        choice: 'm',
+        candidates: [
+          { name: 'A', nodes: [{ kind: 'conv', name: 'c', kernel: 3, stride: 1, padding: [1, 1], out: 8 }] },
+          { name: 'B', nodes: [{ kind: 'conv', name: 'c', kernel: 1, stride: 1, padding: [0, 0], out: 8 }] },
+        ],
+      },
+      { kind: 'path', name: 'l1', nodes: [{ kind: 'conv', name: 'c', kernel: 1, stride: 1, padding: [0, 0], out: 2 }] },
+    ],
+  };
+  it('value, channels and gradient', () => {
+    const r = effectiveCostValue(g, { m: [0.25, 0.75] });
+    expect(r.layers[0].channels).toBe(8);
+    expect(r.cost).toBe(0.25 * 18432 + 0.75 * 2048 + 1024);
+    const m = tf.tensor1d([0.25, 0.75]);
+    const grad = tf.grad((w: tf.Tensor) => effectiveCost(g, { m: w as tf.Tensor1D }))(m);
+    expect(Array.from(grad.dataSync())).toEqual([18432, 2048]);
     tf.dispose([m, grad]);
   });
 });

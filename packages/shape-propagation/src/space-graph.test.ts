@@ -14,7 +14,7 @@ import {
   spaceWeights,
   type EffectiveGraph,
 } from './index.ts';
-import { disposeAll, toTensors, useCpu, v2TestSpace } from './test-support.ts';
+import { disposeAll, toTensors, useCpu, v2TestSpace } from './_test-support.ts';
 
 beforeAll(useCpu);
 
@@ -206,6 +206,17 @@ describe('errors', () => {
     expect(() => spaceCostGraph(space)).not.toThrow();
     expect(() => effectiveCostValue(spaceCostGraph(space), {})).toThrow(ArchDefError);
     expect(() => effectiveCostValue(spaceCostGraph(space), {})).toThrow(/stage 5, block 0: .*output would be 0x0 \(input 4x4, kernel 5, stride 1\) at input resolution 28x28/);
+  });
+  it('a channel choice that a candidate cannot take names the layer, the candidate and the width', () => {
+    // ir_k3_g2 with pwl_groups 2 cannot map 12 input channels to an odd 9
+    const space = parseSearchSpace({
+      version: 1,
+      name: 'odd',
+      input_size: 8,
+      candidates: { g2: { op: 'ir_k3_g2', kwargs: { expansion: 1, pwl_groups: 2 } } },
+      stages: [[{ fixed: ['conv_k3', 12, 1, 1] }], [{ searchable: { c: 12, s: 1, n: 1, candidates: ['g2'], channels: [9, 12] } }]],
+    });
+    expect(() => spaceCostGraph(space)).toThrow(/invalid arch def: stage 1, block 0: layer 0 candidate "g2" with 12 input channels: ir_k3_g2: pwl output channels 9 not divisible by groups 2/);
   });
   it('spaceWeights checks the number of layers', () => {
     const space = getSearchSpacePreset('fbnet-v1-fmnist');

@@ -54,7 +54,8 @@ function resolveTuple(space: SearchSpace, tuple: BlockTuple, inChannels: number,
       blocks: [[tuple]],
     }).blocks.map((b) => b.spec);
   } catch (e) {
-    if (e instanceof FbnetError) throw new ArchDefError(`${what} with ${inChannels} input channels: ${e.message}`, loc);
+    // core locates the error in the one-block def it was given; name the space's stage/block instead
+    if (e instanceof FbnetError) throw new ArchDefError(`${what} with ${inChannels} input channels: ${e.message.replace(/^invalid arch def: (stage \d+, block \d+: )?/, '')}`, loc);
     throw e;
   }
 }
