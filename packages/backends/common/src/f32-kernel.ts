@@ -1,0 +1,47 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { KernelShape } from '@fbnet/core';
+import type { CallInfo } from './call-info.ts';
+import type { KernelArgs, KernelImpl } from './variant.ts';
+
+/**
+ * A backend-independent kernel on float32 arrays: it names its inputs, says the output
+ * shapes of a call, and computes outputs from input arrays. A plugin binds it to its TF.js
+ * backend's storage with an `F32Storage`, so the same math serves the cpu backend (JS typed
+ * arrays) and the wasm backend (views on its heap).
+ */
+export interface F32Kernel {
+  kernel: string;
+  variant: string;
+  description: string;
+  inputs: readonly string[];
+  /** true when the kernel returns a list of tensors (multi-output kernels). */
+  multiOutput?: boolean;
+  supports(shape: KernelShape, call?: CallInfo): boolean;
+  outputShapes(call: CallInfo, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>): number[][];
+  compute(ins: Float32Array[], outs: Float32Array[], call: CallInfo, attrs: Record<string, unknown>): void;
+}
+
+/** How a TF.js backend stores float32 tensors. */
+export interface F32Storage {
+  /** Allocate a float32 output (contents unspecified). May move the heap: views come after. */
+  alloc(backend: unknown, shape: number[]): tf.TensorInfo;
+  /** A live Float32Array over a tensor's data; invalid after the next alloc on heap backends. */
+  view(backend: unknown, t: tf.TensorInfo): Float32Array;
+}
+
+export function bindF32Kernel(k: F32Kernel, storage: F32Storage): KernelImpl {
+  return {
+    kernel: k.kernel,
+    variant: k.variant,
+    description: k.description,
+    supports: (shape, call) => k.supports(shape, call),
+    run(args: KernelArgs, call: CallInfo) {
+      const attrs = args.attrs ?? {};
+      const outs = k.outputShapes(call, args.inputs, attrs).map((s) => storage.alloc(args.backend, s));
+      const inArrays = k.inputs.map((name) => storage.view(args.backend, args.inputs[name]));
+      const outArrays = outs.map((o) => storage.view(args.backend, o));
+      k.compute(inArrays, outArrays, call, attrs);
+      return k.multiOutput ? outs : outs[0];
+    },
+  };
+}

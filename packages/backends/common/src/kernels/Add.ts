@@ -1,0 +1,3 @@
+import { binaryKernel } from './binary.ts';
+
+export const addJs = binaryKernel('Add', 'add');

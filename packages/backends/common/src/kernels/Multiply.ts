@@ -1,0 +1,3 @@
+import { binaryKernel } from './binary.ts';
+
+export const multiplyJs = binaryKernel('Multiply', 'mul');

@@ -1,0 +1,3 @@
+import { binaryKernel } from './binary.ts';
+
+export const subJs = binaryKernel('Sub', 'sub');

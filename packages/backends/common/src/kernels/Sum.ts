@@ -1,0 +1,3 @@
+import { reductionKernel } from './reduction.ts';
+
+export const sumJs = reductionKernel('Sum');

@@ -1,0 +1,31 @@
+import { FbnetError, type DeviceFingerprint, type KernelPlan } from '@fbnet/core';
+import { checkPlanDevice, parseKernelPlan } from './plan.ts';
+
+/** Node only: write a plan as pretty JSON (creating folders). */
+export async function saveKernelPlan(path: string, plan: KernelPlan): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const p = await import('node:path');
+  await fs.mkdir(p.dirname(path), { recursive: true });
+  await fs.writeFile(path, `${JSON.stringify(plan, null, 2)}\n`);
+}
+
+export interface LoadPlanOptions {
+  /** The device it is meant for: loading refuses a plan measured elsewhere... */
+  device?: Omit<DeviceFingerprint, 'planHash'>;
+  /** ...unless forced. */
+  force?: boolean;
+}
+
+/** Node only: read, validate and (when `device` is given) device-check a plan. */
+export async function loadKernelPlan(path: string, options: LoadPlanOptions = {}): Promise<KernelPlan> {
+  const fs = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (e) {
+    throw new FbnetError('FILE_INVALID', `cannot read kernel plan ${path}: ${(e as Error).message}`);
+  }
+  const plan = parseKernelPlan(text, `kernel plan ${path}`);
+  if (options.device) checkPlanDevice(plan, options.device, options.force);
+  return plan;
+}

@@ -1,0 +1,2 @@
+export { createCpuPlugin, cpuPlugin } from './plugin.ts';
+export { cpuStorage } from './storage.ts';

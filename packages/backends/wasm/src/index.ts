@@ -1,0 +1,2 @@
+export { createWasmPlugin, wasmPlugin } from './plugin.ts';
+export { wasmStorage } from './storage.ts';

@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { bindF32Kernel, JS_TRAINING_KERNELS, TfjsBackendPlugin, type KernelImpl } from '@fbnet/backend-common';
+import { conv2DBackpropFilterWasmMatMul } from './kernels/Conv2DBackpropFilter.ts';
+import { nativeVariants, nativeVersion } from './native.ts';
+import { wasmStorage } from './storage.ts';
+
+interface WasmModule {
+  version_wasm: string;
+  getThreadsCount(): number;
+  setThreadsCount(n: number): void;
+}
+
+let wasmModule: WasmModule | undefined;
+let simd: boolean | undefined;
+let threads: boolean | undefined;
+
+function isNode(): boolean {
+  return !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+}
+
+/** Creates the `wasm` plugin: tfjs-backend-wasm + the training kernels it lacks. */
+export function createWasmPlugin(): TfjsBackendPlugin {
+  return new TfjsBackendPlugin({
+    id: 'wasm',
+    tfBackend: 'wasm',
+    description: '@tensorflow/tfjs-backend-wasm (XNNPACK, SIMD) with fbnet training kernels (conv/depthwise backprop, fused BN+act)',
+    version: () => `tfjs-backend-wasm ${wasmModule?.version_wasm ?? 'unloaded'}${simd === undefined ? '' : simd ? ' simd' : ' no-simd'}${threads ? ` threads=${wasmModule!.getThreadsCount()}` : ''}; fbnet-kernels js-1${nativeVersion() ? `; native ${nativeVersion()}` : ''}`,
+    async availability() {
+      if (typeof WebAssembly !== 'object') return { available: false, reason: 'this runtime has no WebAssembly' };
+      await import('@tensorflow/tfjs-backend-wasm');
+      simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+      threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean;
+      const why = threads
+        ? 'threads on'
+        : isNode()
+          ? 'threads off: tfjs-backend-wasm disables its pthreads build in Node (tfjs#3830)'
+          : 'threads off: needs cross-origin isolation (SharedArrayBuffer)';
+      return { available: true, detail: `SIMD ${simd ? 'on' : 'off'}; ${why}` };
+    },
+    async load(options) {
+      wasmModule = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmModule;
+      if (options.threads && threads) wasmModule.setThreadsCount(options.threads);
+    },
+    // XNNPACK's forward convolutions are hard to beat from JS; the benchmark may still disagree per shape.
+    preferences: { Conv2D: ['tfjs'], DepthwiseConv2dNative: ['tfjs'] },
+    async kernels(options): Promise<KernelImpl[]> {
+      const native = await nativeVariants(wasmStorage, options.threads);
+      return [...native, conv2DBackpropFilterWasmMatMul, ...JS_TRAINING_KERNELS.map((k) => bindF32Kernel(k, wasmStorage))];
+    },
+  });
+}
+
+export const wasmPlugin = createWasmPlugin();
