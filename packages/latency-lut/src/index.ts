@@ -1,0 +1,35 @@
+export { measureLut, activateBackend, resolveSource } from './measure-lut.ts';
+export type { MeasureLutInput, LutContext } from './measure-lut.ts';
+export { validateLut, validateLutStage, sampleDistinct } from './validate.ts';
+export type { ValidateLutInput, ValidationResult } from './validate.ts';
+export type { ValidationReport, ArchValidation } from './validate-report.ts';
+export { showLut, formatLutSummary } from './show.ts';
+export type { LutSummary } from './show.ts';
+
+export { archLatency, applyCorrection, correctionWeight, entryStepMs, opTypeSums } from './predict.ts';
+export type { ArchLatency, StepLatency, CorrectionTerms } from './predict.ts';
+export { ExpectedLatency, expectedLatency, latencyMatrix } from './expected-latency.ts';
+export type { LatencyMatrix } from './expected-latency.ts';
+export { fitCorrection, fitCorrectionModel, ridgeFit, solveLinear, CORRECTION_MODELS } from './correction.ts';
+export type { CalibrationPoint, CorrectionModel } from './correction.ts';
+export { kendallTauB, fitFigures } from './metrics.ts';
+export type { FitFigures } from './metrics.ts';
+
+export { parseLut, lutEntryMap, latencyTableSchema, lutEntrySchema, LUT_FORMAT_VERSION, LUT_KIND } from './schema.ts';
+export type { LatencyTable, LutEntry, LutDevice, LutTiming, LutCorrection, LutSourceRecord, EntryStats } from './schema.ts';
+export { loadLut, saveLut, writeJsonAtomic, lutExists } from './storage.ts';
+export type { LoadLutOptions } from './storage.ts';
+export { assertLutDevice, fingerprintDifferences, planHash } from './device.ts';
+export type { FingerprintDifference } from './device.ts';
+export { nodeFingerprint } from './node-device.ts';
+
+export { archSteps, spaceEntries, archListEntries, sourceEntries } from './enumerate.ts';
+export type { EntryRef, ArchStep, LutSource } from './enumerate.ts';
+export { entryKey, entryOpType, blockOutputShape } from './block-key.ts';
+export type { EntryConfig, Hwc } from './block-key.ts';
+export { measureEntry, measureNet } from './measure-entry.ts';
+export { timeForward, DEFAULT_TIMING, resolveTiming, MeasurementAborted } from './timing.ts';
+export type { TimingOptions } from './timing.ts';
+export { loadSearchSpace } from './space-source.ts';
+export { LUT_STAGE } from './events.ts';
+export type { LutEvent, LutEventMap, LutOwnEvent } from './events.ts';

@@ -1,0 +1,86 @@
+import { FbnetError } from '@fbnet/core';
+import { entryStepMs } from './predict.ts';
+import { parseLut, type LatencyTable, type LutCorrection, type LutDevice, type LutTiming } from './schema.ts';
+import { loadLut } from './storage.ts';
+
+export interface LutSummary {
+  path?: string;
+  device: LutDevice;
+  timing: LutTiming;
+  createdAt: string;
+  updatedAt: string;
+  measureSec?: number;
+  sources: { kind: 'space' | 'archs'; name: string; hash: string }[];
+  entries: number;
+  byKind: Record<string, number>;
+  /** Per op type: entries, and the sum / min / max of their medians. */
+  byOpType: { opType: string; entries: number; minMs: number; maxMs: number; sumMs: number }[];
+  /** Noisiest entries by (p90 − p10) / median. */
+  noisiest: { key: string; medianMs: number; spread: number }[];
+  correction?: Omit<LutCorrection, 'calibration'> & { calibration: LutCorrection['calibration'] };
+}
+
+/** `fbnet lut show`: what a table holds (object or path). */
+export function showLut(lutOrPath: LatencyTable | string): LutSummary {
+  const path = typeof lutOrPath === 'string' ? lutOrPath : undefined;
+  const lut = typeof lutOrPath === 'string' ? loadLut(lutOrPath) : parseLut(lutOrPath);
+  const byKind: Record<string, number> = {};
+  const ops = new Map<string, { entries: number; minMs: number; maxMs: number; sumMs: number }>();
+  for (const e of lut.entries) {
+    byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
+    const ms = entryStepMs(e);
+    const o = ops.get(e.opType) ?? { entries: 0, minMs: Infinity, maxMs: -Infinity, sumMs: 0 };
+    o.entries++;
+    o.minMs = Math.min(o.minMs, ms);
+    o.maxMs = Math.max(o.maxMs, ms);
+    o.sumMs += ms;
+    ops.set(e.opType, o);
+  }
+  return {
+    path,
+    device: lut.device,
+    timing: lut.timing,
+    createdAt: lut.createdAt,
+    updatedAt: lut.updatedAt,
+    measureSec: lut.measureSec,
+    sources: lut.sources.map((s) => ({ kind: s.kind, name: s.kind === 'space' ? s.name : `${s.archs.length} arch def(s)`, hash: s.hash })),
+    entries: lut.entries.length,
+    byKind,
+    byOpType: [...ops.entries()].map(([opType, o]) => ({ opType, ...o })).sort((a, b) => a.opType.localeCompare(b.opType)),
+    noisiest: lut.entries
+      .filter((e) => e.medianMs > 0)
+      .map((e) => ({ key: e.key, medianMs: e.medianMs, spread: (e.p90Ms - e.p10Ms) / e.medianMs }))
+      .sort((a, b) => b.spread - a.spread)
+      .slice(0, 5),
+    correction: lut.correction,
+  };
+}
+
+const f3 = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(3));
+
+/** Plain-text rendering of a summary (the CLI prints it; `--json` prints the summary itself). */
+export function formatLutSummary(s: LutSummary): string {
+  if (!s) throw new FbnetError('USAGE', 'no summary');
+  const d = s.device;
+  const lines = [
+    `latency table${s.path ? ` ${s.path}` : ''}`,
+    `  device   ${d.cpuModel}, ${d.cores} cores, ${d.os}, ${d.runtime}`,
+    `  backend  ${d.backend} ${d.backendVersion}, kernel plan ${d.planHash}`,
+    ...(d.extra ? Object.entries(d.extra).map(([k, v]) => `  ${k.padEnd(8)} ${v}`) : []),
+    `  timing   tinybench, batch 1, ${s.timing.timeMs} ms/entry, >= ${s.timing.minSamples} samples, warm-up ${s.timing.warmupMs} ms`,
+    `  sources  ${s.sources.map((x) => `${x.kind} ${x.name} (${x.hash})`).join('; ') || 'none'}`,
+    `  entries  ${s.entries} (${Object.entries(s.byKind).map(([k, v]) => `${v} ${k}`).join(', ')})${s.measureSec !== undefined ? `, measured in ${s.measureSec.toFixed(1)} s` : ''}`,
+    '',
+    `  ${'op type'.padEnd(22)} ${'entries'.padStart(7)} ${'min ms'.padStart(9)} ${'max ms'.padStart(9)}`,
+    ...s.byOpType.map((o) => `  ${o.opType.padEnd(22)} ${String(o.entries).padStart(7)} ${f3(o.minMs).padStart(9)} ${f3(o.maxMs).padStart(9)}`),
+  ];
+  if (s.correction) {
+    const c = s.correction;
+    lines.push(
+      '',
+      `  correction ${c.model}: offset ${f3(c.offsetMs)} ms, scale ${c.scale.toFixed(3)}${Object.keys(c.opWeights).length ? `, op weights ${Object.entries(c.opWeights).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ')}` : ''}`,
+      `    calibration ${c.calibration.samples} archs: plain MAPE ${c.calibration.plain.mape.toFixed(2)}%, corrected ${c.calibration.corrected.mape.toFixed(2)}%`,
+    );
+  } else lines.push('', '  no correction fitted (fbnet lut validate fits one)');
+  return lines.join('\n');
+}
