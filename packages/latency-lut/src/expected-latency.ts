@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// eq. 9 is differentiated (supernet training): make sure the gradients are registered, as @fbnet/nn does.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { FbnetError, searchLayers, type SearchSpace } from '@fbnet/core';
 import { entryKey, entryOpType, type EntryConfig, type Hwc } from './block-key.ts';
 import { walkSpace } from './enumerate.ts';
