@@ -33,3 +33,8 @@ export type { TimingOptions } from './timing.ts';
 export { loadSearchSpace } from './space-source.ts';
 export { LUT_STAGE } from './events.ts';
 export type { LutEvent, LutEventMap, LutOwnEvent } from './events.ts';
+
+export { serveLut } from './serve/server.ts';
+export type { ServeLutOptions, LutServer, LutServeEvent, BrowserBackend } from './serve/server.ts';
+export type { BrowserJob, BrowserMessage } from './serve/job.ts';
+export { bundleBrowserRunner } from './serve/bundle.ts';
