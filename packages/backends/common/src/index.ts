@@ -40,3 +40,13 @@ export type { MatrixView } from './math/gemm.ts';
 export { conv2dForward, conv2dBackpropInput, conv2dBackpropFilter } from './math/conv2d.ts';
 export { depthwiseForward, depthwiseBackpropInput, depthwiseBackpropFilter } from './math/depthwise.ts';
 export { batchNormActForward, batchNormActBackward } from './math/batch-norm-act.ts';
+
+export {
+  convConformanceCases,
+  depthwiseConformanceCases,
+  batchNormConformanceCases,
+  elementwiseConformanceCases,
+  referenceOutputs,
+  checkVariants,
+} from './testing/conformance.ts';
+export type { ConformanceCase, ConformanceInput, ConformanceResult } from './testing/conformance.ts';

@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crossEntropy, Net } from '@fbnet/nn';
+import '@tensorflow/tfjs-backend-wasm';
+import { wasmPlugin } from './plugin.ts';
+
+tf.env().set('PROD', true);
+
+// A small net with every node kind the reference benchmark net has (stem, dw k3/k5, s1/s2, pw, residual).
+const ARCH = {
+  input_size: 12,
+  input_channels: 1,
+  num_classes: 4,
+  blocks: [[['conv_k3', 8, 2, 1]], [['ir_k3', 8, 1, 1, { expansion: 1 }]], [['ir_k5', 12, 2, 1, { expansion: 3 }], ['ir_k3', 12, 1, 1, { expansion: 2 }]]],
+};
+
+function batch(): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const x = tf.tensor4d(Float32Array.from({ length: 3 * 12 * 12 }, (_, i) => (i * 37) % 255), [3, 12, 12, 1]);
+  return { x, y: tf.tensor1d([0, 3, 1], 'int32') };
+}
+
+async function gradients(net: Net): Promise<Record<string, Float32Array>> {
+  const { x, y } = batch();
+  const vars = net.trainableVariables();
+  const { grads, value } = tf.variableGrads(() => crossEntropy(net.forward(x, { training: true, updateStats: false }), y), vars);
+  const out: Record<string, Float32Array> = {};
+  for (const [k, g] of Object.entries(grads)) out[k] = (await g.data()) as Float32Array;
+  tf.dispose([x, y, value, ...Object.values(grads)]);
+  return out;
+}
+
+describe('training on the wasm plugin', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  afterAll(() => wasmPlugin.dispose());
+
+  it('gives the same gradients as stock tfjs-backend-cpu (unfused BN) for a whole net', async () => {
+    const net = new Net(ARCH as never, { seed: 3 });
+    const stock = await gradients(net);
+    await wasmPlugin.init();
+    wasmPlugin.dispatcher.resetCounts();
+    const fast = await gradients(net);
+    const counts = wasmPlugin.dispatcher.callCounts();
+    expect(Object.values(counts.Conv2DBackpropFilter ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(Object.values(counts.FbnetBatchNormActGrad ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(Object.keys(fast).sort()).toEqual(Object.keys(stock).sort());
+    for (const k of Object.keys(stock)) {
+      const scale = Math.max(1e-3, ...stock[k].map(Math.abs));
+      let d = 0;
+      for (let i = 0; i < stock[k].length; i++) d = Math.max(d, Math.abs(stock[k][i] - fast[k][i]));
+      expect(d / scale, k).toBeLessThan(2e-3);
+    }
+    net.dispose();
+  });
+
+  it('a training step leaves tf.memory().numTensors unchanged and lowers the loss', async () => {
+    await wasmPlugin.init();
+    const net = new Net(ARCH as never, { seed: 4 });
+    const { x, y } = batch();
+    const opt = tf.train.momentum(0.05, 0.9);
+    const vars = net.trainableVariables();
+    const step = () => {
+      const cost = opt.minimize(() => crossEntropy(net.forward(x, { training: true }), y), true, vars)!;
+      const v = cost.dataSync()[0];
+      cost.dispose();
+      return v;
+    };
+    const first = step();
+    const before = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 8; i++) last = step();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(last).toBeLessThan(first);
+    opt.dispose();
+    tf.dispose([x, y]);
+    net.dispose();
+  });
+});
