@@ -74,6 +74,40 @@ def conv_case(name, n, h, w, cin, cout, k, stride, pad, groups=1):
     })
 
 
+def tf_same(size, k, s):
+    """TF 'same' padding (before, after): total = max((ceil(size/s) - 1)*s + k - size, 0), extra after."""
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def asym_case(name, op, n, h, w, cin, cout, k, stride, groups=1):
+    """Per-side ('same'-style) padding: torch pads explicitly with F.pad, then convolves unpadded."""
+    top, bottom = tf_same(h, k, stride)
+    left, right = tf_same(w, k, stride)
+    c = cin
+    if op == "depthwise":
+        groups, cout = cin, cin
+    x = rnd(n, h, w, cin)
+    filt = rnd(k, k, cin // groups, cout, scale=(1.0 / (k * k * cin / groups)) ** 0.5)
+    xt = nchw(x).clone().requires_grad_(True)
+    wt = filt.permute(3, 2, 0, 1).clone().requires_grad_(True)
+    y = F.conv2d(F.pad(xt, (left, right, top, bottom)), wt, stride=stride, groups=groups)
+    dy = rnd(*y.shape)
+    y.backward(dy)
+    pad = {"top": top, "bottom": bottom, "left": left, "right": right}
+    params = ({"n": n, "h": h, "w": w, "c": c, "kh": k, "kw": k, "stride": [stride, stride], "pad": pad}
+              if op == "depthwise" else
+              {"n": n, "h": h, "w": w, "cin": cin, "cout": cout, "kh": k, "kw": k, "stride": [stride, stride],
+               "pad": pad, "groups": groups})
+    dfilt = wt.grad.permute(2, 3, 1, 0)  # [kh, kw, cin/groups, cout]; depthwise: [kh, kw, 1, c] == [kh, kw, c, 1] flat
+    cases.append({
+        "name": name, "op": op, "params": params,
+        "tensors": {"x": put(x), "filter": put(filt), "y": put(nhwc(y)), "dy": put(nhwc(dy)),
+                    "dx": put(nhwc(xt.grad)), "dfilter": put(dfilt)},
+    })
+
+
 def dw_case(name, n, h, w, c, k, stride, pad):
     kh, kw = (k, k) if isinstance(k, int) else k
     sh, sw = (stride, stride) if isinstance(stride, int) else stride
@@ -211,6 +245,13 @@ def main():
     dw_case("dw-k3-s1-p0-b1", 1, 5, 5, 4, 3, 1, 0)
     dw_case("dw-k3-s2-p0-c36", 2, 7, 6, 36, 3, 2, 0)
     dw_case("dw-k5-s1-p1-c48", 2, 6, 6, 48, 5, 1, 1)
+    # per-side padding (TF 'same' with stride 2 pads more at the bottom/right)
+    asym_case("same-k3-s2", "conv2d", 2, 8, 8, 3, 5, 3, 2)
+    asym_case("same-k3-s2-14", "conv2d", 1, 14, 14, 4, 4, 3, 2)
+    asym_case("same-k5-s2-dw", "depthwise", 2, 10, 10, 12, 0, 5, 2)
+    asym_case("same-k3-s2-dw", "depthwise", 1, 14, 14, 8, 0, 3, 2)
+    asym_case("same-k4-s1-dw", "depthwise", 1, 6, 7, 8, 0, 4, 1)
+    asym_case("same-k4-s1", "conv2d", 2, 5, 6, 3, 4, 4, 1)
     # batch-norm + activation
     for act in ACTS:
         bn_case(f"bn-{act}", 2, 4, 4, 12, act)

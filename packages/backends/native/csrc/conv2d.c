@@ -1,6 +1,7 @@
 /*
  * Conv2D forward / backprop-input / backprop-filter, NHWC, TF.js filter layout
- * [kh, kw, cin/groups, cout], explicit symmetric padding (PyTorch semantics), groups.
+ * [kh, kw, cin/groups, cout], groups. Padding: top/left given (ph, pw), output size given
+ * (oh, ow), so bottom/right padding may differ (TF 'same'); symmetric = PyTorch semantics.
  *
  * 1x1 / stride 1 / pad 0 is a plain GEMM on the activation matrix [N*H*W, C] (per group via
  * leading dimensions, no copies). Everything else goes through im2col in chunks of output
@@ -20,18 +21,19 @@ typedef struct {
 } conv_job;
 
 static void conv_init(conv_job *j, int n, int h, int wd, int cin, int cout, int kh, int kw, int sh,
-                      int sw, int ph, int pw, int groups) {
+                      int sw, int ph, int pw, int oh, int ow, int groups) {
   j->n = n; j->h = h; j->wd = wd; j->cin = cin; j->cout = cout; j->kh = kh; j->kw = kw;
   j->sh = sh; j->sw = sw; j->ph = ph; j->pw = pw; j->groups = groups;
-  j->oh = (h + 2 * ph - kh) / sh + 1;
-  j->ow = (wd + 2 * pw - kw) / sw + 1;
+  j->oh = oh; /* given: bottom/right padding is whatever makes this size (TF.js padInfo) */
+  j->ow = ow;
   j->cig = cin / groups;
   j->cog = cout / groups;
   j->kg = kh * kw * j->cig;
 }
 
 INLINE int is_pointwise(const conv_job *j) {
-  return j->kh == 1 && j->kw == 1 && j->sh == 1 && j->sw == 1 && j->ph == 0 && j->pw == 0;
+  return j->kh == 1 && j->kw == 1 && j->sh == 1 && j->sw == 1 && j->ph == 0 && j->pw == 0 &&
+         j->oh == j->h && j->ow == j->wd;
 }
 
 /* cols[r, (ky*kw + kx)*cig + c] = x[img, oy*sh-ph+ky, ox*sw-pw+kx, g*cig + c] (0 outside) for
@@ -107,9 +109,9 @@ static int pick_chunk(int kg, int pixels) {
 
 EXPORT(fb_conv2d_fwd)
 void fb_conv2d_fwd(const float *x, const float *w, float *y, int n, int h, int wd, int cin, int cout,
-                   int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+                   int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int groups) {
   conv_job j = {0};
-  conv_init(&j, n, h, wd, cin, cout, kh, kw, sh, sw, ph, pw, groups);
+  conv_init(&j, n, h, wd, cin, cout, kh, kw, sh, sw, ph, pw, oh, ow, groups);
   j.x = x; j.w = w; j.y = y;
   if (is_pointwise(&j)) {
     for (int g = 0; g < groups; g++)
@@ -149,9 +151,9 @@ static void task_bwd_input(void *p, int img, int tid) {
 
 EXPORT(fb_conv2d_bwd_input)
 void fb_conv2d_bwd_input(const float *dy, const float *w, float *dx, int n, int h, int wd, int cin,
-                         int cout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+                         int cout, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int groups) {
   conv_job j = {0};
-  conv_init(&j, n, h, wd, cin, cout, kh, kw, sh, sw, ph, pw, groups);
+  conv_init(&j, n, h, wd, cin, cout, kh, kw, sh, sw, ph, pw, oh, ow, groups);
   j.dy = dy; j.w = w; j.dx = dx;
   if (is_pointwise(&j)) {
     for (int g = 0; g < groups; g++)
@@ -191,9 +193,9 @@ static void task_bwd_filter(void *p, int t, int tid) {
 
 EXPORT(fb_conv2d_bwd_filter)
 void fb_conv2d_bwd_filter(const float *x, const float *dy, float *dw, int n, int h, int wd, int cin,
-                          int cout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+                          int cout, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int groups) {
   conv_job j = {0};
-  conv_init(&j, n, h, wd, cin, cout, kh, kw, sh, sw, ph, pw, groups);
+  conv_init(&j, n, h, wd, cin, cout, kh, kw, sh, sw, ph, pw, oh, ow, groups);
   j.x = x; j.dy = dy; j.dw = dw;
   if (is_pointwise(&j)) {
     for (int g = 0; g < groups; g++)

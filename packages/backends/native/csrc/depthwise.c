@@ -1,6 +1,6 @@
 /*
- * Depthwise conv (channel multiplier 1), NHWC, filter [kh, kw, c, 1], explicit padding,
- * any stride / kernel size. Vectorised over channels (contiguous in NHWC) in blocks of 16
+ * Depthwise conv (channel multiplier 1), NHWC, filter [kh, kw, c, 1], any stride / kernel size;
+ * top/left padding (ph, pw) and output size (oh, ow) given, so bottom/right padding may differ. Vectorised over channels (contiguous in NHWC) in blocks of 16
  * (four v128 accumulators), then 4, then scalar.
  *   fwd / dx: tasks are (image, output row) resp. (image, input row); dx is a gather (each
  *             input pixel collects the taps that reach it), so no scatter races.
@@ -14,11 +14,12 @@ typedef struct {
   int n, h, wd, c, kh, kw, sh, sw, ph, pw, oh, ow;
 } dw_job;
 
-static void dw_init(dw_job *j, int n, int h, int wd, int c, int kh, int kw, int sh, int sw, int ph, int pw) {
+static void dw_init(dw_job *j, int n, int h, int wd, int c, int kh, int kw, int sh, int sw, int ph, int pw,
+                    int oh, int ow) {
   j->n = n; j->h = h; j->wd = wd; j->c = c; j->kh = kh; j->kw = kw;
   j->sh = sh; j->sw = sw; j->ph = ph; j->pw = pw;
-  j->oh = (h + 2 * ph - kh) / sh + 1;
-  j->ow = (wd + 2 * pw - kw) / sw + 1;
+  j->oh = oh;
+  j->ow = ow;
 }
 
 /* out[0..c) = sum over taps t of a[t][0..c) * b[t][0..c); tap t reads a + aoff[t], b + boff[t] */
@@ -54,27 +55,100 @@ static void dot_taps(float *out, const float *a, const float *b, const int *aoff
 
 #define MAXTAPS 121 /* up to 11x11 */
 
-static void task_fwd(void *p, int t, int tid) {
-  dw_job *j = (dw_job *)p;
-  int img = t / j->oh, oy = t % j->oh, c = j->c;
-  const float *xi = j->x + (size_t)img * j->h * j->wd * c;
-  float *yr = j->y + ((size_t)img * j->oh + oy) * j->ow * c;
+/* Interior tile: NP output pixels (pixstride apart in the input) x NV vectors of channels,
+ * every tap inside the image. x0: input at (first valid ky, kx = 0) of pixel 0, channel c0;
+ * w0: filter at (first valid ky, 0, c0). */
+INLINE void dw_tile(const float *x0, int rowstride, int pixstride, int C, const float *w0, int nky,
+                    int KW, float *y, const int NP, const int NV) {
+  v128_t acc[4][2];
+#pragma clang loop unroll(full)
+  for (int p = 0; p < NP; p++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) acc[p][v] = wasm_f32x4_splat(0.f);
+  for (int ky = 0; ky < nky; ky++) {
+    const float *xr = x0 + (size_t)ky * rowstride, *wr = w0 + (size_t)ky * KW * C;
+    for (int kx = 0; kx < KW; kx++, xr += C, wr += C) {
+      v128_t wv[2];
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++) wv[v] = wasm_v128_load(wr + 4 * v);
+#pragma clang loop unroll(full)
+      for (int p = 0; p < NP; p++)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++)
+          acc[p][v] = wasm_f32x4_add(acc[p][v], wasm_f32x4_mul(wasm_v128_load(xr + p * pixstride + 4 * v), wv[v]));
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int p = 0; p < NP; p++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) wasm_v128_store(y + (size_t)p * C + 4 * v, acc[p][v]);
+}
+
+/* One output row of a depthwise correlation: out[ox, c] = sum in[oy*sh-ph+ky, ox*sw-pw+kx, c] *
+ * w[ky, kx, c] over in-bounds taps. Used by the forward and (flipped filter) by stride-1 dx. */
+static void corr_row(const float *in, int H, int W, int C, const float *w, int KH, int KW, int sh,
+                     int sw, int ph, int pw, int oy, int OW, float *out) {
+  int iy0 = oy * sh - ph;
+  int ky0 = MAX(0, -iy0), ky1 = MIN(KH, H - iy0);
+  if (ky1 <= ky0) { zero_f32(out, OW * C); return; }
+  int ox_lo = (pw + sw - 1) / sw;
+  int ox_hi = W + pw - KW >= 0 ? MIN(OW, (W + pw - KW) / sw + 1) : 0;
+  if (ox_hi < ox_lo) ox_hi = ox_lo;
+  if (ox_lo > OW) ox_lo = ox_hi = OW;
   int aoff[MAXTAPS], boff[MAXTAPS];
-  for (int ox = 0; ox < j->ow; ox++) {
+  /* borders (and channels past the vector part, for all pixels) via tap lists */
+  int cvec = C & ~3;
+  for (int ox = 0; ox < OW; ox++) {
+    int interior = ox >= ox_lo && ox < ox_hi;
+    if (interior && cvec == C) continue;
     int taps = 0;
-    for (int ky = 0; ky < j->kh; ky++) {
-      int iy = oy * j->sh - j->ph + ky;
-      if (iy < 0 || iy >= j->h) continue;
-      for (int kx = 0; kx < j->kw; kx++) {
-        int ix = ox * j->sw - j->pw + kx;
-        if (ix < 0 || ix >= j->wd) continue;
-        aoff[taps] = (iy * j->wd + ix) * c;
-        boff[taps] = (ky * j->kw + kx) * c;
+    for (int ky = ky0; ky < ky1; ky++) {
+      int iy = iy0 + ky;
+      for (int kx = 0; kx < KW; kx++) {
+        int ix = ox * sw - pw + kx;
+        if (ix < 0 || ix >= W) continue;
+        aoff[taps] = (iy * W + ix) * C;
+        boff[taps] = (ky * KW + kx) * C;
         taps++;
       }
     }
-    dot_taps(yr + (size_t)ox * c, xi, j->w, aoff, boff, taps, c);
+    int c0 = interior ? cvec : 0;
+    dot_taps(out + (size_t)ox * C + c0, in + c0, w + c0, aoff, boff, taps, C - c0);
   }
+  if (ox_hi <= ox_lo) return;
+  const int rowstride = W * C, pixstride = sw * C, nky = ky1 - ky0;
+  const float *xbase = in + ((size_t)(iy0 + ky0) * W) * C;
+  const float *wbase = w + (size_t)ky0 * KW * C;
+  int c0 = 0;
+  for (; c0 + 8 <= C; c0 += 8) {
+    int ox = ox_lo;
+    for (; ox + 4 <= ox_hi; ox += 4)
+      dw_tile(xbase + (ox * sw - pw) * C + c0, rowstride, pixstride, C, wbase + c0, nky, KW, out + (size_t)ox * C + c0, 4, 2);
+    for (; ox < ox_hi; ox++)
+      dw_tile(xbase + (ox * sw - pw) * C + c0, rowstride, pixstride, C, wbase + c0, nky, KW, out + (size_t)ox * C + c0, 1, 2);
+  }
+  for (; c0 + 4 <= C; c0 += 4) {
+    int ox = ox_lo;
+    for (; ox + 4 <= ox_hi; ox += 4)
+      dw_tile(xbase + (ox * sw - pw) * C + c0, rowstride, pixstride, C, wbase + c0, nky, KW, out + (size_t)ox * C + c0, 4, 1);
+    for (; ox < ox_hi; ox++)
+      dw_tile(xbase + (ox * sw - pw) * C + c0, rowstride, pixstride, C, wbase + c0, nky, KW, out + (size_t)ox * C + c0, 1, 1);
+  }
+}
+
+static void task_fwd(void *p, int t, int tid) {
+  dw_job *j = (dw_job *)p;
+  int img = t / j->oh, oy = t % j->oh, c = j->c;
+  corr_row(j->x + (size_t)img * j->h * j->wd * c, j->h, j->wd, c, j->w, j->kh, j->kw, j->sh, j->sw,
+           j->ph, j->pw, oy, j->ow, j->y + ((size_t)img * j->oh + oy) * j->ow * c);
+}
+
+/* stride 1: dx is the correlation of dy with the flipped filter and padding k-1-p */
+static void task_bwd_input_s1(void *p, int t, int tid) {
+  dw_job *j = (dw_job *)p;
+  int img = t / j->h, iy = t % j->h, c = j->c;
+  corr_row(j->dy + (size_t)img * j->oh * j->ow * c, j->oh, j->ow, c, j->w, j->kh, j->kw, 1, 1,
+           j->kh - 1 - j->ph, j->kw - 1 - j->pw, iy, j->wd, j->dx + ((size_t)img * j->h + iy) * j->wd * c);
 }
 
 static void task_bwd_input(void *p, int t, int tid) {
@@ -158,9 +232,9 @@ static void task_bwd_filter(void *p, int t, int tid) {
 
 EXPORT(fb_dwconv_fwd)
 void fb_dwconv_fwd(const float *x, const float *w, float *y, int n, int h, int wd, int c, int kh,
-                   int kw, int sh, int sw, int ph, int pw) {
+                   int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
   dw_job j = {0};
-  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw);
+  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw, oh, ow);
   if (kh * kw > MAXTAPS) __builtin_trap();
   j.x = x; j.w = w; j.y = y;
   parallel_for(task_fwd, &j, n * j.oh);
@@ -168,19 +242,31 @@ void fb_dwconv_fwd(const float *x, const float *w, float *y, int n, int h, int w
 
 EXPORT(fb_dwconv_bwd_input)
 void fb_dwconv_bwd_input(const float *dy, const float *w, float *dx, int n, int h, int wd, int c,
-                         int kh, int kw, int sh, int sw, int ph, int pw) {
+                         int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
   dw_job j = {0};
-  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw);
+  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw, oh, ow);
   if (kh * kw > MAXTAPS) __builtin_trap();
   j.dy = dy; j.w = w; j.dx = dx;
+  if (sh == 1 && sw == 1 && ph < kh && pw < kw) {
+    /* flipped filter: wf[ky, kx] = w[kh-1-ky, kw-1-kx] */
+    float *wf = (float *)fb_malloc((size_t)kh * kw * c * 4);
+    if (!wf) __builtin_trap();
+    for (int ky = 0; ky < kh; ky++)
+      for (int kx = 0; kx < kw; kx++)
+        copy_f32(wf + (size_t)(ky * kw + kx) * c, w + (size_t)((kh - 1 - ky) * kw + (kw - 1 - kx)) * c, c);
+    j.w = wf;
+    parallel_for(task_bwd_input_s1, &j, n * h);
+    fb_free(wf);
+    return;
+  }
   parallel_for(task_bwd_input, &j, n * h);
 }
 
 EXPORT(fb_dwconv_bwd_filter)
 void fb_dwconv_bwd_filter(const float *x, const float *dy, float *dw, int n, int h, int wd, int c,
-                          int kh, int kw, int sh, int sw, int ph, int pw) {
+                          int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
   dw_job j = {0};
-  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw);
+  dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw, oh, ow);
   j.x = x; j.dy = dy; j.dw = dw;
   int total = kh * kw * c, T = pool_threads();
   scratch_reserve((size_t)total * 4);

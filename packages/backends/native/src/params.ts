@@ -1,9 +1,19 @@
 /**
  * Shapes and attributes of the kernels, with validation and output-size helpers.
  * Layouts follow TF.js: activations NHWC; conv2d filter [kh, kw, cin/groups, cout];
- * depthwise filter [kh, kw, c, 1]. Padding is explicit and symmetric (PyTorch semantics):
- * out = floor((in + 2*pad - k) / stride) + 1.
+ * depthwise filter [kh, kw, c, 1]. Padding is explicit: symmetric padH/padW (PyTorch /
+ * mobile-vision semantics, out = floor((in + 2*pad - k) / stride) + 1), or per side through
+ * `pad` = {top, bottom, left, right}, the shape of TF.js's convInfo.padInfo, so a TF.js kernel
+ * can pass its computed padding ('same', 'valid', explicit) straight through.
  */
+
+/** Per-side zero padding, as TF.js backend_util.computeConv2DInfo(...).padInfo. */
+export interface PadInfo {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
 
 /** Activation fused into batch-norm (and available standalone). */
 export type Activation = 'none' | 'relu' | 'relu6' | 'hswish';
@@ -27,6 +37,8 @@ export interface Conv2DShape {
   padW?: number;
   /** Channel groups; cin and cout must be divisible by it; default 1. */
   groups?: number;
+  /** Per-side padding; overrides padH / padW when given. */
+  pad?: PadInfo;
 }
 
 /** Depthwise conv geometry (channel multiplier 1). x: [n, h, w, c]; filter: [kh, kw, c, 1]. */
@@ -40,6 +52,8 @@ export interface DepthwiseShape {
   stride?: number | readonly [number, number];
   padH?: number;
   padW?: number;
+  /** Per-side padding; overrides padH / padW when given. */
+  pad?: PadInfo;
 }
 
 /** Rows x channels of a BN/elementwise op on NHWC data: m = n*h*w (h, w default 1). */
@@ -64,7 +78,7 @@ export function convOutSize(inSize: number, k: number, stride: number, pad: numb
 
 export interface ResolvedConv {
   n: number; h: number; w: number; cin: number; cout: number; kh: number; kw: number;
-  strideH: number; strideW: number; padH: number; padW: number; groups: number;
+  strideH: number; strideW: number; padTop: number; padLeft: number; groups: number;
   outH: number; outW: number;
   xSize: number; wSize: number; ySize: number;
 }
@@ -78,19 +92,31 @@ function strides(s: Conv2DShape['stride']): [number, number] {
   return typeof s === 'number' ? [s, s] : [s[0], s[1]];
 }
 
+/** Per-side padding from either form, validated. */
+function sides(p: { padH?: number; padW?: number; pad?: PadInfo }): PadInfo {
+  const s = p.pad ?? { top: p.padH ?? 0, bottom: p.padH ?? 0, left: p.padW ?? 0, right: p.padW ?? 0 };
+  for (const [k, v] of Object.entries(s)) posInt(`pad.${k}`, v, 0);
+  return s;
+}
+
+/** Output size along one axis with per-side padding. */
+function outSize(inSize: number, k: number, stride: number, before: number, after: number): number {
+  return Math.floor((inSize + before + after - k) / stride) + 1;
+}
+
 export function resolveConv(p: Conv2DShape): ResolvedConv {
   const [strideH, strideW] = strides(p.stride);
-  const padH = p.padH ?? 0, padW = p.padW ?? 0, groups = p.groups ?? 1;
+  const groups = p.groups ?? 1;
   for (const [k, v] of Object.entries({ n: p.n, h: p.h, w: p.w, cin: p.cin, cout: p.cout, kh: p.kh, kw: p.kw, strideH, strideW, groups }))
     posInt(k, v);
-  posInt('padH', padH, 0);
-  posInt('padW', padW, 0);
+  const pad = sides(p);
   if (p.cin % groups || p.cout % groups)
     throw new RangeError(`native-kernels: cin ${p.cin} and cout ${p.cout} must be divisible by groups ${groups}`);
-  const outH = convOutSize(p.h, p.kh, strideH, padH), outW = convOutSize(p.w, p.kw, strideW, padW);
+  const outH = outSize(p.h, p.kh, strideH, pad.top, pad.bottom), outW = outSize(p.w, p.kw, strideW, pad.left, pad.right);
   if (outH < 1 || outW < 1) throw new RangeError(`native-kernels: empty conv output ${outH}x${outW}`);
   return {
-    n: p.n, h: p.h, w: p.w, cin: p.cin, cout: p.cout, kh: p.kh, kw: p.kw, strideH, strideW, padH, padW, groups, outH, outW,
+    n: p.n, h: p.h, w: p.w, cin: p.cin, cout: p.cout, kh: p.kh, kw: p.kw, strideH, strideW,
+    padTop: pad.top, padLeft: pad.left, groups, outH, outW,
     xSize: p.n * p.h * p.w * p.cin,
     wSize: p.kh * p.kw * (p.cin / groups) * p.cout,
     ySize: p.n * outH * outW * p.cout,
@@ -99,22 +125,20 @@ export function resolveConv(p: Conv2DShape): ResolvedConv {
 
 export interface ResolvedDepthwise {
   n: number; h: number; w: number; c: number; kh: number; kw: number;
-  strideH: number; strideW: number; padH: number; padW: number;
+  strideH: number; strideW: number; padTop: number; padLeft: number;
   outH: number; outW: number;
   xSize: number; wSize: number; ySize: number;
 }
 
 export function resolveDepthwise(p: DepthwiseShape): ResolvedDepthwise {
   const [strideH, strideW] = strides(p.stride);
-  const padH = p.padH ?? 0, padW = p.padW ?? 0;
   for (const [k, v] of Object.entries({ n: p.n, h: p.h, w: p.w, c: p.c, kh: p.kh, kw: p.kw, strideH, strideW })) posInt(k, v);
-  posInt('padH', padH, 0);
-  posInt('padW', padW, 0);
+  const pad = sides(p);
   if (p.kh * p.kw > 121) throw new RangeError(`native-kernels: depthwise kernel ${p.kh}x${p.kw} larger than 11x11`);
-  const outH = convOutSize(p.h, p.kh, strideH, padH), outW = convOutSize(p.w, p.kw, strideW, padW);
+  const outH = outSize(p.h, p.kh, strideH, pad.top, pad.bottom), outW = outSize(p.w, p.kw, strideW, pad.left, pad.right);
   if (outH < 1 || outW < 1) throw new RangeError(`native-kernels: empty depthwise output ${outH}x${outW}`);
   return {
-    n: p.n, h: p.h, w: p.w, c: p.c, kh: p.kh, kw: p.kw, strideH, strideW, padH, padW, outH, outW,
+    n: p.n, h: p.h, w: p.w, c: p.c, kh: p.kh, kw: p.kw, strideH, strideW, padTop: pad.top, padLeft: pad.left, outH, outW,
     xSize: p.n * p.h * p.w * p.c, wSize: p.kh * p.kw * p.c, ySize: p.n * outH * outW * p.c,
   };
 }

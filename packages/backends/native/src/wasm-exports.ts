@@ -59,9 +59,9 @@ export interface KernelExports {
   fb_channel_shuffle(x: number, y: number, m: number, c: number, groups: number): void;
 }
 
-/** (a, b, out, n, h, w, cin, cout, kh, kw, strideH, strideW, padH, padW, groups) */
+/** (a, b, out, n, h, w, cin, cout, kh, kw, strideH, strideW, padTop, padLeft, outH, outW, groups) */
 export type ConvArgs = [
-  number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
+  number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
 ];
-/** (a, b, out, n, h, w, c, kh, kw, strideH, strideW, padH, padW) */
-export type DwArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number];
+/** (a, b, out, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, outH, outW) */
+export type DwArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];

@@ -6,7 +6,7 @@ import type { NativeRuntime } from '../runtime.ts';
 import type { ConvArgs } from '../wasm-exports.ts';
 
 function args(a: number, b: number, out: number, r: ResolvedConv): ConvArgs {
-  return [a, b, out, r.n, r.h, r.w, r.cin, r.cout, r.kh, r.kw, r.strideH, r.strideW, r.padH, r.padW, r.groups];
+  return [a, b, out, r.n, r.h, r.w, r.cin, r.cout, r.kh, r.kw, r.strideH, r.strideW, r.padTop, r.padLeft, r.outH, r.outW, r.groups];
 }
 
 /** y[n, outH, outW, cout] = conv(x[n, h, w, cin], filter[kh, kw, cin/groups, cout]). */

@@ -6,7 +6,7 @@ import type { NativeRuntime } from '../runtime.ts';
 import type { DwArgs } from '../wasm-exports.ts';
 
 function args(a: number, b: number, out: number, r: ResolvedDepthwise): DwArgs {
-  return [a, b, out, r.n, r.h, r.w, r.c, r.kh, r.kw, r.strideH, r.strideW, r.padH, r.padW];
+  return [a, b, out, r.n, r.h, r.w, r.c, r.kh, r.kw, r.strideH, r.strideW, r.padTop, r.padLeft, r.outH, r.outW];
 }
 
 /** y[n, outH, outW, c] = depthwise(x[n, h, w, c], filter[kh, kw, c, 1]). */
