@@ -12,7 +12,8 @@ prints native vs torch, and stores the torch numbers under "torch" in that JSON 
 Per-op equivalents: conv fwd = F.conv2d; dx / dw = aten.convolution_backward with one output
 mask bit (what autograd calls); depthwise = groups=c; BN fwd = aten.native_batch_norm (training)
 + activation; BN bwd = activation backward + aten.native_batch_norm_backward; gemm = torch.mm.
-Median of per-call wall times after warm-up.
+Median and minimum of per-call wall times after warm-up; ratios use the minima (robust to other
+processes on a shared machine; torch's OpenMP threads suffer badly when cores are oversubscribed).
 """
 import argparse
 import json
@@ -30,6 +31,7 @@ NET = os.path.join(ROOT, "packages", "backends", "native", "bench", "small-net.j
 
 
 def timeit(fn, min_time):
+    """{'p50', 'min'} of per-call wall times in ms (min: the op's own cost on a shared machine)."""
     for _ in range(3):
         fn()
     samples = []
@@ -38,7 +40,7 @@ def timeit(fn, min_time):
         t0 = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1e3
+    return {"p50": statistics.median(samples) * 1e3, "min": min(samples) * 1e3}
 
 
 ACT = {"none": lambda z: z, "relu": F.relu, "relu6": F.relu6, "hswish": F.hardswish}
@@ -178,32 +180,36 @@ def main():
             if o.get("spec"):
                 ops[o["key"]] = timeit(op_fn(o["spec"]), args.min_time)
 
-    print(f"torch {torch.__version__}, {args.threads} threads, NCHW float32; median ms")
+    print(f"torch {torch.__version__}, {args.threads} threads, NCHW float32; ms per call (min over samples)")
+    print(f"load average (1 min): {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     if results:
         threads = [str(t) for t in results["threads"]]
-        hdr = f"{'op':52s} {'MFLOP':>7s} " + " ".join(f"{'native T' + t:>10s}" for t in threads) + f" {'torch':>9s} {'torch/nat':>9s}"
-        print(hdr)
         tmax = threads[-1]
+        print(f"{'op':46s} {'MFLOP':>7s} " + " ".join(f"{'native T' + t:>10s}" for t in threads)
+              + f" {'torch':>9s} {'torch/nat':>9s}")
         for o in results["ops"]:
-            t = ops.get(o["key"])
-            nat = o["ms"].get(tmax)
-            cols = " ".join(f"{o['ms'].get(th, float('nan')):10.3f}" for th in threads)
+            t = ops.get(o["key"], {}).get("min")
+            nat = o["native"].get(tmax, {}).get("min")
+            cols = " ".join(f"{o['native'].get(th, {}).get('min', float('nan')):10.3f}" for th in threads)
             ratio = f"{t / nat:9.2f}" if t and nat else ""
             mf = f"{o['flops'] / 1e6:7.1f}" if o["flops"] else " " * 7
-            print(f"{o['key']:52s} {mf} {cols} {t if t is not None else float('nan'):9.3f} {ratio}")
+            print(f"{o['key']:46s} {mf} {cols} {t if t is not None else float('nan'):9.3f} {ratio}")
         nat_step = results["step"].get(tmax)
-        print(f"\ntrain step batch {n}: torch {step_ms:.2f} ms ({n * 1000 / step_ms:.0f} img/s); "
-              + ", ".join(f"native T{t} {results['step'][t]:.2f} ms" for t in threads)
-              + (f"; torch/native {step_ms / nat_step:.2f}" if nat_step else ""))
+        print(f"\ntrain step batch {n}: torch p50 {step_ms['p50']:.2f} / min {step_ms['min']:.2f} ms "
+              f"({n * 1000 / step_ms['min']:.0f} img/s); "
+              + ", ".join(f"native T{t} p50 {results['step'][t]['p50']:.2f} / min {results['step'][t]['min']:.2f} ms"
+                          for t in threads)
+              + (f"; torch/native (min) {step_ms['min'] / nat_step['min']:.2f}" if nat_step else ""))
         results["torch"] = {"threads": args.threads, "version": torch.__version__, "layout": "NCHW",
-                            "step": step_ms, "ops": ops,
+                            "loadavg1": round(os.getloadavg()[0], 2), "step": step_ms, "ops": ops,
                             "date": time.strftime("%Y-%m-%dT%H:%M:%S")}
         with open(args.results, "w") as f:
             json.dump(results, f, indent=1)
             f.write("\n")
         print(f"stored torch timings in {args.results}")
     else:
-        print(f"train step batch {n}: {step_ms:.2f} ms ({n * 1000 / step_ms:.0f} img/s)")
+        print(f"train step batch {n}: p50 {step_ms['p50']:.2f} ms, min {step_ms['min']:.2f} ms "
+              f"({n * 1000 / step_ms['min']:.0f} img/s)")
         print("no native results yet: run `npm run bench -w @fbnet/native-kernels` first for the per-op table")
 
 

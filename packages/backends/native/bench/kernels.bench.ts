@@ -8,7 +8,7 @@
  *   npm run bench -w @fbnet/native-kernels [-- --threads=1,2 --time=400 --filter=conv2d]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, hostname } from 'node:os';
+import { availableParallelism, cpus, hostname, loadavg } from 'node:os';
 import { Bench } from 'tinybench';
 import { loadNativeKernels, type HeapArray, type NativeKernels } from '../src/index.ts';
 import { loadNetSpec, NativeNet, opFlops, opKey, type OpSpec } from './net.ts';
@@ -77,10 +77,17 @@ function prepare(k: NativeKernels, o: OpSpec): { run: () => void; buffers: HeapA
   }
 }
 
+/** Median and minimum of a task's samples, ms. The minimum is the better estimate of a kernel's
+ * own cost on a shared machine; the median shows what a run typically sees. */
+interface Stat {
+  p50: number;
+  min: number;
+}
+
 interface Row {
   key: string;
   flops: number;
-  ms: Record<string, number>;
+  native: Record<string, Stat>;
 }
 
 const GEMM_SHAPES: OpSpec[] = [
@@ -93,8 +100,10 @@ const GEMM_SHAPES: OpSpec[] = [
 async function main(): Promise<void> {
   const spec = loadNetSpec();
   const rows = new Map<string, Row>();
-  const stepMs: Record<string, number> = {};
-  const copyApi: Record<string, { resident: number; copying: number }> = {};
+  const step: Record<string, Stat> = {};
+  const copyApi: Record<string, { resident: Stat; copying: Stat }> = {};
+  const loadBefore = loadavg();
+  const opsSpec = new Map<string, OpSpec>();
   for (const T of threadCounts) {
     const k = await loadNativeKernels({ threads: T });
     const net = new NativeNet(k, spec);
@@ -105,6 +114,7 @@ async function main(): Promise<void> {
     });
     const unique = new Map<string, OpSpec>();
     for (const o of [...net.ops, ...GEMM_SHAPES]) if (!filter || filter.test(opKey(o))) unique.set(opKey(o), o);
+    for (const [key, o] of unique) opsSpec.set(key, o);
     const prepared = [...unique.values()].map((o) => ({ o, ...prepare(k, o) }));
     for (const { o, run } of prepared) bench.add(opKey(o), run);
     // the copying API on the largest expand conv: what a TF.js kernel pays without resident buffers
@@ -116,20 +126,17 @@ async function main(): Promise<void> {
       });
     }
     await bench.run();
-    for (const t of bench.tasks) {
-      const r = t.result;
-      if (r.state !== 'completed') throw new Error(`${t.name}: ${r.state}`);
-      const ms = r.latency.p50;
-      if (t.name === 'train step (fwd+bwd)') stepMs[T] = ms;
-      else if (t.name.startsWith('copy-API ')) {
-        const key = t.name.slice('copy-API '.length);
-        copyApi[T] = { resident: bench.tasks.find((x) => x.name === key)!.result.state === 'completed' ? (bench.tasks.find((x) => x.name === key)!.result as { latency: { p50: number } }).latency.p50 : NaN, copying: ms };
-      } else {
-        const o = unique.get(t.name)!;
-        const row = rows.get(t.name) ?? { key: t.name, flops: opFlops(o), ms: {} };
-        row.ms[T] = ms;
-        rows.set(t.name, row);
-      }
+    const stat = (name: string): Stat => {
+      const r = bench.tasks.find((t) => t.name === name)!.result;
+      if (r.state !== 'completed') throw new Error(`${name}: ${r.state}`);
+      return { p50: r.latency.p50, min: r.latency.min };
+    };
+    step[T] = stat('train step (fwd+bwd)');
+    if (big) copyApi[T] = { resident: stat(opKey(big)), copying: stat(`copy-API ${opKey(big)}`) };
+    for (const [key, o] of unique) {
+      const row = rows.get(key) ?? { key, flops: opFlops(o), native: {} };
+      row.native[T] = stat(key);
+      rows.set(key, row);
     }
     for (const p of prepared) for (const b of p.buffers) b.dispose();
     net.dispose();
@@ -139,62 +146,64 @@ async function main(): Promise<void> {
   // keep PyTorch numbers written by benchmarks/torch/kernels.py into the same file
   const previous = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { torch?: TorchSection }) : {};
   const torch = previous.torch;
-  const opsSpec = new Map<string, OpSpec>();
-  {
-    const k = await loadNativeKernels({ threads: 1 });
-    const net = new NativeNet(k, spec);
-    for (const o of [...net.ops, ...GEMM_SHAPES]) opsSpec.set(opKey(o), o);
-    net.dispose();
-    await k.dispose();
-  }
   const out = {
-    version: 1,
+    version: 2,
     host: hostname(),
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),
     node: process.version,
     date: new Date().toISOString(),
+    loadavg1: { before: +loadBefore[0].toFixed(2), after: +loadavg()[0].toFixed(2) },
     net: 'packages/backends/native/bench/small-net.json',
     batch: spec.batch,
     threads: threadCounts,
-    statistic: 'median ms (tinybench p50)',
-    step: stepMs,
+    units: 'ms per call; p50 = tinybench median, min = fastest sample',
+    step,
     copyApi,
     ops: [...rows.values()].map((r) => ({ ...r, spec: opsSpec.get(r.key) })),
     ...(torch ? { torch } : {}),
   };
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(resultsFile, JSON.stringify(out, null, 1) + '\n');
-  printTable(out.ops, stepMs, copyApi, torch);
+  printTable(out.ops, step, copyApi, out.loadavg1, torch);
   console.log(`\nwrote ${resultsFile.pathname}`);
 }
 
 interface TorchSection {
   threads: number;
-  step: number;
-  ops: Record<string, number>;
+  step: Stat;
+  ops: Record<string, Stat>;
 }
 
-function printTable(ops: Row[], step: Record<string, number>, copyApi: Record<string, { resident: number; copying: number }>, torch?: TorchSection): void {
+function printTable(
+  ops: Row[], step: Record<string, Stat>, copyApi: Record<string, { resident: Stat; copying: Stat }>,
+  load: { before: number; after: number }, torch?: TorchSection,
+): void {
   const Tmax = Math.max(...threadCounts);
   const table = ops.map((r) => {
-    const t = torch?.ops[r.key];
-    const ms = r.ms[Tmax];
+    const t = torch?.ops[r.key]?.min;
+    const best = r.native[Tmax].min;
     return {
       op: r.key,
       MFLOP: r.flops ? +(r.flops / 1e6).toFixed(1) : '',
-      ...Object.fromEntries(threadCounts.map((T) => [`T${T} ms`, +r.ms[T].toFixed(3)])),
-      [`GFLOP/s T${Tmax}`]: r.flops ? +(r.flops / ms / 1e6).toFixed(1) : '',
-      ...(torch ? { [`torch T${torch.threads} ms`]: t !== undefined ? +t.toFixed(3) : '', 'torch/native': t !== undefined ? +(t / ms).toFixed(2) : '' } : {}),
+      ...Object.fromEntries(threadCounts.map((T) => [`T${T} min`, +r.native[T].min.toFixed(3)])),
+      ...Object.fromEntries(threadCounts.map((T) => [`T${T} p50`, +r.native[T].p50.toFixed(3)])),
+      [`GF/s T${Tmax}`]: r.flops ? +(r.flops / best / 1e6).toFixed(1) : '',
+      ...(torch ? { [`torch T${torch.threads} min`]: t !== undefined ? +t.toFixed(3) : '', 'torch/native': t !== undefined ? +(t / best).toFixed(2) : '' } : {}),
     };
   });
-  const sum = (T: number) => ops.filter((r) => !r.key.startsWith('gemm.fwd 512') && !/^gemm\.fwd (12544|1024)x/.test(r.key)).reduce((s, r) => s + r.ms[T], 0);
+  const netOps = ops.filter((r) => !GEMM_SHAPES.some((g) => opKey(g) === r.key) || r.key.startsWith('gemm.fwd 64x'));
   console.table(table);
+  console.log(`load average (1 min) before/after: ${load.before} / ${load.after} on ${availableParallelism()} cores`);
   for (const T of threadCounts) {
-    console.log(`threads=${T}: train step (fwd+bwd, batch 64) ${step[T].toFixed(2)} ms = ${(64000 / step[T]).toFixed(0)} img/s; sum of kernels ${sum(T).toFixed(2)} ms`);
-    if (copyApi[T]) console.log(`  copy API vs resident on the 14x14 24->144 expand conv: ${copyApi[T].copying.toFixed(3)} ms vs ${copyApi[T].resident.toFixed(3)} ms`);
+    const sum = netOps.reduce((s, r) => s + r.native[T].min, 0);
+    console.log(
+      `threads=${T}: train step (fwd+bwd, batch 64) p50 ${step[T].p50.toFixed(2)} ms (${(64000 / step[T].p50).toFixed(0)} img/s), ` +
+        `min ${step[T].min.toFixed(2)} ms (${(64000 / step[T].min).toFixed(0)} img/s); sum of per-kernel minima ${sum.toFixed(2)} ms`,
+    );
+    if (copyApi[T]) console.log(`  copying API vs resident buffers, 14x14 24->144 expand conv: ${copyApi[T].copying.p50.toFixed(3)} ms vs ${copyApi[T].resident.p50.toFixed(3)} ms (p50)`);
   }
-  if (torch) console.log(`torch (threads=${torch.threads}): train step ${torch.step.toFixed(2)} ms = ${(64000 / torch.step).toFixed(0)} img/s`);
+  if (torch) console.log(`torch (threads=${torch.threads}): train step p50 ${torch.step.p50.toFixed(2)} ms, min ${torch.step.min.toFixed(2)} ms (${(64000 / torch.step.min).toFixed(0)} img/s)`);
   else console.log('no PyTorch numbers yet: run /usr/bin/python3 benchmarks/torch/kernels.py after this to add them');
 }
 

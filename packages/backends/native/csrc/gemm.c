@@ -163,9 +163,11 @@ void sgemm(int transA, int transB, int M, int N, int K, const float *A, int lda,
   int T = pool_threads();
   gemm_job g = {transB, M, N, K, transA ? 1 : lda, transA ? lda : 1, lda, ldb, ldc, beta, 0, 0, T,
                 A, B, C, NULL};
-  /* K-split when C has too few row blocks to keep every thread busy but K is long */
+  /* K-split for reduction-shaped products (filter gradients: K = N*H*W >> M, N): every thread
+   * streams its own K range of A and B exactly once, instead of every row block re-reading all
+   * of a packed K x N B; also used when C has too few row blocks for the threads. */
   int row_blocks = (M + GEMM_MR * 4 - 1) / (GEMM_MR * 4);
-  if (T > 1 && row_blocks < 2 * T && K >= 1024) {
+  if (K >= 1024 && ((size_t)K >= 8 * (size_t)MAX(M, N) || (T > 1 && row_blocks < 2 * T))) {
     g.kb = 256;
     int nk = (K + g.kb - 1) / g.kb;
     size_t per = (size_t)gemm_packed_floats(g.kb, N) + (size_t)M * N;
