@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-// eq. 9 is differentiated (supernet training): make sure the gradients are registered, as @fbnet/nn does.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// eq. 9 is differentiated (supernet training): make sure the gradients are registered, as @fbnet/nn
+// does — through tfjs-layers, because the deep import of tfjs-core/dist/register_all_gradients
+// loads a second tfjs-core under Node (ESM dist) and fails on its directory imports.
+import '@tensorflow/tfjs-layers';
 import { FbnetError, searchLayers, type SearchSpace } from '@fbnet/core';
 import { entryKey, entryOpType, type EntryConfig, type Hwc } from './block-key.ts';
 import { walkSpace } from './enumerate.ts';
