@@ -27,9 +27,9 @@ export { archSteps, spaceEntries, archListEntries, sourceEntries } from './enume
 export type { EntryRef, ArchStep, LutSource } from './enumerate.ts';
 export { entryKey, entryOpType, blockOutputShape } from './block-key.ts';
 export type { EntryConfig, Hwc } from './block-key.ts';
-export { measureEntry, measureNet } from './measure-entry.ts';
-export { timeForward, DEFAULT_TIMING, resolveTiming, MeasurementAborted } from './timing.ts';
-export type { TimingOptions } from './timing.ts';
+export { measureEntry, measureNet, measureConfigs, measureProbes, entryProbe, netProbe } from './measure-probes.ts';
+export { sampleRound, summarizeRounds, DEFAULT_TIMING, resolveTiming, MeasurementAborted } from './timing.ts';
+export type { TimingOptions, Probe, RoundSamples } from './timing.ts';
 export { loadSearchSpace } from './space-source.ts';
 export { LUT_STAGE } from './events.ts';
 export type { LutEvent, LutEventMap, LutOwnEvent } from './events.ts';

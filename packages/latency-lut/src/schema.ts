@@ -77,6 +77,8 @@ export const timingSchema = z
     warmupMs: z.number().nonnegative(),
     minSamples: posInt,
     warmupSamples: nonNegInt,
+    /** Interleaved rounds per entry (the quietest round's median is kept). */
+    rounds: posInt,
   })
   .strict();
 

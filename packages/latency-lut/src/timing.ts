@@ -1,17 +1,19 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { Bench } from 'tinybench';
 import type { EntryStats, LutTiming } from './schema.ts';
 
 export type TimingOptions = Omit<LutTiming, 'method' | 'batch'>;
 
 /**
- * Per-entry budget: warm up (JIT, kernel compilation, buffer pools), then sample until both
- * `timeMs` and `minSamples` are reached. 20+ samples keep the median within a few percent
- * on a quiet machine; the budget bounds the full ImageNet space to minutes.
+ * Per-entry budget, split over `rounds` rounds that are interleaved with other entries'
+ * rounds (see measure-probes.ts): a burst of load on a shared machine then spoils one round
+ * of an entry, not all of them, and the quietest round's median is kept. 20+ samples keep
+ * the median within a few percent on a quiet machine; the budget bounds the full ImageNet
+ * space to minutes.
  */
-export const DEFAULT_TIMING: TimingOptions = { timeMs: 400, warmupMs: 100, minSamples: 20, warmupSamples: 5 };
+export const DEFAULT_TIMING: TimingOptions = { timeMs: 450, warmupMs: 100, minSamples: 21, warmupSamples: 5, rounds: 3 };
 
-export function resolveTiming(t: Partial<TimingOptions> = {}): LutTiming {
+export function resolveTiming(t: Partial<TimingOptions & Pick<LutTiming, 'method' | 'batch'>> = {}): LutTiming {
   return { method: 'tinybench', batch: 1, ...DEFAULT_TIMING, ...t };
 }
 
@@ -25,17 +27,23 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-export interface TimeForwardOptions {
-  timing: LutTiming;
-  signal?: AbortSignal;
+/** What gets timed: a forward pass at batch 1, and how its result is treated. */
+export interface Probe {
+  forward(): tf.Tensor;
   /**
-   * Subtract the read-back: after `await y.data()` stops the clock for the forward, a second
-   * `await y.data()` times the read-back alone and each sample is the difference. A net pays
-   * one read-back at its end, not one per block, so block entries must not include it.
+   * Block-like probes (true): inside a net nobody reads a block's output back, but the net's
+   * tidy scope disposes it. So the read-back is subtracted (a second `await y.data()` times it
+   * alone) and the dispose is added. Whole nets (false) are timed as deployed: forward, read-back.
    */
-  subtractSync: boolean;
+  inNet: boolean;
   /** Tensors the forward may return as-is (an identity block returns its input): never disposed. */
   keep?: readonly tf.Tensor[];
+  dispose(): void;
+}
+
+export interface RoundSamples {
+  samples: number[];
+  syncs: number[];
 }
 
 export class MeasurementAborted extends Error {
@@ -45,30 +53,40 @@ export class MeasurementAborted extends Error {
   }
 }
 
+export interface RoundOptions {
+  timeMs: number;
+  minSamples: number;
+  warmupMs: number;
+  warmupSamples: number;
+  signal?: AbortSignal;
+}
+
 /**
- * Time `forward` at batch 1 with tinybench: warm-up, then per sample `y = forward()`,
+ * One round of tinybench samples of a probe: warm-up, then per sample `y = forward()`,
  * `await y.data()` (GPU backends are lazy: the clock stops only when the result exists),
- * dispose `y`. The sample is written with tinybench's `overriddenDuration`, so tinybench's
- * own loop overhead stays out of it; the median is the summary the LUT uses.
+ * dispose `y`. Each sample is written with tinybench's `overriddenDuration`, so tinybench's
+ * own loop overhead stays out of it.
  */
-export async function timeForward(forward: () => tf.Tensor, o: TimeForwardOptions): Promise<EntryStats> {
-  const keep = new Set(o.keep ?? []);
+export async function sampleRound(probe: Probe, o: RoundOptions): Promise<RoundSamples> {
+  const keep = new Set(probe.keep ?? []);
   const syncs: number[] = [];
   let recording = false;
   const now = () => performance.now();
   const fn = async () => {
     const t0 = now();
-    const y = forward();
+    const y = probe.forward();
     await y.data();
     const t1 = now();
-    let sync = 0;
-    if (o.subtractSync) {
+    let extra = 0;
+    if (probe.inNet) {
       await y.data();
-      sync = now() - t1;
+      const t2 = now();
+      const sync = t2 - t1;
       if (recording) syncs.push(sync);
-    }
-    if (!keep.has(y)) y.dispose();
-    return { overriddenDuration: t1 - t0 - sync, overriddenIterationCost: now() - t0 };
+      if (!keep.has(y)) y.dispose();
+      extra = now() - t2 - sync;
+    } else if (!keep.has(y)) y.dispose();
+    return { overriddenDuration: t1 - t0 + extra, overriddenIterationCost: now() - t0 };
   };
   if (o.signal?.aborted) throw new MeasurementAborted();
   // tinybench adds an abort listener per Bench and never removes it: give it a child signal.
@@ -76,11 +94,11 @@ export async function timeForward(forward: () => tf.Tensor, o: TimeForwardOption
   const relay = () => local.abort();
   o.signal?.addEventListener('abort', relay, { once: true });
   const bench = new Bench({
-    time: o.timing.timeMs,
-    iterations: o.timing.minSamples,
-    warmup: o.timing.warmupSamples > 0 || o.timing.warmupMs > 0,
-    warmupTime: o.timing.warmupMs,
-    warmupIterations: o.timing.warmupSamples,
+    time: o.timeMs,
+    iterations: o.minSamples,
+    warmup: o.warmupSamples > 0 || o.warmupMs > 0,
+    warmupTime: o.warmupMs,
+    warmupIterations: o.warmupSamples,
     retainSamples: true,
     throws: true,
     signal: local.signal,
@@ -102,15 +120,41 @@ export async function timeForward(forward: () => tf.Tensor, o: TimeForwardOption
     if (r.state === 'errored') throw r.error;
     throw new MeasurementAborted();
   }
-  const samples = r.latency.samples ?? [];
-  const sorted = Float64Array.from(samples).sort();
-  const sortedSync = Float64Array.from(syncs).sort();
-  const clamp = (x: number) => Math.max(0, x);
+  return { samples: [...(r.latency.samples ?? [])], syncs };
+}
+
+/** Options of round r of n: the full warm-up before the first round, a short re-warm before the others. */
+export function roundOptions(t: LutTiming, round: number, signal?: AbortSignal): RoundOptions {
+  const rounds = Math.max(1, t.rounds);
   return {
-    medianMs: clamp(quantileSorted(sorted, 0.5)),
-    p10Ms: clamp(quantileSorted(sorted, 0.1)),
-    p90Ms: clamp(quantileSorted(sorted, 0.9)),
-    samples: sorted.length,
-    syncMs: o.subtractSync ? clamp(quantileSorted(sortedSync, 0.5)) : 0,
+    timeMs: t.timeMs / rounds,
+    minSamples: Math.max(1, Math.ceil(t.minSamples / rounds)),
+    warmupMs: round === 0 ? t.warmupMs : Math.min(t.warmupMs, 10),
+    warmupSamples: round === 0 ? t.warmupSamples : Math.min(t.warmupSamples, 2),
+    signal,
+  };
+}
+
+/**
+ * Summary of an entry's rounds: the quietest round (lowest median) gives median, p10 and
+ * p90 — load on a shared machine only ever adds time, so the lowest round median is the
+ * best estimate of the unloaded one (as timeit takes the best of repeats).
+ */
+export function summarizeRounds(rounds: readonly RoundSamples[]): EntryStats & { roundMediansMs: number[] } {
+  const clamp = (x: number) => Math.max(0, x);
+  const sorted = rounds.map((r) => Float64Array.from(r.samples).sort());
+  const medians = sorted.map((s) => quantileSorted(s, 0.5));
+  let best = 0;
+  medians.forEach((m, i) => {
+    if (m < medians[best]) best = i;
+  });
+  const syncs = Float64Array.from(rounds.flatMap((r) => r.syncs)).sort();
+  return {
+    medianMs: clamp(medians[best]),
+    p10Ms: clamp(quantileSorted(sorted[best], 0.1)),
+    p90Ms: clamp(quantileSorted(sorted[best], 0.9)),
+    samples: sorted.reduce((a, s) => a + s.length, 0),
+    syncMs: syncs.length ? clamp(quantileSorted(syncs, 0.5)) : 0,
+    roundMediansMs: medians.map(clamp),
   };
 }

@@ -4,7 +4,7 @@ import { fitCorrection, type CalibrationPoint, type CorrectionModel } from './co
 import { assertLutDevice } from './device.ts';
 import { LUT_STAGE, lutEmitter, type LutEvent } from './events.ts';
 import { activateBackend, type LutContext } from './measure-lut.ts';
-import { measureNet } from './measure-entry.ts';
+import { measureProbes, netProbe } from './measure-probes.ts';
 import { fitFigures } from './metrics.ts';
 import { nodeFingerprint } from './node-device.ts';
 import { archLatency } from './predict.ts';
@@ -31,6 +31,8 @@ export interface ValidateLutInput {
   seed?: number;
   /** Use a table from another device or version anyway. */
   force?: boolean;
+  /** Nets timed together in interleaved rounds (default 6). */
+  groupSize?: number;
   /** Timing of the end-to-end measurements; default: the table's own. */
   timing?: Partial<TimingOptions>;
 }
@@ -92,28 +94,39 @@ export function validateLutStage(input: ValidateLutInput, context: LutContext & 
       emit('stage/started', { stage: LUT_STAGE, config: { phase: 'validate', backend: context.backend.id, samples: validation.length, calibration: calibration.length } });
       const entries = lutEntryMap(lut);
       let done = 0;
+      const groupSize = Math.max(1, input.groupSize ?? 6);
       const measureAll = async (choices: ArchChoice[], phase: 'calibration' | 'validation') => {
         const out: (ArchValidation & { steps: CalibrationPoint['steps'] })[] = [];
-        for (const [i, choice] of choices.entries()) {
+        for (let start = 0; start < choices.length; start += groupSize) {
           if (ac.signal.aborted) throw new MeasurementAborted();
-          const def = archFromChoice(space, choice);
-          const pred = archLatency(lut, def, { entries });
-          const m = await measureNet(def, timing, { signal: ac.signal, seed });
-          const row = {
-            name: def.name ?? `${phase}-${i}`,
-            ops: choice.ops,
-            predictedMs: pred.plainMs,
-            correctedMs: pred.correctedMs,
-            measuredMs: m.medianMs,
-            measuredP10Ms: m.p10Ms,
-            measuredP90Ms: m.p90Ms,
-            steps: pred.steps,
-          };
-          out.push(row);
-          done++;
-          emit('lut/arch-measured', { phase, index: i, name: row.name, predictedMs: row.predictedMs, correctedMs: row.correctedMs, measuredMs: row.measuredMs, p10Ms: m.p10Ms, p90Ms: m.p90Ms });
-          const perNet = (performance.now() - started) / 1000 / done;
-          emit('stage/progress', { stage: LUT_STAGE, phase, done, total, etaSec: perNet * (total - done) });
+          const group = choices.slice(start, start + groupSize).map((choice) => {
+            const def = archFromChoice(space, choice);
+            return { choice, def, pred: archLatency(lut, def, { entries }) };
+          });
+          const stats = await measureProbes(
+            group.map((g) => () => netProbe(g.def, seed)),
+            timing,
+            { signal: ac.signal },
+          );
+          for (const [k, g] of group.entries()) {
+            const m = stats[k];
+            const i = start + k;
+            const row = {
+              name: g.def.name ?? `${phase}-${i}`,
+              ops: g.choice.ops,
+              predictedMs: g.pred.plainMs,
+              correctedMs: g.pred.correctedMs,
+              measuredMs: m.medianMs,
+              measuredP10Ms: m.p10Ms,
+              measuredP90Ms: m.p90Ms,
+              steps: g.pred.steps,
+            };
+            out.push(row);
+            done++;
+            emit('lut/arch-measured', { phase, index: i, name: row.name, predictedMs: row.predictedMs, correctedMs: row.correctedMs, measuredMs: row.measuredMs, p10Ms: m.p10Ms, p90Ms: m.p90Ms });
+            const perNet = (performance.now() - started) / 1000 / done;
+            emit('stage/progress', { stage: LUT_STAGE, phase, done, total, etaSec: perNet * (total - done) });
+          }
         }
         return out;
       };

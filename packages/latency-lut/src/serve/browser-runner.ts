@@ -5,8 +5,8 @@
  * requested backend this browser has, and POSTs each finished table to the server.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { measureEntry } from '../measure-entry.ts';
-import { LUT_FORMAT_VERSION, LUT_KIND, type LatencyTable, type LutEntry } from '../schema.ts';
+import { measureConfigs } from '../measure-probes.ts';
+import { LUT_FORMAT_VERSION, LUT_KIND, type LatencyTable } from '../schema.ts';
 import { browserFingerprint } from './browser-device.ts';
 import type { BrowserJob, BrowserMessage } from './job.ts';
 
@@ -44,13 +44,16 @@ async function main(): Promise<void> {
     }
     await send({ type: 'backend-started', backend, total: job.entries.length });
     const started = performance.now();
-    const entries: LutEntry[] = [];
-    for (const [i, ref] of job.entries.entries()) {
-      status(`${backend}: ${i + 1} / ${job.entries.length} — ${ref.key}`);
-      const e = await measureEntry(ref.config, job.timing);
-      entries.push(e);
-      await send({ type: 'progress', backend, done: i + 1, total: job.entries.length, key: e.key, medianMs: e.medianMs });
-    }
+    const entries = await measureConfigs(
+      job.entries.map((r) => r.config),
+      job.timing,
+      {
+        onEntry: async (e, i) => {
+          status(`${backend}: ${i + 1} / ${job.entries.length} — ${e.key}`);
+          await send({ type: 'progress', backend, done: i + 1, total: job.entries.length, key: e.key, medianMs: e.medianMs });
+        },
+      },
+    );
     const now = new Date().toISOString();
     const table: LatencyTable = {
       kind: LUT_KIND,
