@@ -12,11 +12,11 @@ import { archLatency } from './predict.ts';
 import { loadLut } from './storage.ts';
 import { spaceEntries } from './enumerate.ts';
 import { validateLut } from './validate.ts';
-import { cpuTestPlugin, wasmTestPlugin } from './_test-plugins.ts';
+import { stockCpuPlugin, stockWasmPlugin } from './_stock-plugins.ts';
 import { FAKE_DEVICE, QUICK_TIMING, tinySpace } from './_test-fixtures.ts';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'fbnet-lut-measure-'));
-const run = (o: Parameters<typeof measureLut>[0], backend = cpuTestPlugin, device?: typeof FAKE_DEVICE) =>
+const run = (o: Parameters<typeof measureLut>[0], backend = stockCpuPlugin, device?: typeof FAKE_DEVICE) =>
   lastValueFrom(measureLut(o, { backend, device }).pipe(toArray()));
 const of = <T extends LutEvent['type']>(evs: LutEvent[], t: T) => evs.filter((e): e is Extract<LutEvent, { type: T }> => e.type === t);
 
@@ -27,8 +27,8 @@ async function tensorsSettle(baseline: number): Promise<number> {
 
 describe('measureLut', () => {
   it.each([
-    ['cpu', cpuTestPlugin],
-    ['wasm', wasmTestPlugin],
+    ['cpu', stockCpuPlugin],
+    ['wasm', stockWasmPlugin],
   ] as const)('measures every distinct entry of a space once on %s, emits serializable events, leaks no tensor', async (_id, backend) => {
     await backend.init();
     const before = tf.memory().numTensors;
@@ -60,13 +60,13 @@ describe('measureLut', () => {
   });
 
   it('resumes after an interruption: unsubscribing frees every tensor, a re-run measures only the missing entries', async () => {
-    await cpuTestPlugin.init();
+    await stockCpuPlugin.init();
     const before = tf.memory().numTensors;
     const out = join(dir(), 'lut.json');
     const space = tinySpace();
     const first: string[] = [];
     await new Promise<void>((resolve) => {
-      const sub = measureLut({ space, out, timing: { ...QUICK_TIMING, timeMs: 20 } }, { backend: cpuTestPlugin }).subscribe((e) => {
+      const sub = measureLut({ space, out, timing: { ...QUICK_TIMING, timeMs: 20 } }, { backend: stockCpuPlugin }).subscribe((e) => {
         if (e.type === 'lut/entry-measured') first.push(e.key);
         if (e.type === 'lut/saved' && e.entries === 4) {
           sub.unsubscribe();
@@ -101,7 +101,7 @@ describe('measureLut', () => {
     const out = join(dir(), 'lut.json');
     const space = tinySpace();
     const small = archFromChoice(space, { ops: [2, 2, 2, 2] });
-    await run({ archs: [small], out, timing: QUICK_TIMING }, cpuTestPlugin, FAKE_DEVICE);
+    await run({ archs: [small], out, timing: QUICK_TIMING }, stockCpuPlugin, FAKE_DEVICE);
     const err = await run({ space, out, resume: true, timing: QUICK_TIMING }).catch((e) => e);
     expect(err).toBeInstanceOf(FbnetError);
     expect(err.code).toBe('DEVICE_MISMATCH');
@@ -111,20 +111,20 @@ describe('measureLut', () => {
     const [plan] = of(evs, 'lut/measure-planned');
     expect(plan.existing).toBeGreaterThan(0);
     const lut = loadLut(out);
-    expect(lut.device).toEqual(nodeFingerprint(cpuTestPlugin));
+    expect(lut.device).toEqual(nodeFingerprint(stockCpuPlugin));
     expect(lut.sources.map((s) => s.kind)).toEqual(['archs', 'space']);
     expect(JSON.parse(readFileSync(out, 'utf8')).entries).toHaveLength(13);
   });
 
   it('says which backend is unavailable and why', async () => {
-    const broken = { ...cpuTestPlugin, id: 'nope', availability: async () => ({ available: false as const, reason: 'no such device' }) };
+    const broken = { ...stockCpuPlugin, id: 'nope', availability: async () => ({ available: false as const, reason: 'no such device' }) };
     await expect(firstValueFrom(measureLut({ space: tinySpace() }, { backend: broken }))).rejects.toThrow(/backend "nope" is not available here: no such device/);
   });
 });
 
 describe('validateLut', () => {
   it('fits a correction on calibration archs disjoint from the validation ones and reports both predictors', async () => {
-    const backend = cpuTestPlugin;
+    const backend = stockCpuPlugin;
     await backend.init();
     const before = tf.memory().numTensors;
     const space = tinySpace();

@@ -1,5 +1,5 @@
 /**
- * Tiny local backend plugins for tests: stock TF.js cpu and wasm behind the core plugin
+ * Tiny local backend plugins (tests, benchmark script): stock TF.js cpu and wasm behind the core plugin
  * contract (the real plugins live in packages/backends/* and are not a dependency here).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,7 +12,7 @@ function plugin(id: string, tfBackend: string, load: () => Promise<void>, versio
   return {
     id,
     tfBackend,
-    description: `stock @tensorflow/tfjs-backend-${tfBackend} (test plugin)`,
+    description: `stock @tensorflow/tfjs-backend-${tfBackend} (stock plugin)`,
     async availability() {
       try {
         await load();
@@ -31,10 +31,10 @@ function plugin(id: string, tfBackend: string, load: () => Promise<void>, versio
   };
 }
 
-export const cpuTestPlugin: BackendPlugin = plugin('cpu', 'cpu', async () => {}, () => tf.version_core);
+export const stockCpuPlugin: BackendPlugin = plugin('cpu', 'cpu', async () => {}, () => tf.version_core);
 
 let wasmLoaded: Promise<void> | undefined;
-export const wasmTestPlugin: BackendPlugin = plugin(
+export const stockWasmPlugin: BackendPlugin = plugin(
   'wasm',
   'wasm',
   () => (wasmLoaded ??= import('@tensorflow/tfjs-backend-wasm').then(() => undefined)),

@@ -1,0 +1,93 @@
+/**
+ * Regenerate the committed latency tables and their validation reports:
+ *
+ *   npm run bench -w @fbnet/latency-lut                    # the default matrix below
+ *   npx tsx packages/latency-lut/bench/regenerate.ts --only fbnet-v1-fmnist:wasm --samples 100
+ *
+ * For each (space, backend): measure the table (resuming benchmarks/luts/<space>.<backend>.json
+ * when it exists and matches this machine), fit the correction on calibration archs, validate
+ * on separate sampled archs, write the table (with its correction) and
+ * benchmarks/results/lut-<backend>-<space>.json. Uses stock TF.js cpu/wasm behind local
+ * plugins (the fbnet plugins in packages/backends/* may replace them). Progress goes to stderr.
+ */
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { lastValueFrom, tap } from 'rxjs';
+import type { BackendPlugin } from '@fbnet/core';
+import { lutExists, measureLut, nodeFingerprint, saveLut, validateLut, writeJsonAtomic, loadLut, fingerprintDifferences, type LatencyTable, type LutEvent } from '../src/index.ts';
+import { stockCpuPlugin, stockWasmPlugin } from '../src/_stock-plugins.ts';
+
+const REPO = resolve(import.meta.dirname, '../../..');
+const PLUGINS: Record<string, BackendPlugin> = { cpu: stockCpuPlugin, wasm: stockWasmPlugin };
+const DEFAULT = ['fbnet-v1-fmnist:cpu', 'fbnet-v1-fmnist:wasm', 'fbnet-v1-imagenet:wasm'];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', multiple: true },
+    samples: { type: 'string' },
+    calibration: { type: 'string' },
+    fresh: { type: 'boolean' },
+    'luts-dir': { type: 'string', default: join(REPO, 'benchmarks/luts') },
+    'results-dir': { type: 'string', default: join(REPO, 'benchmarks/results') },
+  },
+});
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const la = () => loadavg().map((x) => Math.round(x * 100) / 100);
+
+function progress(prefix: string) {
+  let last = 0;
+  return (e: LutEvent) => {
+    if (e.type === 'stage/progress' && (Date.now() - last > 5000 || e.done === e.total)) {
+      last = Date.now();
+      log(`${prefix} ${e.phase} ${e.done}/${e.total}${e.etaSec !== undefined ? `, eta ${Math.round(e.etaSec)} s` : ''}  (load ${la().join(' ')})`);
+    }
+    if (e.type === 'lut/correction-fitted') log(`${prefix} correction: ${e.correction.model}, offset ${e.correction.offsetMs.toFixed(3)} ms, scale ${e.correction.scale.toFixed(3)}`);
+  };
+}
+
+for (const job of values.only ?? DEFAULT) {
+  const [space, backendId] = job.split(':');
+  const backend = PLUGINS[backendId];
+  if (!backend) throw new Error(`unknown backend "${backendId}" (have ${Object.keys(PLUGINS).join(', ')})`);
+  const out = join(values['luts-dir']!, `${space}.${backendId}.json`);
+  const tag = `[${space} on ${backendId}]`;
+  const loadStart = la();
+  // A committed table from another machine is replaced, not resumed.
+  let resume = !values.fresh && lutExists(out);
+  if (resume) {
+    await backend.init();
+    const d = fingerprintDifferences(loadLut(out).device, nodeFingerprint(backend));
+    if (d.length) {
+      log(`${tag} ${out} was measured elsewhere (${d.map((x) => x.field).join(', ')}): measuring afresh`);
+      resume = false;
+    }
+  }
+  let table: LatencyTable | undefined;
+  const t0 = performance.now();
+  await lastValueFrom(
+    measureLut({ space, out, resume, force: !resume }, { backend }).pipe(
+      tap(progress(tag)),
+      tap((e) => {
+        if (e.type === 'lut/completed') table = e.table;
+      }),
+    ),
+  );
+  const measureWallSec = (performance.now() - t0) / 1000;
+  log(`${tag} table: ${table!.entries.length} entries, ${table!.measureSec?.toFixed(1)} s of measuring (this run ${measureWallSec.toFixed(1)} s)`);
+  const imagenet = space.includes('imagenet');
+  const samples = Number(values.samples ?? (imagenet ? 60 : 100));
+  const calibrationSamples = Number(values.calibration ?? (imagenet ? 20 : 30));
+  const { report, table: corrected } = await validateLut({ lut: table!, samples, calibrationSamples, refit: true, seed: 0 }, { backend, onEvent: progress(tag) });
+  await saveLut(out, corrected);
+  const result = {
+    ...report,
+    lut: { path: `benchmarks/luts/${space}.${backendId}.json`, entries: corrected.entries.length, measureSec: corrected.measureSec },
+    machine: { loadavgStart: loadStart, loadavgEnd: la(), note: 'load averages of the shared 2-core dev machine during the run (other jobs were running)' },
+  };
+  await writeJsonAtomic(join(values['results-dir']!, `lut-${backendId}-${space}.json`), result);
+  const f = (x: { mape: number; within10: number; kendallTau: number }) => `MAPE ${x.mape.toFixed(2)}%, within ±10% ${(100 * x.within10).toFixed(1)}%, τ ${x.kendallTau.toFixed(3)}`;
+  log(`${tag} plain:     ${f(report.plain)}`);
+  if (report.corrected) log(`${tag} corrected: ${f(report.corrected)} (${report.correction?.model})`);
+}
