@@ -145,7 +145,8 @@ async function main(): Promise<void> {
 
   // keep PyTorch numbers written by benchmarks/torch/kernels.py into the same file
   const previous = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { torch?: TorchSection }) : {};
-  const torch = previous.torch;
+  // torch numbers from an older file layout (plain medians) are dropped rather than misread
+  const torch = typeof previous.torch?.step?.min === 'number' ? previous.torch : undefined;
   const out = {
     version: 2,
     host: hostname(),

@@ -51,7 +51,14 @@ export function runKernel(
       temps.push(p);
       return p;
     });
-    invoke(inPtrs, outPtrs);
+    try {
+      invoke(inPtrs, outPtrs);
+    } catch (err) {
+      // C code traps (unreachable) only when a scratch allocation fails
+      if (err instanceof WebAssembly.RuntimeError)
+        throw new RangeError(`native-kernels: kernel trapped (${err.message}); most likely the heap hit its 2 GiB limit`, { cause: err });
+      throw err;
+    }
     const f32 = heap.f32;
     return outs.map((o, k) => {
       if (o.out instanceof HeapArray) return o.out;
