@@ -3,7 +3,7 @@ export type { MeasureLutInput, LutContext } from './measure-lut.ts';
 export { validateLut, validateLutStage, sampleDistinct } from './validate.ts';
 export type { ValidateLutInput, ValidationResult } from './validate.ts';
 export type { ValidationReport, ArchValidation } from './validate-report.ts';
-export { showLut, formatLutSummary } from './show.ts';
+export { showLut, formatLutSummary, formatValidationReport } from './show.ts';
 export type { LutSummary } from './show.ts';
 
 export { archLatency, applyCorrection, correctionWeight, entryStepMs, opTypeSums } from './predict.ts';

@@ -84,3 +84,23 @@ export function formatLutSummary(s: LutSummary): string {
   } else lines.push('', '  no correction fitted (fbnet lut validate fits one)');
   return lines.join('\n');
 }
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Plain-text rendering of a validation report (`fbnet lut validate` without `--json`). */
+export function formatValidationReport(r: import('./validate-report.ts').ValidationReport): string {
+  const row = (name: string, f: import('./metrics.ts').FitFigures) =>
+    `  ${name.padEnd(10)} ${`${f.mape.toFixed(2)}%`.padStart(8)} ${pct(f.within10).padStart(9)} ${f.kendallTau.toFixed(3).padStart(7)} ${`${f.biasPct >= 0 ? '+' : ''}${f.biasPct.toFixed(1)}%`.padStart(8)} ${`${f.maxAbsErrPct.toFixed(1)}%`.padStart(8)}`;
+  const lines = [
+    `latency table validation: ${r.space} on ${r.backend} (${r.device.cpuModel}, ${r.device.runtime})`,
+    `  ${r.samples} sampled archs (seed ${r.seed}) timed end to end at batch 1${r.calibrationSamples ? `; correction fitted on ${r.calibrationSamples} other archs` : ''}`,
+    '',
+    `  ${'predictor'.padEnd(10)} ${'MAPE'.padStart(8)} ${'±10%'.padStart(9)} ${'τ'.padStart(7)} ${'bias'.padStart(8)} ${'max err'.padStart(8)}`,
+    row('plain', r.plain),
+    ...(r.corrected ? [row('corrected', r.corrected)] : []),
+    '',
+    `  search uses the ${r.predictor} predictor${r.correction ? ` (${r.correction.model}: offset ${r.correction.offsetMs.toFixed(3)} ms, scale ${r.correction.scale.toFixed(3)})` : ''}`,
+  ];
+  if (r.forcedDifferences?.length) lines.push(`  warning: table forced onto this device; differing fields: ${r.forcedDifferences.map((d) => d.field).join(', ')}`);
+  return lines.join('\n');
+}
