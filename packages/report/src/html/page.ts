@@ -1,0 +1,44 @@
+import { escapeXml } from '../svg/format.ts';
+import { notice } from './elements.ts';
+import type { ReportSection } from './section.ts';
+import { REPORT_CSS } from './styles.ts';
+
+export interface PageOptions {
+  title: string;
+  /** Lines under the title (run path, command, date). */
+  subtitle?: readonly string[];
+  sections: readonly ReportSection[];
+  footer?: string;
+}
+
+/** A complete, self-contained HTML document: inline CSS and SVG, no scripts, nothing fetched. */
+export function renderPage(o: PageOptions): string {
+  const toc = o.sections
+    .map((s) => `<a href="#${escapeXml(s.id)}" class="toc-${s.status}"><span class="dot"></span>${escapeXml(s.title)}</a>`)
+    .join('');
+  const body = o.sections.map(renderSection).join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeXml(o.title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<header class="top"><h1>${escapeXml(o.title)}</h1>${(o.subtitle ?? []).map((l) => `<div class="sub">${escapeXml(l)}</div>`).join('')}</header>
+<nav class="toc">${toc}</nav>
+<main>
+${body}
+</main>
+<footer>${escapeXml(o.footer ?? 'fbnet-ts report · self-contained: no scripts, no network')}</footer>
+</body>
+</html>
+`;
+}
+
+function renderSection(s: ReportSection): string {
+  const note = s.note ? notice(s.note, s.status === 'ok' ? 'info' : s.status) : '';
+  return `<section class="report-section section-${s.status}" id="${escapeXml(s.id)}" data-status="${s.status}"><h2>${escapeXml(s.title)}</h2>${note}${s.html}</section>`;
+}

@@ -1,0 +1,17 @@
+import type { SectionBuilder } from '../html/section.ts';
+
+/** The search commands whose runs get a dedicated report. V1 is built; V2/V3 register theirs. */
+export type SearchCommand = 'search v1' | 'search v2' | 'search v3';
+
+/**
+ * A kind of report: the sections a run of one command shows, in order. `buildReport` finds the
+ * kind by `config.command` in `REPORT_KINDS` and falls back to `GENERIC_REPORT` for commands
+ * without one (a `train` run, or a V2/V3 run before its kind is registered).
+ */
+export interface ReportKind {
+  /** The `config.command` this kind reports on. */
+  command: SearchCommand | (string & {});
+  /** Page title prefix, e.g. "FBNetV1 search". */
+  title: string;
+  sections: readonly SectionBuilder[];
+}

@@ -1,0 +1,64 @@
+import type { Phase } from '../sections/summary.ts';
+import { runSummarySection } from '../sections/summary.ts';
+import { thetaSection } from '../sections/theta.ts';
+import { supernetCurvesSection } from '../sections/supernet-curves.ts';
+import { derivedArchSection } from '../sections/arch.ts';
+import { sampledArchsSection } from '../sections/sampled-archs.ts';
+import { lutSection } from '../sections/lut.ts';
+import { trainingSection } from '../sections/training.ts';
+import { v1Context } from '../sections/v1-context.ts';
+import { trainView } from '../run/views.ts';
+import { eventsOf, type RunData } from '../run/run-data.ts';
+import { fixed } from '../svg/format.ts';
+import type { ReportKind } from './report-kind.ts';
+
+/** What a `search v1` run goes through, in order: LUT, supernet, sampling/derivation, training, export. */
+export function v1Phases(run: RunData): Phase[] {
+  const ctx = v1Context(run);
+  const tv = trainView(run);
+  const errors = new Set(eventsOf<{ stage?: string }>(run, 'stage/error').map((e) => e.stage ?? ''));
+  const failed = (re: RegExp) => [...errors].some((s) => re.test(s));
+  const state = (done: boolean, re: RegExp): Phase['state'] => (done ? 'done' : failed(re) ? 'failed' : 'todo');
+  const snEpochs = ctx.view.epochs.length;
+  const snTotal = ctx.view.started?.epochs;
+  return [
+    { name: 'latency table', state: state(run.lut !== undefined, /lut|latency/), detail: run.lut !== undefined ? 'lut.json' : undefined },
+    {
+      name: 'supernet',
+      state: snTotal !== undefined && snEpochs >= snTotal ? 'done' : failed(/supernet|search/) ? 'failed' : 'todo',
+      detail: snEpochs || snTotal ? `${snEpochs}${snTotal ? `/${snTotal}` : ''} epochs` : undefined,
+    },
+    { name: 'arch derived', state: state(!!ctx.view.derived || !!run.arch, /search|derive/), detail: ctx.view.sampled.length ? `${ctx.view.sampled.length} sampled` : undefined },
+    {
+      name: 'training',
+      state: state(!!tv.completed, /train/),
+      detail: tv.epochs.length ? `${tv.epochs.length}${tv.started?.epochs ? `/${tv.started.epochs}` : ''} epochs` : undefined,
+    },
+    { name: 'export', state: state(run.hasModel, /export/), detail: run.hasModel ? 'model/' : undefined },
+  ];
+}
+
+/** `search v1`: FBNet DNAS with a Gumbel-softmax supernet (Wu et al. 2019). */
+export const V1_REPORT: ReportKind = {
+  command: 'search v1',
+  title: 'FBNetV1 search',
+  sections: [
+    runSummarySection({
+      phases: v1Phases,
+      facts: (run) => {
+        const ctx = v1Context(run);
+        const d = ctx.view.derived;
+        return [
+          { label: 'Search space', value: ctx.space?.name ?? '–', hint: ctx.candidates.length ? `${ctx.candidates.length} searchable layers` : undefined },
+          { label: 'Supernet acc.', value: typeof d?.supernetAccuracy === 'number' ? `${fixed(d.supernetAccuracy * 100, 2)}%` : '–', hint: 'derived arch, shared weights' },
+        ];
+      },
+    }),
+    derivedArchSection,
+    thetaSection,
+    supernetCurvesSection,
+    sampledArchsSection,
+    lutSection,
+    trainingSection,
+  ],
+};

@@ -1,0 +1,127 @@
+import { archCost } from '@fbnet/shape-propagation';
+import { details, facts, notice, pre, table, type Fact } from '../html/elements.ts';
+import { ok, type SectionBuilder } from '../html/section.ts';
+import { duration, escapeXml, ms, percent, siCount } from '../svg/format.ts';
+import { eventsOf, isNum, lastEventOf, memo, type RunData } from '../run/run-data.ts';
+import { logSpanSeconds, stageSpans, supernetView, trainView } from '../run/views.ts';
+
+/** A phase of a command and whether the run got through it. */
+export interface Phase {
+  name: string;
+  state: 'done' | 'todo' | 'failed';
+  detail?: string;
+}
+
+export interface SummaryOptions {
+  /** The phases this kind of run goes through (drawn as chips: done / not reached / failed). */
+  phases?: (run: RunData) => Phase[];
+  /** Extra headline figures after the common ones. */
+  facts?: (run: RunData) => Fact[];
+}
+
+/** The headline numbers every report shows, read from result.json first, then from the log and arch.json. */
+export interface HeadlineFigures {
+  testAccuracy?: number;
+  valAccuracy?: number;
+  params?: number;
+  flops?: number;
+  latencyMs?: number;
+  backend?: string;
+  wallSeconds?: number;
+}
+
+export function headlineFigures(run: RunData): HeadlineFigures {
+  return memo(run, 'headline', () => {
+    const r = run.result ?? {};
+    const tr = trainView(run);
+    const sn = supernetView(run);
+    const num = (...vs: unknown[]) => vs.find(isNum) as number | undefined;
+    let cost: { params: number; flops: number } | undefined;
+    if (run.arch && !(isNum(r.params) && isNum(r.flops))) {
+      try {
+        cost = archCost(run.arch);
+      } catch {
+        cost = undefined;
+      }
+    }
+    const lutDevice = (run.lut as { device?: { backend?: unknown } } | undefined)?.device;
+    const backend = [r.backend, run.config.options?.backend, lutDevice?.backend].find((v) => typeof v === 'string' && v) as string | undefined;
+    return {
+      testAccuracy: num(r.testAccuracy, tr.completed?.testAccuracy),
+      valAccuracy: num(r.valAccuracy, tr.completed?.valAccuracy, tr.epochs[tr.epochs.length - 1]?.valAccuracy),
+      params: num(r.params, cost?.params),
+      flops: num(r.flops, cost?.flops),
+      latencyMs: num(r.latencyMs, sn.derived?.latencyMs),
+      backend,
+      wallSeconds: num(logSpanSeconds(run), r.seconds),
+    };
+  });
+}
+
+/**
+ * Run summary: headline figures, phases reached, stage timings and errors, the config.
+ * Generic: every report kind starts with it, passing its own phases and extra figures.
+ */
+export function runSummarySection(o: SummaryOptions = {}, id = 'summary', title = 'Run summary'): SectionBuilder {
+  return {
+    id,
+    title,
+    build(run) {
+      const h = headlineFigures(run);
+      const items: Fact[] = [
+        { label: 'Test accuracy', value: percent(h.testAccuracy), hint: h.valAccuracy !== undefined ? `val ${percent(h.valAccuracy)}` : undefined },
+        { label: 'Params', value: siCount(h.params) },
+        { label: 'FLOPs', value: siCount(h.flops), hint: 'multiply-adds' },
+        { label: 'Latency', value: h.latencyMs !== undefined ? `${ms(h.latencyMs)} ms` : '–', hint: 'LUT prediction, batch 1' },
+        { label: 'Backend', value: h.backend ?? '–' },
+        { label: 'Wall time', value: duration(h.wallSeconds), hint: 'first to last logged event' },
+        ...(o.facts?.(run) ?? []),
+      ];
+      let html = facts(items);
+      const phases = o.phases?.(run) ?? [];
+      if (phases.length) {
+        html += `<ul class="phases">${phases
+          .map((p) => `<li class="${p.state}" title="${escapeXml(p.detail ?? '')}">${p.state === 'done' ? '✓' : p.state === 'failed' ? '✗' : '○'} ${escapeXml(p.name)}${p.detail ? ` · ${escapeXml(p.detail)}` : ''}</li>`)
+          .join('')}</ul>`;
+      }
+      for (const e of eventsOf<{ stage?: string; code?: string; message?: string }>(run, 'stage/error')) {
+        html += notice(`${e.stage ?? 'stage'} failed: ${e.code ? `${e.code}: ` : ''}${e.message ?? ''}`, 'error');
+      }
+      for (const p of run.problems) html += notice(p, 'error');
+
+      const spans = stageSpans(run);
+      let left = '';
+      if (spans.length) {
+        left += '<h3>Stages</h3>';
+        left += table(
+          ['stage', 'status', 'duration'],
+          spans.map((s) => [s.stage, s.status === 'error' ? `error: ${s.error ?? ''}` : s.status, s.startedAt !== undefined && s.endedAt !== undefined ? duration((s.endedAt - s.startedAt) / 1000) : '–']),
+          { numeric: [2] },
+        );
+      }
+      let right = '<h3>Config</h3>';
+      const opts = run.config.options ?? {};
+      const rows: string[][] = [
+        ['command', run.config.command],
+        ['seed', String(run.config.seed)],
+        ['created', String(run.config.createdAt ?? '–')],
+        ['run directory', run.dir],
+        ...Object.keys(opts)
+          .sort()
+          .map((k) => [k, short(opts[k])]),
+      ];
+      const lutDone = lastEventOf<{ elapsedSec?: number }>(run, 'lut/completed');
+      if (isNum(lutDone?.elapsedSec)) rows.push(['LUT measurement', duration(lutDone.elapsedSec)]);
+      right += table(['', ''], rows, { className: 'kv' });
+      right += details('config.json', pre(JSON.stringify(run.config, null, 2)));
+      if (run.result) right += details('result.json', pre(JSON.stringify(run.result, null, 2)));
+      html += left ? `<div class="cols"><div>${left}</div><div>${right}</div></div>` : right;
+      return ok(html);
+    },
+  };
+}
+
+function short(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
