@@ -22,6 +22,8 @@ export interface FixtureOptions {
   /** Log a stage/error for this stage at the end. */
   errorStage?: string;
   seed?: number;
+  /** Extra config options. */
+  options?: Record<string, unknown>;
 }
 
 export const FIXTURE = { space: 'fbnet-v1-fmnist', supernetEpochs: 8, warmup: 2, trainEpochs: 6, sampled: 40 };
@@ -40,7 +42,8 @@ export function makeV1Run(dir: string, o: FixtureOptions = {}): string {
     command: 'search v1',
     createdAt: '2026-11-29T10:00:00.000Z',
     seed: 0,
-    options: { space: FIXTURE.space, epochs: FIXTURE.supernetEpochs, warmupEpochs: FIXTURE.warmup, backend: 'cpu', latencyAlpha: 0.2, latencyBeta: 0.6, note: 'synthetic <fixture> & "quotes"' },
+    // As `fbnet search v1` records them (the space is found through lut.json's sources).
+    options: { preset: 'quick', dataDir: null, lut: null, forceLut: false, backend: 'wasm', threads: null, note: 'synthetic <fixture> & "quotes"', ...(o.options ?? {}) },
   });
 
   // LUT: one block entry per (layer input, candidate spec), latency grows with FLOPs.
@@ -79,7 +82,7 @@ export function makeV1Run(dir: string, o: FixtureOptions = {}): string {
       version: 1,
       createdAt: '2026-11-29T09:00:00.000Z',
       updatedAt: '2026-11-29T09:05:00.000Z',
-      device: { cpuModel: 'Synthetic CPU <x86_64> @ 3.0GHz', cores: 2, os: 'linux 6.1', runtime: 'node 20.20.2', backend: 'cpu', backendVersion: '4.22.0', planHash: 'abc123' },
+      device: { cpuModel: 'Synthetic CPU <x86_64> @ 3.0GHz', cores: 2, os: 'linux 6.1', runtime: 'node 20.20.2', backend: 'wasm', backendVersion: '4.22.0', planHash: 'abc123' },
       timing: { method: 'tinybench', batch: 1, timeMs: 200, warmupMs: 50, minSamples: 64, warmupSamples: 8 },
       sources: [{ kind: 'space', name: space.name, hash: 'h', space }],
       entries: [...entries.values()],
@@ -155,7 +158,8 @@ export function makeV1Run(dir: string, o: FixtureOptions = {}): string {
     emit({ type: 'search/arch-sampled', archs: sampled }, 20_000);
     derived = summarize(probs.map((p) => p.indexOf(Math.max(...p))));
     emit({ type: 'search/arch-derived', ...derived });
-    writeJson(join(dir, 'arch.json'), derived.arch);
+    writeJson(join(dir, 'search.json'), { derived, sampled });
+    writeJson(join(dir, 'arch.json'), { ...derived.arch, name: 'fbnet-v1-0' });
   }
   if (snEpochs === FIXTURE.supernetEpochs) emit({ type: 'stage/completed', stage: 'supernet' });
   if (derived && trEpochs > 0) {
@@ -183,7 +187,21 @@ export function makeV1Run(dir: string, o: FixtureOptions = {}): string {
       emit({ type: 'stage/completed', stage: 'train' });
       mkdirSync(join(dir, 'model'), { recursive: true });
       writeJson(join(dir, 'model', 'model.json'), { format: 'layers-model', modelTopology: {} });
-      writeJson(join(dir, 'result.json'), { testAccuracy: 0.8712, valAccuracy: 0.884, params: cost.params, flops: cost.flops, latencyMs: derived.latencyMs, backend: 'cpu', seconds: 611.4 });
+      writeJson(join(dir, 'final.json'), { testAccuracy: 0.8712, valAccuracy: 0.884, modelPath: join(dir, 'model', 'model.json') });
+      writeJson(join(dir, 'result.json'), {
+        testAccuracy: 0.8712,
+        valAccuracy: 0.884,
+        params: cost.params,
+        flops: cost.flops,
+        latencyMs: derived.latencyMs * 1.08,
+        predictedLatencyMs: derived.latencyMs,
+        backend: 'wasm',
+        arch: derived.ops,
+        archPath: join(dir, 'arch.json'),
+        modelPath: join(dir, 'model', 'model.json'),
+        runDir: dir,
+        seconds: { lut: 301.2, search: 377.5, train: 154.3, total: 833.0 },
+      });
     }
   }
   if (o.errorStage) emit({ type: 'stage/error', stage: o.errorStage, code: 'NUMERIC', message: 'loss became NaN at epoch 3 <step 12>' });

@@ -21,6 +21,10 @@ export interface RunData {
   lut?: unknown;
   /** `result.json`. */
   result?: Record<string, unknown>;
+  /** `search.json` (derived and sampled archs, written by `fbnet search v1` when the search ends). */
+  search?: { derived?: unknown; sampled?: unknown };
+  /** `final.json` (test/val accuracy of the final training, written before the result). */
+  final?: Record<string, unknown>;
   /** The exported TF.js model's `model/model.json` exists. */
   hasModel: boolean;
   /** Human-readable problems met while loading (invalid JSON, invalid arch def, ...). */
@@ -57,6 +61,7 @@ export function loadRun(runDir: string): RunData {
     }
   }
   const result = readJson('result.json');
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
   const modelJson = join(run.path, 'model', 'model.json');
   return {
     dir: run.path,
@@ -64,7 +69,9 @@ export function loadRun(runDir: string): RunData {
     events,
     arch,
     lut: readJson('lut.json'),
-    result: result && typeof result === 'object' && !Array.isArray(result) ? (result as Record<string, unknown>) : undefined,
+    result: obj(result),
+    search: obj(readJson('search.json')),
+    final: obj(readJson('final.json')),
     hasModel: existsSync(modelJson) && statSync(modelJson).isFile(),
     problems,
   };

@@ -1,3 +1,4 @@
+import type { ArchSummary, SupernetEventMap } from '@fbnet/gumbel-supernet';
 import type { TrainEventMap } from '@fbnet/train';
 import { byEpoch, eventsOf, isNum, lastEventOf, type LoggedEvent, type RunData } from './run-data.ts';
 
@@ -32,6 +33,15 @@ export interface SupernetEpochView {
   imagesPerSec?: number;
 }
 
+// Compile-time guard: what the supernet emits must fit these views (a renamed field fails typecheck here).
+type Fits<View, Emitted extends View> = [View, Emitted];
+export type _SupernetViewsFit = [
+  Fits<SupernetEpochView, SupernetEventMap['supernet/epoch-ended']>,
+  Fits<ArchSummaryView, ArchSummary>,
+  Fits<{ epoch: number; probs: number[][] }, SupernetEventMap['supernet/theta']>,
+  Fits<NonNullable<SupernetView['started']>, SupernetEventMap['supernet/started']>,
+];
+
 export interface SupernetView {
   started?: { layers?: number; candidates?: string[][]; epochs?: number; resumedAtEpoch?: number; params?: number };
   epochs: SupernetEpochView[];
@@ -42,15 +52,21 @@ export interface SupernetView {
   derived?: ArchSummaryView;
 }
 
-export function supernetView(run: Pick<RunData, 'events'>): SupernetView {
+/**
+ * The supernet's story from the log. Sampled/derived archs fall back to `search.json` (the CLI
+ * writes it when the search ends) when the log lacks them, e.g. a log truncated by a crash.
+ */
+export function supernetView(run: Pick<RunData, 'events'> & Partial<Pick<RunData, 'search'>>): SupernetView {
   const started = lastEventOf<NonNullable<SupernetView['started']>>(run, 'supernet/started');
   const epochs = byEpoch(eventsOf<Record<string, unknown>>(run, 'supernet/epoch-ended')) as unknown as SupernetEpochView[];
   const theta = byEpoch(eventsOf<{ probs?: unknown }>(run, 'supernet/theta'))
     .filter((e) => Array.isArray(e.probs) && (e.probs as unknown[]).every((row) => Array.isArray(row)))
     .map((e) => ({ epoch: e.epoch, probs: e.probs as number[][] }));
   const sampledEv = lastEventOf<{ archs?: unknown }>(run, 'search/arch-sampled');
-  const sampled = Array.isArray(sampledEv?.archs) ? (sampledEv.archs as ArchSummaryView[]).filter((a) => a && typeof a === 'object') : [];
-  const derived = lastEventOf<ArchSummaryView & Record<string, unknown>>(run, 'search/arch-derived');
+  const rawSampled = Array.isArray(sampledEv?.archs) ? sampledEv.archs : Array.isArray(run.search?.sampled) ? run.search.sampled : [];
+  const sampled = (rawSampled as ArchSummaryView[]).filter((a) => a && typeof a === 'object');
+  const fromFile = run.search?.derived && typeof run.search.derived === 'object' ? (run.search.derived as ArchSummaryView) : undefined;
+  const derived = lastEventOf<ArchSummaryView & Record<string, unknown>>(run, 'search/arch-derived') ?? fromFile;
   return { started, epochs, theta, sampled, derived };
 }
 

@@ -25,7 +25,10 @@ export interface HeadlineFigures {
   valAccuracy?: number;
   params?: number;
   flops?: number;
+  /** Measured end-to-end latency of the final net (batch 1), when the command measured it. */
   latencyMs?: number;
+  /** The latency table's prediction for the final net. */
+  predictedLatencyMs?: number;
   backend?: string;
   wallSeconds?: number;
 }
@@ -46,14 +49,17 @@ export function headlineFigures(run: RunData): HeadlineFigures {
     }
     const lutDevice = (run.lut as { device?: { backend?: unknown } } | undefined)?.device;
     const backend = [r.backend, run.config.options?.backend, lutDevice?.backend].find((v) => typeof v === 'string' && v) as string | undefined;
+    const f = run.final ?? {};
+    const secs = r.seconds && typeof r.seconds === 'object' ? (r.seconds as Record<string, unknown>) : {};
     return {
-      testAccuracy: num(r.testAccuracy, tr.completed?.testAccuracy),
-      valAccuracy: num(r.valAccuracy, tr.completed?.valAccuracy, tr.epochs[tr.epochs.length - 1]?.valAccuracy),
+      testAccuracy: num(r.testAccuracy, f.testAccuracy, tr.completed?.testAccuracy),
+      valAccuracy: num(r.valAccuracy, f.valAccuracy, tr.completed?.valAccuracy, tr.epochs[tr.epochs.length - 1]?.valAccuracy),
       params: num(r.params, cost?.params),
       flops: num(r.flops, cost?.flops),
-      latencyMs: num(r.latencyMs, sn.derived?.latencyMs),
+      latencyMs: num(r.latencyMs),
+      predictedLatencyMs: num(r.predictedLatencyMs, sn.derived?.latencyMs),
       backend,
-      wallSeconds: num(logSpanSeconds(run), r.seconds),
+      wallSeconds: num(secs.total, r.seconds, logSpanSeconds(run)),
     };
   });
 }
@@ -72,9 +78,11 @@ export function runSummarySection(o: SummaryOptions = {}, id = 'summary', title 
         { label: 'Test accuracy', value: percent(h.testAccuracy), hint: h.valAccuracy !== undefined ? `val ${percent(h.valAccuracy)}` : undefined },
         { label: 'Params', value: siCount(h.params) },
         { label: 'FLOPs', value: siCount(h.flops), hint: 'multiply-adds' },
-        { label: 'Latency', value: h.latencyMs !== undefined ? `${ms(h.latencyMs)} ms` : '–', hint: 'LUT prediction, batch 1' },
+        h.latencyMs !== undefined
+          ? { label: 'Latency', value: `${ms(h.latencyMs)} ms`, hint: `measured, batch 1${h.predictedLatencyMs !== undefined ? ` · LUT ${ms(h.predictedLatencyMs)} ms` : ''}` }
+          : { label: 'Latency (LUT)', value: h.predictedLatencyMs !== undefined ? `${ms(h.predictedLatencyMs)} ms` : '–', hint: 'predicted, batch 1; not measured yet' },
         { label: 'Backend', value: h.backend ?? '–' },
-        { label: 'Wall time', value: duration(h.wallSeconds), hint: 'first to last logged event' },
+        { label: 'Wall time', value: duration(h.wallSeconds), hint: phaseSeconds(run) },
         ...(o.facts?.(run) ?? []),
       ];
       let html = facts(items);
@@ -119,6 +127,16 @@ export function runSummarySection(o: SummaryOptions = {}, id = 'summary', title 
       return ok(html);
     },
   };
+}
+
+/** "LUT 5 min · search 6 min · train 2 min" from result.json's `seconds`, when it has them. */
+function phaseSeconds(run: RunData): string | undefined {
+  const s = run.result?.seconds;
+  if (!s || typeof s !== 'object') return undefined;
+  const parts = Object.entries(s as Record<string, unknown>)
+    .filter(([k, v]) => k !== 'total' && isNum(v))
+    .map(([k, v]) => `${k} ${duration(v as number)}`);
+  return parts.length ? parts.join(' · ') : undefined;
 }
 
 function short(v: unknown): string {
