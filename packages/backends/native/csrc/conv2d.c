@@ -48,11 +48,13 @@ static void im2col(const conv_job *j, int img, int p0, int rows, int g, float *c
       int iy = oy * j->sh - j->ph + ky;
       for (int kx = 0; kx < j->kw; kx++, c += cig) {
         int ix = ox * j->sw - j->pw + kx;
+        /* few channels (stems): plain loops; memory.copy/fill calls cost more than they move */
         if (iy < 0 || iy >= j->h || ix < 0 || ix >= j->wd) {
-          zero_f32(c, cig);
+          if (cig <= 8) for (int q = 0; q < cig; q++) c[q] = 0.f;
+          else zero_f32(c, cig);
         } else {
           const float *s = xi + ((size_t)iy * j->wd + ix) * j->cin;
-          if (cig == 1) c[0] = s[0];
+          if (cig <= 8) for (int q = 0; q < cig; q++) c[q] = s[q];
           else copy_f32(c, s, cig);
         }
       }
@@ -83,6 +85,88 @@ static void col2im(const conv_job *j, int img, int p0, int rows, int g, const fl
     if (++ox == j->ow) { ox = 0; oy++; }
   }
 }
+
+/* ---------------- direct path for stems (kh*kw*cin <= 32, groups 1) ----------------
+ * With so few taps, im2col + GEMM is dominated by packing and per-tile overhead; instead each
+ * output pixel gathers its taps into a small zero-padded vector and multiplies the filter
+ * directly (fwd), or scatters the outer product with dy into a per-thread dW (filter grad). */
+#define DIRECT_MAX_K 32
+
+static int gather_taps(const conv_job *j, const float *xi, int oy, int ox, float *a) {
+  int t = 0;
+  int iy0 = oy * j->sh - j->ph, ix0 = ox * j->sw - j->pw;
+  if (iy0 >= 0 && iy0 + j->kh <= j->h && ix0 >= 0 && ix0 + j->kw <= j->wd) {
+    const int run = j->kw * j->cin; /* a kernel row is contiguous in NHWC */
+    const float *s = xi + ((size_t)iy0 * j->wd + ix0) * j->cin;
+    for (int ky = 0; ky < j->kh; ky++, s += (size_t)j->wd * j->cin)
+      for (int q = 0; q < run; q++) a[t++] = s[q];
+    return t;
+  }
+  for (int ky = 0; ky < j->kh; ky++) {
+    int iy = oy * j->sh - j->ph + ky;
+    for (int kx = 0; kx < j->kw; kx++) {
+      int ix = ox * j->sw - j->pw + kx;
+      const float *s = xi + ((size_t)iy * j->wd + ix) * j->cin;
+      int ok = iy >= 0 && iy < j->h && ix >= 0 && ix < j->wd;
+      for (int q = 0; q < j->cin; q++) a[t++] = ok ? s[q] : 0.f;
+    }
+  }
+  return t;
+}
+
+static void task_fwd_direct(void *p, int t, int tid) {
+  conv_job *j = (conv_job *)p;
+  int img = t / j->oh, oy = t % j->oh, cout = j->cout, kg = j->kg;
+  const float *xi = j->x + (size_t)img * j->h * j->wd * j->cin;
+  float *y = j->y + ((size_t)img * j->oh + oy) * j->ow * cout;
+  float a[DIRECT_MAX_K];
+  for (int ox = 0; ox < j->ow; ox++, y += cout) {
+    gather_taps(j, xi, oy, ox, a);
+    int co = 0;
+    for (; co + 8 <= cout; co += 8) {
+      v128_t s0 = wasm_f32x4_splat(0.f), s1 = s0;
+      const float *w = j->w + co;
+      for (int q = 0; q < kg; q++, w += cout) {
+        v128_t va = wasm_f32x4_splat(a[q]);
+        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(va, wasm_v128_load(w)));
+        s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(va, wasm_v128_load(w + 4)));
+      }
+      wasm_v128_store(y + co, s0);
+      wasm_v128_store(y + co + 4, s1);
+    }
+    for (; co < cout; co++) {
+      float s = 0.f;
+      for (int q = 0; q < kg; q++) s += a[q] * j->w[(size_t)q * cout + co];
+      y[co] = s;
+    }
+  }
+}
+
+static void task_bwd_filter_direct(void *p, int t, int tid) {
+  conv_job *j = (conv_job *)p;
+  int img = t / j->oh, oy = t % j->oh, cout = j->cout, kg = j->kg;
+  const float *xi = j->x + (size_t)img * j->h * j->wd * j->cin;
+  const float *dy = j->dy + ((size_t)img * j->oh + oy) * j->ow * cout;
+  float *acc = scratch_for(tid);
+  float a[DIRECT_MAX_K];
+  for (int ox = 0; ox < j->ow; ox++, dy += cout) {
+    gather_taps(j, xi, oy, ox, a);
+    int co = 0;
+    for (; co + 8 <= cout; co += 8) {
+      v128_t d0 = wasm_v128_load(dy + co), d1 = wasm_v128_load(dy + co + 4);
+      float *r = acc + co;
+      for (int q = 0; q < kg; q++, r += cout) {
+        v128_t va = wasm_f32x4_splat(a[q]);
+        wasm_v128_store(r, wasm_f32x4_add(wasm_v128_load(r), wasm_f32x4_mul(va, d0)));
+        wasm_v128_store(r + 4, wasm_f32x4_add(wasm_v128_load(r + 4), wasm_f32x4_mul(va, d1)));
+      }
+    }
+    for (; co < cout; co++)
+      for (int q = 0; q < kg; q++) acc[(size_t)q * cout + co] += a[q] * dy[co];
+  }
+}
+
+INLINE int use_direct(const conv_job *j) { return j->groups == 1 && j->kg <= DIRECT_MAX_K; }
 
 /* ---------------- forward ---------------- */
 
@@ -116,6 +200,10 @@ void fb_conv2d_fwd(const float *x, const float *w, float *y, int n, int h, int w
   if (is_pointwise(&j)) {
     for (int g = 0; g < groups; g++)
       sgemm(0, 0, n * h * wd, j.cog, j.cig, x + g * j.cig, cin, w + g * j.cog, cout, y + g * j.cog, cout, 0);
+    return;
+  }
+  if (use_direct(&j)) {
+    parallel_for(task_fwd_direct, &j, n * j.oh);
     return;
   }
   j.kgpad_floats = gemm_packed_floats(j.kg, j.cog);
@@ -203,16 +291,21 @@ void fb_conv2d_bwd_filter(const float *x, const float *dy, float *dw, int n, int
     return;
   }
   int pixels = j.oh * j.ow;
-  j.chunk = MIN(pixels, 256);
-  j.chunks_per_img = (pixels + j.chunk - 1) / j.chunk;
-  size_t accf = ((size_t)j.kg * cout + 3) & ~(size_t)3;
+  int T = pool_threads(), total = j.kg * cout;
+  if (use_direct(&j)) {
+    scratch_reserve((size_t)total * 4);
+    for (int t = 0; t < T; t++) zero_f32(scratch_for(t), total);
+    parallel_for(task_bwd_filter_direct, &j, n * j.oh);
+  } else {
+    j.chunk = MIN(pixels, 256);
+    j.chunks_per_img = (pixels + j.chunk - 1) / j.chunk;
+    size_t accf = ((size_t)j.kg * cout + 3) & ~(size_t)3;
   size_t colf = ((size_t)j.chunk * j.kg + 3) & ~(size_t)3;
   size_t bpf = (size_t)gemm_packed_floats(j.chunk, j.cog);
-  scratch_reserve((accf + colf + bpf) * 4);
-  int T = pool_threads();
-  for (int t = 0; t < T; t++) zero_f32(scratch_for(t), (int)accf);
-  parallel_for(task_bwd_filter, &j, n * j.chunks_per_img);
-  int total = j.kg * cout;
+    scratch_reserve((accf + colf + bpf) * 4);
+    for (int t = 0; t < T; t++) zero_f32(scratch_for(t), (int)accf);
+    parallel_for(task_bwd_filter, &j, n * j.chunks_per_img);
+  }
   copy_f32(dw, scratch_for(0), total);
   for (int t = 1; t < T; t++) {
     const float *s = scratch_for(t);
