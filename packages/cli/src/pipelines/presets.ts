@@ -1,0 +1,38 @@
+import type { TrainRecipeInput } from '@fbnet/train';
+
+/** Search-v1 presets: how much of each phase to run. All values can be overridden by flags. */
+export interface SearchV1Preset {
+  space: string;
+  lutTiming: { timeMs: number; warmupMs: number; minSamples: number; warmupSamples: number };
+  supernet: {
+    epochs: number;
+    warmupEpochs: number;
+    stepsPerEpoch?: number;
+    batchSize: number;
+    samples: number;
+    alpha: number;
+    beta: number;
+  };
+  final: TrainRecipeInput;
+  /** Fraction of the training set held out for validation during final training. */
+  valFraction: number;
+}
+
+export const SEARCH_V1_PRESETS: Record<string, SearchV1Preset> = {
+  /** About ten minutes on a 2-core CPU with the bundled subset. */
+  quick: {
+    space: 'fbnet-v1-fmnist',
+    lutTiming: { timeMs: 120, warmupMs: 40, minSamples: 15, warmupSamples: 3 },
+    supernet: { epochs: 8, warmupEpochs: 2, stepsPerEpoch: 20, batchSize: 64, samples: 8, alpha: 0.2, beta: 0.6 },
+    final: { epochs: 8, batchSize: 64, lr: 0.1, weightDecay: 5e-5, labelSmoothing: 0.1, augment: { crop: 2, flip: true } },
+    valFraction: 0.1,
+  },
+  /** The full-data setting (`--data-dir` to the full Fashion-MNIST): hours, not minutes. */
+  full: {
+    space: 'fbnet-v1-fmnist',
+    lutTiming: { timeMs: 400, warmupMs: 100, minSamples: 20, warmupSamples: 5 },
+    supernet: { epochs: 30, warmupEpochs: 6, stepsPerEpoch: 150, batchSize: 128, samples: 16, alpha: 0.2, beta: 0.6 },
+    final: { epochs: 60, batchSize: 128, lr: 0.2, weightDecay: 5e-5, labelSmoothing: 0.1, ema: 0.999, warmupEpochs: 2, augment: { crop: 2, flip: true } },
+    valFraction: 0.05,
+  },
+};
