@@ -30,8 +30,9 @@ static int pick_rows(int m, int c) {
   int T = pool_threads();
   int rows = (m + 8 * T - 1) / (8 * T);
   int min_rows = MAX(4, 4096 / MAX(c, 1));
+  int max_rows = MAX(16, 32768 / MAX(c, 1)); /* x and dy of a chunk (2 x 128 KiB) stay in L2 */
   if (rows < min_rows) rows = min_rows;
-  if (rows > 256) rows = 256;
+  if (rows > max_rows) rows = max_rows;
   return rows;
 }
 
@@ -49,18 +50,31 @@ static void task_stats(void *p, int t, int tid) {
   const float *k = j->x; /* shift: row 0 */
   zero_f32(s1, c);
   zero_f32(s2, c);
+  /* channel blocks outer, the chunk's rows inner: sums stay in registers (the chunk is sized to
+   * stay in L2 between blocks) instead of a load/store of s1, s2 per element */
+  int i = 0;
+  for (; i + 8 <= c; i += 8) {
+    v128_t k0 = wasm_v128_load(k + i), k1 = wasm_v128_load(k + i + 4);
+    v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, q0 = a0, q1 = a0;
+    const float *xr = j->x + (size_t)r0 * c + i;
+    for (int r = r0; r < r1; r++, xr += c) {
+      v128_t d0 = wasm_f32x4_sub(wasm_v128_load(xr), k0), d1 = wasm_f32x4_sub(wasm_v128_load(xr + 4), k1);
+      a0 = wasm_f32x4_add(a0, d0);
+      a1 = wasm_f32x4_add(a1, d1);
+      q0 = wasm_f32x4_add(q0, wasm_f32x4_mul(d0, d0));
+      q1 = wasm_f32x4_add(q1, wasm_f32x4_mul(d1, d1));
+    }
+    wasm_v128_store(s1 + i, a0);
+    wasm_v128_store(s1 + i + 4, a1);
+    wasm_v128_store(s2 + i, q0);
+    wasm_v128_store(s2 + i + 4, q1);
+  }
   for (int r = r0; r < r1; r++) {
     const float *xr = j->x + (size_t)r * c;
-    int i = 0;
-    for (; i + 4 <= c; i += 4) {
-      v128_t d = wasm_f32x4_sub(wasm_v128_load(xr + i), wasm_v128_load(k + i));
-      wasm_v128_store(s1 + i, wasm_f32x4_add(wasm_v128_load(s1 + i), d));
-      wasm_v128_store(s2 + i, wasm_f32x4_add(wasm_v128_load(s2 + i), wasm_f32x4_mul(d, d)));
-    }
-    for (; i < c; i++) {
-      float d = xr[i] - k[i];
-      s1[i] += d;
-      s2[i] += d * d;
+    for (int q = i; q < c; q++) {
+      float d = xr[q] - k[q];
+      s1[q] += d;
+      s2[q] += d * d;
     }
   }
   double *a1 = acc1(j, tid), *a2 = acc2(j, tid);
