@@ -22,6 +22,8 @@ export interface FixtureOptions {
   /** Log a stage/error for this stage at the end. */
   errorStage?: string;
   seed?: number;
+  /** Search-space preset (default the fmnist V1 space). */
+  space?: string;
   /** Extra config options. */
   options?: Record<string, unknown>;
 }
@@ -30,7 +32,7 @@ export const FIXTURE = { space: 'fbnet-v1-fmnist', supernetEpochs: 8, warmup: 2,
 
 export function makeV1Run(dir: string, o: FixtureOptions = {}): string {
   const rng = new Rng(o.seed ?? 7);
-  const space = getSearchSpacePreset(FIXTURE.space);
+  const space = getSearchSpacePreset(o.space ?? FIXTURE.space);
   const layers = searchLayers(space);
   const cands = layers.map((l) => [...l.candidates]);
   const snEpochs = o.supernetEpochs ?? FIXTURE.supernetEpochs;

@@ -7,13 +7,15 @@ export interface Fact {
   value: string;
   /** Secondary line under the value. */
   hint?: string;
+  /** Take two grid cells (long values such as a CPU model). */
+  wide?: boolean;
 }
 
 export function facts(items: readonly Fact[]): string {
   return (
     '<div class="facts">' +
     items
-      .map((f) => `<div class="fact"><div class="fact-label">${escapeXml(f.label)}</div><div class="fact-value${f.value.length > 12 ? ' long' : ''}">${escapeXml(f.value)}</div>${f.hint ? `<div class="fact-hint">${escapeXml(f.hint)}</div>` : ''}</div>`)
+      .map((f) => `<div class="fact${f.wide ? ' fact-wide' : ''}"><div class="fact-label">${escapeXml(f.label)}</div><div class="fact-value${f.value.length > (f.wide ? 24 : 9) ? ' long' : ''}">${escapeXml(f.value)}</div>${f.hint ? `<div class="fact-hint">${escapeXml(f.hint)}</div>` : ''}</div>`)
       .join('') +
     '</div>'
   );

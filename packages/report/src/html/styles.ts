@@ -27,6 +27,7 @@ section.report-section > p, .lead { color: var(--muted); margin: 4px 0 10px; max
 .fact { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; background: #fbfbfc; }
 .fact-label { color: var(--muted); font-size: 11.5px; text-transform: uppercase; letter-spacing: .4px; }
 .fact-value { font-size: 19px; font-weight: 650; font-variant-numeric: tabular-nums; margin-top: 2px; }
+.fact-wide { grid-column: span 2; }
 .fact-value.long { font-size: 14px; line-height: 1.35; padding-top: 3px; word-break: break-word; }
 .fact-hint { color: var(--muted); font-size: 11.5px; }
 .cols { display: grid; grid-template-columns: minmax(280px, 1fr) minmax(340px, 2fr); gap: 8px 32px; align-items: start; }
@@ -40,6 +41,7 @@ table { border-collapse: collapse; font-size: 12.5px; margin: 4px 0 10px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { color: var(--muted); font-weight: 600; background: #fafbfc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.archs td:nth-child(2) { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 11.5px; white-space: nowrap; }
 table.kv td:first-child { color: var(--muted); white-space: nowrap; }
 td code, p code { font-size: 12px; }
 .phases { display: flex; flex-wrap: wrap; gap: 6px; margin: 0 0 12px; padding: 0; list-style: none; }

@@ -26,7 +26,7 @@ export const lutSection: SectionBuilder = {
     const h = run.lut as LutHeader;
     const entries = lutEntries(run.lut);
     const items: Fact[] = [
-      { label: 'Device', value: h.device?.cpuModel ?? '–', hint: [h.device?.os, h.device?.runtime].filter(Boolean).join(' · ') || undefined },
+      { label: 'Device', wide: true, value: h.device?.cpuModel ?? '–', hint: [h.device?.os, h.device?.runtime].filter(Boolean).join(' · ') || undefined },
       { label: 'Backend', value: h.device?.backend ?? '–', hint: h.device?.backendVersion },
       { label: 'Entries', value: String(entries.length), hint: h.timing?.minSamples ? `≥ ${h.timing.minSamples} samples each` : undefined },
       { label: 'Measured in', value: duration(h.measureSec) },
@@ -42,14 +42,18 @@ export const lutSection: SectionBuilder = {
       const col = m.candidates.indexOf(ctx.candidates[l]?.[k] ?? '');
       return col >= 0 ? [[l, col] as const] : [];
     });
+    const finite = values.flat().filter((v): v is number => typeof v === 'number' && v > 0);
+    // Latencies of a 224 px space span orders of magnitude: a log colour scale keeps the small layers legible.
+    const log = finite.length > 0 && Math.max(...finite) / Math.min(...finite) > 30;
     const svg = heatmap({
+      scale: log ? 'log' : 'linear',
       rows: m.layers.map((l) => l.label),
       cols: m.candidates,
       values,
       scheme: 'viridis',
       format: (v) => ms(v),
       marks,
-      legendLabel: 'ms',
+      legendLabel: log ? 'ms (log)' : 'ms',
       cellWidth: 54,
       cellHeight: 19,
       title: `LAT(b) per searchable layer and candidate, median ms (${m.space})`,

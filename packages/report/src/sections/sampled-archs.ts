@@ -54,6 +54,7 @@ export const sampledArchsSection: SectionBuilder = {
       points,
       highlight,
       pareto: { x: 'min', y: 'max' },
+      pointsLabel: 'sampled arch (distinct)',
       xLabel: 'latency (ms, LUT)',
       yLabel: useAcc ? 'supernet accuracy %' : 'probability under P_θ',
       title: `${n} sampled arch${n === 1 ? '' : 's'}, ${uniq.length} distinct`,
@@ -70,7 +71,7 @@ export const sampledArchsSection: SectionBuilder = {
       ...(d ? [['derived', opsText(d), ms(d.latencyMs), percent(d.supernetAccuracy), prob(d.probability), '', '']] : []),
       ...ranked.slice(0, 10).map(({ u, i }, r) => [`#${r + 1}`, u.key, ms(u.a.latencyMs), percent(u.a.supernetAccuracy), prob(u.a.probability), String(u.count), front.has(i) ? 'yes' : '']),
     ];
-    const tbl = table(['', 'candidate per layer', 'latency ms', 'supernet acc', 'P_θ', 'sampled', 'Pareto'], rows, { numeric: [2, 3, 4, 5] });
+    const tbl = table(['', 'candidate per layer', 'latency ms', 'supernet acc', 'P_θ', 'sampled', 'Pareto'], rows, { numeric: [2, 3, 4, 5], className: 'archs' });
     const note = !d ? 'partial: no search/arch-derived event, nothing highlighted' : !highlight.length ? 'the derived arch has no latency/accuracy in the log and is not drawn' : undefined;
     const shown = Math.min(10, uniq.length);
     return ok(`${chart}<h3>Derived arch and the ${shown} best distinct sampled archs by supernet accuracy</h3><div class="scroll">${tbl}</div>`, note);

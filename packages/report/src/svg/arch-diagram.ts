@@ -104,7 +104,7 @@ export function archDiagram(arch: ArchDef | unknown, o: ArchDiagramOptions = {})
     badge: 56,
     lane: 84,
     label: 84 + LANE + 14,
-    shape: 84 + LANE + 14 + Math.max(110, ...blocks.map((b) => textWidth(b.label) + 16)),
+    shape: 84 + LANE + 14 + Math.max(110, textWidth(`head: pool + fc ${def.num_classes}`) + 12, ...blocks.map((b) => textWidth(b.label) + 16)),
   };
   const flopsX = cols.shape + 96;
   const paramsX = flopsX + 76;

@@ -44,3 +44,14 @@ describe('heatmap', () => {
     expect(heatmap(o)).toBe(heatmap(o));
   });
 });
+
+describe('heatmap log scale', () => {
+  it('spaces colours by decades and ticks the colour bar at 1-2-5 or decades', async () => {
+    const { logTicks } = await import('./heatmap.ts');
+    const svg = heatmap({ rows: ['r'], cols: ['a', 'b', 'c'], values: [[0.01, 0.1, 1]], scale: 'log' });
+    const cells = svg.slice(svg.indexOf('<g class="cells">'));
+    expect(attrs(cells, 'rect', 'fill').slice(0, 3)).toEqual([sequential(0), sequential(0.5), sequential(1)]);
+    expect(logTicks(0.01, 1)).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+    expect(logTicks(0.012, 34)).toEqual([0.1, 1, 10]);
+  });
+});

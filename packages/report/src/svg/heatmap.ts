@@ -11,6 +11,8 @@ export interface HeatmapOptions {
   scheme?: SequentialScheme;
   /** Colour domain (default: the finite values' extent). */
   domain?: [number, number];
+  /** 'log' for positive values spanning orders of magnitude (latencies of a 224 px net); default linear. */
+  scale?: 'linear' | 'log';
   format?: (v: number) => string;
   /** Print the value in each cell (default: when cells are wide enough). */
   showValues?: boolean;
@@ -41,8 +43,10 @@ export function heatmap(o: HeatmapOptions): string {
     const v = o.values[r]?.[c];
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
   };
-  const dom = o.domain ?? extent(o.values.flatMap((row) => row.map((v) => (typeof v === 'number' ? v : NaN)))) ?? [0, 1];
-  const t = linearScale(dom, [0, 1]);
+  const finite = o.values.flatMap((row) => row.map((v) => (typeof v === 'number' ? v : NaN)));
+  const log = o.scale === 'log';
+  const dom = o.domain ?? extent(log ? finite.filter((v) => v > 0) : finite) ?? [log ? 1 : 0, log ? 10 : 1];
+  const t = log ? logUnit(dom) : linearScale(dom, [0, 1]);
   const fmt = o.format ?? ((v: number) => String(Number(v.toPrecision(3))));
   const showValues = o.showValues ?? cw >= 34;
 
@@ -90,14 +94,36 @@ export function heatmap(o: HeatmapOptions): string {
   s += '</g>';
   for (const [r, c] of o.marks ?? []) {
     if (r < 0 || r >= nr || c < 0 || c >= nc) continue;
-    s += `<rect class="mark" x="${num(x0 + c * cw + 1.5)}" y="${num(y0 + r * ch + 1.5)}" width="${num(cw - 3)}" height="${num(ch - 3)}" fill="none" stroke="#d62728" stroke-width="2.5"/>`;
+    // Red with a white inner line: visible on the dark and the light ends of every scheme.
+    s += `<rect class="mark" x="${num(x0 + c * cw + 1.5)}" y="${num(y0 + r * ch + 1.5)}" width="${num(cw - 3)}" height="${num(ch - 3)}" fill="none" stroke="#e8112d" stroke-width="2.5"/>`;
+    s += `<rect x="${num(x0 + c * cw + 3.5)}" y="${num(y0 + r * ch + 3.5)}" width="${num(cw - 7)}" height="${num(ch - 7)}" fill="none" stroke="#ffffff" stroke-width="0.8"/>`;
   }
-  s += colourBar(barX, y0, Math.max(gridH, 60), dom, o.scheme, fmt, o.legendLabel);
+  s += colourBar(barX, y0, Math.max(gridH, 60), dom, o.scheme, fmt, o.legendLabel, log);
   return s + '</svg>';
 }
 
 /** A vertical colour bar of discrete steps (no gradient ids: many charts share one page). */
-function colourBar(x: number, y: number, h: number, dom: [number, number], scheme: SequentialScheme | undefined, fmt: (v: number) => string, caption?: string): string {
+/** [lo, hi] → [0, 1] on log10 (values ≤ 0 map to 0). */
+function logUnit(dom: [number, number]): (v: number) => number {
+  const l0 = Math.log10(dom[0]);
+  const span = Math.log10(dom[1]) - l0;
+  return (v) => (v <= 0 ? 0 : span === 0 ? 0.5 : (Math.log10(v) - l0) / span);
+}
+
+/** 1-2-5 ticks per decade inside [lo, hi] (only 1s when that gives enough). */
+export function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  const mults = Math.log10(hi / lo) > 2.5 ? [1] : [1, 2, 5];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of mults) {
+      const v = Number((m * Math.pow(10, e)).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
+  }
+  return out;
+}
+
+function colourBar(x: number, y: number, h: number, dom: [number, number], scheme: SequentialScheme | undefined, fmt: (v: number) => string, caption?: string, log = false): string {
   const steps = 24;
   let s = '<g class="colour-bar">';
   for (let i = 0; i < steps; i++) {
@@ -107,6 +133,13 @@ function colourBar(x: number, y: number, h: number, dom: [number, number], schem
   s += `<rect x="${num(x)}" y="${num(y)}" width="12" height="${num(h)}" fill="none" stroke="${AXIS_COLOR}" stroke-width="0.5"/>`;
   if (dom[0] === dom[1]) {
     s += text(x + 16, y + h / 2 + 4, fmt(dom[0]), { fill: AXIS_COLOR });
+  } else if (log) {
+    const unit = logUnit(dom);
+    for (const v of logTicks(dom[0], dom[1])) {
+      const ty = y + h - unit(v) * h;
+      s += `<line x1="${num(x + 12)}" x2="${num(x + 15)}" y1="${num(ty)}" y2="${num(ty)}" stroke="${AXIS_COLOR}"/>`;
+      s += text(x + 17, ty + 3.5, String(v), { fill: AXIS_COLOR, 'font-size': 10 });
+    }
   } else {
     const ticks = niceTicks(dom[0], dom[1], Math.max(2, Math.round(h / 40)));
     const ty = linearScale(dom, [y + h, y]);

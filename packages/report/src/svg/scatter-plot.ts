@@ -25,6 +25,8 @@ export interface ScatterOptions {
   highlight?: readonly HighlightPoint[];
   /** Draw the Pareto front of all points (highlights included) as a step line. */
   pareto?: boolean | ParetoSense;
+  /** Legend entry of ungrouped points (default "N points"). */
+  pointsLabel?: string;
   /** Draw y = x (predicted vs measured). */
   diagonal?: boolean;
   width?: number;
@@ -54,7 +56,7 @@ export function scatterPlot(o: ScatterOptions): string {
   const front = o.pareto ? paretoFront(all, o.pareto === true ? undefined : o.pareto) : [];
   const items: LegendItem[] = [];
   if (groups.length > 1 || groups[0] !== '') groups.forEach((g) => items.push({ name: g || 'other', color: colorOf.get(g)!, mark: 'dot' }));
-  else items.push({ name: `${o.points.length} point${o.points.length === 1 ? '' : 's'}`, color: colorOf.get('')!, mark: 'dot' });
+  else items.push({ name: o.pointsLabel ?? `${o.points.length} point${o.points.length === 1 ? '' : 's'}`, color: colorOf.get('')!, mark: 'dot' });
   for (const h of hl) if (h.tag) items.push({ name: h.tag, color: h.color ?? '#111111', mark: 'ring' });
   if (front.length > 1) items.push({ name: 'Pareto front', color: PARETO_COLOR, mark: 'dashed' });
   if (o.diagonal) items.push({ name: 'y = x', color: '#888888', mark: 'dashed' });

@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodePng } from './_png.ts';
+import { makeV1Run } from './_test-fixtures.ts';
+import { writeReport } from './index.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe.skipIf(!existsSync(CHROMIUM))('V1 report in headless Chromium (skipped: no /usr/bin/chromium)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'fbnet-report-browser-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('renders offline without errors; every chart has a size; the screenshot is a real picture', async () => {
+    const { chromium } = await import('playwright-core');
+    const dir = makeV1Run(join(root, 'run'));
+    const reportPath = writeReport(dir);
+    const html = readFileSync(reportPath, 'utf8');
+    const profile = mkdtempSync(join(tmpdir(), 'fbnet-chromium-'));
+    const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('request', (r) => requests.push(r.url()));
+      const url = pathToFileURL(reportPath).href;
+      await page.goto(url, { waitUntil: 'load' });
+      // The page's CSP forbids any fetch; a violation would show up as a console error.
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([url]);
+      const info = await page.evaluate(() => {
+        const svgs = Array.from(document.querySelectorAll('svg'));
+        return {
+          svgs: svgs.length,
+          tiny: svgs.filter((s) => s.getBoundingClientRect().width < 20 || s.getBoundingClientRect().height < 20).map((s) => s.getAttribute('aria-label')),
+          height: document.documentElement.scrollHeight,
+          width: document.documentElement.scrollWidth,
+          sections: document.querySelectorAll('section.report-section').length,
+          header: getComputedStyle(document.querySelector('header.top')!).backgroundColor,
+        };
+      });
+      expect(info.svgs).toBe((html.match(/<svg /g) ?? []).length);
+      expect(info.svgs).toBeGreaterThan(15);
+      expect(info.tiny).toEqual([]);
+      expect(info.sections).toBe(7);
+      expect(info.height).toBeGreaterThan(2500);
+      expect(info.height).toBeLessThan(12000);
+      expect(info.width).toBeLessThanOrEqual(1280); // nothing overflows the viewport sideways
+      expect(info.header).toBe('rgb(31, 42, 60)'); // the inline stylesheet applied
+
+      const shot = join(root, 'report.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(100_000);
+      const png = decodePng(readFileSync(shot));
+      expect(png.width).toBe(1280);
+      expect(png.height).toBe(info.height);
+      expect(png.rgb(5, 5)).toEqual([31, 42, 60]);
+      // Not blank: a grid of samples finds many colours and plenty of non-background ink.
+      const colours = new Set<string>();
+      let ink = 0;
+      let total = 0;
+      for (let y = 0; y < png.height; y += 7) {
+        for (let x = 0; x < png.width; x += 7) {
+          const [r, g, b] = png.rgb(x, y);
+          colours.add(`${r >> 3},${g >> 3},${b >> 3}`);
+          total++;
+          if (r + g + b < 600) ink++;
+        }
+      }
+      expect(colours.size).toBeGreaterThan(60);
+      expect(ink / total).toBeGreaterThan(0.03);
+    } finally {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+});
