@@ -50,3 +50,6 @@ export {
   checkVariants,
 } from './testing/conformance.ts';
 export type { ConformanceCase, ConformanceInput, ConformanceResult } from './testing/conformance.ts';
+
+export { NATIVE_VARIANT, loadNative, nativeStatus, nativeF32Kernels, nativeVariants, releaseNative } from './native/native-variants.ts';
+export type { NativeStatus } from './native/native-variants.ts';

@@ -29,6 +29,8 @@ export interface TfjsPluginSpec {
   preferences?: Record<string, string[]>;
   /** After `tf.setBackend` succeeded (e.g. read back thread counts). */
   afterActivate?(): Promise<void> | void;
+  /** Release what `kernels()` acquired (worker threads, devices). */
+  release?(): Promise<void> | void;
 }
 
 /**
@@ -40,7 +42,7 @@ export class TfjsBackendPlugin implements BackendPlugin {
   readonly id: string;
   readonly tfBackend: string;
   readonly description: string;
-  readonly dispatcher: KernelDispatcher;
+  dispatcher: KernelDispatcher;
   private loaded = false;
   private pendingPlan?: { plan: KernelPlan | undefined; force: boolean };
   private fingerprintCache?: DeviceFingerprint;
@@ -118,7 +120,14 @@ export class TfjsBackendPlugin implements BackendPlugin {
     return deviceFingerprint(this, this.plan);
   }
 
-  dispose(): void {
+  /** Restore the stock kernels and release resources; `init()` again sets everything up anew. */
+  async dispose(): Promise<void> {
     this.dispatcher.uninstall();
+    if (this.loaded) {
+      this.loaded = false;
+      this.dispatcher = new KernelDispatcher(this.spec.tfBackend, this.spec.id);
+      await this.spec.release?.();
+    }
+    this.fingerprintCache = undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { bindF32Kernel, JS_ELEMENTWISE_KERNELS, JS_TRAINING_KERNELS, TfjsBackendPlugin, type KernelImpl } from '@fbnet/backend-common';
 import { cpuStorage } from './storage.ts';
-import { nativeVariants, nativeVersion } from './native.ts';
+import { nativeVariants, nativeVersion, releaseNative } from './native.ts';
 
 let tfjsCpuVersion = 'unloaded';
 
@@ -18,6 +18,7 @@ export function createCpuPlugin(): TfjsBackendPlugin {
       const m = await import('@tensorflow/tfjs-backend-cpu');
       tfjsCpuVersion = m.version_cpu;
     },
+    release: () => releaseNative(),
     async kernels(options): Promise<KernelImpl[]> {
       const native = await nativeVariants(cpuStorage, options.threads);
       return [...native, ...[...JS_TRAINING_KERNELS, ...JS_ELEMENTWISE_KERNELS].map((k) => bindF32Kernel(k, cpuStorage))];

@@ -1,10 +1,13 @@
-import type { F32Storage, KernelImpl } from '@fbnet/backend-common';
+import { nativeStatus, nativeVariants as load, releaseNative, type F32Storage, type KernelImpl } from '@fbnet/backend-common';
 
-/** Native (WASM SIMD, multithreaded) variants, when @fbnet/native-kernels exists. */
-export async function nativeVariants(_storage: F32Storage, _threads?: number): Promise<KernelImpl[]> {
-  return [];
+export { releaseNative };
+
+/** Native (WASM SIMD, multithreaded) variants from @fbnet/native-kernels, when it loads here. */
+export function nativeVariants(storage: F32Storage, threads?: number): Promise<KernelImpl[]> {
+  return load(storage, threads);
 }
 
 export function nativeVersion(): string | undefined {
-  return undefined;
+  const s = nativeStatus();
+  return s.available ? s.detail : undefined;
 }

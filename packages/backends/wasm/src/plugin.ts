@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bindF32Kernel, JS_TRAINING_KERNELS, TfjsBackendPlugin, type KernelImpl } from '@fbnet/backend-common';
 import { conv2DBackpropFilterWasmMatMul } from './kernels/Conv2DBackpropFilter.ts';
-import { nativeVariants, nativeVersion } from './native.ts';
+import { nativeVariants, nativeVersion, releaseNative } from './native.ts';
 import { wasmStorage } from './storage.ts';
 
 interface WasmModule {
@@ -43,6 +43,7 @@ export function createWasmPlugin(): TfjsBackendPlugin {
     },
     // XNNPACK's forward convolutions are hard to beat from JS; the benchmark may still disagree per shape.
     preferences: { Conv2D: ['tfjs'], DepthwiseConv2dNative: ['tfjs'] },
+    release: () => releaseNative(),
     async kernels(options): Promise<KernelImpl[]> {
       const native = await nativeVariants(wasmStorage, options.threads);
       return [...native, conv2DBackpropFilterWasmMatMul, ...JS_TRAINING_KERNELS.map((k) => bindF32Kernel(k, wasmStorage))];

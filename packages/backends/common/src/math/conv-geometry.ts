@@ -13,9 +13,11 @@ export interface ConvGeometry {
   kw: number;
   sh: number;
   sw: number;
-  /** Padding before the first row / column; the trailing padding is implied by oh/ow. */
+  /** Padding before the first row / column and after the last. */
   padT: number;
   padL: number;
+  padB: number;
+  padR: number;
   oh: number;
   ow: number;
 }
@@ -52,6 +54,8 @@ export function geometryFromInfo(info: Conv2DInfoLike): ConvGeometry {
     sw: info.strideWidth,
     padT: info.padInfo.top,
     padL: info.padInfo.left,
+    padB: info.padInfo.bottom,
+    padR: info.padInfo.right,
     oh: info.outHeight,
     ow: info.outWidth,
   };
