@@ -30,6 +30,8 @@ export interface LoadOptions {
 }
 
 const PAGE = 65536;
+/** Threads the C pool supports (csrc/pool.c MAX_THREADS). */
+export const MAX_THREADS = 64;
 /** 2 GiB, as linked (--max-memory); shared memories need a declared maximum. */
 const MAX_PAGES = 32768;
 /** Enough for the data segment and the main C stack (1 MiB) with room for first allocations. */
@@ -74,7 +76,10 @@ export class NativeRuntime {
 }
 
 export async function createRuntime(options: LoadOptions = {}): Promise<NativeRuntime> {
-  const threads = Math.max(1, Math.floor(options.threads ?? (await defaultThreadCount())));
+  const requested = options.threads ?? (await defaultThreadCount());
+  if (!Number.isFinite(requested) || requested < 1) throw new RangeError(`native-kernels: threads must be >= 1, got ${requested}`);
+  // the C pool has per-thread slots for MAX_THREADS (csrc/pool.c)
+  const threads = Math.min(MAX_THREADS, Math.floor(requested));
   const module = await compileKernelModule(options.wasm);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
   const instance = new WebAssembly.Instance(module, { env: { memory } });

@@ -108,6 +108,10 @@ describe('lifecycle', () => {
     await k.dispose(); // idempotent
   });
 
+  it('rejects a bad thread count', async () => {
+    await expect(loadNativeKernels({ threads: 0 })).rejects.toThrow(/threads must be >= 1/);
+  });
+
   it('threads=1 starts no workers', async () => {
     const k = await loadNativeKernels({ threads: 1 });
     expect(k.threads).toBe(1);
