@@ -14,7 +14,7 @@ export interface PageOptions {
 /** A complete, self-contained HTML document: inline CSS and SVG, no scripts, nothing fetched. */
 export function renderPage(o: PageOptions): string {
   const toc = o.sections
-    .map((s) => `<a href="#${escapeXml(s.id)}" class="toc-${s.status}"><span class="dot"></span>${escapeXml(s.title)}</a>`)
+    .map((s) => `<a href="#${escapeXml(s.id)}" class="toc-${escapeXml(s.status)}"><span class="dot"></span>${escapeXml(s.title)}</a>`)
     .join('');
   const body = o.sections.map(renderSection).join('\n');
   return `<!DOCTYPE html>
@@ -40,5 +40,6 @@ ${body}
 
 function renderSection(s: ReportSection): string {
   const note = s.note ? notice(s.note, s.status === 'ok' ? 'info' : s.status) : '';
-  return `<section class="report-section section-${s.status}" id="${escapeXml(s.id)}" data-status="${s.status}"><h2>${escapeXml(s.title)}</h2>${note}${s.html}</section>`;
+  const status = escapeXml(s.status);
+  return `<section class="report-section section-${status}" id="${escapeXml(s.id)}" data-status="${status}"><h2>${escapeXml(s.title)}</h2>${note}${s.html}</section>`;
 }

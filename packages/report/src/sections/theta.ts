@@ -35,7 +35,9 @@ export const thetaSection: SectionBuilder = {
       });
       const last = values[values.length - 1];
       const best = last.indexOf(Math.max(...last));
-      return { label: `${ctx.layerLabels[l] ?? `L${l}`} → ${categories[best]} ${fixed(last[best], 2)}`, x: theta.map((t) => t.epoch), values };
+      // Panel titles leave out the input resolution (the heatmap rows below carry it).
+      const layer = (ctx.layerLabels[l] ?? `L${l}`).replace(/ @\S+$/, '');
+      return { label: `${layer} → ${categories[best]} ${fixed(last[best], 2)}`, x: theta.map((t) => t.epoch), values };
     });
     const marks = Array.from({ length: nLayers }, (_, l) => (ctx.derivedChoice?.[l] !== undefined ? colOf(l, ctx.derivedChoice[l]) : undefined));
     const lastEpoch = theta[theta.length - 1].epoch;
@@ -43,7 +45,7 @@ export const thetaSection: SectionBuilder = {
       `<p>Share of each candidate in P_θ after every epoch (stacked to 1); the title names the most likely candidate after the last epoch. A layer that converges shows one band taking over.</p>` +
       distributionContent({
         categories,
-        panels: panels.map((p) => ({ ...p, label: p.label.replace(/ @\S+/, '') })),
+        panels,
         colors: candidateColors(categories),
         xLabel: 'epoch',
         integerX: true,
