@@ -1,0 +1,256 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { FbnetError, Rng, searchLayers, type ArchChoice, type SearchLayer, type SearchSpace } from '@fbnet/core';
+import { gumbelSoftmax } from '@fbnet/gumbel-supernet';
+import { BlockModule, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
+import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
+import { isAllOnes, tableMask, type MaskTable } from './masks.ts';
+import { planSupernet, type CandidatePlan, type SlotPlan } from './plan.ts';
+import { intersperse, subsample } from './resample.ts';
+
+/** Gumbel weights (or one-hot, or softmax) per choice key (`op/3`, `channels/3`, `expansion/3`, `resolution`). */
+export type ChoiceWeights = Record<string, tf.Tensor1D>;
+
+/** How the supernet mixes its options in one forward pass. */
+export type DMaskingMode =
+  /** Gumbel-softmax weights (eq. 4) with the given noise per choice key; `hard`: straight-through one-hot. */
+  | { kind: 'gumbel'; tau: number; noise: Record<string, Float32Array>; hard?: boolean }
+  /** softmax(θ/τ), no noise. */
+  | { kind: 'expected'; tau: number }
+  /** One option per choice: the derived arch run with the supernet's shared weights (only its branch runs). */
+  | { kind: 'fixed'; choice: ArchChoice };
+
+/** A searchable dimension: its key, its number of options and what the options are. */
+export interface ChoiceInfo {
+  key: string;
+  kind: 'op' | 'channels' | 'expansion' | 'resolution';
+  /** Searchable layer index (absent for the resolution). */
+  layer?: number;
+  options: (string | number)[];
+}
+
+interface CandidateModule {
+  plan: CandidatePlan;
+  block: BlockModule | null;
+}
+
+interface Slot {
+  plan: SlotPlan;
+  candidates: CandidateModule[];
+}
+
+/** Channels of x cut or zero-padded to `c` (the shortcut of a block whose widths are searched). */
+function fitChannels(x: tf.Tensor4D, c: number): tf.Tensor4D {
+  const cin = x.shape[3];
+  if (cin === c) return x;
+  if (cin > c) return tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, c]);
+  return tf.pad(x, [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, c - cin],
+  ]);
+}
+
+/**
+ * FBNetV2 DMasking supernet over a search space with V1 block choices, V2 channel/expansion
+ * choices and V2 input-resolution choices, all in one net.
+ *
+ * - Channels (eq. 1-3): every candidate block is built once at the largest widths; its expanded
+ *   width and output are multiplied by masks M = Σ_i g_i l_i, so one forward computes the
+ *   padded weighted sum over every width option. Residuals (and skips' identities) exist only
+ *   where C_in = C_out, so the shortcut is masked by the joint weight of those options.
+ * - Blocks (V1, eq. 5 of FBNet): candidates are mixed Σ_i m_i b_i(x).
+ * - Resolution: the input is subsampled (nearest neighbour, corners aligned) to every candidate
+ *   resolution before the convolutions, so receptive fields are kept (Fig. 4 E); each branch
+ *   runs the shared-weight body; its last feature map is brought back to the full map with
+ *   interspersed zero padding (Fig. 4 C) and the maps are Gumbel-weighted and summed.
+ *
+ * At one-hot weights the supernet computes exactly the derived arch (with the widest block's
+ * weights cut to the chosen widths, on the nearest-neighbour-subsampled input).
+ */
+export class DMaskingSupernet {
+  readonly store = new ParamStore();
+  /** Architecture parameters α per choice key (eq. 4), in `choices` order. */
+  readonly thetas = new Map<string, tf.Variable>();
+  readonly choices: ChoiceInfo[] = [];
+  readonly layers: SearchLayer[];
+  readonly slots: Slot[];
+  readonly costGraph: EffectiveGraph;
+  readonly inputShape: [number, number, number];
+  readonly resolutions: number[];
+  private readonly headW: tf.Variable;
+  private readonly headB: tf.Variable;
+
+  constructor(readonly space: SearchSpace, readonly normalization: InputNormalization, seed: number) {
+    const rng = new Rng(seed);
+    this.layers = searchLayers(space);
+    this.slots = planSupernet(space).map((plan) => ({
+      plan,
+      candidates: plan.candidates.map((c, i) => ({
+        plan: c,
+        block: c.spec ? new BlockModule(c.spec, `w.s${plan.index}.${c.id}`, this.store, rng.fork(`s${plan.index}c${i}`)) : null,
+      })),
+    }));
+    const last = this.slots[this.slots.length - 1].plan.outMax;
+    this.headW = this.store.add('w.head.w', normalInit(rng.fork('head'), [last, space.num_classes], 0.01));
+    this.headB = this.store.add('w.head.b', tf.zeros([space.num_classes]));
+    this.inputShape = [space.input_size, space.input_size, space.input_channels];
+    this.resolutions = space.resolutions ?? [space.input_size];
+
+    for (const l of this.layers) {
+      if (l.candidates.length > 1) this.addChoice({ key: spaceChoiceKey.op(l.index), kind: 'op', layer: l.index, options: l.candidates });
+      if (l.channels && l.channels.length > 1) this.addChoice({ key: spaceChoiceKey.channels(l.index), kind: 'channels', layer: l.index, options: l.channels });
+      if (l.expansions && l.expansions.length > 1) this.addChoice({ key: spaceChoiceKey.expansion(l.index), kind: 'expansion', layer: l.index, options: l.expansions });
+    }
+    if (this.resolutions.length > 1) this.addChoice({ key: spaceChoiceKey.resolution, kind: 'resolution', options: this.resolutions });
+    this.costGraph = spaceCostGraph(space);
+  }
+
+  private addChoice(c: ChoiceInfo): void {
+    this.choices.push(c);
+    // α initialised uniform (equal logits), as FBNet's θ.
+    this.thetas.set(c.key, tf.variable(tf.zeros([c.options.length]), true, `alpha_${c.key.replace('/', '_')}_${alphaId++}`));
+  }
+
+  thetaVariables(): tf.Variable[] {
+    return [...this.thetas.values()];
+  }
+
+  weightVariables(): tf.Variable[] {
+    return this.store.trainable('w.');
+  }
+
+  /** Gumbel noise for every choice, from one seeded stream, in `choices` order. */
+  sampleNoise(rng: Rng): Record<string, Float32Array> {
+    return Object.fromEntries(this.choices.map((c) => [c.key, rng.gumbelArray(c.options.length)]));
+  }
+
+  /** Weights per choice key for a mode (tensors; call inside tidy or dispose). */
+  mixWeights(mode: DMaskingMode): ChoiceWeights {
+    if (mode.kind === 'fixed') {
+      const w = oneHotWeights(this.space, mode.choice);
+      return Object.fromEntries(this.choices.map((c) => [c.key, tf.tensor1d(w[c.key])]));
+    }
+    const out: ChoiceWeights = {};
+    for (const [key, theta] of this.thetas) {
+      out[key] =
+        mode.kind === 'gumbel'
+          ? gumbelSoftmax(theta as unknown as tf.Tensor1D, mode.noise[key], mode.tau, mode.hard)
+          : (tf.softmax(tf.div(theta, mode.tau)) as tf.Tensor1D);
+    }
+    return out;
+  }
+
+  /**
+   * Logits, and the weights used (for the effective cost of the same sample). In `fixed` mode only
+   * the chosen candidate of each layer and the chosen resolution run.
+   */
+  forward(x: tf.Tensor4D, mode: DMaskingMode, ctx: ForwardContext): { logits: tf.Tensor2D; weights: ChoiceWeights } {
+    return tf.tidy(() => {
+      const [n, h, w, c] = x.shape;
+      const [eh, ew, ec] = this.inputShape;
+      if (h !== eh || w !== ew || c !== ec) throw new FbnetError('USAGE', `supernet expects input [N,${eh},${ew},${ec}], got [${x.shape}]`);
+      const weights = this.mixWeights(mode);
+      const { mean, std } = this.normalization;
+      const xn = tf.add(tf.mul(x, tf.tensor1d(std.map((s) => 1 / (255 * s)))), tf.tensor1d(mean.map((m, i) => -m / std[i]))) as tf.Tensor4D;
+      const resKey = spaceChoiceKey.resolution;
+      const fixedRes = mode.kind === 'fixed' ? (mode.choice.resolution ?? this.resolutions.indexOf(this.space.input_size)) : undefined;
+      const branches: { ri: number; f: tf.Tensor4D }[] = [];
+      this.resolutions.forEach((r, ri) => {
+        if (fixedRes !== undefined && ri !== fixedRes) return;
+        branches.push({ ri, f: this.body(r === h ? xn : subsample(xn, [r, r]), weights, mode, ctx) });
+      });
+      let map: tf.Tensor4D;
+      if (branches.length === 1) map = branches[0].f;
+      else {
+        const full = Math.max(...branches.map((b) => b.f.shape[1]));
+        // Interspersed zero padding back to the full map (Fig. 4 C), scaled by the inverse share of
+        // positions this resolution fills, so that the global pool of the mixed map is the weighted
+        // mean of every resolution's own map (exact at one-hot weights).
+        const terms = branches.map(({ ri, f }) => {
+          const density = (full * full) / (f.shape[1] * f.shape[2]);
+          const g = tf.mul(tf.slice(weights[resKey], [ri], [1]), density);
+          return tf.mul(intersperse(f, [full, full]), g) as tf.Tensor4D;
+        });
+        map = tf.addN(terms) as tf.Tensor4D;
+      }
+      const feats = tf.reshape(tf.mean(map, [1, 2]), [n, map.shape[3]]) as tf.Tensor2D;
+      const logits = tf.add(tf.matMul(feats, this.headW as unknown as tf.Tensor2D), this.headB) as tf.Tensor2D;
+      return { logits, weights };
+    });
+  }
+
+  /** The shared-weight body (every slot) on one resolution's input. */
+  private body(x: tf.Tensor4D, weights: ChoiceWeights, mode: DMaskingMode, ctx: ForwardContext): tf.Tensor4D {
+    const memo = new Map<string, tf.Tensor1D | null>();
+    const mask = (t: MaskTable | null): tf.Tensor1D | null => {
+      if (!t || isAllOnes(t)) return null;
+      const id = JSON.stringify(t);
+      if (!memo.has(id)) {
+        memo.set(
+          id,
+          tableMask(t, (key) => {
+            const w = weights[key];
+            if (!w) throw new FbnetError('USAGE', `no weights for choice "${key}"`);
+            return w;
+          }),
+        );
+      }
+      return memo.get(id)!;
+    };
+    let y = x;
+    for (const slot of this.slots) {
+      const cands = slot.candidates;
+      const opKey = slot.plan.opKey;
+      const layer = slot.plan.layer;
+      if (opKey && mode.kind === 'fixed') {
+        y = this.candidate(cands[mode.choice.ops[layer!.index]], y, slot.plan.outMax, mask, ctx);
+      } else if (opKey) {
+        const outs = cands.map((cm) => this.candidate(cm, y, slot.plan.outMax, mask, ctx));
+        const shape = outs[0].shape;
+        // Σ_i m_i b_i(x) as one matmul over the stacked candidate outputs.
+        y = tf.reshape(tf.matMul(tf.reshape(weights[opKey], [1, cands.length]), tf.reshape(tf.stack(outs), [cands.length, -1])), shape) as tf.Tensor4D;
+      } else {
+        y = this.candidate(cands[0], y, slot.plan.outMax, mask, ctx);
+      }
+    }
+    return y;
+  }
+
+  private candidate(cm: CandidateModule, x: tf.Tensor4D, outMax: number, mask: (t: MaskTable | null) => tf.Tensor1D | null, ctx: ForwardContext): tf.Tensor4D {
+    const p = cm.plan;
+    let y: tf.Tensor4D | null = null;
+    if (cm.block) {
+      const mid = mask(p.mid) ?? undefined;
+      const out = mask(p.out) ?? undefined;
+      y = cm.block.forward(x, { ...ctx, masks: mid || out ? { mid, out } : undefined });
+    }
+    if (p.residual) {
+      const r = p.residual === 'always' ? null : mask(p.residual);
+      const short = fitChannels(x, outMax);
+      const term = r ? (tf.mul(short, r) as tf.Tensor4D) : short;
+      y = y ? (tf.add(y, term) as tf.Tensor4D) : term;
+    }
+    if (!y) throw new FbnetError('USAGE', `candidate "${p.id}" has neither a body nor a shortcut`);
+    return y;
+  }
+
+  /** Effective FLOPs or params (eq. 5-10) of the weights, differentiable (shape-propagation's graph). */
+  effectiveCost(weights: ChoiceWeights, mode: CostMode = 'flops'): tf.Scalar {
+    const w: ChoiceWeights = {};
+    for (const k of Object.keys(this.costGraph.choices)) if (weights[k]) w[k] = weights[k];
+    return effectiveCost(this.costGraph, w, { mode });
+  }
+
+  /** α values per choice key. */
+  thetaValues(): Record<string, number[]> {
+    return Object.fromEntries([...this.thetas].map(([k, v]) => [k, Array.from(v.dataSync())]));
+  }
+
+  dispose(): void {
+    this.store.dispose();
+    this.thetas.forEach((t) => t.dispose());
+  }
+}
+
+let alphaId = 0;
