@@ -27,7 +27,7 @@ export const lutSection: SectionBuilder = {
     const entries = lutEntries(run.lut);
     const items: Fact[] = [
       { label: 'Device', wide: true, value: h.device?.cpuModel ?? '–', hint: [h.device?.os, h.device?.runtime].filter(Boolean).join(' · ') || undefined },
-      { label: 'Backend', value: h.device?.backend ?? '–', hint: h.device?.backendVersion },
+      { label: 'Backend', value: h.device?.backend ?? '–', hint: h.device?.backendVersion, wide: (h.device?.backendVersion?.length ?? 0) > 24 },
       { label: 'Entries', value: String(entries.length), hint: h.timing?.minSamples ? `≥ ${h.timing.minSamples} samples each` : undefined },
       { label: 'Measured in', value: duration(h.measureSec) },
     ];
