@@ -34,6 +34,13 @@ export interface CandidatePlan {
    * `'always'`: one option, always a residual over the full width.
    */
   residual: MaskTable | null | 'always';
+  /**
+   * Where some options have no pointwise expansion (mid = C_in, e.g. expansion 1): the pw output
+   * is multiplied by `pwGate` (the weight of the options that have it) and the input, zero-padded to
+   * the expanded width, by `pwSkip` (the options that feed the dw directly). null: pw in every option.
+   */
+  pwGate: MaskTable | null;
+  pwSkip: MaskTable | null;
 }
 
 export interface SlotPlan {
@@ -161,6 +168,13 @@ function planCandidate(space: SearchSpace, id: string, specAt: (j: number, k: nu
   // A skip's projection exists only where it is not an identity; other blocks always have a body.
   const outWidths = jk.map((s, d) => (isIdentity(s) ? 0 : outs[d % outs.length]));
   const out = body ? table(outWidths, outMax) : null;
+  let pwGate: MaskTable | null = null;
+  let pwSkip: MaskTable | null = null;
+  const hasPw = (b: BlockSpec) => b.nodes.some((n) => n.name === 'pw');
+  if (body && hasPw(body) && specs.some((x) => !hasPw(x.spec))) {
+    pwGate = compactTable({ ...keys2(true), widths: specs.map((x) => (hasPw(x.spec) ? midMax : 0)), k: midMax });
+    pwSkip = compactTable({ ...keys2(true), widths: specs.map((x) => (hasPw(x.spec) ? 0 : ins[x.j])), k: midMax });
+  }
   let mid: MaskTable | null = null;
   if (body && midMax > 0) {
     const t = compactTable({ ...keys2(true), widths: specs.map((_, d) => mids[d] ?? 0), k: midMax });
@@ -168,7 +182,7 @@ function planCandidate(space: SearchSpace, id: string, specAt: (j: number, k: nu
     mid = t.widths.every((c) => c >= midMax) ? null : t;
   }
   void space;
-  return { id, spec: body, mid, out, residual };
+  return { id, spec: body, mid, out, residual, pwGate, pwSkip };
 }
 
 /** Plan every slot of a space (fixed blocks, repeats expanded, and searchable layers). */

@@ -17,7 +17,9 @@ export type DMaskingMode =
   /** softmax(θ/τ), no noise. */
   | { kind: 'expected'; tau: number }
   /** One option per choice: the derived arch run with the supernet's shared weights (only its branch runs). */
-  | { kind: 'fixed'; choice: ArchChoice };
+  | { kind: 'fixed'; choice: ArchChoice }
+  /** Explicit weights per choice key (tests, analysis); every choice must be given. */
+  | { kind: 'weights'; weights: Record<string, ArrayLike<number>> };
 
 /** A searchable dimension: its key, its number of options and what the options are. */
 export interface ChoiceInfo {
@@ -28,9 +30,38 @@ export interface ChoiceInfo {
   options: (string | number)[];
 }
 
+/**
+ * A candidate's shared-weight block, run as up to three modules over one set of parameters:
+ * `pw` (only where some options have no pointwise expansion: gated against the identity),
+ * `main`, and `project` (pwl, only with an expansion mask). The expansion mask multiplies the
+ * expanded width once, at the input of the linear projection — where the padded weighted sum of
+ * eq. 1-3 over expansion options holds exactly (eval-mode BN). nn's `masks.mid` multiplies after
+ * both pw and dw; with soft weights that applies M twice around a nonlinearity, which is not eq. 3.
+ */
 interface CandidateModule {
   plan: CandidatePlan;
-  block: BlockModule | null;
+  main: BlockModule | null;
+  pw?: BlockModule;
+  project?: BlockModule;
+}
+
+function buildCandidate(plan: CandidatePlan, prefix: string, store: ParamStore, rng: Rng): CandidateModule {
+  const spec = plan.spec;
+  if (!spec) return { plan, main: null };
+  let nodes = spec.nodes;
+  const part = (ns: typeof nodes) => new BlockModule({ ...spec, nodes: ns, residual: false }, prefix, store, rng);
+  // One Rng for every part: the same parameter draws, in the same order, as one module.
+  let pw: BlockModule | undefined;
+  if (plan.pwGate && nodes[0]?.name === 'pw') {
+    pw = part(nodes.slice(0, 1));
+    nodes = nodes.slice(1);
+  }
+  const split = nodes.findIndex((n) => n.name === 'pwl');
+  if (plan.mid && split > 0) {
+    const main = part(nodes.slice(0, split));
+    return { plan, pw, main, project: part(nodes.slice(split)) };
+  }
+  return { plan, pw, main: part(nodes) };
 }
 
 interface Slot {
@@ -86,10 +117,7 @@ export class DMaskingSupernet {
     this.layers = searchLayers(space);
     this.slots = planSupernet(space).map((plan) => ({
       plan,
-      candidates: plan.candidates.map((c, i) => ({
-        plan: c,
-        block: c.spec ? new BlockModule(c.spec, `w.s${plan.index}.${c.id}`, this.store, rng.fork(`s${plan.index}c${i}`)) : null,
-      })),
+      candidates: plan.candidates.map((c, i) => buildCandidate(c, `w.s${plan.index}.${c.id}`, this.store, rng.fork(`s${plan.index}c${i}`))),
     }));
     const last = this.slots[this.slots.length - 1].plan.outMax;
     this.headW = this.store.add('w.head.w', normalInit(rng.fork('head'), [last, space.num_classes], 0.01));
@@ -130,6 +158,15 @@ export class DMaskingSupernet {
     if (mode.kind === 'fixed') {
       const w = oneHotWeights(this.space, mode.choice);
       return Object.fromEntries(this.choices.map((c) => [c.key, tf.tensor1d(w[c.key])]));
+    }
+    if (mode.kind === 'weights') {
+      return Object.fromEntries(
+        this.choices.map((c) => {
+          const w = mode.weights[c.key];
+          if (!w || w.length !== c.options.length) throw new FbnetError('USAGE', `weights for "${c.key}" must have ${c.options.length} entries`);
+          return [c.key, tf.tensor1d(Array.from(w))];
+        }),
+      );
     }
     const out: ChoiceWeights = {};
     for (const [key, theta] of this.thetas) {
@@ -220,10 +257,20 @@ export class DMaskingSupernet {
   private candidate(cm: CandidateModule, x: tf.Tensor4D, outMax: number, mask: (t: MaskTable | null) => tf.Tensor1D | null, ctx: ForwardContext): tf.Tensor4D {
     const p = cm.plan;
     let y: tf.Tensor4D | null = null;
-    if (cm.block) {
-      const mid = mask(p.mid) ?? undefined;
-      const out = mask(p.out) ?? undefined;
-      y = cm.block.forward(x, { ...ctx, masks: mid || out ? { mid, out } : undefined });
+    const out = mask(p.out);
+    const outCtx: ForwardContext = { ...ctx, masks: out ? { out } : undefined };
+    if (cm.main) {
+      let h = x;
+      if (cm.pw) {
+        // pw where the option expands, the input itself (zero-padded to the expanded width) where it does not
+        const midMax = p.pwGate!.k;
+        h = tf.add(tf.mul(cm.pw.forward(x, { ...ctx, masks: undefined }), mask(p.pwGate) ?? 1), tf.mul(fitChannels(x, midMax), mask(p.pwSkip) ?? 1)) as tf.Tensor4D;
+      }
+      if (cm.project) {
+        h = cm.main.forward(h, { ...ctx, masks: undefined });
+        const mid = mask(p.mid);
+        y = cm.project.forward(mid ? (tf.mul(h, mid) as tf.Tensor4D) : h, outCtx);
+      } else y = cm.main.forward(h, outCtx);
     }
     if (p.residual) {
       const r = p.residual === 'always' ? null : mask(p.residual);
