@@ -27,6 +27,10 @@ export { archSteps, spaceEntries, archListEntries, sourceEntries } from './enume
 export type { EntryRef, ArchStep, LutSource } from './enumerate.ts';
 export { entryKey, entryOpType, blockOutputShape } from './block-key.ts';
 export type { EntryConfig, Hwc } from './block-key.ts';
+export { planContexts, planSpaceContexts, planArchContexts } from './context-plan.ts';
+export type { ContextPlan } from './context-plan.ts';
+export { measureContexts, isSynchronousBackend } from './measure-context.ts';
+export type { MeasureContextsOptions } from './measure-context.ts';
 export { measureEntry, measureNet, measureConfigs, measureProbes, entryProbe, netProbe } from './measure-probes.ts';
 export { sampleRound, summarizeRounds, DEFAULT_TIMING, resolveTiming, MeasurementAborted } from './timing.ts';
 export type { TimingOptions, Probe, RoundSamples } from './timing.ts';

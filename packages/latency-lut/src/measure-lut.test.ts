@@ -37,7 +37,7 @@ describe('measureLut', () => {
     expect(tf.memory().numTensors).toBe(before);
     evs.forEach(assertSerializable);
     const measured = of(evs, 'lut/entry-measured');
-    expect(measured.map((e) => e.key)).toEqual(spaceEntries(space).map((e) => e.key));
+    expect(measured.map((e) => e.key).sort()).toEqual(spaceEntries(space).map((e) => e.key).sort());
     expect(measured.every((e) => e.samples >= 2 && e.p10Ms <= e.medianMs && e.medianMs <= e.p90Ms)).toBe(true);
     const progress = of(evs, 'stage/progress');
     expect(progress.at(-1)).toMatchObject({ done: measured.length, total: measured.length, etaSec: 0 });
@@ -114,6 +114,14 @@ describe('measureLut', () => {
     expect(lut.device).toEqual(nodeFingerprint(stockCpuPlugin));
     expect(lut.sources.map((s) => s.kind)).toEqual(['archs', 'space']);
     expect(JSON.parse(readFileSync(out, 'utf8')).entries).toHaveLength(13);
+  });
+
+  it('can time entries alone (timing.context isolated) instead of inside nets', async () => {
+    const space = tinySpace();
+    const evs = await run({ space, timing: { ...QUICK_TIMING, context: 'isolated' } });
+    const [done] = of(evs, 'lut/completed');
+    expect(done.table.timing.context).toBe('isolated');
+    expect(done.table.entries.map((e) => e.key)).toEqual(spaceEntries(space).map((e) => e.key));
   });
 
   it('says which backend is unavailable and why', async () => {

@@ -5,8 +5,10 @@ import { sourceEntries, type LutSource } from './enumerate.ts';
 import { LUT_STAGE, lutEmitter, type LutEvent } from './events.ts';
 import { hashJson } from './hash.ts';
 import { measureConfigs } from './measure-probes.ts';
+import { planContexts } from './context-plan.ts';
+import { measureContexts } from './measure-context.ts';
 import { nodeFingerprint } from './node-device.ts';
-import { LUT_FORMAT_VERSION, LUT_KIND, type LatencyTable, type LutDevice, type LutSourceRecord } from './schema.ts';
+import { LUT_FORMAT_VERSION, LUT_KIND, type LatencyTable, type LutDevice, type LutEntry, type LutSourceRecord } from './schema.ts';
 import { loadSearchSpace } from './space-source.ts';
 import { loadLut, lutExists, saveLut } from './storage.ts';
 import { MeasurementAborted, resolveTiming, type TimingOptions } from './timing.ts';
@@ -31,7 +33,7 @@ export interface MeasureLutInput {
   /** Per-entry time budget etc.; a resumed table keeps the timing it was started with. */
   timing?: Partial<TimingOptions>;
   saveEvery?: number;
-  /** Entries timed together in interleaved rounds (default 8); a burst of machine load then spoils one round of each, not all. */
+  /** Context archs (or, isolated, entries) timed together in interleaved rounds; a burst of machine load then spoils one round of each, not all. */
   groupSize?: number;
   /** Seed of the random weights and inputs (values do not change the work; kept for reproducibility). */
   seed?: number;
@@ -126,38 +128,39 @@ export function measureLut(input: MeasureLutInput, context: LutContext): Observa
       };
       let done = 0;
       let sinceSave = 0;
-      await measureConfigs(
-        todo.map((r) => r.config),
-        lut.timing,
-        {
-          signal: ac.signal,
-          seed: input.seed,
-          groupSize: input.groupSize,
-          onEntry: async (e) => {
-            // Entries finished before a cancellation are kept (and saved): they are valid.
-            lut.entries.push(e);
-            done++;
-            emit('lut/entry-measured', {
-              key: e.key,
-              kind: e.kind,
-              opType: e.opType,
-              input: e.input as [number, number, number],
-              medianMs: e.medianMs,
-              p10Ms: e.p10Ms,
-              p90Ms: e.p90Ms,
-              samples: e.samples,
-              done,
-              total: todo.length,
-            });
-            if (++sinceSave >= saveEvery) {
-              sinceSave = 0;
-              await save();
-            }
-            const perEntry = (performance.now() - started) / 1000 / done;
-            emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec: perEntry * (todo.length - done), note: e.key });
-          },
+      const measureOptions = {
+        signal: ac.signal,
+        seed: input.seed,
+        groupSize: input.groupSize,
+        onEntry: async (e: LutEntry) => {
+          // Entries finished before a cancellation are kept (and saved): they are valid.
+          lut.entries.push(e);
+          done++;
+          emit('lut/entry-measured', {
+            key: e.key,
+            kind: e.kind,
+            opType: e.opType,
+            input: e.input as [number, number, number],
+            medianMs: e.medianMs,
+            p10Ms: e.p10Ms,
+            p90Ms: e.p90Ms,
+            samples: e.samples,
+            done,
+            total: todo.length,
+          });
+          if (++sinceSave >= saveEvery) {
+            sinceSave = 0;
+            await save();
+          }
+          const perEntry = (performance.now() - started) / 1000 / done;
+          emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec: perEntry * (todo.length - done), note: e.key });
         },
-      );
+      };
+      if (todo.length && lut.timing.context === 'net') {
+        await measureContexts(planContexts(source, new Set(todo.map((r) => r.key))), lut.timing, measureOptions);
+      } else {
+        await measureConfigs(todo.map((r) => r.config), lut.timing, measureOptions);
+      }
       if (ac.signal.aborted) return;
       if (sinceSave > 0 || todo.length === 0 || !input.out) await save();
       const elapsedSec = (performance.now() - started) / 1000;

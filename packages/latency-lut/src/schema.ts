@@ -79,6 +79,11 @@ export const timingSchema = z
     warmupSamples: nonNegInt,
     /** Interleaved rounds per entry (the quietest round's median is kept). */
     rounds: posInt,
+    /**
+     * `net`: every entry timed as a step of a whole net (context archs, see context-plan.ts);
+     * `isolated`: each entry timed alone in a loop (warmer caches: the block sum runs low).
+     */
+    context: z.enum(['net', 'isolated']),
   })
   .strict();
 

@@ -11,7 +11,7 @@ export type TimingOptions = Omit<LutTiming, 'method' | 'batch'>;
  * the median within a few percent on a quiet machine; the budget bounds the full ImageNet
  * space to minutes.
  */
-export const DEFAULT_TIMING: TimingOptions = { timeMs: 450, warmupMs: 100, minSamples: 21, warmupSamples: 5, rounds: 3 };
+export const DEFAULT_TIMING: TimingOptions = { timeMs: 450, warmupMs: 100, minSamples: 21, warmupSamples: 5, rounds: 3, context: 'net' };
 
 export function resolveTiming(t: Partial<TimingOptions & Pick<LutTiming, 'method' | 'batch'>> = {}): LutTiming {
   return { method: 'tinybench', batch: 1, ...DEFAULT_TIMING, ...t };

@@ -5,8 +5,9 @@
  * requested backend this browser has, and POSTs each finished table to the server.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { measureContexts } from '../measure-context.ts';
 import { measureConfigs } from '../measure-probes.ts';
-import { LUT_FORMAT_VERSION, LUT_KIND, type LatencyTable } from '../schema.ts';
+import { LUT_FORMAT_VERSION, LUT_KIND, type LatencyTable, type LutEntry } from '../schema.ts';
 import { browserFingerprint } from './browser-device.ts';
 import type { BrowserJob, BrowserMessage } from './job.ts';
 
@@ -44,16 +45,19 @@ async function main(): Promise<void> {
     }
     await send({ type: 'backend-started', backend, total: job.entries.length });
     const started = performance.now();
-    const entries = await measureConfigs(
-      job.entries.map((r) => r.config),
-      job.timing,
-      {
-        onEntry: async (e, i) => {
-          status(`${backend}: ${i + 1} / ${job.entries.length} — ${e.key}`);
-          await send({ type: 'progress', backend, done: i + 1, total: job.entries.length, key: e.key, medianMs: e.medianMs });
-        },
-      },
-    );
+    const onEntry = async (e: LutEntry, i: number) => {
+      status(`${backend}: ${i + 1} / ${job.entries.length} — ${e.key}`);
+      await send({ type: 'progress', backend, done: i + 1, total: job.entries.length, key: e.key, medianMs: e.medianMs });
+    };
+    // The same measurement as in Node: entries timed as steps of whole nets (or alone).
+    const entries =
+      job.timing.context === 'net'
+        ? await measureContexts(job.plan, job.timing, { onEntry })
+        : await measureConfigs(
+            job.entries.map((r) => r.config),
+            job.timing,
+            { onEntry },
+          );
     const now = new Date().toISOString();
     const table: LatencyTable = {
       kind: LUT_KIND,

@@ -1,4 +1,5 @@
 import type { EntryConfig } from '../block-key.ts';
+import type { ContextPlan } from '../context-plan.ts';
 import type { LutSourceRecord, LutTiming } from '../schema.ts';
 
 /** What the page measures: served as /job.json, the same entries a Node measurement would time. */
@@ -7,6 +8,8 @@ export interface BrowserJob {
   timing: LutTiming;
   sources: LutSourceRecord[];
   entries: { key: string; config: EntryConfig }[];
+  /** The context archs the entries are timed in (timing.context = 'net'). */
+  plan: ContextPlan;
 }
 
 /** Messages the page POSTs to /event while it works. */

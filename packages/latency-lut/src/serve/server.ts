@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import { FbnetError, type SearchSpace } from '@fbnet/core';
+import { planContexts } from '../context-plan.ts';
 import { sourceEntries } from '../enumerate.ts';
 import { hashJson } from '../hash.ts';
 import { resolveSource } from '../measure-lut.ts';
@@ -92,7 +93,13 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
   const refs = sourceEntries(source);
   const sourceRec = 'space' in source ? { kind: 'space' as const, name: source.space.name, hash: hashJson(source.space), space: source.space } : { kind: 'archs' as const, hash: hashJson(source.archs), archs: [...source.archs] };
   const backends = options.backends ?? ['webgpu', 'webgl', 'wasm'];
-  const job: BrowserJob = { backends, timing: resolveTiming(options.timing), sources: [sourceRec], entries: refs.map((r) => ({ key: r.key, config: r.config })) };
+  const job: BrowserJob = {
+    backends,
+    timing: resolveTiming(options.timing),
+    sources: [sourceRec],
+    entries: refs.map((r) => ({ key: r.key, config: r.config })),
+    plan: planContexts(source, new Set(refs.map((r) => r.key))),
+  };
   const wanted = new Set(refs.map((r) => r.key));
   const files = staticFiles();
   const events = new Subject<LutServeEvent>();

@@ -1,0 +1,184 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Bench } from 'tinybench';
+import type { ArchDef } from '@fbnet/core';
+import { Net } from '@fbnet/nn';
+import { archSteps, type ArchStep } from './enumerate.ts';
+import type { ContextPlan } from './context-plan.ts';
+import { makeEntry, type LutEntry, type LutTiming } from './schema.ts';
+import { MeasurementAborted, roundOptions, summarizeRounds, type RoundOptions, type RoundSamples } from './timing.ts';
+
+/** TF.js backends that compute inside the op call: no read-back is needed to stop the clock. */
+const SYNCHRONOUS_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
+export function isSynchronousBackend(name = tf.getBackend()): boolean {
+  return SYNCHRONOUS_BACKENDS.has(name);
+}
+
+/** One context arch as a chain of steps (input normalisation, blocks, head), each timed on its own. */
+class ContextChain {
+  readonly steps: ArchStep[];
+  private readonly net: Net;
+  private readonly input: tf.Tensor4D;
+  private readonly fns: ((x: tf.Tensor) => tf.Tensor)[];
+
+  constructor(arch: ArchDef, seed: number) {
+    this.steps = archSteps(arch);
+    this.net = new Net(arch, { seed });
+    const net = this.net;
+    this.input = tf.tidy(() => tf.randomUniform([1, ...net.inputShape], 0, 255, 'float32', seed)) as tf.Tensor4D;
+    // Exactly what Net.forward runs, step by step (Net.features pools and flattens before classify).
+    this.fns = [
+      (x) => net.normalize(x as tf.Tensor4D),
+      ...net.blocks.map((b) => (x: tf.Tensor) => b.forward(x as tf.Tensor4D, { training: false })),
+      (x) => tf.tidy(() => net.classify(tf.reshape(tf.mean(x, [1, 2]), [1, x.shape[3] as number]) as tf.Tensor2D, { training: false })),
+    ];
+  }
+
+  /**
+   * One forward of the whole net, timing every step. A step's sample is its op calls plus,
+   * like inside `Net.forward`'s tidy scope, the dispose of its output. On lazy (GPU)
+   * backends each step is followed by `await y.data()` to stop its clock and a second read
+   * times the read-back, which is subtracted. The head's read-back is the one a deployed net
+   * pays: recorded as the head's `sync`.
+   */
+  async run(lazy: boolean, out: RoundSamples[] | undefined): Promise<number> {
+    const now = () => performance.now();
+    const n = this.fns.length;
+    const t: number[] = new Array<number>(n).fill(0);
+    const sync: number[] = new Array<number>(n).fill(0);
+    const start = now();
+    let x: tf.Tensor = this.input;
+    let producer = -1;
+    for (let i = 0; i < n; i++) {
+      const t0 = now();
+      const y = this.fns[i](x);
+      let t1 = now();
+      if (lazy || i === n - 1) {
+        await y.data();
+        const ta = now();
+        if (lazy) {
+          await y.data();
+          sync[i] = now() - ta;
+          t1 = ta;
+        } else sync[i] = ta - t1;
+      }
+      t[i] += t1 - t0 - (lazy ? sync[i] : 0);
+      if (y !== x) {
+        if (producer >= 0) {
+          const td = now();
+          x.dispose();
+          t[producer] += now() - td;
+        }
+        producer = i;
+      }
+      x = y;
+    }
+    const total = now() - start;
+    if (x !== this.input) x.dispose();
+    if (out) {
+      for (let i = 0; i < n; i++) {
+        out[i].samples.push(Math.max(0, t[i]));
+        if (lazy || i === n - 1) out[i].syncs.push(sync[i]);
+      }
+    }
+    return total;
+  }
+
+  dispose(): void {
+    this.input.dispose();
+    this.net.dispose();
+  }
+}
+
+/** One tinybench round of a context: warm-up, then whole-net iterations, every step recorded. */
+async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions): Promise<RoundSamples[]> {
+  const out: RoundSamples[] = chain.steps.map(() => ({ samples: [], syncs: [] }));
+  let recording = false;
+  const local = new AbortController();
+  const relay = () => local.abort();
+  o.signal?.addEventListener('abort', relay, { once: true });
+  const bench = new Bench({
+    time: o.timeMs,
+    iterations: o.minSamples,
+    warmup: o.warmupSamples > 0 || o.warmupMs > 0,
+    warmupTime: o.warmupMs,
+    warmupIterations: o.warmupSamples,
+    throws: true,
+    signal: local.signal,
+  });
+  bench.add(
+    'context',
+    async () => {
+      const started = performance.now();
+      const total = await chain.run(lazy, recording ? out : undefined);
+      return { overriddenDuration: total, overriddenIterationCost: performance.now() - started };
+    },
+    { async: true, beforeAll: (mode) => void (recording = mode === 'run') },
+  );
+  try {
+    await bench.run();
+  } finally {
+    o.signal?.removeEventListener('abort', relay);
+  }
+  const r = bench.tasks[0].result;
+  if (o.signal?.aborted || r.state === 'aborted' || r.state === 'aborted-with-statistics') throw new MeasurementAborted();
+  if (r.state === 'errored') throw r.error;
+  return out;
+}
+
+export interface MeasureContextsOptions {
+  signal?: AbortSignal;
+  seed?: number;
+  /** Contexts timed together in interleaved rounds (default 3). */
+  groupSize?: number;
+  /** Force lazy (read-back per step) or synchronous timing; default from the active backend. */
+  lazy?: boolean;
+  onEntry?: (e: LutEntry, index: number) => void | Promise<void>;
+}
+
+/**
+ * Time the entries of a plan inside their context archs. Within a group of contexts the
+ * rounds are interleaved (round r of every context, then round r + 1), an entry's samples
+ * are pooled over the group's contexts per round, and the quietest round is kept. An
+ * entry's budget is `timing.timeMs`; a context's round lasts its owned entries' share.
+ */
+export async function measureContexts(plan: ContextPlan, timing: LutTiming, options: MeasureContextsOptions = {}): Promise<LutEntry[]> {
+  const lazy = options.lazy ?? !isSynchronousBackend();
+  const g = Math.max(1, options.groupSize ?? 3);
+  const rounds = Math.max(1, timing.rounds);
+  const out: LutEntry[] = [];
+  for (let start = 0; start < plan.contexts.length; start += g) {
+    const group = plan.contexts.slice(start, start + g);
+    const chains: ContextChain[] = [];
+    try {
+      for (const c of group) chains.push(new ContextChain(c.arch, options.seed ?? 0));
+      // samples[key][round]
+      const samples = new Map<string, RoundSamples[]>();
+      for (let r = 0; r < rounds; r++) {
+        for (const [i, chain] of chains.entries()) {
+          const base = roundOptions(timing, r, options.signal);
+          const o = { ...base, timeMs: base.timeMs * Math.max(1, group[i].owned.length) };
+          const got = await sampleContext(chain, lazy, o);
+          chain.steps.forEach((s, k) => {
+            const per = samples.get(s.key) ?? Array.from({ length: rounds }, () => ({ samples: [], syncs: [] }) as RoundSamples);
+            per[r].samples.push(...got[k].samples);
+            per[r].syncs.push(...got[k].syncs);
+            samples.set(s.key, per);
+          });
+        }
+      }
+      for (const [i, c] of group.entries()) {
+        for (const key of c.owned) {
+          const step = chains[i].steps.find((s) => s.key === key)!;
+          const { roundMediansMs: _r, ...stats } = summarizeRounds(samples.get(key)!.filter((x) => x.samples.length));
+          const e = makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, stats);
+          out.push(e);
+          await options.onEntry?.(e, out.length - 1);
+        }
+      }
+    } finally {
+      for (const c of chains) c.dispose();
+    }
+  }
+  return out;
+}
