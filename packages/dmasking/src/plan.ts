@@ -41,6 +41,8 @@ export interface CandidatePlan {
    */
   pwGate: MaskTable | null;
   pwSkip: MaskTable | null;
+  /** The block the derived arch has for every joint option, row-major over (input width, width, expansion). */
+  options: BlockSpec[];
 }
 
 export interface SlotPlan {
@@ -53,6 +55,13 @@ export interface SlotPlan {
   opKey?: string;
   inMax: number;
   outMax: number;
+  /** Input widths (the previous slot's options) and their choice key when searched. */
+  inKey?: string;
+  inOptions: number[];
+  outKey?: string;
+  outOptions: number[];
+  expKey?: string;
+  expCount: number;
   candidates: CandidatePlan[];
 }
 
@@ -182,7 +191,7 @@ function planCandidate(space: SearchSpace, id: string, specAt: (j: number, k: nu
     mid = t.widths.every((c) => c >= midMax) ? null : t;
   }
   void space;
-  return { id, spec: body, mid, out, residual, pwGate, pwSkip };
+  return { id, spec: body, mid, out, residual, pwGate, pwSkip, options: specs.map((x) => x.spec) };
 }
 
 /** Plan every slot of a space (fixed blocks, repeats expanded, and searchable layers). */
@@ -200,7 +209,19 @@ export function planSupernet(space: SearchSpace): SlotPlan[] {
         const tuple = [op, c, r === 0 ? s : 1, 1, ...kw] as BlockTuple;
         const inSrc = src;
         const cand = planCandidate(space, op, (j) => resolveOne(space, tuple, inSrc.options[j], loc, `block ${op}`), inSrc, undefined, [c], undefined, 1, loc);
-        slots.push({ index: slots.length, kind: 'fixed', name: `s${slot.stage}.b${block}.${r}:${op}`, location: loc, inMax: Math.max(...inSrc.options), outMax: c, candidates: [cand] });
+        slots.push({
+          index: slots.length,
+          kind: 'fixed',
+          name: `s${slot.stage}.b${block}.${r}:${op}`,
+          location: loc,
+          inMax: Math.max(...inSrc.options),
+          outMax: c,
+          inKey: inSrc.key,
+          inOptions: inSrc.options,
+          outOptions: [c],
+          expCount: 1,
+          candidates: [cand],
+        });
         src = { options: [c] };
       }
       continue;
@@ -233,6 +254,12 @@ export function planSupernet(space: SearchSpace): SlotPlan[] {
       opKey: l.candidates.length > 1 ? spaceChoiceKey.op(l.index) : undefined,
       inMax: Math.max(...inSrc.options),
       outMax: Math.max(...outs),
+      inKey: inSrc.key,
+      inOptions: inSrc.options,
+      outKey,
+      outOptions: outs,
+      expKey,
+      expCount: exps.length,
       candidates,
     });
     src = outKey ? { key: outKey, options: outs } : { options: outs };
