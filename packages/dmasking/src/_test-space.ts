@@ -29,7 +29,21 @@ export function tinyV2Space(overrides: Record<string, unknown> = {}): SearchSpac
   });
 }
 
-/** The same macro-architecture at 28x28 for searches on Fashion-MNIST in tests. */
+/** A smaller mixed space at 28x28 (resolutions 20/28) for end-to-end searches on Fashion-MNIST in tests. */
 export function tinyV2Space28(): SearchSpace {
-  return tinyV2Space({ name: 'tiny-v2-28', input_size: 28, resolutions: [20, 28] });
+  return parseSearchSpace({
+    version: 1,
+    name: 'tiny-v2-28',
+    input_size: 28,
+    input_channels: 1,
+    num_classes: 10,
+    candidates: { k3: { op: 'ir_k3', kwargs: { expansion: 2 } }, k5: { op: 'ir_k5', kwargs: { expansion: 2 } }, skip: { op: 'skip' } },
+    stages: [
+      [{ fixed: ['conv_k3', 4, 2, 1] }],
+      [{ searchable: { c: 8, s: 2, n: 1, candidates: ['k3', 'skip'], channels: [4, 8], expansions: [1, 2] } }],
+      [{ searchable: { c: 8, s: 2, n: 1, candidates: ['k3', 'k5', 'skip'], channels: [4, 6, 8], expansions: [1, 2] } }],
+      [{ fixed: ['conv_k1', 8, 1, 1] }],
+    ],
+    resolutions: [20, 28],
+  });
 }
