@@ -62,9 +62,35 @@ const fbnetV1Fmnist = {
   ],
 };
 
+/**
+ * FBNetV2 (DMaskingNAS) on 28x28x1: the fbnet-v1-fmnist macro-architecture with, per layer, a
+ * block choice (k3 / k5 inverted residual, skip), 3-5 output-width options, expansions 1/3/6,
+ * and input resolutions 20/24/28 — a mixed V1 + V2 space of ~4·10^11 archs (36 k to 4.0 M FLOPs), CPU-sized.
+ */
+const v2 = (c: number, n: number, s: number, channels: number[]) => ({ searchable: { c, s, n, candidates: ['k3', 'k5', 'skip'], channels, expansions: [1, 3, 6] } });
+const fbnetV2Fmnist = {
+  version: 1,
+  name: 'fbnet-v2-fmnist',
+  description: 'FBNetV2 DMasking space for 28x28x1 inputs (Fashion-MNIST): blocks, widths, expansions and input resolution, CPU-sized',
+  input_size: 28,
+  input_channels: 1,
+  num_classes: 10,
+  basic_args: { width_divisor: 1 },
+  candidates: { k3: { op: 'ir_k3' }, k5: { op: 'ir_k5' }, skip: { op: 'skip' } },
+  stages: [
+    [{ fixed: ['conv_k3', 16, 2, 1] }],
+    [v2(16, 1, 1, [8, 12, 16])],
+    [v2(24, 2, 2, [12, 16, 20, 24])],
+    [v2(32, 2, 2, [16, 20, 24, 28, 32])],
+    [v2(64, 2, 1, [32, 40, 48, 56, 64])],
+  ],
+  resolutions: [20, 24, 28],
+};
+
 export const SEARCH_SPACE_PRESETS = new Registry<SearchSpace>('search space preset');
 SEARCH_SPACE_PRESETS.register('fbnet-v1-imagenet', parseSearchSpace(fbnetV1Imagenet));
 SEARCH_SPACE_PRESETS.register('fbnet-v1-fmnist', parseSearchSpace(fbnetV1Fmnist));
+SEARCH_SPACE_PRESETS.register('fbnet-v2-fmnist', parseSearchSpace(fbnetV2Fmnist));
 
 export function getSearchSpacePreset(name: string): SearchSpace {
   return structuredClone(SEARCH_SPACE_PRESETS.get(name));
