@@ -62,4 +62,4 @@ export function fakeLut(space: SearchSpace, device: LutDevice = FAKE_DEVICE, msO
 }
 
 /** Fast timing for tests that really measure (values are not asserted). */
-export const QUICK_TIMING = { timeMs: 2, warmupMs: 0, minSamples: 4, warmupSamples: 1, rounds: 2 };
+export const QUICK_TIMING = { timeMs: 2, warmupMs: 0, minSamples: 4, warmupSamples: 1, rounds: 2, maxRounds: 2 };

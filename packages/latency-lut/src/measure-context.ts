@@ -5,7 +5,7 @@ import { Net } from '@fbnet/nn';
 import { archSteps, type ArchStep } from './enumerate.ts';
 import type { ContextPlan } from './context-plan.ts';
 import { makeEntry, type LutEntry, type LutTiming } from './schema.ts';
-import { MeasurementAborted, roundOptions, summarizeRounds, type RoundOptions, type RoundSamples } from './timing.ts';
+import { MeasurementAborted, needsRound, roundOptions, summarizeRounds, type RoundOptions, type RoundSamples } from './timing.ts';
 
 /** TF.js backends that compute inside the op call: no read-back is needed to stop the clock. */
 const SYNCHRONOUS_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
@@ -91,7 +91,7 @@ class ContextChain {
 }
 
 /** One tinybench round of a context: warm-up, then whole-net iterations, every step recorded. */
-async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions): Promise<RoundSamples[]> {
+async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions): Promise<{ steps: RoundSamples[]; totalMedianMs: number }> {
   const out: RoundSamples[] = chain.steps.map(() => ({ samples: [], syncs: [] }));
   let recording = false;
   const local = new AbortController();
@@ -123,7 +123,8 @@ async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions
   const r = bench.tasks[0].result;
   if (o.signal?.aborted || r.state === 'aborted' || r.state === 'aborted-with-statistics') throw new MeasurementAborted();
   if (r.state === 'errored') throw r.error;
-  return out;
+  if (r.state !== 'completed') throw new MeasurementAborted();
+  return { steps: out, totalMedianMs: r.latency.p50 };
 }
 
 export interface MeasureContextsOptions {
@@ -134,43 +135,55 @@ export interface MeasureContextsOptions {
   /** Force lazy (read-back per step) or synchronous timing; default from the active backend. */
   lazy?: boolean;
   onEntry?: (e: LutEntry, index: number) => void | Promise<void>;
+  /** After every context round: the share of the plan's work done (rounds weighted by owned entries), 0..1. */
+  onRound?: (fractionDone: number) => void;
 }
 
 /**
  * Time the entries of a plan inside their context archs. Within a group of contexts the
- * rounds are interleaved (round r of every context, then round r + 1), an entry's samples
- * are pooled over the group's contexts per round, and the quietest round is kept. An
- * entry's budget is `timing.timeMs`; a context's round lasts its owned entries' share.
+ * rounds are interleaved (round r of every context still in need, then round r + 1); a
+ * context gets more rounds, up to `maxRounds`, until the medians of its two quietest rounds
+ * (whole-net time) agree within `agreement`. An entry's samples come from its owner context
+ * (every step of that arch with the entry's key) and its quietest round is kept. An entry's
+ * budget is `timing.timeMs`; a context's round lasts its owned entries' share.
  */
 export async function measureContexts(plan: ContextPlan, timing: LutTiming, options: MeasureContextsOptions = {}): Promise<LutEntry[]> {
   const lazy = options.lazy ?? !isSynchronousBackend();
   const g = Math.max(1, options.groupSize ?? 3);
-  const rounds = Math.max(1, timing.rounds);
   const out: LutEntry[] = [];
+  const work = plan.contexts.reduce((a, c) => a + Math.max(1, c.owned.length), 0) * Math.max(1, timing.rounds);
+  let worked = 0;
   for (let start = 0; start < plan.contexts.length; start += g) {
     const group = plan.contexts.slice(start, start + g);
     const chains: ContextChain[] = [];
     try {
       for (const c of group) chains.push(new ContextChain(c.arch, options.seed ?? 0));
-      // samples[key][round]
-      const samples = new Map<string, RoundSamples[]>();
-      for (let r = 0; r < rounds; r++) {
+      // perKey[i]: key -> samples per round, of context i's owned entries
+      const perKey = group.map((c) => new Map(c.owned.map((k) => [k, [] as RoundSamples[]])));
+      const totals: number[][] = group.map(() => []);
+      for (let r = 0; totals.some((t) => needsRound(t, timing)); r++) {
         for (const [i, chain] of chains.entries()) {
+          if (!needsRound(totals[i], timing)) continue;
           const base = roundOptions(timing, r, options.signal);
-          const o = { ...base, timeMs: base.timeMs * Math.max(1, group[i].owned.length) };
-          const got = await sampleContext(chain, lazy, o);
-          chain.steps.forEach((s, k) => {
-            const per = samples.get(s.key) ?? Array.from({ length: rounds }, () => ({ samples: [], syncs: [] }) as RoundSamples);
-            per[r].samples.push(...got[k].samples);
-            per[r].syncs.push(...got[k].syncs);
-            samples.set(s.key, per);
-          });
+          const got = await sampleContext(chain, lazy, { ...base, timeMs: base.timeMs * Math.max(1, group[i].owned.length) });
+          totals[i].push(got.totalMedianMs);
+          for (const [key, rounds] of perKey[i]) {
+            const round: RoundSamples = { samples: [], syncs: [] };
+            chain.steps.forEach((s, k) => {
+              if (s.key !== key) return;
+              round.samples.push(...got.steps[k].samples);
+              round.syncs.push(...got.steps[k].syncs);
+            });
+            rounds.push(round);
+          }
+          worked += Math.max(1, group[i].owned.length);
+          options.onRound?.(Math.min(1, worked / work));
         }
       }
       for (const [i, c] of group.entries()) {
         for (const key of c.owned) {
           const step = chains[i].steps.find((s) => s.key === key)!;
-          const { roundMediansMs: _r, ...stats } = summarizeRounds(samples.get(key)!.filter((x) => x.samples.length));
+          const { roundMediansMs: _r, ...stats } = summarizeRounds(perKey[i].get(key)!);
           const e = makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, stats);
           out.push(e);
           await options.onEntry?.(e, out.length - 1);

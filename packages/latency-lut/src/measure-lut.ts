@@ -128,6 +128,7 @@ export function measureLut(input: MeasureLutInput, context: LutContext): Observa
       };
       let done = 0;
       let sinceSave = 0;
+      let roundsEta: number | undefined;
       const measureOptions = {
         signal: ac.signal,
         seed: input.seed,
@@ -153,11 +154,21 @@ export function measureLut(input: MeasureLutInput, context: LutContext): Observa
             await save();
           }
           const perEntry = (performance.now() - started) / 1000 / done;
-          emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec: perEntry * (todo.length - done), note: e.key });
+          const etaSec = done === todo.length ? 0 : (roundsEta ?? perEntry * (todo.length - done));
+          emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec, note: e.key });
         },
       };
       if (todo.length && lut.timing.context === 'net') {
-        await measureContexts(planContexts(source, new Set(todo.map((r) => r.key))), lut.timing, measureOptions);
+        const t0 = performance.now();
+        await measureContexts(planContexts(source, new Set(todo.map((r) => r.key))), lut.timing, {
+          ...measureOptions,
+          // Entries finish in bursts (a group of contexts at a time): the ETA comes from the rounds.
+          onRound: (f) => {
+            const sec = (performance.now() - t0) / 1000;
+            roundsEta = f > 0 ? (sec / f) * (1 - f) : undefined;
+            emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec: roundsEta, note: `${Math.round(100 * f)}% of the timing rounds` });
+          },
+        });
       } else {
         await measureConfigs(todo.map((r) => r.config), lut.timing, measureOptions);
       }

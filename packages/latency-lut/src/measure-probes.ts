@@ -3,7 +3,7 @@ import { Rng, type ArchDef } from '@fbnet/core';
 import { BlockModule, Net, ParamStore } from '@fbnet/nn';
 import { blockOutputShape, type EntryConfig } from './block-key.ts';
 import { makeEntry, type EntryStats, type LutEntry, type LutTiming } from './schema.ts';
-import { roundOptions, sampleRound, summarizeRounds, type Probe, type RoundSamples } from './timing.ts';
+import { needsRound, quantileSorted, roundOptions, sampleRound, summarizeRounds, type Probe, type RoundSamples } from './timing.ts';
 
 /** A net that is only its input normalisation and head: `Net.normalize` and `Net.classify` time the fixed ends. */
 function endsNet(h: number, c: number, numClasses: number, seed: number): Net {
@@ -61,9 +61,14 @@ export async function measureProbes(makers: readonly (() => Probe)[], timing: Lu
   try {
     for (const m of makers) probes.push(m());
     const rounds: RoundSamples[][] = probes.map(() => []);
-    for (let r = 0; r < Math.max(1, timing.rounds); r++) {
+    const medians: number[][] = probes.map(() => []);
+    // Round r of every probe still in need, then round r + 1: rounds spread over the group's time.
+    for (let r = 0; medians.some((m) => needsRound(m, timing)); r++) {
       for (const [i, p] of probes.entries()) {
-        rounds[i].push(await sampleRound(p, roundOptions(timing, r, options.signal)));
+        if (!needsRound(medians[i], timing)) continue;
+        const got = await sampleRound(p, roundOptions(timing, r, options.signal));
+        rounds[i].push(got);
+        medians[i].push(quantileSorted(Float64Array.from(got.samples).sort(), 0.5));
         options.onRound?.(r, i);
       }
     }

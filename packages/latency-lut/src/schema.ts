@@ -80,6 +80,12 @@ export const timingSchema = z
     /** Interleaved rounds per entry (the quietest round's median is kept). */
     rounds: posInt,
     /**
+     * More rounds, up to this many, while the two quietest round medians differ by more than
+     * `agreement` (relative): on a loaded machine an entry is only done once its floor repeats.
+     */
+    maxRounds: posInt,
+    agreement: z.number().positive(),
+    /**
      * `net`: every entry timed as a step of a whole net (context archs, see context-plan.ts);
      * `isolated`: each entry timed alone in a loop (warmer caches: the block sum runs low).
      */

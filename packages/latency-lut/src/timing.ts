@@ -11,7 +11,7 @@ export type TimingOptions = Omit<LutTiming, 'method' | 'batch'>;
  * the median within a few percent on a quiet machine; the budget bounds the full ImageNet
  * space to minutes.
  */
-export const DEFAULT_TIMING: TimingOptions = { timeMs: 450, warmupMs: 100, minSamples: 21, warmupSamples: 5, rounds: 3, context: 'net' };
+export const DEFAULT_TIMING: TimingOptions = { timeMs: 450, warmupMs: 100, minSamples: 21, warmupSamples: 5, rounds: 3, maxRounds: 8, agreement: 0.03, context: 'net' };
 
 export function resolveTiming(t: Partial<TimingOptions & Pick<LutTiming, 'method' | 'batch'>> = {}): LutTiming {
   return { method: 'tinybench', batch: 1, ...DEFAULT_TIMING, ...t };
@@ -125,6 +125,7 @@ export async function sampleRound(probe: Probe, o: RoundOptions): Promise<RoundS
 
 /** Options of round r of n: the full warm-up before the first round, a short re-warm before the others. */
 export function roundOptions(t: LutTiming, round: number, signal?: AbortSignal): RoundOptions {
+  // Extra rounds (beyond `rounds`) get the same share as the first ones.
   const rounds = Math.max(1, t.rounds);
   return {
     timeMs: t.timeMs / rounds,
@@ -133,6 +134,20 @@ export function roundOptions(t: LutTiming, round: number, signal?: AbortSignal):
     warmupSamples: round === 0 ? t.warmupSamples : Math.min(t.warmupSamples, 2),
     signal,
   };
+}
+
+/** Have the two quietest rounds agree (relative difference of their medians within `tol`)? */
+export function roundsAgree(medians: readonly number[], tol: number): boolean {
+  if (medians.length < 2) return false;
+  const [a, b] = [...medians].sort((x, y) => x - y);
+  return b - a <= tol * Math.max(a, 1e-9);
+}
+
+/** Whether a probe/context with these round medians needs another round. */
+export function needsRound(medians: readonly number[], t: LutTiming): boolean {
+  const n = medians.length;
+  if (n < Math.max(1, t.rounds)) return true;
+  return n < Math.max(t.rounds, t.maxRounds) && !roundsAgree(medians, t.agreement);
 }
 
 /**
