@@ -55,19 +55,16 @@ export function convCases(c: ConvCallSpec, source: string, opts: { forward?: boo
     ? ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter']
     : ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
   const out: KernelCase[] = [];
-  const add = (kernel: string, make: KernelCase['make']) => {
-    const probe = make();
-    const shape = describeCall(kernel, probe.inputs as unknown as Record<string, tf.TensorInfo>, probe.attrs as Record<string, unknown>).shape;
-    tf.dispose(Object.values(probe.inputs));
+  // Shapes are keyed exactly as the dispatcher keys a live call (no tensors needed for that).
+  const info = (shape: number[]) => ({ shape, dtype: 'float32' }) as tf.TensorInfo;
+  const add = (kernel: string, inputs: Record<string, number[]>, attrs: Record<string, unknown>) => {
+    const shape = describeCall(kernel, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, info(v)])), attrs).shape;
+    const make = () => ({ inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, rnd(v)])) as tf.NamedTensorMap, attrs: attrs as tf.NamedAttrMap });
     out.push({ kernel, shape, source, make });
   };
-  if (opts.forward !== false) add(names[0], () => ({ inputs: { x: rnd(xShape), filter: rnd(fShape) }, attrs: { ...common, ...dil } as tf.NamedAttrMap }));
-  if (opts.backpropInput !== false) {
-    add(names[1], () => ({ inputs: { dy: rnd(dyShape), filter: rnd(fShape) }, attrs: { ...common, ...(c.depthwise ? dil : {}), inputShape: xShape } as tf.NamedAttrMap }));
-  }
-  if (opts.backpropFilter !== false) {
-    add(names[2], () => ({ inputs: { x: rnd(xShape), dy: rnd(dyShape) }, attrs: { ...common, ...(c.depthwise ? dil : {}), filterShape: fShape } as tf.NamedAttrMap }));
-  }
+  if (opts.forward !== false) add(names[0], { x: xShape, filter: fShape }, { ...common, ...dil });
+  if (opts.backpropInput !== false) add(names[1], { dy: dyShape, filter: fShape }, { ...common, ...(c.depthwise ? dil : {}), inputShape: xShape });
+  if (opts.backpropFilter !== false) add(names[2], { x: xShape, dy: dyShape }, { ...common, ...(c.depthwise ? dil : {}), filterShape: fShape });
   return out;
 }
 

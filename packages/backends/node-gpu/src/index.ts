@@ -1,0 +1,1 @@
+export { createNodeGpuPlugin, nodeGpuPlugin } from './plugin.ts';

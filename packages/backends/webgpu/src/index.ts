@@ -1,0 +1,3 @@
+export { createWebgpuPlugin, webgpuPlugin } from './plugin.ts';
+export { gpuAccess } from './gpu.ts';
+export type { GpuAccess } from './gpu.ts';

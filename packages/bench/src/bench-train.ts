@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Bench } from 'tinybench';
+import { Rng, type ArchDef, type BackendPlugin, type DeviceFingerprint, type KernelPlan } from '@fbnet/core';
+import { crossEntropy, Net } from '@fbnet/nn';
+import { quantile, resetVariantCalls, variantCalls } from './results.ts';
+import { loadArch, setupPlugin } from './setup.ts';
+
+export interface BenchTrainOptions {
+  /** Arch-def JSON path (or pass `arch`). */
+  archPath?: string;
+  arch?: ArchDef;
+  backend: string | BackendPlugin;
+  batch?: number;
+  /** Timed steps (after warm-up). */
+  steps?: number;
+  warmup?: number;
+  /** Random pixels (default) or the bundled Fashion-MNIST subset (28×28×1 nets). */
+  data?: 'random' | 'fashion-mnist';
+  plan?: KernelPlan | string;
+  forcePlan?: boolean;
+  threads?: number;
+  seed?: number;
+  lr?: number;
+  momentum?: number;
+}
+
+export interface BenchTrainResult {
+  kind: 'train';
+  backend: string;
+  arch: string;
+  batch: number;
+  steps: number;
+  data: 'random' | 'fashion-mnist';
+  /** batch / mean step time. */
+  imagesPerSec: number;
+  stepMsMedian: number;
+  stepMsMean: number;
+  stepMsP10: number;
+  stepMsP90: number;
+  lossFirst: number;
+  lossLast: number;
+  /** tf.memory().numTensors after the timed steps minus before (0 = no leak). */
+  tensorLeak: number;
+  /** Plan hash, or 'none' (variants then follow the plugin's default preference order). */
+  plan: string;
+  fingerprint: DeviceFingerprint;
+  variantCalls?: Record<string, Record<string, number>>;
+}
+
+async function batches(def: ArchDef, n: number, data: 'random' | 'fashion-mnist', seed: number): Promise<{ x: tf.Tensor4D; y: tf.Tensor1D }[]> {
+  const size = def.input_size;
+  const c = def.input_channels;
+  if (data === 'fashion-mnist') {
+    const { loadFashionMnist } = await import('@fbnet/data');
+    const ds = await loadFashionMnist({ split: 'train' });
+    const per = ds.height * ds.width * ds.channels;
+    const out: { x: tf.Tensor4D; y: tf.Tensor1D }[] = [];
+    for (let b = 0; b + n <= Math.min(ds.count, 8 * n); b += n) {
+      out.push({
+        x: tf.tensor4d(Float32Array.from(ds.images.subarray(b * per, (b + n) * per)), [n, ds.height, ds.width, ds.channels]),
+        y: tf.tensor1d(Int32Array.from(ds.labels.subarray(b, b + n)), 'int32'),
+      });
+    }
+    return out;
+  }
+  const rng = new Rng(seed);
+  const x = Float32Array.from({ length: n * size * size * c }, () => Math.floor(rng.next() * 256));
+  const y = Int32Array.from({ length: n }, () => Math.floor(rng.next() * def.num_classes));
+  return [{ x: tf.tensor4d(x, [n, size, size, c]), y: tf.tensor1d(y, 'int32') }];
+}
+
+/**
+ * Training throughput of a net on one plugin: real SGD-momentum steps (forward, cross-entropy,
+ * backward, update) timed with tinybench after warm-up; every step waits for the loss value.
+ */
+export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult> {
+  const batch = o.batch ?? 64;
+  const steps = o.steps ?? 20;
+  const data = o.data ?? 'random';
+  const { plugin, plan, fingerprint } = await setupPlugin(o);
+  const { def, name } = await loadArch(o.arch, o.archPath);
+  const net = new Net(def, { seed: o.seed ?? 0 });
+  const opt = tf.train.momentum(o.lr ?? 0.01, o.momentum ?? 0.9);
+  const feed = await batches(def, batch, data, o.seed ?? 0);
+  const vars = net.trainableVariables();
+  let i = 0;
+  const losses: number[] = [];
+  const step = async () => {
+    const b = feed[i++ % feed.length];
+    const cost = opt.minimize(() => crossEntropy(net.forward(b.x, { training: true }), b.y), true, vars)!;
+    losses.push((await cost.data())[0]);
+    cost.dispose();
+  };
+  try {
+    // One untimed step builds the optimizer slots, so the leak check sees steady state.
+    await step();
+    const before = tf.memory().numTensors;
+    resetVariantCalls(plugin);
+    const bench = new Bench({ iterations: steps, time: 0, warmupIterations: o.warmup ?? 3, warmupTime: 0, retainSamples: true, throws: true });
+    bench.add('train-step', step);
+    await bench.run();
+    const tensorLeak = tf.memory().numTensors - before;
+    const r = bench.tasks[0].result;
+    if (r.state !== 'completed') throw new Error(`benchmark did not complete: ${r.state}`);
+    const sorted = [...(r.latency.samples ?? [])].sort((a, b) => a - b);
+    return {
+      kind: 'train',
+      backend: plugin.id,
+      arch: name,
+      batch,
+      steps: r.latency.samplesCount,
+      data,
+      imagesPerSec: (batch * 1000) / r.latency.mean,
+      stepMsMedian: r.latency.p50,
+      stepMsMean: r.latency.mean,
+      stepMsP10: quantile(sorted, 0.1),
+      stepMsP90: quantile(sorted, 0.9),
+      lossFirst: losses[0],
+      lossLast: losses[losses.length - 1],
+      tensorLeak,
+      plan: fingerprint.planHash,
+      fingerprint,
+      variantCalls: variantCalls(plugin),
+      ...(plan ? {} : {}),
+    };
+  } finally {
+    for (const b of feed) tf.dispose([b.x, b.y]);
+    opt.dispose();
+    net.dispose();
+  }
+}

@@ -1,0 +1,16 @@
+export { benchKernels } from './bench-kernels.ts';
+export type { BenchKernelsOptions, BenchKernelsResult } from './bench-kernels.ts';
+export { benchTrain } from './bench-train.ts';
+export type { BenchTrainOptions, BenchTrainResult } from './bench-train.ts';
+export { benchInfer } from './bench-infer.ts';
+export type { BenchInferOptions, BenchInferResult } from './bench-infer.ts';
+export { compareWithTorch, formatCompareTable } from './compare.ts';
+export type { CompareOptions, CompareReport, CompareRow } from './compare.ts';
+export { runTorchYardstick } from './torch.ts';
+export type { TorchOptions, TorchResult } from './torch.ts';
+export { resolvePlugin, KNOWN_PLUGINS } from './plugins.ts';
+export type { KnownPluginId } from './plugins.ts';
+export { setupPlugin, loadArch } from './setup.ts';
+export type { PluginSetupOptions } from './setup.ts';
+export { writeDeviceResult, RESULTS_DIR } from './results.ts';
+export type { DeviceResults } from './results.ts';

@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { deviceFingerprint, loadKernelPlan } from '@fbnet/backend-common';
+import { FbnetError, parseArchDef, type ArchDef, type BackendPlugin, type DeviceFingerprint, type KernelPlan } from '@fbnet/core';
+import { resolvePlugin } from './plugins.ts';
+
+export interface PluginSetupOptions {
+  backend: string | BackendPlugin;
+  /** A kernel plan, or the path of one (validated and device-checked). */
+  plan?: KernelPlan | string;
+  /** Use a plan measured on another device anyway. */
+  forcePlan?: boolean;
+  threads?: number;
+}
+
+/** Load, check availability of, and activate a plugin (with its plan). */
+export async function setupPlugin(o: PluginSetupOptions): Promise<{ plugin: BackendPlugin; plan?: KernelPlan; fingerprint: DeviceFingerprint }> {
+  tf.env().set('PROD', true);
+  const plugin = await resolvePlugin(o.backend);
+  const a = await plugin.availability();
+  if (!a.available) throw new FbnetError('BACKEND_UNAVAILABLE', `backend plugin "${plugin.id}" is unavailable: ${a.reason}`);
+  let plan: KernelPlan | undefined;
+  if (typeof o.plan === 'string') {
+    plan = await loadKernelPlan(o.plan);
+  } else plan = o.plan;
+  await plugin.init({ plan, threads: o.threads, ...(o.forcePlan ? { forcePlan: true } : {}) } as Parameters<BackendPlugin['init']>[0]);
+  return { plugin, plan, fingerprint: await deviceFingerprint(plugin, plan) };
+}
+
+/** An arch def from a path (JSON) or an object. */
+export async function loadArch(arch: ArchDef | string | undefined, archPath?: string): Promise<{ def: ArchDef; name: string }> {
+  const src = arch ?? archPath;
+  if (src === undefined) throw new FbnetError('USAGE', 'benchmark needs an arch (object) or archPath');
+  if (typeof src === 'string') {
+    const fs = await import('node:fs/promises');
+    const def = parseArchDef(JSON.parse(await fs.readFile(src, 'utf8')));
+    return { def, name: def.name ?? src };
+  }
+  const def = parseArchDef(src);
+  return { def, name: def.name ?? 'arch' };
+}
