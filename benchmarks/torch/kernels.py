@@ -46,6 +46,18 @@ def timeit(fn, min_time):
 ACT = {"none": lambda z: z, "relu": F.relu, "relu6": F.relu6, "hswish": F.hardswish}
 
 
+def cpu_min(fn, reps):
+    """Minimum process CPU time of one call in ms (meaningful with 1 thread: immune to other
+    processes taking turns on the cores, unlike wall time)."""
+    fn()
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best * 1e3
+
+
 def act_backward(act, dy, z):
     if act == "none":
         return dy
@@ -179,6 +191,14 @@ def main():
         for o in results["ops"]:
             if o.get("spec"):
                 ops[o["key"]] = timeit(op_fn(o["spec"]), args.min_time)
+    # single-thread CPU time, comparable with the native benchmark's cpu1 column
+    torch.set_num_threads(1)
+    cpu1 = {"step": cpu_min(step, 10), "ops": {}}
+    if results:
+        for o in results["ops"]:
+            if o.get("spec"):
+                cpu1["ops"][o["key"]] = cpu_min(op_fn(o["spec"]), 20)
+    torch.set_num_threads(args.threads)
 
     print(f"torch {torch.__version__}, {args.threads} threads, NCHW float32; ms per call (min over samples)")
     print(f"load average (1 min): {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -186,22 +206,28 @@ def main():
         threads = [str(t) for t in results["threads"]]
         tmax = threads[-1]
         print(f"{'op':46s} {'MFLOP':>7s} " + " ".join(f"{'native T' + t:>10s}" for t in threads)
-              + f" {'torch':>9s} {'torch/nat':>9s}")
+              + f" {'torch T' + str(args.threads):>9s} {'torch/nat':>9s} | {'cpu1 nat':>9s} {'cpu1 torch':>10s} {'ratio':>6s}")
         for o in results["ops"]:
             t = ops.get(o["key"], {}).get("min")
             nat = o["native"].get(tmax, {}).get("min")
             cols = " ".join(f"{o['native'].get(th, {}).get('min', float('nan')):10.3f}" for th in threads)
-            ratio = f"{t / nat:9.2f}" if t and nat else ""
+            ratio = f"{t / nat:9.2f}" if t and nat else " " * 9
             mf = f"{o['flops'] / 1e6:7.1f}" if o["flops"] else " " * 7
-            print(f"{o['key']:46s} {mf} {cols} {t if t is not None else float('nan'):9.3f} {ratio}")
+            c_nat, c_t = o.get("cpu1"), cpu1["ops"].get(o["key"])
+            c_ratio = f"{c_t / c_nat:6.2f}" if c_nat and c_t else ""
+            print(f"{o['key']:46s} {mf} {cols} {t if t is not None else float('nan'):9.3f} {ratio} | "
+                  f"{c_nat if c_nat is not None else float('nan'):9.3f} {c_t if c_t is not None else float('nan'):10.3f} {c_ratio}")
         nat_step = results["step"].get(tmax)
         print(f"\ntrain step batch {n}: torch p50 {step_ms['p50']:.2f} / min {step_ms['min']:.2f} ms "
               f"({n * 1000 / step_ms['min']:.0f} img/s); "
               + ", ".join(f"native T{t} p50 {results['step'][t]['p50']:.2f} / min {results['step'][t]['min']:.2f} ms"
                           for t in threads)
               + (f"; torch/native (min) {step_ms['min'] / nat_step['min']:.2f}" if nat_step else ""))
+        if results.get("cpuStep1"):
+            print(f"single-thread CPU time per step: native {results['cpuStep1']:.2f} ms, torch {cpu1['step']:.2f} ms "
+                  f"(torch/native {cpu1['step'] / results['cpuStep1']:.2f})")
         results["torch"] = {"threads": args.threads, "version": torch.__version__, "layout": "NCHW",
-                            "loadavg1": round(os.getloadavg()[0], 2), "step": step_ms, "ops": ops,
+                            "loadavg1": round(os.getloadavg()[0], 2), "step": step_ms, "ops": ops, "cpu1": cpu1,
                             "date": time.strftime("%Y-%m-%dT%H:%M:%S")}
         with open(args.results, "w") as f:
             json.dump(results, f, indent=1)

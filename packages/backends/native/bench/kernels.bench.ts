@@ -88,6 +88,22 @@ interface Row {
   key: string;
   flops: number;
   native: Record<string, Stat>;
+  /** threads=1 only: minimum CPU time per call (process.cpuUsage), ms. Insensitive to other
+   * processes taking turns on the cores, unlike wall time; compare with torch's cpu1. */
+  cpu1?: number;
+}
+
+/** Minimum CPU time of one call, ms (threads=1: the process's CPU time is this thread's). */
+function cpuMin(fn: () => void, reps: number): number {
+  fn();
+  let best = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000);
+  }
+  return best;
 }
 
 const GEMM_SHAPES: OpSpec[] = [
@@ -101,6 +117,7 @@ async function main(): Promise<void> {
   const spec = loadNetSpec();
   const rows = new Map<string, Row>();
   const step: Record<string, Stat> = {};
+  let cpuStep: number | undefined;
   const copyApi: Record<string, { resident: Stat; copying: Stat }> = {};
   const loadBefore = loadavg();
   const opsSpec = new Map<string, OpSpec>();
@@ -138,6 +155,10 @@ async function main(): Promise<void> {
       row.native[T] = stat(key);
       rows.set(key, row);
     }
+    if (T === 1) {
+      cpuStep = cpuMin(() => net.step(), 10);
+      for (const { o, run } of prepared) rows.get(opKey(o))!.cpu1 = cpuMin(run, 20);
+    }
     for (const p of prepared) for (const b of p.buffers) b.dispose();
     net.dispose();
     await k.dispose();
@@ -160,13 +181,14 @@ async function main(): Promise<void> {
     threads: threadCounts,
     units: 'ms per call; p50 = tinybench median, min = fastest sample',
     step,
+    cpuStep1: cpuStep,
     copyApi,
     ops: [...rows.values()].map((r) => ({ ...r, spec: opsSpec.get(r.key) })),
     ...(torch ? { torch } : {}),
   };
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(resultsFile, JSON.stringify(out, null, 1) + '\n');
-  printTable(out.ops, step, copyApi, out.loadavg1, torch);
+  printTable(out.ops, step, cpuStep, copyApi, out.loadavg1, torch);
   console.log(`\nwrote ${resultsFile.pathname}`);
 }
 
@@ -174,10 +196,12 @@ interface TorchSection {
   threads: number;
   step: Stat;
   ops: Record<string, Stat>;
+  /** torch.set_num_threads(1), minimum process CPU time per call, ms */
+  cpu1?: { step: number; ops: Record<string, number> };
 }
 
 function printTable(
-  ops: Row[], step: Record<string, Stat>, copyApi: Record<string, { resident: Stat; copying: Stat }>,
+  ops: Row[], step: Record<string, Stat>, cpuStep: number | undefined, copyApi: Record<string, { resident: Stat; copying: Stat }>,
   load: { before: number; after: number }, torch?: TorchSection,
 ): void {
   const Tmax = Math.max(...threadCounts);
@@ -191,6 +215,8 @@ function printTable(
       ...Object.fromEntries(threadCounts.map((T) => [`T${T} p50`, +r.native[T].p50.toFixed(3)])),
       [`GF/s T${Tmax}`]: r.flops ? +(r.flops / best / 1e6).toFixed(1) : '',
       ...(torch ? { [`torch T${torch.threads} min`]: t !== undefined ? +t.toFixed(3) : '', 'torch/native': t !== undefined ? +(t / best).toFixed(2) : '' } : {}),
+      'cpu1 ms': r.cpu1 !== undefined ? +r.cpu1.toFixed(3) : '',
+      ...(torch?.cpu1 ? { 'torch cpu1': +(torch.cpu1.ops[r.key] ?? NaN).toFixed(3), 'torch/native cpu1': +((torch.cpu1.ops[r.key] ?? NaN) / (r.cpu1 ?? NaN)).toFixed(2) } : {}),
     };
   });
   const netOps = ops.filter((r) => !GEMM_SHAPES.some((g) => opKey(g) === r.key) || r.key.startsWith('gemm.fwd 64x'));
@@ -204,6 +230,7 @@ function printTable(
     );
     if (copyApi[T]) console.log(`  copying API vs resident buffers, 14x14 24->144 expand conv: ${copyApi[T].copying.p50.toFixed(3)} ms vs ${copyApi[T].resident.p50.toFixed(3)} ms (p50)`);
   }
+  if (cpuStep !== undefined) console.log(`threads=1 CPU time of a train step: ${cpuStep.toFixed(2)} ms` + (torch?.cpu1 ? ` (torch 1 thread: ${torch.cpu1.step.toFixed(2)} ms)` : ''));
   if (torch) console.log(`torch (threads=${torch.threads}): train step p50 ${torch.step.p50.toFixed(2)} ms, min ${torch.step.min.toFixed(2)} ms (${(64000 / torch.step.min).toFixed(0)} img/s)`);
   else console.log('no PyTorch numbers yet: run /usr/bin/python3 benchmarks/torch/kernels.py after this to add them');
 }
