@@ -43,15 +43,14 @@ export const searchCommand: Command = {
       run = RunDir.create(values.out ?? join('runs', newRunId('v1')), {
         command: 'search v1',
         seed: Number(values.seed ?? 0),
-        options: { preset: presetName, dataDir: values['data-dir'] ?? null, lut: values.lut ?? null, forceLut: !!values['force-lut'], backend: values.backend ?? 'wasm', threads: values.threads ? Number(values.threads) : null },
+        options: { preset: presetName, space: SEARCH_V1_PRESETS[presetName].space, dataDir: values['data-dir'] ?? null, lut: values.lut ?? null, forceLut: !!values['force-lut'], backend: values.backend ?? 'wasm', threads: values.threads ? Number(values.threads) : null },
       });
     }
     const o = run.config.options as { preset: string; dataDir: string | null; lut: string | null; forceLut: boolean; backend: string; threads: number | null };
     const backend = await initBackend(o.backend, { threads: o.threads ?? undefined });
     out.info(`fbnet search v1 (${o.preset}) on ${backend.id} [${backend.version}] → ${run.path}`);
     const result = await searchV1(run, backend, { preset: SEARCH_V1_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut }, out);
-    run.writeJson('result.json', result);
-    out.info(`model: ${result.modelPath}\narch: ${result.archPath}`);
+    out.info(`model: ${result.modelPath}\narch: ${result.archPath}\nreport: ${result.reportPath}`);
     out.result(result);
     return 0;
   },

@@ -16,6 +16,10 @@ export interface SearchV1Preset {
   final: TrainRecipeInput;
   /** Fraction of the training set held out for validation during final training. */
   valFraction: number;
+  /** Use at most this many training images (class-balanced); default all. */
+  maxTrainImages?: number;
+  /** Use at most this many test images; default all. */
+  maxTestImages?: number;
 }
 
 export const SEARCH_V1_PRESETS: Record<string, SearchV1Preset> = {
@@ -26,6 +30,16 @@ export const SEARCH_V1_PRESETS: Record<string, SearchV1Preset> = {
     supernet: { epochs: 8, warmupEpochs: 2, stepsPerEpoch: 20, batchSize: 64, samples: 8, alpha: 0.2, beta: 0.6 },
     final: { epochs: 8, batchSize: 64, lr: 0.1, weightDecay: 5e-5, labelSmoothing: 0.1, augment: { crop: 2, flip: true } },
     valFraction: 0.1,
+  },
+  /** Seconds, not minutes: exercises every phase on a sliver of the data (tests, smoke checks). */
+  smoke: {
+    space: 'fbnet-v1-fmnist',
+    lutTiming: { timeMs: 4, warmupMs: 2, minSamples: 3, warmupSamples: 1 },
+    supernet: { epochs: 2, warmupEpochs: 1, stepsPerEpoch: 2, batchSize: 16, samples: 2, alpha: 0.2, beta: 0.6 },
+    final: { epochs: 1, batchSize: 32, lr: 0.05, augment: { crop: 0, flip: false } },
+    valFraction: 0.25,
+    maxTrainImages: 160,
+    maxTestImages: 64,
   },
   /** The full-data setting (`--data-dir` to the full Fashion-MNIST): hours, not minutes. */
   full: {

@@ -1,10 +1,11 @@
 import { lastValueFrom, tap } from 'rxjs';
 import { FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type EventBase } from '@fbnet/core';
-import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, FBNET_WEIGHTS_THETA_FRACTIONS, loadFashionMnist, splitDataset, splitTrainVal } from '@fbnet/data';
+import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, FBNET_WEIGHTS_THETA_FRACTIONS, loadFashionMnist, numClasses, selectClassBalanced, splitDataset, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
 import { SupernetSearch, type ArchSummary } from '@fbnet/gumbel-supernet';
 import { archLatency, latencyMatrix, loadLut, measureLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
 import type { RunDir } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
+import { writeReport } from '@fbnet/report';
 import { exportModel, parseRecipe, Trainer } from '@fbnet/train';
 import type { ActiveBackend } from '../backend.ts';
 import type { Output } from '../output.ts';
@@ -31,6 +32,7 @@ export interface SearchV1Result {
   arch: string[];
   archPath: string;
   modelPath: string;
+  reportPath: string;
   runDir: string;
   seconds: { lut: number; search: number; train: number; total: number };
 }
@@ -87,8 +89,8 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
 
   // 2. Data: the training set is split into a held-out validation part and the search/training part;
   // the search part again 80/20 into weight and θ data (FBNet).
-  const full = loadFashionMnist({ split: 'train', dataDir: o.dataDir });
-  const test = loadFashionMnist({ split: 'test', dataDir: o.dataDir });
+  const full = limit(loadFashionMnist({ split: 'train', dataDir: o.dataDir }), p.maxTrainImages, seed);
+  const test = limit(loadFashionMnist({ split: 'test', dataDir: o.dataDir }), p.maxTestImages, seed);
   const { train, val } = splitTrainVal(full, { valFraction: p.valFraction, seed });
   const [wData, tData] = splitDataset(train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed });
   const normalization = { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
@@ -170,9 +172,20 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
     arch: derived.ops,
     archPath: run.file('arch.json'),
     modelPath: final.modelPath,
+    reportPath: run.file('report.html'),
     runDir: run.path,
     seconds: { lut: lutSec, search: searchSec, train: trainSec, total: (Date.now() - t0) / 1000 },
   };
+  // The report reads result.json: write it first, then draw.
+  run.writeJson('result.json', result);
+  writeReport(run.path);
   out.info(`done in ${formatDuration(result.seconds.total)}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms on ${backend.id}`);
   return result;
+}
+
+/** At most `n` images, class-balanced and seeded (the whole set when n is undefined or larger). */
+function limit(ds: ImageDataset, n: number | undefined, seed: number): ImageDataset {
+  if (n === undefined || n >= ds.count) return ds;
+  const k = numClasses(ds);
+  return takeSamples(ds, selectClassBalanced(ds.labels, k, Math.floor(n / k), seed));
 }
