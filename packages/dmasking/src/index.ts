@@ -1,0 +1,26 @@
+// Channel masking and resampling primitives
+export { prefixOnes, prefixMatrix, jointWeights, jointConfigs, tableMask, channelMask, contractTable, isAllOnes } from './masks.ts';
+export type { MaskTable } from './masks.ts';
+export { nearestPositions, subsample, intersperse, intersperseCoverage } from './resample.ts';
+
+// Supernet
+export { planSupernet, compactTable } from './plan.ts';
+export type { SlotPlan, CandidatePlan } from './plan.ts';
+export { DMaskingSupernet } from './supernet.ts';
+export type { ChoiceWeights, ChoiceInfo, DMaskingMode } from './supernet.ts';
+export { inheritWeights } from './inherit.ts';
+export { SpaceLatency } from './latency.ts';
+
+// Search
+export { DMaskingSearch } from './search.ts';
+export type { DMaskingSearchOptions, DMaskingSearchResult, ResourceKind, ResourceLoss } from './search.ts';
+export { argmaxChoice, sampleChoiceFromProbs, choiceProbability, describeChoice, distributions, probsOf, choiceFrom } from './derive.ts';
+export type { DMaskingEvent, DMaskingEventMap, V2ArchSummary, LayerDistribution } from './events.ts';
+
+// Pipeline, export, presets
+export { searchV2 } from './pipeline.ts';
+export type { SearchV2Context, SearchV2Options, SearchV2Result } from './pipeline.ts';
+export { SEARCH_V2_PRESETS } from './presets.ts';
+export type { SearchV2Preset } from './presets.ts';
+export { exportV2Model, toResizingLayersModel, resizeDataset } from './export.ts';
+export type { ExportedV2Model } from './export.ts';
