@@ -119,20 +119,23 @@ static void corr_row(const float *in, int H, int W, int C, const float *w, int K
   const int rowstride = W * C, pixstride = sw * C, nky = ky1 - ky0;
   const float *xbase = in + ((size_t)(iy0 + ky0) * W) * C;
   const float *wbase = w + (size_t)ky0 * KW * C;
-  int c0 = 0;
-  for (; c0 + 8 <= C; c0 += 8) {
-    int ox = ox_lo;
-    for (; ox + 4 <= ox_hi; ox += 4)
-      dw_tile(xbase + (ox * sw - pw) * C + c0, rowstride, pixstride, C, wbase + c0, nky, KW, out + (size_t)ox * C + c0, 4, 2);
-    for (; ox < ox_hi; ox++)
-      dw_tile(xbase + (ox * sw - pw) * C + c0, rowstride, pixstride, C, wbase + c0, nky, KW, out + (size_t)ox * C + c0, 1, 2);
-  }
-  for (; c0 + 4 <= C; c0 += 4) {
-    int ox = ox_lo;
-    for (; ox + 4 <= ox_hi; ox += 4)
-      dw_tile(xbase + (ox * sw - pw) * C + c0, rowstride, pixstride, C, wbase + c0, nky, KW, out + (size_t)ox * C + c0, 4, 1);
-    for (; ox < ox_hi; ox++)
-      dw_tile(xbase + (ox * sw - pw) * C + c0, rowstride, pixstride, C, wbase + c0, nky, KW, out + (size_t)ox * C + c0, 1, 1);
+  /* pixel tiles outer, channel blocks inner: each tap of a tile then walks memory contiguously
+   * across the channels, which the hardware prefetcher follows (channel-outer order strides by
+   * a whole pixel between loads and stalls on every new input row) */
+  int ox = ox_lo;
+  for (; ox < ox_hi;) {
+    int np = ox + 4 <= ox_hi ? 4 : 1;
+    const float *xt = xbase + (ox * sw - pw) * C;
+    float *ot = out + (size_t)ox * C;
+    int c0 = 0;
+    if (np == 4) {
+      for (; c0 + 8 <= C; c0 += 8) dw_tile(xt + c0, rowstride, pixstride, C, wbase + c0, nky, KW, ot + c0, 4, 2);
+      for (; c0 + 4 <= C; c0 += 4) dw_tile(xt + c0, rowstride, pixstride, C, wbase + c0, nky, KW, ot + c0, 4, 1);
+    } else {
+      for (; c0 + 8 <= C; c0 += 8) dw_tile(xt + c0, rowstride, pixstride, C, wbase + c0, nky, KW, ot + c0, 1, 2);
+      for (; c0 + 4 <= C; c0 += 4) dw_tile(xt + c0, rowstride, pixstride, C, wbase + c0, nky, KW, ot + c0, 1, 1);
+    }
+    ox += np;
   }
 }
 
