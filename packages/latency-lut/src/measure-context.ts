@@ -144,7 +144,7 @@ export interface MeasureContextsOptions {
  * rounds are interleaved (round r of every context still in need, then round r + 1); a
  * context gets more rounds, up to `maxRounds`, until the medians of its two quietest rounds
  * (whole-net time) agree within `agreement`. An entry's samples come from its owner context
- * (every step of that arch with the entry's key) and its quietest round is kept. An entry's
+ * (every step of that arch with the entry's key), from the round in which that whole net was fastest. An entry's
  * budget is `timing.timeMs`; a context's round lasts its owned entries' share.
  */
 export async function measureContexts(plan: ContextPlan, timing: LutTiming, options: MeasureContextsOptions = {}): Promise<LutEntry[]> {
@@ -183,7 +183,8 @@ export async function measureContexts(plan: ContextPlan, timing: LutTiming, opti
       for (const [i, c] of group.entries()) {
         for (const key of c.owned) {
           const step = chains[i].steps.find((s) => s.key === key)!;
-          const { roundMediansMs: _r, ...stats } = summarizeRounds(perKey[i].get(key)!);
+          const quietest = totals[i].indexOf(Math.min(...totals[i]));
+          const { roundMediansMs: _r, ...stats } = summarizeRounds(perKey[i].get(key)!, quietest);
           const e = makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, stats);
           out.push(e);
           await options.onEntry?.(e, out.length - 1);

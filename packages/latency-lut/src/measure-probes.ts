@@ -72,7 +72,7 @@ export async function measureProbes(makers: readonly (() => Probe)[], timing: Lu
         options.onRound?.(r, i);
       }
     }
-    return rounds.map(summarizeRounds);
+    return rounds.map((r) => summarizeRounds(r));
   } finally {
     for (const p of probes) p.dispose();
   }

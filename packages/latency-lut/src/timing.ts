@@ -151,11 +151,14 @@ export function needsRound(medians: readonly number[], t: LutTiming): boolean {
 }
 
 /**
- * Summary of an entry's rounds: the quietest round (lowest median) gives median, p10 and
- * p90 — load on a shared machine only ever adds time, so the lowest round median is the
- * best estimate of the unloaded one (as timeit takes the best of repeats).
+ * Summary of an entry's rounds: the quietest round gives median, p10 and p90 — load on a
+ * shared machine only ever adds time, so the lowest round is the best estimate of the
+ * unloaded one (as timeit takes the best of repeats). `pick` names that round when the
+ * caller knows it better (an entry timed inside a net takes the round the whole net was
+ * fastest in, so all of a net's entries come from one machine state and no entry picks its
+ * own lucky round); by default it is the round with the lowest median.
  */
-export function summarizeRounds(rounds: readonly RoundSamples[]): EntryStats & { roundMediansMs: number[] } {
+export function summarizeRounds(rounds: readonly RoundSamples[], pick?: number): EntryStats & { roundMediansMs: number[] } {
   const clamp = (x: number) => Math.max(0, x);
   const sorted = rounds.map((r) => Float64Array.from(r.samples).sort());
   const medians = sorted.map((s) => quantileSorted(s, 0.5));
@@ -163,6 +166,7 @@ export function summarizeRounds(rounds: readonly RoundSamples[]): EntryStats & {
   medians.forEach((m, i) => {
     if (m < medians[best]) best = i;
   });
+  if (pick !== undefined && pick >= 0 && pick < rounds.length && sorted[pick].length) best = pick;
   const syncs = Float64Array.from(rounds.flatMap((r) => r.syncs)).sort();
   return {
     medianMs: clamp(medians[best]),
