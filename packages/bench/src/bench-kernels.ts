@@ -1,4 +1,4 @@
-import { benchmarkPlan, kernelCasesForArch, kernelCasesForSpace, planFileName, saveKernelPlan, type KernelBenchOptions, type VariantTiming } from '@fbnet/backend-common';
+import { benchmarkPlan, dedupe, kernelCasesForArch, kernelCasesForSpace, planFileName, saveKernelPlan, type KernelBenchOptions, type KernelCase, type VariantTiming } from '@fbnet/backend-common';
 import { FbnetError, parseSearchSpace, type ArchDef, type BackendPlugin, type DeviceFingerprint, type KernelPlan, type SearchSpace } from '@fbnet/core';
 import { RESULTS_DIR, writeDeviceResult } from './results.ts';
 import { loadArch, setupPlugin } from './setup.ts';
@@ -12,6 +12,8 @@ export interface BenchKernelsOptions extends Pick<KernelBenchOptions, 'timeMs' |
   batch?: number;
   /** Forward kernels only (latency tables) instead of the training set. */
   forwardOnly?: boolean;
+  /** Also time the forward kernels at this batch (e.g. 1 for inference latency), in the same plan. */
+  forwardBatch?: number;
   /** Where to write the plan (default `<resultsDir>/plans/<device plan name>`). */
   out?: string;
   /** Folder of per-device result files (default benchmarks/results); null to skip writing. */
@@ -40,15 +42,16 @@ export async function benchKernels(o: BenchKernelsOptions): Promise<BenchKernels
   const { plugin, fingerprint } = await setupPlugin({ backend: o.backend, threads: o.threads });
   // Time from a clean slate: no plan, nothing forced.
   plugin.usePlan?.(undefined);
-  let cases;
+  let casesAt: (n: number, backward: boolean) => KernelCase[];
   if (o.space !== undefined) {
     const fs = await import('node:fs/promises');
     const space = parseSearchSpace(typeof o.space === 'string' ? await fs.readFile(o.space, 'utf8') : o.space);
-    cases = kernelCasesForSpace(space, batch, { backward: !o.forwardOnly });
+    casesAt = (n, backward) => kernelCasesForSpace(space, n, { backward });
   } else if (o.arch !== undefined) {
     const { def } = await loadArch(o.arch);
-    cases = kernelCasesForArch(def, batch, { backward: !o.forwardOnly });
+    casesAt = (n, backward) => kernelCasesForArch(def, n, { backward });
   } else throw new FbnetError('USAGE', 'benchKernels needs an arch or a space');
+  const cases = dedupe([...casesAt(batch, !o.forwardOnly), ...(o.forwardBatch !== undefined ? casesAt(o.forwardBatch, false) : [])]);
   const { plan, timings } = await benchmarkPlan(plugin, cases, o);
   const path = await import('node:path');
   const dir = o.resultsDir === null ? undefined : (o.resultsDir ?? RESULTS_DIR);

@@ -81,7 +81,7 @@ export async function compareWithTorch(o: CompareOptions): Promise<CompareReport
       try {
         if (o.withPlan && !plans.has(row.backend)) {
           say(`${row.backend}: kernel benchmark for a plan`);
-          plans.set(row.backend, (await benchKernels({ arch: o.archPath, backend: row.backend, batch, timeMs: 100 })).planPath);
+          plans.set(row.backend, (await benchKernels({ arch: o.archPath, backend: row.backend, batch, forwardBatch: 1, timeMs: 100 })).planPath);
         }
         const plan = plans.get(row.backend);
         say(`${row.backend}: training (run ${r + 1}/${repeats})`);

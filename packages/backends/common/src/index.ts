@@ -26,6 +26,8 @@ export type { LoadPlanOptions } from './plan-io.ts';
 export { kernelCasesForArch, kernelCasesForSpace, convCases, batchNormCases, dedupe } from './bench/kernel-cases.ts';
 export type { KernelCase, ConvCallSpec } from './bench/kernel-cases.ts';
 export { benchmarkKernelCases, benchmarkPlan } from './bench/harness.ts';
+export { writeDeviceResult, RESULTS_DIR } from './bench/results.ts';
+export type { DeviceResults } from './bench/results.ts';
 export type { VariantTiming, KernelBenchOptions } from './bench/harness.ts';
 
 export { JS_TRAINING_KERNELS, JS_ELEMENTWISE_KERNELS } from './kernels/index.ts';

@@ -21,7 +21,7 @@ if (!a.available) {
   console.log(JSON.stringify({ plugin: id, available: false, reason: a.reason }));
   process.exit(0);
 }
-const kernels = await benchKernels({ arch: archPath, backend: plugin, batch, timeMs: 100, onResult: (t, i, n) => process.stderr.write(`\r${id} kernels ${i + 1}/${n}`) });
+const kernels = await benchKernels({ arch: archPath, backend: plugin, batch, forwardBatch: 1, timeMs: 100, onResult: (t, i, n) => process.stderr.write(`\r${id} kernels ${i + 1}/${n}`) });
 process.stderr.write('\n');
 const train = await benchTrain({ archPath, backend: plugin, batch, steps: 15, plan: kernels.plan });
 const infer = await benchInfer({ archPath, backend: plugin, plan: kernels.plan });

@@ -13,6 +13,9 @@ import { multiplyJs } from './Multiply.ts';
 import { realDivJs } from './RealDiv.ts';
 import { sumJs } from './Sum.ts';
 import { meanJs } from './Mean.ts';
+import { reluJs } from './Relu.ts';
+import { relu6Js } from './Relu6.ts';
+import { fusedBatchNormJs } from './FusedBatchNorm.ts';
 
 export {
   conv2DJs,
@@ -29,6 +32,9 @@ export {
   realDivJs,
   sumJs,
   meanJs,
+  reluJs,
+  relu6Js,
+  fusedBatchNormJs,
 };
 
 /** The portable JS training kernels: one fast variant for every kernel an FBNet step needs. */
@@ -47,4 +53,4 @@ export const JS_TRAINING_KERNELS: readonly F32Kernel[] = [
  * Element-wise and reduction kernels for backends whose stock ones are slow on large
  * broadcasts (tfjs-backend-cpu computes an index per element); wasm's are native already.
  */
-export const JS_ELEMENTWISE_KERNELS: readonly F32Kernel[] = [addJs, subJs, multiplyJs, realDivJs, sumJs, meanJs];
+export const JS_ELEMENTWISE_KERNELS: readonly F32Kernel[] = [addJs, subJs, multiplyJs, realDivJs, sumJs, meanJs, reluJs, relu6Js, fusedBatchNormJs];

@@ -152,6 +152,18 @@ export function elementwiseConformanceCases(seed = 4): ConformanceCase[] {
     ['all', [2, 3, 4], [0, 1, 2], false],
     ['non-contiguous (stock)', [2, 3, 4, 5], [0, 2], false],
   ];
+  for (const kernel of ['Relu', 'Relu6']) {
+    out.push({ name: `${kernel} 4-d`, kernel, inputs: [{ name: 'x', shape: [2, 3, 3, 5], data: rand(rng, [90], 8) }], attrs: {}, tol: 0 });
+  }
+  const C = 6;
+  const bnIn = (name: string, scale: number, shift = 0) => ({ name, shape: [C], data: rand(rng, [C], scale).map((v) => v + shift) });
+  out.push({
+    name: 'FusedBatchNorm inference',
+    kernel: 'FusedBatchNorm',
+    inputs: [{ name: 'x', shape: [2, 4, 4, C], data: rand(rng, [2 * 4 * 4 * C], 3) }, bnIn('mean', 1), bnIn('variance', 0.5, 1), bnIn('offset', 1), bnIn('scale', 1)],
+    attrs: { varianceEpsilon: 1e-3 },
+    tol: 1e-5,
+  });
   for (const kernel of ['Sum', 'Mean']) {
     for (const [name, shape, axis, keepDims] of reductions) {
       out.push({ name: `${kernel} ${name}`, kernel, inputs: [t('x', shape)], attrs: { axis, keepDims }, tol: 1e-5 });
