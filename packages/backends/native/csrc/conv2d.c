@@ -203,7 +203,7 @@ void fb_conv2d_fwd(const float *x, const float *w, float *y, int n, int h, int w
     return;
   }
   if (use_direct(&j)) {
-    parallel_for(task_fwd_direct, &j, n * j.oh);
+    parallel_for_grain(task_fwd_direct, &j, n * j.oh, grain_for((double)j.ow * cout * j.kg));
     return;
   }
   j.kgpad_floats = gemm_packed_floats(j.kg, j.cog);
@@ -295,7 +295,7 @@ void fb_conv2d_bwd_filter(const float *x, const float *dy, float *dw, int n, int
   if (use_direct(&j)) {
     scratch_reserve((size_t)total * 4);
     for (int t = 0; t < T; t++) zero_f32(scratch_for(t), total);
-    parallel_for(task_bwd_filter_direct, &j, n * j.oh);
+    parallel_for_grain(task_bwd_filter_direct, &j, n * j.oh, grain_for((double)j.ow * cout * j.kg));
   } else {
     j.chunk = MIN(pixels, 256);
     j.chunks_per_img = (pixels + j.chunk - 1) / j.chunk;

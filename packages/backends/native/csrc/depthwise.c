@@ -240,7 +240,7 @@ void fb_dwconv_fwd(const float *x, const float *w, float *y, int n, int h, int w
   dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw, oh, ow);
   if (kh * kw > MAXTAPS) __builtin_trap();
   j.x = x; j.w = w; j.y = y;
-  parallel_for(task_fwd, &j, n * j.oh);
+  parallel_for_grain(task_fwd, &j, n * j.oh, grain_for((double)ow * c * kh * kw));
 }
 
 EXPORT(fb_dwconv_bwd_input)
@@ -258,11 +258,11 @@ void fb_dwconv_bwd_input(const float *dy, const float *w, float *dx, int n, int 
       for (int kx = 0; kx < kw; kx++)
         copy_f32(wf + (size_t)(ky * kw + kx) * c, w + (size_t)((kh - 1 - ky) * kw + (kw - 1 - kx)) * c, c);
     j.w = wf;
-    parallel_for(task_bwd_input_s1, &j, n * h);
+    parallel_for_grain(task_bwd_input_s1, &j, n * h, grain_for((double)wd * c * kh * kw));
     fb_free(wf);
     return;
   }
-  parallel_for(task_bwd_input, &j, n * h);
+  parallel_for_grain(task_bwd_input, &j, n * h, grain_for((double)wd * c * kh * kw / (sh * sw)));
 }
 
 EXPORT(fb_dwconv_bwd_filter)
@@ -274,7 +274,7 @@ void fb_dwconv_bwd_filter(const float *x, const float *dy, float *dw, int n, int
   int total = kh * kw * c, T = pool_threads();
   scratch_reserve((size_t)total * 4);
   for (int t = 0; t < T; t++) zero_f32(scratch_for(t), total);
-  parallel_for(task_bwd_filter, &j, n * j.oh);
+  parallel_for_grain(task_bwd_filter, &j, n * j.oh, grain_for((double)ow * c * kh * kw));
   copy_f32(dw, scratch_for(0), total);
   for (int t = 1; t < T; t++) {
     const float *s = scratch_for(t);

@@ -193,6 +193,9 @@ void sgemm(int transA, int transB, int M, int N, int K, const float *A, int lda,
   int mb = (M + 4 * T - 1) / (4 * T);
   mb = ((mb + GEMM_MR - 1) / GEMM_MR) * GEMM_MR;
   if (mb > 40 * GEMM_MR) mb = 40 * GEMM_MR;
+  /* at least MIN_TASK_WORK multiply-adds per task */
+  int min_mb = (int)(MIN_TASK_WORK / ((double)N * (K > 0 ? K : 1))) + 1;
+  if (mb < min_mb) mb = ((min_mb + GEMM_MR - 1) / GEMM_MR) * GEMM_MR;
   if (mb < GEMM_MR * 2) mb = GEMM_MR * 2;
   g.mb = mb;
   parallel_for(task_rows, &g, (M + mb - 1) / mb);

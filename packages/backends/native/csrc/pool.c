@@ -86,6 +86,29 @@ void parallel_for(task_fn fn, void *ctx, int ntasks) {
   while (ld(&ctl.active) != 0) { }
 }
 
+typedef struct {
+  task_fn fn;
+  void *ctx;
+  int n, grain;
+} grain_job;
+
+static void grain_task(void *p, int t, int tid) {
+  grain_job *g = (grain_job *)p;
+  int e = MIN(g->n, (t + 1) * g->grain);
+  for (int i = t * g->grain; i < e; i++) g->fn(g->ctx, i, tid);
+}
+
+void parallel_for_grain(task_fn fn, void *ctx, int n, int grain) {
+  if (grain <= 1) { parallel_for(fn, ctx, n); return; }
+  grain_job g = {fn, ctx, n, grain};
+  parallel_for(grain_task, &g, (n + grain - 1) / grain);
+}
+
+int grain_for(double work_per_item) {
+  if (work_per_item >= MIN_TASK_WORK) return 1;
+  return (int)(MIN_TASK_WORK / (work_per_item > 1 ? work_per_item : 1)) + 1;
+}
+
 EXPORT(fb_worker_loop) void fb_worker_loop(int tid) {
   int last_gen = ld(&ctl.state) >> 1;
   add(&ctl.ready, 1);

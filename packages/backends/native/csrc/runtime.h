@@ -38,6 +38,13 @@ void fb_free(void *p);
  * thread, tid 0) takes part. Tasks must write disjoint memory or per-thread scratch (tid). */
 typedef void (*task_fn)(void *ctx, int task, int tid);
 void parallel_for(task_fn fn, void *ctx, int ntasks);
+/* parallel_for over n items, `grain` consecutive items per task (fn still sees item indices). */
+void parallel_for_grain(task_fn fn, void *ctx, int n, int grain);
+/* Items per task so each task has at least MIN_TASK_WORK units (~multiply-adds): below a few
+ * microseconds of work per task, publishing and joining costs more than it saves, and on a
+ * busy machine every extra task is another chance to wait for a descheduled worker. */
+#define MIN_TASK_WORK 200000.0
+int grain_for(double work_per_item);
 int pool_threads(void);
 /* Per-thread scratch of at least `bytes` (16-byte aligned), valid until the next call from the
  * main thread; call before parallel_for, then index with tid inside tasks. */

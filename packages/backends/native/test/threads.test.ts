@@ -3,7 +3,7 @@
  * scheduling races) must agree on shapes from the FBNet-like net, within float tolerance:
  * reductions (filter gradients, BN statistics) may sum in a different order.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeKernels, type Conv2DShape, type DepthwiseShape, type NativeKernels } from '../src/index.ts';
 import { expectClose } from './close.ts';
 
@@ -78,5 +78,32 @@ describe('threads=1 vs threads=3', () => {
     const at = rand(4096 * 40, 13), bt = rand(4096 * 24, 14);
     const p = { m: 40, n: 24, k: 4096, transA: true };
     expectClose(many.gemm(at, bt, p), one.gemm(at, bt, p), { rtol: 1e-4, atol: 1e-3 }, 'ksplit');
+  });
+
+  it('survives hundreds of back-to-back parallel jobs with exact results (no lost or repeated tasks)', () => {
+    // element-wise and row-parallel kernels have no cross-thread reductions: results must be
+    // bit-identical to one thread, whichever thread ran which task
+    const n = 3 * 65536 + 77; // 4 tasks
+    const a = rand(n, 21), b = rand(n, 22);
+    const want = one.add(a, b);
+    const dp = { n: 6, h: 14, w: 14, c: 64, kh: 3, kw: 3, padH: 1, padW: 1 }; // 4 tasks of 21 rows
+    const x = rand(6 * 14 * 14 * 64, 23), w = rand(9 * 64, 24);
+    const wantDw = one.depthwiseConv2d(x, w, dp);
+    const ha = many.heap.fromArray(a), hb = many.heap.fromArray(b), hy = many.heap.alloc(n);
+    const hx = many.heap.fromArray(x), hw = many.heap.fromArray(w), hd = many.heap.alloc(wantDw.length);
+    try {
+      for (let i = 0; i < 400; i++) {
+        many.add(ha, hb, hy);
+        many.depthwiseConv2d(hx, hw, dp, hd);
+        if (i % 100 === 0) {
+          expect(hy.array).toEqual(want);
+          expect(hd.array).toEqual(wantDw);
+        }
+      }
+      expect(hy.array).toEqual(want);
+      expect(hd.array).toEqual(wantDw);
+    } finally {
+      for (const h of [ha, hb, hy, hx, hw, hd]) h.dispose();
+    }
   });
 });
