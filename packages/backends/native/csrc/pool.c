@@ -35,7 +35,7 @@ static struct {
 
 static int nthreads = 1;
 void fb_scratch_release(void);
-static int spin_iters = 200000;
+static int spin_iters = 30000;
 static int main_can_wait = 0; /* Node's main thread may block; a browser's may not */
 static float *scratch[MAX_THREADS];
 static size_t scratch_bytes;

@@ -17,7 +17,8 @@ export interface LoadOptions {
   spawnWorker?: SpawnWorker;
   /**
    * Spin iterations an idle worker polls for the next job before sleeping in Atomics wait
-   * (default 200000, roughly 0.1-0.3 ms): back-to-back kernels then skip the wake-up latency.
+   * (default 30000, some tens of microseconds, so back-to-back kernels skip the wake-up
+   * latency; 1000 when there are more threads than cores, where spinning steals the caller's core).
    */
   spinIterations?: number;
   /** C stack per worker in bytes (default 256 KiB). */
@@ -85,7 +86,8 @@ export async function createRuntime(options: LoadOptions = {}): Promise<NativeRu
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const exports = instance.exports as unknown as KernelExports;
   const heap = new Heap(memory, exports);
-  if (options.spinIterations !== undefined) exports.fb_pool_set_spin(options.spinIterations);
+  const cores = await defaultThreadCount();
+  exports.fb_pool_set_spin(options.spinIterations ?? (threads > cores ? 1000 : 30000));
   exports.fb_pool_set_main_can_wait(options.mainThreadCanWait ? 1 : 0);
 
   const stackBytes = options.workerStackBytes ?? 256 * 1024;
