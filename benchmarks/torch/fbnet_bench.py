@@ -4,7 +4,8 @@
 Builds the same net as @fbnet/nn from an arch-def JSON (the subset the reference nets use:
 conv_k{1,3,5}, ir_k{3,5} with `expansion`, ReLU, BN, symmetric k//2 padding, implicit
 global-pool + linear head), then measures
-  - training images/s: SGD momentum steps at --batch on random data, after warm-up;
+  - training images/s: SGD momentum steps at --batch on random data, after warm-up
+    (batch / mean step time, and batch / median step time, robust to other load);
   - batch-1 inference latency (eval mode, no_grad): median, p10, p90 in ms.
 Prints one JSON object on stdout. Run with /usr/bin/python3 (torch.set_num_threads(--threads)).
 """
@@ -101,10 +102,12 @@ def main():
     net.train()
     for _ in range(args.warmup):
         step()
-    t0 = time.perf_counter()
+    step_s = []
     for _ in range(args.steps):
+        t = time.perf_counter()
         step()
-    train_s = time.perf_counter() - t0
+        step_s.append(time.perf_counter() - t)
+    train_s = sum(step_s)
 
     net.eval()
     x1 = torch.rand(1, cin, size, size) * 255
@@ -123,6 +126,7 @@ def main():
         'batch': args.batch,
         'steps': args.steps,
         'imagesPerSec': args.batch * args.steps / train_s,
+        'imagesPerSecMedian': args.batch / statistics.median(step_s),
         'stepMs': train_s * 1000 / args.steps,
         'latencyMs': statistics.median(times),
         'p10': percentile(times, 0.1),

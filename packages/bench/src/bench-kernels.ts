@@ -1,4 +1,4 @@
-import { benchmarkPlan, dedupe, kernelCasesForArch, kernelCasesForSpace, planFileName, saveKernelPlan, type KernelBenchOptions, type KernelCase, type VariantTiming } from '@fbnet/backend-common';
+import { benchmarkPlan, dedupe, PLANS_DIR, kernelCasesForArch, kernelCasesForSpace, planFileName, saveKernelPlan, type KernelBenchOptions, type KernelCase, type VariantTiming } from '@fbnet/backend-common';
 import { FbnetError, parseSearchSpace, type ArchDef, type BackendPlugin, type DeviceFingerprint, type KernelPlan, type SearchSpace } from '@fbnet/core';
 import { RESULTS_DIR, writeDeviceResult } from './results.ts';
 import { loadArch, setupPlugin } from './setup.ts';
@@ -14,7 +14,7 @@ export interface BenchKernelsOptions extends Pick<KernelBenchOptions, 'timeMs' |
   forwardOnly?: boolean;
   /** Also time the forward kernels at this batch (e.g. 1 for inference latency), in the same plan. */
   forwardBatch?: number;
-  /** Where to write the plan (default `<resultsDir>/plans/<device plan name>`). */
+  /** Where to write the plan (default `benchmarks/results/plans/<device plan name>`, where `loadDevicePlan` finds it). */
   out?: string;
   /** Folder of per-device result files (default benchmarks/results); null to skip writing. */
   resultsDir?: string | null;
@@ -55,7 +55,7 @@ export async function benchKernels(o: BenchKernelsOptions): Promise<BenchKernels
   const { plan, timings } = await benchmarkPlan(plugin, cases, o);
   const path = await import('node:path');
   const dir = o.resultsDir === null ? undefined : (o.resultsDir ?? RESULTS_DIR);
-  const planPath = o.out ?? path.join(dir ?? RESULTS_DIR, 'plans', planFileName(plan.device));
+  const planPath = o.out ?? path.join(PLANS_DIR, planFileName(plan.device));
   await saveKernelPlan(planPath, plan);
   const resultsPath = dir ? await writeDeviceResult(fingerprint, `${plugin.id}/kernels`, { batch, planPath, timings }, dir) : undefined;
   return { kind: 'kernels', backend: plugin.id, batch, plan, planPath, resultsPath, timings, fingerprint };

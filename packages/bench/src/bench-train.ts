@@ -33,6 +33,8 @@ export interface BenchTrainResult {
   data: 'random' | 'fashion-mnist';
   /** batch / mean step time. */
   imagesPerSec: number;
+  /** batch / median step time (robust to other load on the machine). */
+  imagesPerSecMedian: number;
   stepMsMedian: number;
   stepMsMean: number;
   stepMsP10: number;
@@ -77,7 +79,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
   const batch = o.batch ?? 64;
   const steps = o.steps ?? 20;
   const data = o.data ?? 'random';
-  const { plugin, plan, fingerprint } = await setupPlugin(o);
+  const { plugin, fingerprint } = await setupPlugin(o);
   const { def, name } = await loadArch(o.arch, o.archPath);
   const net = new Net(def, { seed: o.seed ?? 0 });
   const opt = tf.train.momentum(o.lr ?? 0.01, o.momentum ?? 0.9);
@@ -111,6 +113,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
       steps: r.latency.samplesCount,
       data,
       imagesPerSec: (batch * 1000) / r.latency.mean,
+      imagesPerSecMedian: (batch * 1000) / r.latency.p50,
       stepMsMedian: r.latency.p50,
       stepMsMean: r.latency.mean,
       stepMsP10: quantile(sorted, 0.1),
@@ -121,7 +124,6 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
       plan: fingerprint.planHash,
       fingerprint,
       variantCalls: variantCalls(plugin),
-      ...(plan ? {} : {}),
     };
   } finally {
     for (const b of feed) tf.dispose([b.x, b.y]);

@@ -27,7 +27,7 @@ export interface CompareRow {
   detail?: string;
   train?: BenchTrainResult[];
   infer?: BenchInferResult[];
-  /** Medians over repeats. */
+  /** Medians over repeats (of batch / median step time). */
   imagesPerSec?: number;
   latencyMs?: number;
   /** tfjs img/s ÷ PyTorch img/s (target ≥ 1). */
@@ -98,11 +98,11 @@ export async function compareWithTorch(o: CompareOptions): Promise<CompareReport
   }
   say('PyTorch (closing run)');
   torch.push(await runTorchYardstick({ archPath: o.archPath, batch, threads: o.threads ?? 2, python: o.python }));
-  const torchImagesPerSec = median(torch.map((t) => t.imagesPerSec));
+  const torchImagesPerSec = median(torch.map((t) => t.imagesPerSecMedian ?? t.imagesPerSec));
   const torchLatencyMs = median(torch.map((t) => t.latencyMs));
   for (const row of rows) {
     if (row.train?.length) {
-      row.imagesPerSec = median(row.train.map((t) => t.imagesPerSec));
+      row.imagesPerSec = median(row.train.map((t) => t.imagesPerSecMedian));
       row.trainRatio = row.imagesPerSec / torchImagesPerSec;
     }
     if (row.infer?.length) {
@@ -121,7 +121,7 @@ export function formatCompareTable(r: CompareReport): string {
   const lines = [
     `net ${r.arch}, batch ${r.batch}`,
     `${'plugin'.padEnd(10)} ${'train img/s'.padStart(24)} ${'× torch'.padStart(8)} ${'batch-1 ms'.padStart(24)} ${'× torch'.padStart(8)}`,
-    `${'pytorch'.padEnd(10)} ${(f(r.torchImagesPerSec) + spread(r.torch.map((t) => t.imagesPerSec))).padStart(24)} ${'1.00'.padStart(8)} ${(f(r.torchLatencyMs, 3) + spread(r.torch.map((t) => t.latencyMs), 3)).padStart(24)} ${'1.00'.padStart(8)}`,
+    `${'pytorch'.padEnd(10)} ${(f(r.torchImagesPerSec) + spread(r.torch.map((t) => t.imagesPerSecMedian ?? t.imagesPerSec))).padStart(24)} ${'1.00'.padStart(8)} ${(f(r.torchLatencyMs, 3) + spread(r.torch.map((t) => t.latencyMs), 3)).padStart(24)} ${'1.00'.padStart(8)}`,
   ];
   for (const row of r.rows) {
     if (!row.available) {
@@ -129,7 +129,7 @@ export function formatCompareTable(r: CompareReport): string {
       continue;
     }
     lines.push(
-      `${row.backend.padEnd(10)} ${(f(row.imagesPerSec) + spread(row.train?.map((t) => t.imagesPerSec))).padStart(24)} ${f(row.trainRatio, 2).padStart(8)} ${(f(row.latencyMs, 3) + spread(row.infer?.map((t) => t.latencyMs), 3)).padStart(24)} ${f(row.latencyRatio, 2).padStart(8)}${row.error ? `  error: ${row.error}` : ''}`,
+      `${row.backend.padEnd(10)} ${(f(row.imagesPerSec) + spread(row.train?.map((t) => t.imagesPerSecMedian))).padStart(24)} ${f(row.trainRatio, 2).padStart(8)} ${(f(row.latencyMs, 3) + spread(row.infer?.map((t) => t.latencyMs), 3)).padStart(24)} ${f(row.latencyRatio, 2).padStart(8)}${row.error ? `  error: ${row.error}` : ''}`,
     );
   }
   return lines.join('\n');

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { deviceFingerprint, loadKernelPlan } from '@fbnet/backend-common';
+import { deviceFingerprint, loadDevicePlan, loadKernelPlan } from '@fbnet/backend-common';
 import { FbnetError, parseArchDef, type ArchDef, type BackendPlugin, type DeviceFingerprint, type KernelPlan } from '@fbnet/core';
 import { resolvePlugin } from './plugins.ts';
 
 export interface PluginSetupOptions {
   backend: string | BackendPlugin;
-  /** A kernel plan, or the path of one (validated and device-checked). */
+  /** A kernel plan, the path of one (validated and device-checked), or 'auto': the plan measured for this device, if any. */
   plan?: KernelPlan | string;
   /** Use a plan measured on another device anyway. */
   forcePlan?: boolean;
@@ -19,10 +19,16 @@ export async function setupPlugin(o: PluginSetupOptions): Promise<{ plugin: Back
   const a = await plugin.availability();
   if (!a.available) throw new FbnetError('BACKEND_UNAVAILABLE', `backend plugin "${plugin.id}" is unavailable: ${a.reason}`);
   let plan: KernelPlan | undefined;
-  if (typeof o.plan === 'string') {
+  if (o.plan === 'auto') {
+    await plugin.init({ threads: o.threads });
+    const { planHash: _h, ...device } = await deviceFingerprint(plugin);
+    plan = await loadDevicePlan(device);
+  } else if (typeof o.plan === 'string') {
     plan = await loadKernelPlan(o.plan);
   } else plan = o.plan;
   await plugin.init({ plan, threads: o.threads, ...(o.forcePlan ? { forcePlan: true } : {}) } as Parameters<BackendPlugin['init']>[0]);
+  // init() keeps an earlier plan when given none: make "no plan" mean no plan.
+  if (!plan) plugin.usePlan?.(undefined);
   return { plugin, plan, fingerprint: await deviceFingerprint(plugin, plan) };
 }
 

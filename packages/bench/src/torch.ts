@@ -18,6 +18,7 @@ export interface TorchResult {
   batch: number;
   steps: number;
   imagesPerSec: number;
+  imagesPerSecMedian: number;
   stepMs: number;
   latencyMs: number;
   p10: number;

@@ -1,5 +1,5 @@
 import { FbnetError, type DeviceFingerprint, type KernelPlan } from '@fbnet/core';
-import { checkPlanDevice, parseKernelPlan } from './plan.ts';
+import { checkPlanDevice, parseKernelPlan, planFileName } from './plan.ts';
 
 /** Node only: write a plan as pretty JSON (creating folders). */
 export async function saveKernelPlan(path: string, plan: KernelPlan): Promise<void> {
@@ -28,4 +28,23 @@ export async function loadKernelPlan(path: string, options: LoadPlanOptions = {}
   const plan = parseKernelPlan(text, `kernel plan ${path}`);
   if (options.device) checkPlanDevice(plan, options.device, options.force);
   return plan;
+}
+
+/** Default folder of kernel plans (relative to the working directory). */
+export const PLANS_DIR = 'benchmarks/results/plans';
+
+/**
+ * Node only: the plan measured for exactly this device (its file name derives from the
+ * fingerprint), or undefined when none was measured here yet.
+ */
+export async function loadDevicePlan(device: Omit<DeviceFingerprint, 'planHash'>, dir = PLANS_DIR): Promise<KernelPlan | undefined> {
+  const path = await import('node:path');
+  const fs = await import('node:fs/promises');
+  const file = path.join(dir, planFileName(device));
+  try {
+    await fs.access(file);
+  } catch {
+    return undefined;
+  }
+  return loadKernelPlan(file, { device });
 }

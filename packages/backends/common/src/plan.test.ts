@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FbnetError, type KernelPlan } from '@fbnet/core';
 import { checkPlanDevice, parseKernelPlan, planFileName, planFromTimings, planHash } from './plan.ts';
-import { loadKernelPlan, saveKernelPlan } from './plan-io.ts';
+import { loadDevicePlan, loadKernelPlan, saveKernelPlan } from './plan-io.ts';
 import { deviceFingerprint, deviceSlug } from './fingerprint.ts';
 
 const device = { cpuModel: 'AMD EPYC', cores: 2, os: 'linux 6.1 x64', runtime: 'node 20.20.2', backend: 'wasm', backendVersion: 'tfjs-backend-wasm 4.22.0' };
@@ -62,6 +62,10 @@ describe('kernel plan', () => {
     await expect(loadKernelPlan(file, { device: { ...device, cpuModel: 'Apple M2' } })).rejects.toThrow(/cpuModel/);
     await expect(loadKernelPlan(file, { device: { ...device, cpuModel: 'Apple M2' }, force: true })).resolves.toBeTruthy();
     await expect(loadKernelPlan(`${file}.missing`)).rejects.toThrow(/cannot read kernel plan/);
+    const dir = path.join(os.tmpdir(), `fbnet-plans-${process.pid}`);
+    expect(await loadDevicePlan(device, dir)).toBeUndefined();
+    await saveKernelPlan(path.join(dir, planFileName(device)), plan());
+    expect(await loadDevicePlan(device, dir)).toEqual(plan());
   });
 });
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '@fbnet/core';
 import { crossEntropy, Net } from '@fbnet/nn';
 import { cpuPlugin } from './plugin.ts';
 
@@ -74,6 +75,39 @@ describe('training on the cpu plugin', () => {
     expect(last).toBeLessThan(first);
     opt.dispose();
     tf.dispose([x, y]);
+    net.dispose();
+  });
+  // An independent check of every gradient the step relies on (conv, depthwise, fused BN,
+  // residual add, global pool, matmul, log-softmax), fused kernels included: the gradient's
+  // projection on a random direction against a central difference of the loss along it.
+  it('whole-net gradient agrees with a finite difference of the loss along a random direction', async () => {
+    await cpuPlugin.init();
+    const net = new Net(ARCH as never, { seed: 5 });
+    const { x, y } = batch();
+    const vars = net.trainableVariables();
+    const loss = () => crossEntropy(net.forward(x, { training: true, updateStats: false }), y);
+    const { grads, value } = tf.variableGrads(loss, vars);
+    const rng = new Rng(11);
+    const dirs = vars.map((v) => Float32Array.from({ length: v.size }, () => rng.next() * 2 - 1));
+    const norm = Math.sqrt(dirs.reduce((a, d) => a + d.reduce((b, e) => b + e * e, 0), 0));
+    let gv = 0;
+    for (let i = 0; i < vars.length; i++) {
+      const g = (await grads[vars[i].name].data()) as Float32Array;
+      for (let j = 0; j < g.length; j++) gv += (g[j] * dirs[i][j]) / norm;
+    }
+    const originals = await Promise.all(vars.map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
+    const lossAt = async (t: number) => {
+      vars.forEach((v, i) => v.assign(tf.tensor(originals[i].map((o, j) => o + (t * dirs[i][j]) / norm), v.shape)));
+      const l = loss();
+      const r = (await l.data())[0];
+      l.dispose();
+      return r;
+    };
+    const eps = 3e-3;
+    const fd = ((await lossAt(eps)) - (await lossAt(-eps))) / (2 * eps);
+    vars.forEach((v, i) => v.assign(tf.tensor(originals[i], v.shape)));
+    expect(Math.abs(fd - gv) / Math.max(Math.abs(gv), 1e-2)).toBeLessThan(0.05);
+    tf.dispose([x, y, value, ...Object.values(grads)]);
     net.dispose();
   });
 });
