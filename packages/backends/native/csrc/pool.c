@@ -118,7 +118,9 @@ EXPORT(fb_worker_loop) void fb_worker_loop(int tid) {
     while (!ld(&ctl.shutdown) && (!(s & OPEN) || (s >> 1) == last_gen)) {
       if (++spins < spin_iters) { s = ld(&ctl.state); continue; }
       add(&ctl.sleepers, 1);
-      __builtin_wasm_memory_atomic_wait32((int *)&ctl.state, s, -1);
+      /* finite timeout: a host terminating this thread (process exit) regains control within
+       * 50 ms even if nobody calls fb_pool_shutdown */
+      __builtin_wasm_memory_atomic_wait32((int *)&ctl.state, s, 50000000LL);
       add(&ctl.sleepers, -1);
       spins = 0;
       s = ld(&ctl.state);

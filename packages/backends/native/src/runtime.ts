@@ -51,6 +51,13 @@ export class NativeRuntime {
     private readonly stacks: number[],
   ) {}
 
+  private readonly disposeHooks: (() => void)[] = [];
+
+  /** Runs `fn` once when the runtime is disposed. */
+  onDispose(fn: () => void): void {
+    this.disposeHooks.push(fn);
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -63,6 +70,7 @@ export class NativeRuntime {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    for (const fn of this.disposeHooks.splice(0)) fn();
     this.exports.fb_pool_shutdown();
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 2000).unref?.());
     await Promise.all(
@@ -113,7 +121,15 @@ export async function createRuntime(options: LoadOptions = {}): Promise<NativeRu
     throw err;
   }
   exports.fb_pool_set_threads(threads);
-  return new NativeRuntime(module, memory, exports, heap, threads, workers, stacks);
+  const rt = new NativeRuntime(module, memory, exports, heap, threads, workers, stacks);
+  if (workers.length > 0 && typeof process !== 'undefined' && typeof process.once === 'function') {
+    // Let parked workers leave their wait loop when the process exits without dispose():
+    // Node joins worker threads on exit, and a thread blocked in a wasm wait would hold it up.
+    const onExit = () => exports.fb_pool_shutdown();
+    process.once('exit', onExit);
+    rt.onDispose(() => process.removeListener('exit', onExit));
+  }
+  return rt;
 }
 
 export { PAGE as WASM_PAGE_BYTES };

@@ -36,20 +36,23 @@ function isNode(): boolean {
 async function spawnNode(init: WorkerInit): Promise<PoolWorker> {
   const { Worker } = await import('node:worker_threads');
   const w = new Worker(workerUrl, { workerData: init });
-  // A parked worker must never keep the process alive (callers may forget dispose()).
-  w.unref();
   let exitedResolve!: () => void;
   const exited = new Promise<void>((r) => (exitedResolve = r));
   w.on('exit', () => exitedResolve());
+  let onMessage!: (m: WorkerMessage) => void;
   await new Promise<void>((resolve, reject) => {
-    w.on('message', (m: WorkerMessage) => {
+    onMessage = (m: WorkerMessage) => {
       if (m.type === 'ready') resolve();
-      else if (m.type === 'exited') exitedResolve();
       else if (m.type === 'error') reject(new Error(`native-kernels worker ${init.tid}: ${m.message}`));
-    });
+    };
+    w.on('message', onMessage);
     w.on('error', reject);
     w.on('exit', (code) => reject(new Error(`native-kernels worker ${init.tid} exited early (${code})`)));
   });
+  // A parked worker must never keep the process alive (callers may forget dispose()). A
+  // 'message' listener re-refs the worker's port, so drop it before unref().
+  w.off('message', onMessage);
+  w.unref();
   return {
     exited,
     terminate: async () => {

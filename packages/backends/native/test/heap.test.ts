@@ -1,4 +1,6 @@
 /** Resident buffers, copy semantics, growth, and a flat heap over a long loop of calls. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeapArray, loadNativeKernels, type NativeKernels } from '../src/index.ts';
 
@@ -106,6 +108,14 @@ describe('lifecycle', () => {
     expect(k.capabilities().poolThreads).toBe(0);
     expect(() => k.add(new Float32Array(4), new Float32Array(4))).toThrow(/after dispose/);
     await k.dispose(); // idempotent
+  });
+
+  it('lets the process exit without dispose()', () => {
+    const script = fileURLToPath(new URL('./scripts/no-dispose.mts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error, 'process did not exit').toBeUndefined();
+    expect(r.stdout.trim()).toBe('ok 3');
+    expect(r.status).toBe(0);
   });
 
   it('rejects a bad thread count', async () => {
