@@ -1,7 +1,7 @@
 // Channel masking and resampling primitives
 export { prefixOnes, prefixMatrix, jointWeights, jointConfigs, tableMask, channelMask, contractTable, isAllOnes } from './masks.ts';
 export type { MaskTable } from './masks.ts';
-export { nearestPositions, subsample, intersperse, intersperseCoverage } from './resample.ts';
+export { nearestPositions, selectionMatrix, subsample, intersperse, intersperseCoverage } from './resample.ts';
 
 // Supernet
 export { planSupernet, compactTable } from './plan.ts';

@@ -128,7 +128,7 @@ describe('subsample and intersperse', () => {
     }
   });
 
-  it('gradients match central finite differences for batch > 1 (GatherV2, not ResizeNearestNeighbor)', () => {
+  it('gradients match central finite differences for batch > 1 (selection matmuls, not ResizeNearestNeighbor)', () => {
     const rng = new Rng(3);
     const x = tf.tensor4d(Array.from({ length: 3 * 8 * 8 * 2 }, () => rng.normal()), [3, 8, 8, 2]);
     const ws = tf.tensor4d(Array.from({ length: 3 * 5 * 5 * 2 }, () => rng.normal()), [3, 5, 5, 2]);
