@@ -63,6 +63,8 @@ def conv_case(name, n, h, w, cin, cout, k, stride, pad, groups=1):
     y = F.conv2d(xt, wt, stride=(sh, sw), padding=(ph, pw), groups=groups)
     dy = rnd(*y.shape)
     y.backward(dy)
+    bias = rnd(cout)
+    y_fused = F.hardswish(y.detach() + bias.view(1, -1, 1, 1))  # fused epilogue: act(conv + bias)
     cases.append({
         "name": name, "op": "conv2d",
         "params": {"n": n, "h": h, "w": w, "cin": cin, "cout": cout, "kh": kh, "kw": kw,
@@ -70,6 +72,7 @@ def conv_case(name, n, h, w, cin, cout, k, stride, pad, groups=1):
         "tensors": {
             "x": put(x), "filter": put(filt), "y": put(nhwc(y)), "dy": put(nhwc(dy)),
             "dx": put(nhwc(xt.grad)), "dfilter": put(wt.grad.permute(2, 3, 1, 0)),
+            "bias": put(bias), "yBiasHswish": put(nhwc(y_fused)),
         },
     })
 
@@ -119,12 +122,15 @@ def dw_case(name, n, h, w, c, k, stride, pad):
     y = F.conv2d(xt, wt, stride=(sh, sw), padding=(ph, pw), groups=c)
     dy = rnd(*y.shape)
     y.backward(dy)
+    bias = rnd(c)
+    y_fused = F.relu6(y.detach() + bias.view(1, -1, 1, 1))
     cases.append({
         "name": name, "op": "depthwise",
         "params": {"n": n, "h": h, "w": w, "c": c, "kh": kh, "kw": kw, "stride": [sh, sw], "padH": ph, "padW": pw},
         "tensors": {
             "x": put(x), "filter": put(filt), "y": put(nhwc(y)), "dy": put(nhwc(dy)),
             "dx": put(nhwc(xt.grad)), "dfilter": put(wt.grad.permute(2, 3, 0, 1)),
+            "bias": put(bias), "yBiasRelu6": put(nhwc(y_fused)),
         },
     })
 
@@ -206,8 +212,10 @@ def gemm_case(name, m, n, k, trans_a, trans_b):
     a = rnd(k, m) if trans_a else rnd(m, k)
     b = rnd(n, k) if trans_b else rnd(k, n)
     c = (a.t() if trans_a else a) @ (b.t() if trans_b else b)
+    bias = rnd(n)
     cases.append({"name": name, "op": "gemm", "params": {"m": m, "n": n, "k": k, "transA": trans_a, "transB": trans_b},
-                  "tensors": {"a": put(a), "b": put(b), "c": put(c)}})
+                  "tensors": {"a": put(a), "b": put(b), "c": put(c), "bias": put(bias),
+                              "cBiasRelu": put(F.relu(c + bias))}})
 
 
 def shuffle_case(name, m, c, groups):

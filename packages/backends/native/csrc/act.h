@@ -57,4 +57,6 @@ INLINE float act_grad_s(float dy, float z, int act) {
     default: return dy;
   }
 }
+/* Fused epilogue: c[r, j] = act(c[r, j] + bias[j]) for r < rows, j < n (bias may be NULL). */
+void bias_act_rows(float *c, int rows, int n, int ldc, const float *bias, int act);
 #endif

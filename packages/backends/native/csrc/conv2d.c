@@ -6,11 +6,12 @@
  * 1x1 / stride 1 / pad 0 is a plain GEMM on the activation matrix [N*H*W, C] (per group via
  * leading dimensions, no copies). Everything else goes through im2col in chunks of output
  * rows held in per-thread scratch, so memory stays O(chunk * kh*kw*cin) whatever the batch:
- *   fwd: Y[m, g] = cols[m, :] * Wg            (tasks: row chunks)
+ *   fwd: Y[m, g] = act(cols[m, :] * Wg + bias) (tasks: row chunks; optional fused epilogue)
  *   dx:  dcols = dY[m, g] * Wg^T; col2im add  (tasks: images, col2im scatters inside one image)
  *   dw:  dWg += cols^T * dY[m, g]              (tasks: (image, chunk); per-thread partial dW)
  */
 #include "gemm.h"
+#include "act.h"
 
 typedef struct {
   const float *x, *w, *dy;
@@ -18,6 +19,8 @@ typedef struct {
   int n, h, wd, cin, cout, kh, kw, sh, sw, ph, pw, groups;
   int oh, ow, cig, cog, kg, chunk, chunks_per_img, kgpad_floats;
   float *bp; /* packed filter, per group */
+  const float *bias; /* forward epilogue: y = act(conv + bias) */
+  int act;
 } conv_job;
 
 static void conv_init(conv_job *j, int n, int h, int wd, int cin, int cout, int kh, int kw, int sh,
@@ -140,6 +143,7 @@ static void task_fwd_direct(void *p, int t, int tid) {
       y[co] = s;
     }
   }
+  bias_act_rows(j->y + ((size_t)img * j->oh + oy) * j->ow * cout, j->ow, cout, cout, j->bias, j->act);
 }
 
 static void task_bwd_filter_direct(void *p, int t, int tid) {
@@ -180,6 +184,7 @@ static void task_fwd(void *p, int t, int tid) {
     im2col(j, img, p0, rows, g, cols);
     gemm_tile(rows, j->cog, j->kg, cols, j->kg, 1, j->bp + (size_t)g * j->kgpad_floats, y + g * j->cog,
               j->cout, 0);
+    bias_act_rows(y + g * j->cog, rows, j->cog, j->cout, j->bias ? j->bias + g * j->cog : NULL, j->act);
   }
 }
 
@@ -193,13 +198,15 @@ static int pick_chunk(int kg, int pixels) {
 
 EXPORT(fb_conv2d_fwd)
 void fb_conv2d_fwd(const float *x, const float *w, float *y, int n, int h, int wd, int cin, int cout,
-                   int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int groups) {
+                   int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int groups,
+                   const float *bias, int act) {
   conv_job j = {0};
   conv_init(&j, n, h, wd, cin, cout, kh, kw, sh, sw, ph, pw, oh, ow, groups);
-  j.x = x; j.w = w; j.y = y;
+  j.x = x; j.w = w; j.y = y; j.bias = bias; j.act = act;
   if (is_pointwise(&j)) {
     for (int g = 0; g < groups; g++)
-      sgemm(0, 0, n * h * wd, j.cog, j.cig, x + g * j.cig, cin, w + g * j.cog, cout, y + g * j.cog, cout, 0);
+      sgemm_ep(0, 0, n * h * wd, j.cog, j.cig, x + g * j.cig, cin, w + g * j.cog, cout, y + g * j.cog, cout, 0,
+               bias ? bias + g * j.cog : NULL, act);
     return;
   }
   if (use_direct(&j)) {

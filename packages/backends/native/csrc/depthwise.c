@@ -6,12 +6,14 @@
  *             input pixel collects the taps that reach it), so no scatter races.
  *   dw:       tasks are (image, output row) accumulating into a per-thread [kh*kw*c] partial.
  */
-#include "runtime.h"
+#include "act.h"
 
 typedef struct {
   const float *x, *w, *dy;
   float *y, *dx, *dw;
   int n, h, wd, c, kh, kw, sh, sw, ph, pw, oh, ow;
+  const float *bias; /* forward epilogue: y = act(conv + bias) */
+  int act;
 } dw_job;
 
 static void dw_init(dw_job *j, int n, int h, int wd, int c, int kh, int kw, int sh, int sw, int ph, int pw,
@@ -142,8 +144,10 @@ static void corr_row(const float *in, int H, int W, int C, const float *w, int K
 static void task_fwd(void *p, int t, int tid) {
   dw_job *j = (dw_job *)p;
   int img = t / j->oh, oy = t % j->oh, c = j->c;
+  float *out = j->y + ((size_t)img * j->oh + oy) * j->ow * c;
   corr_row(j->x + (size_t)img * j->h * j->wd * c, j->h, j->wd, c, j->w, j->kh, j->kw, j->sh, j->sw,
-           j->ph, j->pw, oy, j->ow, j->y + ((size_t)img * j->oh + oy) * j->ow * c);
+           j->ph, j->pw, oy, j->ow, out);
+  bias_act_rows(out, j->ow, c, c, j->bias, j->act);
 }
 
 /* stride 1: dx is the correlation of dy with the flipped filter and padding k-1-p */
@@ -235,11 +239,11 @@ static void task_bwd_filter(void *p, int t, int tid) {
 
 EXPORT(fb_dwconv_fwd)
 void fb_dwconv_fwd(const float *x, const float *w, float *y, int n, int h, int wd, int c, int kh,
-                   int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+                   int kw, int sh, int sw, int ph, int pw, int oh, int ow, const float *bias, int act) {
   dw_job j = {0};
   dw_init(&j, n, h, wd, c, kh, kw, sh, sw, ph, pw, oh, ow);
   if (kh * kw > MAXTAPS) __builtin_trap();
-  j.x = x; j.w = w; j.y = y;
+  j.x = x; j.w = w; j.y = y; j.bias = bias; j.act = act;
   parallel_for_grain(task_fwd, &j, n * j.oh, grain_for((double)ow * c * kh * kw));
 }
 

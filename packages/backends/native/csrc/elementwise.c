@@ -54,6 +54,21 @@ EXPORT(fb_act_bwd) void fb_act_bwd(const float *dy, const float *x, float *dx, i
   parallel_for(task_act_bwd, &j, chunks(n));
 }
 
+void bias_act_rows(float *c, int rows, int n, int ldc, const float *bias, int act) {
+  if (!bias && act == ACT_NONE) return;
+  for (int r = 0; r < rows; r++, c += ldc) {
+    int j = 0;
+    if (bias) {
+      for (; j + 4 <= n; j += 4)
+        wasm_v128_store(c + j, act_v(wasm_f32x4_add(wasm_v128_load(c + j), wasm_v128_load(bias + j)), act));
+      for (; j < n; j++) c[j] = act_s(c[j] + bias[j], act);
+    } else {
+      for (; j + 4 <= n; j += 4) wasm_v128_store(c + j, act_v(wasm_v128_load(c + j), act));
+      for (; j < n; j++) c[j] = act_s(c[j], act);
+    }
+  }
+}
+
 EXPORT(fb_bias_add) void fb_bias_add(const float *x, const float *b, float *y, int m, int c) {
   for (int r = 0; r < m; r++) {
     const float *xr = x + (size_t)r * c;

@@ -6,6 +6,7 @@
  * K = N*H*W) over K chunks with per-thread partial C, reduced at the end.
  */
 #include "gemm.h"
+#include "act.h"
 
 void gemm_pack_b(int transB, int K, int n0, int nn, const float *B, int ldb, float *dst) {
   const int NR = GEMM_NR;
@@ -128,6 +129,8 @@ typedef struct {
   int transB, M, N, K, rs, ks, lda, ldb, ldc, beta, mb, kb, nthr;
   const float *A, *B;
   float *C, *Bp;
+  const float *bias;
+  int act;
 } gemm_job;
 
 static void task_pack(void *p, int t, int tid) {
@@ -143,6 +146,7 @@ static void task_rows(void *p, int t, int tid) {
   int i0 = t * g->mb, m = MIN(g->mb, g->M - i0);
   gemm_tile(m, g->N, g->K, g->A + (size_t)i0 * g->rs, g->rs, g->ks, g->Bp, g->C + (size_t)i0 * g->ldc,
             g->ldc, g->beta);
+  bias_act_rows(g->C + (size_t)i0 * g->ldc, m, g->N, g->ldc, g->bias, g->act);
 }
 
 /* K-split: each task packs its K chunk of B into thread scratch and accumulates into the
@@ -159,10 +163,15 @@ static void task_ksplit(void *p, int t, int tid) {
 
 void sgemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B,
            int ldb, float *C, int ldc, int beta) {
+  sgemm_ep(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, beta, NULL, ACT_NONE);
+}
+
+void sgemm_ep(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B,
+              int ldb, float *C, int ldc, int beta, const float *bias, int act) {
   if (M <= 0 || N <= 0) return;
   int T = pool_threads();
   gemm_job g = {transB, M, N, K, transA ? 1 : lda, transA ? lda : 1, lda, ldb, ldc, beta, 0, 0, T,
-                A, B, C, NULL};
+                A, B, C, NULL, bias, act};
   /* K-split for reduction-shaped products (filter gradients: K = N*H*W >> M, N): every thread
    * streams its own K range of A and B exactly once, instead of every row block re-reading all
    * of a packed K x N B; also used when C has too few row blocks for the threads. */
@@ -182,6 +191,7 @@ void sgemm(int transA, int transB, int M, int N, int K, const float *A, int lda,
         for (int j = 0; j < N; j++) c[j] += s[j];
       }
     }
+    bias_act_rows(C, M, N, ldc, bias, act);
     return;
   }
   g.Bp = (float *)fb_malloc((size_t)gemm_packed_floats(K, N) * 4);
@@ -203,6 +213,7 @@ void sgemm(int transA, int transB, int M, int N, int K, const float *A, int lda,
 }
 
 EXPORT(fb_sgemm) void fb_sgemm_export(int transA, int transB, int M, int N, int K, const float *A,
-                                      int lda, const float *B, int ldb, float *C, int ldc, int beta) {
-  sgemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, beta);
+                                      int lda, const float *B, int ldb, float *C, int ldc, int beta,
+                                      const float *bias, int act) {
+  sgemm_ep(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, beta, bias, act);
 }

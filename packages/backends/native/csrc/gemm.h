@@ -23,4 +23,7 @@ void gemm_tile(int M, int N, int K, const float *A, int rs, int ks, const float 
 /* Parallel SGEMM, row-major: C = op(A) op(B) (+ C if beta). */
 void sgemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B,
            int ldb, float *C, int ldc, int beta);
+/* Same, then C = act(C + bias) (bias[N] may be NULL) while each row block is still in cache. */
+void sgemm_ep(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B,
+              int ldb, float *C, int ldc, int beta, const float *bias, int act);
 #endif

@@ -17,6 +17,7 @@ export {
   type ChannelsShape,
   type Conv2DShape,
   type DepthwiseShape,
+  type FusedEpilogue,
   type PadInfo,
 } from './params.ts';
 export type { GemmShape } from './kernels/gemm.ts';

@@ -16,6 +16,7 @@ import {
 import { gemm, type GemmShape } from './kernels/gemm.ts';
 import {
   resolveConv, resolveDepthwise, type Activation, type BatchNormOptions, type ChannelsShape, type Conv2DShape, type DepthwiseShape,
+  type FusedEpilogue,
 } from './params.ts';
 import { createRuntime, type LoadOptions, type NativeRuntime } from './runtime.ts';
 
@@ -61,13 +62,19 @@ export class NativeKernels {
     return { outH: r.outH, outW: r.outW };
   }
 
-  /** C[m, n] = op(A) op(B) (+ C with `accumulate`). A: [m, k] ([k, m] if transA); B: [k, n] ([n, k] if transB). */
+  /**
+   * C[m, n] = act(op(A) op(B) (+ C with `accumulate`) + bias). A: [m, k] ([k, m] if transA);
+   * B: [k, n] ([n, k] if transB); bias: [n].
+   */
   gemm<O extends OptOut = undefined>(a: F32Input, b: F32Input, p: GemmShape, out?: O): OutOf<O> {
     return gemm(this.rt, a, b, p, out) as OutOf<O>;
   }
 
-  /** y[n, outH, outW, cout] from x[n, h, w, cin] and filter[kh, kw, cin/groups, cout]. */
-  conv2d<O extends OptOut = undefined>(x: F32Input, filter: F32Input, p: Conv2DShape, out?: O): OutOf<O> {
+  /**
+   * y[n, outH, outW, cout] from x[n, h, w, cin] and filter[kh, kw, cin/groups, cout];
+   * with `p.bias` / `p.act`, y = act(conv + bias) in the same pass.
+   */
+  conv2d<O extends OptOut = undefined>(x: F32Input, filter: F32Input, p: Conv2DShape & FusedEpilogue, out?: O): OutOf<O> {
     return conv2d(this.rt, x, filter, p, out) as OutOf<O>;
   }
 
@@ -81,8 +88,8 @@ export class NativeKernels {
     return conv2dBackpropFilter(this.rt, x, dy, p, out) as OutOf<O>;
   }
 
-  /** y[n, outH, outW, c] from x[n, h, w, c] and filter[kh, kw, c, 1]. */
-  depthwiseConv2d<O extends OptOut = undefined>(x: F32Input, filter: F32Input, p: DepthwiseShape, out?: O): OutOf<O> {
+  /** y[n, outH, outW, c] from x[n, h, w, c] and filter[kh, kw, c, 1]; optional fused bias + act. */
+  depthwiseConv2d<O extends OptOut = undefined>(x: F32Input, filter: F32Input, p: DepthwiseShape & FusedEpilogue, out?: O): OutOf<O> {
     return depthwiseConv2d(this.rt, x, filter, p, out) as OutOf<O>;
   }
 

@@ -15,7 +15,9 @@ export interface PadInfo {
   right: number;
 }
 
-/** Activation fused into batch-norm (and available standalone). */
+import type { F32Input } from './heap.ts';
+
+/** Activation fused into batch-norm, conv / depthwise / gemm epilogues, and available standalone. */
 export type Activation = 'none' | 'relu' | 'relu6' | 'hswish';
 
 export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, relu: 1, relu6: 2, hswish: 3 };
@@ -39,6 +41,17 @@ export interface Conv2DShape {
   groups?: number;
   /** Per-side padding; overrides padH / padW when given. */
   pad?: PadInfo;
+}
+
+/**
+ * Optional fused epilogue of a forward conv / depthwise / gemm: y = act(y + bias), applied while
+ * each output block is still in cache (TF.js FusedConv2D / FusedDepthwiseConv2D with BN folded).
+ */
+export interface FusedEpilogue {
+  /** Per output channel (per column for gemm), [cout]. */
+  bias?: F32Input;
+  /** Default 'none'. */
+  act?: Activation;
 }
 
 /** Depthwise conv geometry (channel multiplier 1). x: [n, h, w, c]; filter: [kh, kw, c, 1]. */

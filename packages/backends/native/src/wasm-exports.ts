@@ -22,16 +22,20 @@ export interface KernelExports {
   fb_expf(x: number): number;
   fb_logf(x: number): number;
 
+  /** C = act(op(A) op(B) (+ C if beta) + bias); bias 0 = none. */
   fb_sgemm(
     transA: number, transB: number, m: number, n: number, k: number,
     a: number, lda: number, b: number, ldb: number, c: number, ldc: number, beta: number,
+    bias: number, act: number,
   ): void;
 
-  fb_conv2d_fwd(...args: ConvArgs): void;
+  /** ConvArgs, then (bias pointer or 0, activation code): y = act(conv + bias). */
+  fb_conv2d_fwd(...args: [...ConvArgs, number, number]): void;
   fb_conv2d_bwd_input(...args: ConvArgs): void;
   fb_conv2d_bwd_filter(...args: ConvArgs): void;
 
-  fb_dwconv_fwd(...args: DwArgs): void;
+  /** DwArgs, then (bias pointer or 0, activation code). */
+  fb_dwconv_fwd(...args: [...DwArgs, number, number]): void;
   fb_dwconv_bwd_input(...args: DwArgs): void;
   fb_dwconv_bwd_filter(...args: DwArgs): void;
 

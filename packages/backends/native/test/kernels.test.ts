@@ -38,6 +38,8 @@ describe.each([1, 2])('native kernels vs PyTorch (threads=%i)', (threads) => {
         const { outH, outW } = k.conv2dOutShape(p);
         expect([p.n, outH, outW, p.cout]).toEqual(c.tensors.y.shape);
         expectClose(k.conv2d(x, w, p), fx.tensor(c, 'y'), CONV_TOL, 'y');
+        if (c.tensors.yBiasHswish)
+          expectClose(k.conv2d(x, w, { ...p, bias: fx.tensor(c, 'bias'), act: 'hswish' }), fx.tensor(c, 'yBiasHswish'), CONV_TOL, 'y (bias+hswish)');
         expectClose(k.conv2dBackpropInput(dy, w, p), fx.tensor(c, 'dx'), CONV_TOL, 'dx');
         expectClose(k.conv2dBackpropFilter(x, dy, p), fx.tensor(c, 'dfilter'), CONV_TOL, 'dfilter');
       });
@@ -50,6 +52,8 @@ describe.each([1, 2])('native kernels vs PyTorch (threads=%i)', (threads) => {
         const p = c.params as unknown as DepthwiseShape;
         const x = fx.tensor(c, 'x'), w = fx.tensor(c, 'filter'), dy = fx.tensor(c, 'dy');
         expectClose(k.depthwiseConv2d(x, w, p), fx.tensor(c, 'y'), CONV_TOL, 'y');
+        if (c.tensors.yBiasRelu6)
+          expectClose(k.depthwiseConv2d(x, w, { ...p, bias: fx.tensor(c, 'bias'), act: 'relu6' }), fx.tensor(c, 'yBiasRelu6'), CONV_TOL, 'y (bias+relu6)');
         expectClose(k.depthwiseConv2dBackpropInput(dy, w, p), fx.tensor(c, 'dx'), CONV_TOL, 'dx');
         expectClose(k.depthwiseConv2dBackpropFilter(x, dy, p), fx.tensor(c, 'dfilter'), CONV_TOL, 'dfilter');
       });
@@ -140,6 +144,7 @@ describe.each([1, 2])('native kernels vs PyTorch (threads=%i)', (threads) => {
         const p = c.params as { m: number; n: number; k: number; transA: boolean; transB: boolean };
         const a = fx.tensor(c, 'a'), b = fx.tensor(c, 'b'), ref = fx.tensor(c, 'c');
         expectClose(k.gemm(a, b, p), ref, CONV_TOL, 'c');
+        expectClose(k.gemm(a, b, { ...p, bias: fx.tensor(c, 'bias'), act: 'relu' }), fx.tensor(c, 'cBiasRelu'), CONV_TOL, 'c (bias+relu)');
         // accumulate: C + AB into an ordinary array and into a resident one
         const c0 = Float32Array.from({ length: p.m * p.n }, (_, i) => (i % 7) - 3);
         const want = ref.map((v, i) => v + c0[i]);

@@ -48,6 +48,8 @@ describe('threads=1 vs threads=3', () => {
       const x = rand(p.n * p.h * p.w * p.cin, 1), w = rand(p.kh * p.kw * (p.cin / (p.groups ?? 1)) * p.cout, 2);
       const dy = rand(p.n * outH * outW * p.cout, 3);
       expectClose(many.conv2d(x, w, p), one.conv2d(x, w, p), TOL, 'y');
+      const fused = { ...p, bias: rand(p.cout, 9), act: 'hswish' as const };
+      expectClose(many.conv2d(x, w, fused), one.conv2d(x, w, fused), TOL, 'y (bias+hswish)');
       expectClose(many.conv2dBackpropInput(dy, w, p), one.conv2dBackpropInput(dy, w, p), TOL, 'dx');
       expectClose(many.conv2dBackpropFilter(x, dy, p), one.conv2dBackpropFilter(x, dy, p), { rtol: 1e-4, atol: 1e-3 }, 'dw');
     });
@@ -62,6 +64,8 @@ describe('threads=1 vs threads=3', () => {
       const { outH, outW } = one.depthwiseOutShape(p);
       const x = rand(p.n * p.h * p.w * p.c, 4), w = rand(p.kh * p.kw * p.c, 5), dy = rand(p.n * outH * outW * p.c, 6);
       expectClose(many.depthwiseConv2d(x, w, p), one.depthwiseConv2d(x, w, p), TOL, 'y');
+      const fused = { ...p, bias: rand(p.c, 9), act: 'relu6' as const };
+      expectClose(many.depthwiseConv2d(x, w, fused), one.depthwiseConv2d(x, w, fused), TOL, 'y (bias+relu6)');
       expectClose(many.depthwiseConv2dBackpropInput(dy, w, p), one.depthwiseConv2dBackpropInput(dy, w, p), TOL, 'dx');
       expectClose(many.depthwiseConv2dBackpropFilter(x, dy, p), one.depthwiseConv2dBackpropFilter(x, dy, p), { rtol: 1e-4, atol: 1e-3 }, 'dw');
     });

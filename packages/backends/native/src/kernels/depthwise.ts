@@ -1,7 +1,7 @@
 /** Depthwise conv forward / backprop-input / backprop-filter (csrc/depthwise.c). */
 import { runKernel } from '../call.ts';
 import type { F32Input, F32Output } from '../heap.ts';
-import { resolveDepthwise, type DepthwiseShape, type ResolvedDepthwise } from '../params.ts';
+import { activationCode, resolveDepthwise, type DepthwiseShape, type FusedEpilogue, type ResolvedDepthwise } from '../params.ts';
 import type { NativeRuntime } from '../runtime.ts';
 import type { DwArgs } from '../wasm-exports.ts';
 
@@ -9,12 +9,15 @@ function args(a: number, b: number, out: number, r: ResolvedDepthwise): DwArgs {
   return [a, b, out, r.n, r.h, r.w, r.c, r.kh, r.kw, r.strideH, r.strideW, r.padTop, r.padLeft, r.outH, r.outW];
 }
 
-/** y[n, outH, outW, c] = depthwise(x[n, h, w, c], filter[kh, kw, c, 1]). */
-export function depthwiseConv2d(rt: NativeRuntime, x: F32Input, w: F32Input, p: DepthwiseShape, out?: F32Output): F32Output {
+/** y[n, outH, outW, c] = act(depthwise(x[n, h, w, c], filter[kh, kw, c, 1]) + bias). */
+export function depthwiseConv2d(rt: NativeRuntime, x: F32Input, w: F32Input, p: DepthwiseShape & FusedEpilogue, out?: F32Output): F32Output {
   rt.assertLive();
   const r = resolveDepthwise(p);
-  return runKernel(rt.heap, [{ name: 'x', data: x, length: r.xSize }, { name: 'filter', data: w, length: r.wSize }],
-    [{ name: 'out', length: r.ySize, out }], ([px, pw], [py]) => rt.exports.fb_dwconv_fwd(...args(px, pw, py, r)))[0];
+  const act = activationCode(p.act);
+  const ins = [{ name: 'x', data: x, length: r.xSize }, { name: 'filter', data: w, length: r.wSize }];
+  if (p.bias) ins.push({ name: 'bias', data: p.bias, length: r.c });
+  return runKernel(rt.heap, ins, [{ name: 'out', length: r.ySize, out }],
+    ([px, pw, pb], [py]) => rt.exports.fb_dwconv_fwd(...args(px, pw, py, r), pb ?? 0, act))[0];
 }
 
 /** dx[n, h, w, c] from dy[n, outH, outW, c] and filter[kh, kw, c, 1]. */
