@@ -30,8 +30,21 @@ const { values } = parseArgs({
     fresh: { type: 'boolean' },
     'luts-dir': { type: 'string', default: join(REPO, 'benchmarks/luts') },
     'results-dir': { type: 'string', default: join(REPO, 'benchmarks/results') },
+    /** Wait (up to --max-wait-min) until the 1-minute load average is below this before each job. */
+    'wait-load': { type: 'string' },
+    'max-wait-min': { type: 'string', default: '20' },
   },
 });
+
+async function waitForQuiet(tag: string): Promise<void> {
+  if (!values['wait-load']) return;
+  const limit = Number(values['wait-load']);
+  const until = Date.now() + Number(values['max-wait-min']) * 60_000;
+  while (loadavg()[0] > limit && Date.now() < until) {
+    log(`${tag} waiting for the machine to quieten (load ${la().join(' ')} > ${limit})`);
+    await new Promise((r) => setTimeout(r, 15_000));
+  }
+}
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const la = () => loadavg().map((x) => Math.round(x * 100) / 100);
@@ -53,6 +66,7 @@ for (const job of values.only ?? DEFAULT) {
   if (!backend) throw new Error(`unknown backend "${backendId}" (have ${Object.keys(PLUGINS).join(', ')})`);
   const out = join(values['luts-dir']!, `${space}.${backendId}.json`);
   const tag = `[${space} on ${backendId}]`;
+  await waitForQuiet(tag);
   const loadStart = la();
   // A committed table from another machine is replaced, not resumed.
   let resume = !values.fresh && lutExists(out);

@@ -38,3 +38,30 @@ describe('context plan (entries timed inside whole nets)', () => {
     expect(() => planArchContexts([a], new Set(['block:nope@1x1x1']))).toThrow(/1 entr\(y\|ies\) are in none of the arch defs/);
   });
 });
+
+describe('splitRound (entries add up to a typical whole-net iteration)', () => {
+  it('shares are step means over the central half of iterations by whole-net time; a hiccup counts where it lands', async () => {
+    const { splitRound } = await import('./measure-context.ts');
+    const steps = [
+      { key: 'a', head: false },
+      { key: 'b', head: false },
+      { key: 'a', head: false },
+      { key: 'h', head: true },
+    ];
+    // 8 iterations; iteration 7 has a large hiccup in step b (outside the central half)
+    const rows = Array.from({ length: 8 }, (_, i) => ({ t: [1, 2 + (i === 7 ? 50 : i % 2 ? 0.4 : 0), 1, 0.5], sync: [0, 0, 0, 0.1] }));
+    const { perKey, totalMedianMs } = splitRound(steps, rows, false);
+    // totals: 4.6 (even i), 5.0 (odd i), 54.6 (i = 7): quartiles 4.6 .. 5.0 -> band = all but i = 7
+    expect(totalMedianMs).toBeCloseTo(4.8, 12);
+    const band = [0, 1, 2, 3, 4, 5, 6];
+    const meanB = band.reduce((s, i) => s + 2 + (i % 2 ? 0.4 : 0), 0) / band.length;
+    expect(perKey.get('b')!.share).toBeCloseTo(meanB, 12);
+    expect(perKey.get('a')!.share).toBeCloseTo(1, 12); // two occurrences, per occurrence
+    expect(perKey.get('h')!.share).toBeCloseTo(0.6, 12); // head carries the read-back
+    const sum = 2 * perKey.get('a')!.share! + perKey.get('b')!.share! + perKey.get('h')!.share!;
+    expect(sum).toBeCloseTo(band.reduce((s, i) => s + 4.6 + (i % 2 ? 0.4 : 0), 0) / band.length, 12);
+    expect(perKey.get('a')!.samples).toHaveLength(16);
+    expect(perKey.get('h')!.syncs).toEqual(Array(8).fill(0.1));
+    expect(perKey.get('b')!.syncs).toEqual([]);
+  });
+});

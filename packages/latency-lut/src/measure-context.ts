@@ -5,7 +5,7 @@ import { Net } from '@fbnet/nn';
 import { archSteps, type ArchStep } from './enumerate.ts';
 import type { ContextPlan } from './context-plan.ts';
 import { makeEntry, type LutEntry, type LutTiming } from './schema.ts';
-import { MeasurementAborted, needsRound, roundOptions, summarizeRounds, type RoundOptions, type RoundSamples } from './timing.ts';
+import { MeasurementAborted, needsRound, quantileSorted, roundOptions, summarizeRounds, type RoundOptions, type RoundSamples } from './timing.ts';
 
 /** TF.js backends that compute inside the op call: no read-back is needed to stop the clock. */
 const SYNCHRONOUS_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
@@ -35,13 +35,13 @@ class ContextChain {
   }
 
   /**
-   * One forward of the whole net, timing every step. A step's sample is its op calls plus,
+   * One forward of the whole net, timing every step. A step's time is its op calls plus,
    * like inside `Net.forward`'s tidy scope, the dispose of its output. On lazy (GPU)
    * backends each step is followed by `await y.data()` to stop its clock and a second read
    * times the read-back, which is subtracted. The head's read-back is the one a deployed net
    * pays: recorded as the head's `sync`.
    */
-  async run(lazy: boolean, out: RoundSamples[] | undefined): Promise<number> {
+  async run(lazy: boolean): Promise<{ t: number[]; sync: number[]; total: number }> {
     const now = () => performance.now();
     const n = this.fns.length;
     const t: number[] = new Array<number>(n).fill(0);
@@ -75,13 +75,7 @@ class ContextChain {
     }
     const total = now() - start;
     if (x !== this.input) x.dispose();
-    if (out) {
-      for (let i = 0; i < n; i++) {
-        out[i].samples.push(Math.max(0, t[i]));
-        if (lazy || i === n - 1) out[i].syncs.push(sync[i]);
-      }
-    }
-    return total;
+    return { t: t.map((v) => Math.max(0, v)), sync, total };
   }
 
   dispose(): void {
@@ -91,8 +85,8 @@ class ContextChain {
 }
 
 /** One tinybench round of a context: warm-up, then whole-net iterations, every step recorded. */
-async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions): Promise<{ steps: RoundSamples[]; totalMedianMs: number }> {
-  const out: RoundSamples[] = chain.steps.map(() => ({ samples: [], syncs: [] }));
+async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions): Promise<{ t: number[]; sync: number[] }[]> {
+  const rows: { t: number[]; sync: number[] }[] = [];
   let recording = false;
   const local = new AbortController();
   const relay = () => local.abort();
@@ -110,8 +104,9 @@ async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions
     'context',
     async () => {
       const started = performance.now();
-      const total = await chain.run(lazy, recording ? out : undefined);
-      return { overriddenDuration: total, overriddenIterationCost: performance.now() - started };
+      const row = await chain.run(lazy);
+      if (recording) rows.push(row);
+      return { overriddenDuration: row.total, overriddenIterationCost: performance.now() - started };
     },
     { async: true, beforeAll: (mode) => void (recording = mode === 'run') },
   );
@@ -124,7 +119,39 @@ async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions
   if (o.signal?.aborted || r.state === 'aborted' || r.state === 'aborted-with-statistics') throw new MeasurementAborted();
   if (r.state === 'errored') throw r.error;
   if (r.state !== 'completed') throw new MeasurementAborted();
-  return { steps: out, totalMedianMs: r.latency.p50 };
+  return rows;
+}
+
+/**
+ * Split a round's iterations into per-entry figures. Step times are right-skewed (a GC pause,
+ * an interrupt lands in some step of some iterations), so the medians of the steps add up to
+ * less than the median of the whole net. An entry's `share` is therefore its mean time over
+ * the *typical* iterations — those whose whole-net time lies in the central half — which add
+ * up to the net's typical time: the entries of a net sum to its median, hiccups included
+ * where they happen. Its own median/p10/p90 describe the step itself.
+ */
+export function splitRound(steps: readonly { key: string; head: boolean }[], rows: readonly { t: number[]; sync: number[] }[], lazy: boolean): { totalMedianMs: number; perKey: Map<string, RoundSamples> } {
+  const contrib = rows.map((r) => r.t.map((v, k) => v + (steps[k].head ? r.sync[k] : 0)));
+  const totals = contrib.map((c) => c.reduce((a, b) => a + b, 0));
+  const sorted = Float64Array.from(totals).sort();
+  const lo = quantileSorted(sorted, 0.25);
+  const hi = quantileSorted(sorted, 0.75);
+  let band = totals.map((t, i) => (t >= lo && t <= hi ? i : -1)).filter((i) => i >= 0);
+  if (!band.length) band = totals.map((_, i) => i);
+  const perKey = new Map<string, RoundSamples & { occurrences: number; sum: number }>();
+  steps.forEach((s, k) => {
+    const e = perKey.get(s.key) ?? { samples: [], syncs: [], occurrences: 0, sum: 0 };
+    e.occurrences++;
+    for (const r of rows) {
+      e.samples.push(r.t[k]);
+      if (lazy || s.head) e.syncs.push(r.sync[k]);
+    }
+    for (const i of band) e.sum += contrib[i][k];
+    perKey.set(s.key, e);
+  });
+  const out = new Map<string, RoundSamples>();
+  for (const [key, e] of perKey) out.set(key, { samples: e.samples, syncs: e.syncs, share: e.sum / band.length / e.occurrences });
+  return { totalMedianMs: quantileSorted(sorted, 0.5), perKey: out };
 }
 
 export interface MeasureContextsOptions {
@@ -165,17 +192,10 @@ export async function measureContexts(plan: ContextPlan, timing: LutTiming, opti
         for (const [i, chain] of chains.entries()) {
           if (!needsRound(totals[i], timing)) continue;
           const base = roundOptions(timing, r, options.signal);
-          const got = await sampleContext(chain, lazy, { ...base, timeMs: base.timeMs * Math.max(1, group[i].owned.length) });
-          totals[i].push(got.totalMedianMs);
-          for (const [key, rounds] of perKey[i]) {
-            const round: RoundSamples = { samples: [], syncs: [] };
-            chain.steps.forEach((s, k) => {
-              if (s.key !== key) return;
-              round.samples.push(...got.steps[k].samples);
-              round.syncs.push(...got.steps[k].syncs);
-            });
-            rounds.push(round);
-          }
+          const rows = await sampleContext(chain, lazy, { ...base, timeMs: base.timeMs * Math.max(1, group[i].owned.length) });
+          const split = splitRound(chain.steps.map((s) => ({ key: s.key, head: s.role === 'head' })), rows, lazy);
+          totals[i].push(split.totalMedianMs);
+          for (const [key, rounds] of perKey[i]) rounds.push(split.perKey.get(key)!);
           worked += Math.max(1, group[i].owned.length);
           options.onRound?.(Math.min(1, worked / work));
         }
@@ -184,8 +204,8 @@ export async function measureContexts(plan: ContextPlan, timing: LutTiming, opti
         for (const key of c.owned) {
           const step = chains[i].steps.find((s) => s.key === key)!;
           const quietest = totals[i].indexOf(Math.min(...totals[i]));
-          const { roundMediansMs: _r, ...stats } = summarizeRounds(perKey[i].get(key)!, quietest);
-          const e = makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, stats);
+          const { roundMediansMs: _r, shareMs, ...stats } = summarizeRounds(perKey[i].get(key)!, quietest);
+          const e = makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, { ...stats, ms: shareMs! });
           out.push(e);
           await options.onEntry?.(e, out.length - 1);
         }

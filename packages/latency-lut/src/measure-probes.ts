@@ -56,7 +56,7 @@ export function netProbe(arch: unknown, seed = 0): Probe {
  * every probe, ... so an entry's rounds are spread over the group's whole duration. Probes
  * are made lazily and all disposed before this returns or throws.
  */
-export async function measureProbes(makers: readonly (() => Probe)[], timing: LutTiming, options: { signal?: AbortSignal; onRound?: (round: number, index: number) => void } = {}): Promise<(EntryStats & { roundMediansMs: number[] })[]> {
+export async function measureProbes(makers: readonly (() => Probe)[], timing: LutTiming, options: { signal?: AbortSignal; onRound?: (round: number, index: number) => void } = {}): Promise<(Omit<EntryStats, 'ms'> & { roundMediansMs: number[]; shareMs?: number })[]> {
   const probes: Probe[] = [];
   try {
     for (const m of makers) probes.push(m());
@@ -95,8 +95,8 @@ export async function measureConfigs(
     );
     for (const [i, s] of stats.entries()) {
       const c = group[i];
-      const { roundMediansMs: _r, ...st } = s;
-      const e = makeEntry(c, c.kind === 'block' ? blockOutputShape(c.spec, c.input) : undefined, st);
+      const { roundMediansMs: _r, shareMs: _s, ...st } = s;
+      const e = makeEntry(c, c.kind === 'block' ? blockOutputShape(c.spec, c.input) : undefined, { ...st, ms: st.medianMs + (c.kind === 'head' ? st.syncMs : 0) });
       out.push(e);
       await options.onEntry?.(e, start + i);
     }

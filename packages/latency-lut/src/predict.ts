@@ -24,9 +24,9 @@ export interface ArchLatency {
   steps: StepLatency[];
 }
 
-/** Latency of one entry as it enters a net's sum: the head carries the net's single read-back. */
+/** Latency of one entry as it enters a net's sum (the head's includes the net's single read-back). */
 export function entryStepMs(e: LutEntry): number {
-  return e.medianMs + (e.kind === 'head' ? e.syncMs : 0);
+  return e.ms;
 }
 
 /** Weight of one op type under a correction (1 without one). */

@@ -40,7 +40,13 @@ export const blockSpecSchema = z
 
 /** Distribution of one entry's forward time at batch 1, in milliseconds. */
 const statsShape = {
-  /** Median forward time with the harness's read-back (`await data()`) subtracted. */
+  /**
+   * What this entry adds to a net's latency — the number LAT(a) sums. Timed inside nets: its
+   * share of a typical (median) whole-net iteration; timed alone: the median, plus for the
+   * head the net's one read-back.
+   */
+  ms,
+  /** Median of the entry's own step time (read-back not included). */
   medianMs: ms,
   p10Ms: ms,
   p90Ms: ms,
@@ -150,7 +156,7 @@ export type LatencyTable = Omit<z.infer<typeof latencyTableSchema>, 'sources'> &
   sources: (Exclude<LutSourceRecord, { kind: 'space' }> | (Extract<LutSourceRecord, { kind: 'space' }> & { space: SearchSpace }))[];
 };
 
-export type EntryStats = Pick<LutEntry, 'medianMs' | 'p10Ms' | 'p90Ms' | 'samples' | 'syncMs'>;
+export type EntryStats = Pick<LutEntry, 'ms' | 'medianMs' | 'p10Ms' | 'p90Ms' | 'samples' | 'syncMs'>;
 
 /** The config an entry describes (to recompute its key). */
 export function entryConfig(e: LutEntry): EntryConfig {

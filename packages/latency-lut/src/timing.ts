@@ -44,6 +44,8 @@ export interface Probe {
 export interface RoundSamples {
   samples: number[];
   syncs: number[];
+  /** Timed inside a net: the entry's share of a typical whole-net iteration (see splitRound). */
+  share?: number;
 }
 
 export class MeasurementAborted extends Error {
@@ -158,7 +160,7 @@ export function needsRound(medians: readonly number[], t: LutTiming): boolean {
  * fastest in, so all of a net's entries come from one machine state and no entry picks its
  * own lucky round); by default it is the round with the lowest median.
  */
-export function summarizeRounds(rounds: readonly RoundSamples[], pick?: number): EntryStats & { roundMediansMs: number[] } {
+export function summarizeRounds(rounds: readonly RoundSamples[], pick?: number): Omit<EntryStats, 'ms'> & { roundMediansMs: number[]; shareMs?: number } {
   const clamp = (x: number) => Math.max(0, x);
   const sorted = rounds.map((r) => Float64Array.from(r.samples).sort());
   const medians = sorted.map((s) => quantileSorted(s, 0.5));
@@ -175,5 +177,6 @@ export function summarizeRounds(rounds: readonly RoundSamples[], pick?: number):
     samples: sorted.reduce((a, s) => a + s.length, 0),
     syncMs: syncs.length ? clamp(quantileSorted(syncs, 0.5)) : 0,
     roundMediansMs: medians.map(clamp),
+    shareMs: rounds[best].share,
   };
 }
