@@ -1,0 +1,358 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { FbnetError, Rng } from '@fbnet/core';
+import { kendallTauB } from '@fbnet/latency-lut';
+import type { Checkpoint, RunDir, TensorMap } from '@fbnet/runs';
+import { Adam, createDense, dense, huberLoss, type Activation } from './mlp.ts';
+
+/** Shape of the neural acquisition function (FBNetV3 fig. 3). */
+export interface PredictorConfig {
+  /** Width of the architecture encoding (one-hot / integer representation). */
+  archDim: number;
+  /** Width of the training-recipe encoding. */
+  recipeDim: number;
+  /** Hidden widths of the architecture encoder MLP; its last layer is the embedding. */
+  encoderHidden?: number[];
+  embeddingDim?: number;
+  /** Hidden widths of the accuracy head on [embedding, recipe]. */
+  headHidden?: number[];
+  /** Outputs of the proxy head (default 2: log FLOPs, log params). */
+  proxyOutputs?: number;
+  /** Hidden activation; a smooth one fits the few, noisy accuracy samples more gracefully than ReLU. */
+  activation?: Exclude<Activation, 'linear'>;
+  seed?: number;
+}
+
+export interface ProxyPretrainOptions {
+  epochs?: number;
+  lr?: number;
+  batchSize?: number;
+}
+
+/** FBNetV3 §3.2: Huber loss; encoder frozen for `frozenEpochs`, then all fine-tuned for `fineTuneEpochs` with a decaying lr. */
+export interface PredictorFitOptions {
+  frozenEpochs?: number;
+  fineTuneEpochs?: number;
+  /** Learning rate of the frozen phase (accuracy head only). */
+  lr?: number;
+  /** Initial learning rate of the fine-tuning phase; cosine-decays to 0. */
+  fineTuneLr?: number;
+  batchSize?: number;
+  /** Huber δ, in units of the accuracy targets' standard deviation. */
+  huberDelta?: number;
+  /** Decoupled (AdamW) weight decay of the weight matrices; strong, since samples are few. */
+  weightDecay?: number;
+}
+
+export interface PredictorSample {
+  arch: number[];
+  recipe: number[];
+  /** Measured (early-stopped) accuracy. */
+  accuracy: number;
+}
+
+export interface PredictorFitReport {
+  samples: number;
+  frozenLoss: number;
+  fineTuneLoss: number;
+  trainRmse: number;
+}
+
+export interface PredictorMetrics {
+  n: number;
+  /** Kendall τ-b between predicted and measured accuracy. */
+  kendallTau: number;
+  /** Root mean squared error, in accuracy units (0..1). */
+  rmse: number;
+}
+
+interface Norm {
+  mean: number[];
+  std: number[];
+}
+
+export interface PredictorMeta {
+  version: 1;
+  config: Required<PredictorConfig>;
+  proxyNorm?: Norm;
+  accNorm?: Norm;
+  proxyPretrained: boolean;
+  fits: number;
+}
+
+const withDefaults = (c: PredictorConfig): Required<PredictorConfig> => ({
+  encoderHidden: [64],
+  embeddingDim: 32,
+  headHidden: [32],
+  proxyOutputs: 2,
+  activation: 'swish',
+  seed: 0,
+  ...c,
+});
+
+function standardize(rows: number[][]): Norm {
+  const d = rows[0].length;
+  const mean = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + r[j], 0) / rows.length);
+  const std = mean.map((m, j) => Math.sqrt(rows.reduce((s, r) => s + (r[j] - m) ** 2, 0) / rows.length) || 1);
+  return { mean, std };
+}
+
+/**
+ * FBNetV3's neural acquisition function: an architecture encoder (MLP over the arch
+ * encoding) feeding two heads — a proxy head that predicts FLOPs/params (pretrained on
+ * labels shape propagation gives for free) and an accuracy head on [embedding, recipe].
+ * Variables are explicit, the whole state is one checkpoint; every tensor is freed by `dispose()`.
+ */
+export class AccuracyPredictor {
+  readonly config: Required<PredictorConfig>;
+  private readonly vars = new Map<string, tf.Variable>();
+  private pretrainedEncoder: TensorMap | null = null;
+  private proxyNorm?: Norm;
+  private accNorm?: Norm;
+  private fits = 0;
+
+  constructor(config: PredictorConfig) {
+    this.config = withDefaults(config);
+    const c = this.config;
+    if (!(c.archDim > 0 && c.recipeDim >= 0)) throw new FbnetError('USAGE', `predictor: archDim must be positive and recipeDim non-negative (got ${c.archDim}, ${c.recipeDim})`);
+    const rng = new Rng(c.seed);
+    const widths = [c.archDim, ...c.encoderHidden, c.embeddingDim];
+    for (let i = 0; i + 1 < widths.length; i++) createDense(this.vars, { name: `encoder.${i}`, inputs: widths[i], outputs: widths[i + 1] }, rng.fork(`encoder.${i}`));
+    createDense(this.vars, { name: 'proxy.out', inputs: c.embeddingDim, outputs: c.proxyOutputs }, rng.fork('proxy'), 1);
+    this.initAccuracyHead();
+  }
+
+  private initAccuracyHead(): void {
+    const c = this.config;
+    const rng = new Rng(c.seed).fork('accuracy-head');
+    const widths = [c.embeddingDim + c.recipeDim, ...c.headHidden];
+    for (let i = 0; i + 1 < widths.length; i++) this.replace(`accuracy.${i}`, widths[i], widths[i + 1], rng.fork(String(i)), Math.sqrt(2));
+    this.replace('accuracy.out', widths.at(-1)!, 1, rng.fork('out'), 1);
+  }
+
+  private replace(name: string, inputs: number, outputs: number, rng: Rng, gain: number): void {
+    for (const k of [`${name}.w`, `${name}.b`]) {
+      this.vars.get(k)?.dispose();
+      this.vars.delete(k);
+    }
+    createDense(this.vars, { name, inputs, outputs }, rng, gain);
+  }
+
+  private layerNames(prefix: string): string[] {
+    return [...new Set([...this.vars.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(0, k.lastIndexOf('.'))))].sort((a, b) => {
+      const ia = Number(a.split('.')[1]), ib = Number(b.split('.')[1]);
+      return Number.isNaN(ia) ? 1 : Number.isNaN(ib) ? -1 : ia - ib;
+    });
+  }
+
+  private variables(prefix: string): tf.Variable[] {
+    return [...this.vars.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+  }
+
+  /** Architecture embedding [N, embeddingDim]. */
+  private embedT(x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    for (const name of this.layerNames('encoder.')) h = dense(this.vars, name, h, this.config.activation);
+    return h;
+  }
+
+  private accuracyT(arch: tf.Tensor2D, recipe: tf.Tensor2D): tf.Tensor2D {
+    let h = this.config.recipeDim > 0 ? (tf.concat([this.embedT(arch), recipe], 1) as tf.Tensor2D) : this.embedT(arch);
+    for (const name of this.layerNames('accuracy.').filter((n) => n !== 'accuracy.out')) h = dense(this.vars, name, h, this.config.activation);
+    return dense(this.vars, 'accuracy.out', h, 'linear');
+  }
+
+  private checkWidth(rows: number[][], width: number, what: string): void {
+    for (const r of rows) if (r.length !== width) throw new FbnetError('USAGE', `predictor: ${what} encoding has ${r.length} values, expected ${width}`);
+  }
+
+  /**
+   * Pretrain encoder + proxy head on architecture statistics (FBNetV3: the proxy head needs
+   * no training runs; labels come from shape propagation). `targets` are per-arch values
+   * such as [log FLOPs, log params]; they are standardized here.
+   */
+  async pretrainProxy(arch: number[][], targets: number[][], o: ProxyPretrainOptions = {}): Promise<{ loss: number; kendallTau: number }> {
+    if (!arch.length || arch.length !== targets.length) throw new FbnetError('USAGE', 'predictor: pretrainProxy needs as many targets as architectures (and at least one)');
+    this.checkWidth(arch, this.config.archDim, 'architecture');
+    this.checkWidth(targets, this.config.proxyOutputs, 'proxy target');
+    const norm = standardize(targets);
+    this.proxyNorm = norm;
+    const y = targets.map((r) => r.map((v, j) => (v - norm.mean[j]) / norm.std[j]));
+    const vars = [...this.variables('encoder.'), ...this.variables('proxy.')];
+    const loss = await this.train(arch, null, y, vars, o.epochs ?? 100, o.batchSize ?? 64, () => o.lr ?? 3e-3, 'proxy', (p, t) => tf.losses.meanSquaredError(t, p) as tf.Scalar, 'pretrain', 1e-5);
+    this.pretrainedEncoder = this.snapshot('encoder.');
+    const pred = this.proxyPredict(arch).map((r) => r[0]);
+    return { loss, kendallTau: kendallTauB(pred, targets.map((r) => r[0])) };
+  }
+
+  /** Proxy head outputs in target units. */
+  proxyPredict(arch: number[][]): number[][] {
+    const n = this.proxyNorm ?? { mean: Array(this.config.proxyOutputs).fill(0), std: Array(this.config.proxyOutputs).fill(1) };
+    const out = tf.tidy(() => dense(this.vars, 'proxy.out', this.embedT(tf.tensor2d(arch, [arch.length, this.config.archDim])), 'linear').arraySync());
+    return out.map((r) => r.map((v, j) => v * n.std[j] + n.mean[j]));
+  }
+
+  /**
+   * Fit the accuracy head on all samples so far (FBNetV3 coarse stage, step 3). Starts from
+   * the proxy-pretrained encoder and a fresh head each time; phase 1 trains the head with the
+   * encoder frozen, phase 2 fine-tunes everything with a cosine-decaying lr.
+   */
+  async fit(samples: PredictorSample[], o: PredictorFitOptions = {}): Promise<PredictorFitReport> {
+    if (samples.length < 2) throw new FbnetError('USAGE', `predictor: need at least 2 samples to fit, got ${samples.length}`);
+    const arch = samples.map((s) => s.arch);
+    const recipe = samples.map((s) => s.recipe);
+    this.checkWidth(arch, this.config.archDim, 'architecture');
+    this.checkWidth(recipe, this.config.recipeDim, 'recipe');
+    if (this.pretrainedEncoder) this.restoreTensors(this.pretrainedEncoder);
+    this.initAccuracyHead();
+    const norm = standardize(samples.map((s) => [s.accuracy]));
+    this.accNorm = norm;
+    const y = samples.map((s) => [(s.accuracy - norm.mean[0]) / norm.std[0]]);
+    const delta = o.huberDelta ?? 1;
+    const bs = o.batchSize ?? 16;
+    const wd = o.weightDecay ?? 0.1;
+    const lossFn = (p: tf.Tensor, t: tf.Tensor) => huberLoss(p, t, delta);
+    const frozenEpochs = o.frozenEpochs ?? 50;
+    const fineEpochs = o.fineTuneEpochs ?? 50;
+    const lr = o.lr ?? 1e-2;
+    const fineLr = o.fineTuneLr ?? 3e-3;
+    const frozenLoss = await this.train(arch, recipe, y, this.variables('accuracy.'), frozenEpochs, bs, () => lr, 'accuracy', lossFn, 'frozen', wd);
+    const all = [...this.variables('encoder.'), ...this.variables('accuracy.')];
+    const fineTuneLoss = await this.train(arch, recipe, y, all, fineEpochs, bs, (e) => 0.5 * fineLr * (1 + Math.cos((Math.PI * e) / Math.max(1, fineEpochs))), 'accuracy', lossFn, 'fine-tune', wd);
+    this.fits++;
+    const pred = this.predict(arch, recipe);
+    const trainRmse = Math.sqrt(pred.reduce((s, p, i) => s + (p - samples[i].accuracy) ** 2, 0) / samples.length);
+    return { samples: samples.length, frozenLoss, fineTuneLoss, trainRmse };
+  }
+
+  private async train(
+    arch: number[][],
+    recipe: number[][] | null,
+    y: number[][],
+    vars: tf.Variable[],
+    epochs: number,
+    batchSize: number,
+    lrAt: (epoch: number) => number,
+    head: 'proxy' | 'accuracy',
+    loss: (pred: tf.Tensor, target: tf.Tensor) => tf.Scalar,
+    label: string,
+    weightDecay: number,
+  ): Promise<number> {
+    const n = arch.length;
+    const bs = Math.min(batchSize, n);
+    const rng = new Rng(this.config.seed).fork(`${label}-${this.fits}`);
+    const opt = new Adam(weightDecay);
+    const X = tf.tensor2d(arch, [n, this.config.archDim]);
+    const R = recipe && this.config.recipeDim > 0 ? tf.tensor2d(recipe, [n, this.config.recipeDim]) : null;
+    const Y = tf.tensor2d(y, [n, y[0].length]);
+    let last = NaN;
+    try {
+      for (let e = 0; e < epochs; e++) {
+        const order = rng.permutation(n);
+        let sum = 0, batches = 0;
+        const lr = lrAt(e);
+        for (let b = 0; b + bs <= n || (b === 0 && n > 0); b += bs) {
+          const idx = tf.tensor1d(Array.from(order.subarray(b, Math.min(n, b + bs))), 'int32');
+          const l = tf.tidy(() => {
+            const xb = tf.gather(X, idx) as tf.Tensor2D;
+            const yb = tf.gather(Y, idx);
+            const rb = R ? (tf.gather(R, idx) as tf.Tensor2D) : (tf.zeros([xb.shape[0], 0]) as tf.Tensor2D);
+            const { value, grads } = tf.variableGrads(() => loss(head === 'proxy' ? dense(this.vars, 'proxy.out', this.embedT(xb), 'linear') : this.accuracyT(xb, rb), yb), vars);
+            opt.step(vars, grads, lr);
+            return value.dataSync()[0];
+          });
+          idx.dispose();
+          sum += l;
+          batches++;
+          if (b + bs >= n) break;
+        }
+        last = sum / Math.max(batches, 1);
+        if (!Number.isFinite(last)) throw new FbnetError('NUMERIC', `predictor ${label} loss became ${last} at epoch ${e + 1}`);
+        if (e % 10 === 9) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      opt.dispose();
+      X.dispose();
+      R?.dispose();
+      Y.dispose();
+    }
+    return last;
+  }
+
+  /** Predicted accuracy for each (architecture, recipe) encoding pair. */
+  predict(arch: number[][], recipe: number[][]): number[] {
+    if (!this.accNorm) throw new FbnetError('USAGE', 'predictor: fit() before predict()');
+    if (!arch.length) return [];
+    const n = this.accNorm;
+    const out = tf.tidy(() => {
+      const R = this.config.recipeDim > 0 ? tf.tensor2d(recipe, [recipe.length, this.config.recipeDim]) : (tf.zeros([arch.length, 0]) as tf.Tensor2D);
+      return this.accuracyT(tf.tensor2d(arch, [arch.length, this.config.archDim]), R).dataSync();
+    });
+    return Array.from(out, (v) => v * n.std[0] + n.mean[0]);
+  }
+
+  /** Kendall τ and RMSE of the predictions on (held-out) samples. */
+  evaluate(samples: PredictorSample[]): PredictorMetrics {
+    const pred = this.predict(samples.map((s) => s.arch), samples.map((s) => s.recipe));
+    const acc = samples.map((s) => s.accuracy);
+    const rmse = Math.sqrt(pred.reduce((s, p, i) => s + (p - acc[i]) ** 2, 0) / Math.max(1, samples.length));
+    return { n: samples.length, kendallTau: samples.length > 1 ? kendallTauB(pred, acc) : NaN, rmse };
+  }
+
+  get fitted(): boolean {
+    return !!this.accNorm;
+  }
+
+  get proxyPretrained(): boolean {
+    return !!this.pretrainedEncoder;
+  }
+
+  /** Values of the variables whose names start with `prefix` (`encoder.`, `proxy.`, `accuracy.`). */
+  snapshot(prefix = ''): TensorMap {
+    const out: TensorMap = {};
+    for (const [k, v] of this.vars) if (k.startsWith(prefix)) out[k] = { shape: v.shape.slice(), data: v.dataSync() as Float32Array };
+    return out;
+  }
+
+  private restoreTensors(t: TensorMap): void {
+    for (const [k, e] of Object.entries(t)) {
+      const v = this.vars.get(k);
+      if (!v) throw new FbnetError('CHECKPOINT', `predictor checkpoint has unknown variable "${k}"`);
+      if (v.shape.join() !== e.shape.join()) throw new FbnetError('CHECKPOINT', `predictor checkpoint: "${k}" has shape [${e.shape}], expected [${v.shape}]`);
+      tf.tidy(() => v.assign(tf.tensor(e.data, v.shape)));
+    }
+  }
+
+  /** Whole state as a checkpoint: weights, the pretrained encoder, normalizations. */
+  state(): Checkpoint<PredictorMeta> {
+    const tensors: TensorMap = {};
+    for (const [k, v] of Object.entries(this.snapshot())) tensors[`w:${k}`] = v;
+    if (this.pretrainedEncoder) for (const [k, v] of Object.entries(this.pretrainedEncoder)) tensors[`pre:${k}`] = v;
+    return { meta: { version: 1, config: this.config, proxyNorm: this.proxyNorm, accNorm: this.accNorm, proxyPretrained: !!this.pretrainedEncoder, fits: this.fits }, tensors };
+  }
+
+  static fromState(ckpt: Checkpoint<PredictorMeta>): AccuracyPredictor {
+    if (ckpt.meta?.version !== 1 || !ckpt.meta.config) throw new FbnetError('CHECKPOINT', 'not an accuracy-predictor checkpoint (meta.version/config missing)');
+    const p = new AccuracyPredictor(ckpt.meta.config);
+    const pick = (pre: string) => Object.fromEntries(Object.entries(ckpt.tensors).filter(([k]) => k.startsWith(pre)).map(([k, v]) => [k.slice(pre.length), v])) as TensorMap;
+    p.restoreTensors(pick('w:'));
+    if (ckpt.meta.proxyPretrained) p.pretrainedEncoder = pick('pre:');
+    p.proxyNorm = ckpt.meta.proxyNorm;
+    p.accNorm = ckpt.meta.accNorm;
+    p.fits = ckpt.meta.fits;
+    return p;
+  }
+
+  save(run: RunDir, name = 'predictor'): void {
+    run.saveCheckpoint(name, this.state());
+  }
+
+  static load(run: RunDir, name = 'predictor'): AccuracyPredictor | undefined {
+    const c = run.loadCheckpoint<PredictorMeta>(name);
+    return c ? AccuracyPredictor.fromState(c) : undefined;
+  }
+
+  dispose(): void {
+    for (const v of this.vars.values()) v.dispose();
+    this.vars.clear();
+  }
+}
