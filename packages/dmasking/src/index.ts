@@ -24,3 +24,8 @@ export { SEARCH_V2_PRESETS } from './presets.ts';
 export type { SearchV2Preset } from './presets.ts';
 export { exportV2Model, toResizingLayersModel, resizeDataset } from './export.ts';
 export type { ExportedV2Model } from './export.ts';
+
+// Benchmarks (`fbnet bench dmasking`)
+export { benchDmasking, benchSpace, writeBenchDmasking } from './bench.ts';
+export type { BenchDmaskingOptions, BenchDmaskingResult, BenchConfigFigures } from './bench.ts';
+export { NaiveChannelSupernet } from './naive.ts';

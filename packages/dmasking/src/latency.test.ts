@@ -18,7 +18,7 @@ function fakeLut(withCorrection: boolean): LatencyTable {
   const space = tinyV2Space();
   const entries: LutEntry[] = spaceEntries(space).map((r, i) => {
     const m = 0.1 + 0.01 * i;
-    const stats = { medianMs: m, p10Ms: 0.9 * m, p90Ms: 1.1 * m, samples: 5, syncMs: 0.002 };
+    const stats = { ms: m + 0.002, medianMs: m, p10Ms: 0.9 * m, p90Ms: 1.1 * m, samples: 5, syncMs: 0.002 };
     const c = r.config;
     const base = { key: entryKey(c), opType: entryOpType(c), input: c.input };
     if (c.kind === 'block') return { kind: 'block', ...base, output: blockOutputShape(c.spec, c.input), spec: c.spec, ...stats };
