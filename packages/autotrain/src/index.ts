@@ -1,0 +1,36 @@
+// Joint architecture + recipe space
+export { jointSpaceSchema, parseJointSpace, jointDimensions, pointFromUnit, checkPoint, jointArch, jointRecipe, encodingSizes, encodePoint, pointKey, archPart, RECIPE_DIMENSIONS } from './space/joint-space.ts';
+export type { JointSpace, JointSpaceInput, JointDimension, JointPoint, RecipeDimension } from './space/joint-space.ts';
+export { fromUnit, toUnit, inRange, rangeSize, isCategorical, encodingWidth, choiceIndex } from './space/range.ts';
+export type { DimValue } from './space/range.ts';
+export { JOINT_SPACE_PRESETS, getJointSpacePreset } from './space/presets.ts';
+export { resizeDataset } from './space/resize.ts';
+
+// Quasi-Monte-Carlo sampling
+export { Sobol, sobolPoints, SOBOL_MAX_DIMENSIONS } from './sobol/sobol.ts';
+export type { SobolOptions } from './sobol/sobol.ts';
+export { centeredL2Discrepancy, l2StarDiscrepancy } from './sobol/discrepancy.ts';
+
+// Early-stopping rule
+export { chooseEarlyStopBudget, accuracyAtBudget } from './early-stop.ts';
+export type { EarlyStopOptions, EarlyStopDecision } from './early-stop.ts';
+
+// Candidate jobs and evaluation queues
+export { dataSpecSchema, candidateJobSchema, parseCandidateJob } from './candidate/job.ts';
+export type { DataSpec, CandidateJob, CandidateResult, CandidateEvent, CandidateEventMap, EvaluationQueue } from './candidate/job.ts';
+export { makeCandidateJob } from './candidate/make-job.ts';
+export type { MakeJobOptions } from './candidate/make-job.ts';
+export { trainCandidate } from './candidate/train-candidate.ts';
+export type { TrainCandidateOptions } from './candidate/train-candidate.ts';
+export { loadCandidateData } from './candidate/data.ts';
+export type { CandidateData } from './candidate/data.ts';
+export { MemoryResultStore, FileResultStore } from './queue/result-store.ts';
+export type { ResultStore } from './queue/result-store.ts';
+export { InProcessQueue } from './queue/in-process.ts';
+export type { InProcessQueueOptions } from './queue/in-process.ts';
+export { BullmqQueue } from './queue/bullmq-queue.ts';
+export type { BullmqQueueOptions } from './queue/bullmq-queue.ts';
+export { runWorker } from './queue/worker.ts';
+export type { RunWorkerOptions, WorkerHandle, WorkerEvent, WorkerEventMap } from './queue/worker.ts';
+export { parseRedisConnection, DEFAULT_QUEUE_NAME } from './queue/redis-connection.ts';
+export type { RedisConnection } from './queue/redis-connection.ts';

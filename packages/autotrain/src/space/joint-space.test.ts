@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseArchDef } from '@fbnet/core';
+import { archCost } from '@fbnet/shape-propagation';
+import { Rng } from '@fbnet/core';
+import { checkPoint, encodePoint, encodingSizes, jointArch, jointDimensions, jointRecipe, parseJointSpace, pointFromUnit, pointKey } from './joint-space.ts';
+import { getJointSpacePreset } from './presets.ts';
+import { resizeDataset } from './resize.ts';
+
+describe('joint architecture + recipe space', () => {
+  const space = getJointSpacePreset('fbnet-v3-fmnist');
+
+  it('lists every searched dimension, architecture first, recipe last', () => {
+    const dims = jointDimensions(space);
+    expect(dims.map((d) => d.key).slice(0, 3)).toEqual(['resolution', 'stem.channels', 'stage1.channels']);
+    expect(dims.filter((d) => d.group === 'recipe').map((d) => d.key)).toEqual(['recipe.optimizer', 'recipe.lr', 'recipe.weightDecay', 'recipe.mixup', 'recipe.dropout', 'recipe.dropPath', 'recipe.ema', 'recipe.epochs']);
+    expect(dims).toHaveLength(2 + 4 * 4 + 2 + 1 + 8);
+  });
+
+  it('maps unit coordinates to valid arch defs and recipes; encodings have the advertised widths', () => {
+    const rng = new Rng(1);
+    const sizes = encodingSizes(space);
+    for (let i = 0; i < 50; i++) {
+      const p = pointFromUnit(space, jointDimensions(space).map(() => rng.next()));
+      checkPoint(space, p);
+      const arch = parseArchDef(jointArch(space, p));
+      expect(arch.input_size).toBe(p.resolution);
+      expect(archCost(arch).flops).toBeGreaterThan(0);
+      const r = jointRecipe(space, p);
+      expect(r.epochs).toBe(p['recipe.epochs']);
+      const e = encodePoint(space, p);
+      expect(e.arch).toHaveLength(sizes.arch);
+      expect(e.recipe).toHaveLength(sizes.recipe);
+      for (const x of [...e.arch, ...e.recipe]) expect(x >= 0 && x <= 1).toBe(true);
+    }
+  });
+
+  it('builds the V3 block list: stem, one IR entry per stage (depth = repeat, SE by flag), 1x1 head', () => {
+    const p = pointFromUnit(space, jointDimensions(space).map(() => 0.99));
+    const a = jointArch(space, p);
+    expect(a.blocks[0]).toEqual([['conv_k3_hs', 16, 2, 1]]);
+    expect(a.blocks[2]).toEqual([['ir_k5_hs', 32, 2, 3, { expansion: 6 }]]);
+    expect(a.blocks[3]).toEqual([['ir_k5_se_hs', 48, 2, 3, { expansion: 6 }]]);
+    expect(a.blocks.at(-1)).toEqual([['conv_k1_hs', 128, 1, 1]]);
+  });
+
+  it('scales lr for adaptive optimizers, maps EMA on/off to a decay', () => {
+    const base = pointFromUnit(space, jointDimensions(space).map(() => 0.5));
+    expect(jointRecipe(space, { ...base, 'recipe.optimizer': 'sgd', 'recipe.lr': 0.2 }).lr).toBeCloseTo(0.2, 12);
+    expect(jointRecipe(space, { ...base, 'recipe.optimizer': 'adam', 'recipe.lr': 0.2 }).lr).toBeCloseTo(0.002, 12);
+    expect(jointRecipe(space, { ...base, 'recipe.ema': true }).ema).toBe(0.99);
+    expect(jointRecipe(space, { ...base, 'recipe.ema': false }).ema).toBe(0);
+  });
+
+  it('rejects bad spaces and points with messages that name the field', () => {
+    expect(() => parseJointSpace({ ...space, recipe: { ...space.recipe, optimizer: { kind: 'choice', values: ['lion'] } } })).toThrow(/unknown optimizer "lion"/);
+    expect(() => parseJointSpace({ ...space, arch: { ...space.arch, stages: [] } })).toThrow(/arch\.stages/);
+    const p = pointFromUnit(space, jointDimensions(space).map(() => 0.5));
+    expect(() => checkPoint(space, { ...p, 'stage2.kernel': 7 })).toThrow(/stage2\.kernel = 7/);
+    const { resolution: _r, ...rest } = p;
+    expect(() => checkPoint(space, rest)).toThrow(/lacks dimension "resolution"/);
+  });
+
+  it('point keys ignore key order', () => {
+    expect(pointKey({ a: 1, b: 'x' })).toBe(pointKey({ b: 'x', a: 1 }));
+  });
+});
+
+describe('resizeDataset', () => {
+  it('shrinks by area averaging', () => {
+    const images = Uint8Array.from([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150]);
+    const ds = { images, labels: Uint8Array.from([3]), count: 1, height: 4, width: 4, channels: 1, classNames: ['a'] };
+    const r = resizeDataset(ds, 2);
+    // each output pixel is the mean of a 2x2 block
+    expect(Array.from(r.images)).toEqual([25, 45, 105, 125]);
+    expect(r.height).toBe(2);
+    const r3 = resizeDataset(ds, 3);
+    expect(r3.images.length).toBe(9);
+    // pixel (0,0) covers [0, 4/3)²: weights 3/4 and 1/4 per axis → 0.1875·10 + 0.1875·40 + 0.0625·50 = 12.5
+    expect(Math.abs(r3.images[0] - 12.5)).toBeLessThanOrEqual(0.5);
+  });
+});

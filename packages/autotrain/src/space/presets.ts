@@ -1,0 +1,73 @@
+import { Registry } from '@fbnet/core';
+import { parseJointSpace, type JointSpace, type JointSpaceInput } from './joint-space.ts';
+
+const choice = (...values: (number | string | boolean)[]) => ({ kind: 'choice' as const, values });
+const int = (min: number, max: number) => ({ kind: 'int' as const, min, max });
+const float = (min: number, max: number, log?: boolean) => ({ kind: 'float' as const, min, max, ...(log ? { log } : {}) });
+
+/** The recipe dimensions FBNetV3 searches (§3.1), with ranges that suit a few CPU epochs. */
+const recipe = (epochs: [number, number]) => ({
+  optimizer: choice('sgd', 'rmsprop', 'adam', 'adamw'),
+  lr: float(0.01, 0.8, true),
+  weightDecay: float(1e-6, 1e-3, true),
+  mixup: float(0, 0.4),
+  dropout: float(0, 0.3),
+  dropPath: float(0, 0.2),
+  ema: choice(false, true),
+  epochs: int(epochs[0], epochs[1]),
+});
+
+/**
+ * A V3-style per-stage space for 28x28x1 Fashion-MNIST, CPU-sized: resolution 20/24/28,
+ * stride-2 stem, four inverted-residual stages (14 → 14 → 7 → 4 → 4 at 28), SE on the
+ * last two, 1x1 head — about 10^9 architectures times the recipe ranges.
+ */
+const fmnistV3: JointSpaceInput = {
+  version: 1,
+  name: 'fbnet-v3-fmnist',
+  description: 'FBNetV3 joint architecture + recipe space for 28x28x1 inputs (Fashion-MNIST), CPU-sized',
+  input_channels: 1,
+  num_classes: 10,
+  act: 'hs',
+  arch: {
+    resolution: choice(20, 24, 28),
+    stem: { channels: choice(8, 12, 16), kernel: 3, stride: 2 },
+    stages: [
+      { stride: 1, channels: choice(8, 12, 16), depth: int(1, 2), kernel: choice(3, 5), expansion: choice(1, 2, 3) },
+      { stride: 2, channels: choice(16, 24, 32), depth: int(1, 3), kernel: choice(3, 5), expansion: choice(2, 3, 4, 6) },
+      { stride: 2, channels: choice(24, 32, 48), depth: int(1, 3), kernel: choice(3, 5), expansion: choice(2, 3, 4, 6), se: choice(false, true) },
+      { stride: 1, channels: choice(32, 48, 64), depth: int(1, 2), kernel: choice(3, 5), expansion: choice(2, 3, 4, 6), se: choice(false, true) },
+    ],
+    head: { channels: choice(64, 96, 128) },
+  },
+  recipe: recipe([4, 10]),
+  fixedRecipe: { batchSize: 64, momentum: 0.9, labelSmoothing: 0.1, warmupEpochs: 0, augment: { crop: 2, flip: true } },
+  emaDecay: 0.99,
+};
+
+/** A few-hundred-FLOP space for tests: 8/12 px inputs, one stage. Trains in milliseconds. */
+const tiny: JointSpaceInput = {
+  version: 1,
+  name: 'fbnet-v3-tiny',
+  description: 'Tiny joint space for tests (8/12 px inputs, one stage)',
+  input_channels: 1,
+  num_classes: 10,
+  act: 'hs',
+  arch: {
+    resolution: choice(8, 12),
+    stem: { channels: choice(4, 8), kernel: 3, stride: 2 },
+    stages: [{ stride: 2, channels: choice(8, 12), depth: int(1, 2), kernel: choice(3, 5), expansion: choice(1, 2) }],
+    head: { channels: choice(16, 24) },
+  },
+  recipe: { ...recipe([2, 3]), optimizer: choice('sgd', 'adam') },
+  fixedRecipe: { batchSize: 32, momentum: 0.9, labelSmoothing: 0, augment: { crop: 0, flip: false } },
+  emaDecay: 0.9,
+};
+
+export const JOINT_SPACE_PRESETS = new Registry<JointSpace>('joint search space preset');
+JOINT_SPACE_PRESETS.register('fbnet-v3-fmnist', parseJointSpace(fmnistV3));
+JOINT_SPACE_PRESETS.register('fbnet-v3-tiny', parseJointSpace(tiny));
+
+export function getJointSpacePreset(name: string): JointSpace {
+  return structuredClone(JOINT_SPACE_PRESETS.get(name));
+}
