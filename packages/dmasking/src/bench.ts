@@ -17,6 +17,8 @@ export interface BenchDmaskingOptions {
   options?: number;
   /** Resolutions of the "many" resolution configuration (default 16/20/24/28). */
   resolutions?: number[];
+  /** Width multiplier of the benchmark space (default 1: widths 32/48/64). */
+  scale?: number;
 }
 
 export interface BenchConfigFigures {
@@ -49,7 +51,8 @@ export interface BenchDmaskingResult {
 }
 
 /** The benchmark space: stride-2 stem, six k3 inverted residuals (e = 3) at 14/7/4, widths 32/48/64. */
-export function benchSpace(options: number, resolutions?: number[]): SearchSpace {
+export function benchSpace(options: number, resolutions?: number[], scale = 1): SearchSpace {
+  const sc = (c: number) => Math.max(options, Math.round(c * scale));
   const widths = (c: number) => (options > 1 ? Array.from({ length: options }, (_, i) => Math.round((c * (i + 1)) / options)) : undefined);
   const layer = (c: number, s: number) => ({ searchable: { c, s, n: 2, candidates: ['k3'], ...(widths(c) ? { channels: widths(c) } : {}) } });
   return parseSearchSpace({
@@ -59,7 +62,7 @@ export function benchSpace(options: number, resolutions?: number[]): SearchSpace
     input_channels: 1,
     num_classes: 10,
     candidates: { k3: { op: 'ir_k3', kwargs: { expansion: 3 } } },
-    stages: [[{ fixed: ['conv_k3', 16, 2, 1] }], [layer(32, 1)], [layer(48, 2)], [layer(64, 2)]],
+    stages: [[{ fixed: ['conv_k3', sc(16), 2, 1] }], [layer(sc(32), 1)], [layer(sc(48), 2)], [layer(sc(64), 2)]],
     ...(resolutions ? { resolutions } : {}),
   });
 }
@@ -120,15 +123,16 @@ export async function benchDmasking(o: BenchDmaskingOptions = {}): Promise<Bench
   const seed = o.seed ?? 1;
   const n = o.options ?? 8;
   const resolutions = o.resolutions ?? [16, 20, 24, 28];
+  const sc = o.scale ?? 1;
   const rng = new Rng(seed);
   const x = tf.tensor4d(Float32Array.from({ length: batch * 28 * 28 }, () => rng.next() * 255), [batch, 28, 28, 1]);
   const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
   const configs: Record<BenchDmaskingResult['configs'] extends Record<infer K, unknown> ? K : never, Config> = {
-    masked1: maskedConfig(benchSpace(1), x, y, seed),
-    masked8: maskedConfig(benchSpace(n), x, y, seed),
-    naive8: naiveConfig(benchSpace(n), x, y, seed),
-    res1: maskedConfig(benchSpace(1), x, y, seed),
-    res4: maskedConfig(benchSpace(1, resolutions), x, y, seed),
+    masked1: maskedConfig(benchSpace(1, undefined, sc), x, y, seed),
+    masked8: maskedConfig(benchSpace(n, undefined, sc), x, y, seed),
+    naive8: naiveConfig(benchSpace(n, undefined, sc), x, y, seed),
+    res1: maskedConfig(benchSpace(1, undefined, sc), x, y, seed),
+    res4: maskedConfig(benchSpace(1, resolutions, sc), x, y, seed),
   };
   const names = Object.keys(configs) as (keyof typeof configs)[];
   const times = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<keyof typeof configs, number[]>;

@@ -40,7 +40,11 @@ export class NaiveChannelSupernet {
       const widths = l.channels ?? [l.c];
       const blocks = widths.map((c, i) => build(candidateBlock(space, l.candidates[0], c, l.s), cin, `w.l${l.index}.o${i}`));
       this.layers.push({ blocks, widths, k: Math.max(...widths) });
-      if (widths.length > 1) this.thetas.push(tf.variable(tf.zeros([widths.length]), true, `naive_alpha_${l.index}_${naiveId++}`));
+      if (widths.length > 1) {
+        const init = tf.zeros([widths.length]);
+        this.thetas.push(tf.variable(init, true, `naive_alpha_${l.index}_${naiveId++}`));
+        init.dispose();
+      }
       cin = Math.max(...widths);
     });
     this.headW = this.store.add('w.head.w', normalInit(rng.fork('head'), [cin, space.num_classes], 0.01));

@@ -137,7 +137,9 @@ export class DMaskingSupernet {
   private addChoice(c: ChoiceInfo): void {
     this.choices.push(c);
     // α initialised uniform (equal logits), as FBNet's θ.
-    this.thetas.set(c.key, tf.variable(tf.zeros([c.options.length]), true, `alpha_${c.key.replace('/', '_')}_${alphaId++}`));
+    const init = tf.zeros([c.options.length]);
+    this.thetas.set(c.key, tf.variable(init, true, `alpha_${c.key.replace('/', '_')}_${alphaId++}`));
+    init.dispose();
   }
 
   thetaVariables(): tf.Variable[] {
