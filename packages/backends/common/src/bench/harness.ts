@@ -19,6 +19,8 @@ export interface VariantTiming {
   maxAbsDiff: number;
   /** Set when the variant threw or disagreed with the reference; such variants never enter a plan. */
   error?: string;
+  /** Timed by one call only: it was over `pruneFactor`× slower than the best variant's first call. */
+  pruned?: boolean;
 }
 
 export interface KernelBenchOptions {
@@ -28,6 +30,8 @@ export interface KernelBenchOptions {
   warmupIterations?: number;
   /** Tolerance for |variant − reference| relative to max |reference| (default 1e-3). */
   tolerance?: number;
+  /** Variants whose first call is this many times slower than the best (and > 20 ms) get no further timing (default 8). */
+  pruneFactor?: number;
   /** Only these variants (by name). */
   variants?: string[];
   signal?: AbortSignal;
@@ -81,13 +85,19 @@ export async function benchmarkKernelCases(plugin: BackendPlugin, cases: KernelC
     const key = shapeKey(c.shape);
     try {
       const ordered = variants.includes(STOCK_VARIANT) ? [STOCK_VARIANT, ...variants.filter((v) => v !== STOCK_VARIANT)] : variants;
+      // Pass 1: one call per variant — checks its output against the reference and gives a
+      // first time, so hopeless variants (stock cpu backprop is ~100x slower) are not re-timed.
       let reference: Float32Array[] | undefined;
+      const first = new Map<string, number>();
+      const rows: VariantTiming[] = [];
       for (const variant of ordered) {
-        if (options.signal?.aborted) return results;
         const timing: VariantTiming = { kernel: c.kernel, shape: key, source: c.source, variant, medianMs: NaN, p10Ms: NaN, p90Ms: NaN, samples: 0, maxAbsDiff: 0 };
+        rows.push(timing);
         try {
           plugin.forceVariant?.(c.kernel, variant);
+          const t0 = performance.now();
           const got = await outputsOf(c.kernel, inputs, attrs);
+          first.set(variant, performance.now() - t0);
           if (!reference) reference = got;
           else {
             timing.maxAbsDiff = maxDiff(got, reference);
@@ -96,7 +106,24 @@ export async function benchmarkKernelCases(plugin: BackendPlugin, cases: KernelC
               timing.error = `output differs from ${ordered[0]} by ${timing.maxAbsDiff} (scale ${scale})`;
             }
           }
-          if (!timing.error) {
+        } catch (e) {
+          timing.error = (e as Error).message;
+        } finally {
+          plugin.forceVariant?.(c.kernel, undefined);
+        }
+      }
+      const best = Math.min(...rows.filter((r) => !r.error).map((r) => first.get(r.variant) ?? Infinity));
+      // Pass 2: tinybench for every correct variant within reach of the best first call.
+      for (const timing of rows) {
+        if (options.signal?.aborted) return results;
+        const once = first.get(timing.variant) ?? NaN;
+        if (!timing.error && once > (options.pruneFactor ?? 8) * best && once > 20) {
+          timing.medianMs = timing.p10Ms = timing.p90Ms = once;
+          timing.samples = 1;
+          timing.pruned = true;
+        } else if (!timing.error) {
+          try {
+            plugin.forceVariant?.(c.kernel, timing.variant);
             const bench = new Bench({
               time: options.timeMs ?? 200,
               iterations: options.iterations ?? 5,
@@ -104,8 +131,9 @@ export async function benchmarkKernelCases(plugin: BackendPlugin, cases: KernelC
               warmupTime: 0,
               signal: options.signal,
               throws: true,
+              retainSamples: true,
             });
-            bench.add(`${c.kernel} ${variant}`, async () => {
+            bench.add(`${c.kernel} ${timing.variant}`, async () => {
               const outs = run(c.kernel, inputs, attrs);
               await Promise.all(outs.map((o) => o.data()));
               tf.dispose(outs);
@@ -114,17 +142,17 @@ export async function benchmarkKernelCases(plugin: BackendPlugin, cases: KernelC
             const r = bench.tasks[0].result;
             if (r.state === 'completed' || r.state === 'aborted-with-statistics') {
               const sorted = [...(r.latency.samples ?? [])].sort((a, b) => a - b);
-              const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))] : NaN);
+              const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))];
               timing.medianMs = r.latency.p50;
               timing.p10Ms = sorted.length ? q(0.1) : r.latency.min;
-              timing.p90Ms = sorted.length ? q(0.9) : r.latency.p75;
+              timing.p90Ms = sorted.length ? q(0.9) : r.latency.max;
               timing.samples = r.latency.samplesCount;
             } else if (r.state === 'errored') timing.error = r.error.message;
+          } catch (e) {
+            timing.error = (e as Error).message;
+          } finally {
+            plugin.forceVariant?.(c.kernel, undefined);
           }
-        } catch (e) {
-          timing.error = (e as Error).message;
-        } finally {
-          plugin.forceVariant?.(c.kernel, undefined);
         }
         results.push(timing);
         options.onResult?.(timing, index++, work.length);
