@@ -43,13 +43,14 @@ const topLevel = z
   })
   .strict();
 
-export function formatZodIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.length ? i.path.join('.') : '(root)';
-      return i.code === 'unrecognized_keys' ? `${path}: unknown field(s) ${(i as { keys: string[] }).keys.map((k) => `"${k}"`).join(', ')}` : `${path}: ${i.message}`;
-    })
-    .join('; ');
+export function formatZodIssues(error: z.ZodError, max = 6): string {
+  const lines = error.issues.map((i) => {
+    const path = i.path.length ? i.path.join('.') : '(root)';
+    return i.code === 'unrecognized_keys' ? `${path}: unknown field(s) ${(i as { keys: string[] }).keys.map((k) => `"${k}"`).join(', ')}` : `${path}: ${i.message}`;
+  });
+  // A file from another version fails the same way in every entry: name a few, count the rest.
+  const shown = lines.slice(0, max).join('; ');
+  return lines.length > max ? `${shown}; … and ${lines.length - max} more` : shown;
 }
 
 function parseBlock(raw: unknown, stage: number, block: number): ParsedBlock {
