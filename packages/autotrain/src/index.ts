@@ -34,3 +34,8 @@ export { runWorker } from './queue/worker.ts';
 export type { RunWorkerOptions, WorkerHandle, WorkerEvent, WorkerEventMap } from './queue/worker.ts';
 export { parseRedisConnection, DEFAULT_QUEUE_NAME } from './queue/redis-connection.ts';
 export type { RedisConnection } from './queue/redis-connection.ts';
+
+// Coarse stage
+export { CoarseSearch } from './coarse/coarse-search.ts';
+export type { CoarseSearchOptions, CoarseResult } from './coarse/coarse-search.ts';
+export type { CoarseEvent, CoarseEventMap, CoarseSample } from './coarse/events.ts';
