@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError, Rng, searchLayers, type ArchChoice, type SearchLayer, type SearchSpace } from '@fbnet/core';
 import { gumbelSoftmax } from '@fbnet/gumbel-supernet';
-import { BlockModule, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
+import { BlockModule, convForward, createConvParams, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
 import { isAllOnes, tableMask, type MaskTable } from './masks.ts';
 import { planSupernet, type CandidatePlan, type SlotPlan } from './plan.ts';
@@ -30,38 +30,44 @@ export interface ChoiceInfo {
   options: (string | number)[];
 }
 
+type ConvParams = Parameters<typeof convForward>[0];
+
 /**
- * A candidate's shared-weight block, run as up to three modules over one set of parameters:
+ * A candidate's shared-weight block, run in up to three parts over one set of parameters:
  * `pw` (only where some options have no pointwise expansion: gated against the identity),
- * `main`, and `project` (pwl, only with an expansion mask). The expansion mask multiplies the
- * expanded width once, at the input of the linear projection — where the padded weighted sum of
- * eq. 1-3 over expansion options holds exactly (eval-mode BN). nn's `masks.mid` multiplies after
- * both pw and dw; with soft weights that applies M twice around a nonlinearity, which is not eq. 3.
+ * `main` (the nodes before the last conv), and `last`, the block's last conv (pwl, a skip's
+ * projection, a plain conv), whose parameters carry the masks:
+ * - the expansion mask M_mid multiplies the last conv's input channels: conv(h ∘ M, W) =
+ *   conv(h, W ∘ M) — once, at the input of the linear projection, where the padded weighted sum
+ *   of eq. 1-3 over expansion options holds exactly (eval BN);
+ * - the output mask M multiplies the BN affine parameters: act(γ ẑ + β) ∘ M = act((γ∘M) ẑ + β∘M)
+ *   for act ∈ {none, relu} and M ≥ 0.
+ * So masking costs parameter-sized tensors, not activation-sized ones: memory stays that of one
+ * block of the largest width (FBNetV2 Sec. 3.1). (nn's `masks.mid` multiplies activations after
+ * both pw and dw; with soft weights that applies M twice around a nonlinearity, which is not eq. 3.)
  */
 interface CandidateModule {
   plan: CandidatePlan;
   main: BlockModule | null;
   pw?: BlockModule;
-  project?: BlockModule;
+  last?: ConvParams;
 }
 
 function buildCandidate(plan: CandidatePlan, prefix: string, store: ParamStore, rng: Rng): CandidateModule {
   const spec = plan.spec;
   if (!spec) return { plan, main: null };
   let nodes = spec.nodes;
-  const part = (ns: typeof nodes) => new BlockModule({ ...spec, nodes: ns, residual: false }, prefix, store, rng);
-  // One Rng for every part: the same parameter draws, in the same order, as one module.
+  // One Rng for every part, in node order: the same parameter draws as one BlockModule.
+  const part = (ns: typeof nodes) => (ns.length ? new BlockModule({ ...spec, nodes: ns, residual: false }, prefix, store, rng) : null);
   let pw: BlockModule | undefined;
   if (plan.pwGate && nodes[0]?.name === 'pw') {
-    pw = part(nodes.slice(0, 1));
+    pw = part(nodes.slice(0, 1))!;
     nodes = nodes.slice(1);
   }
-  const split = nodes.findIndex((n) => n.name === 'pwl');
-  if (plan.mid && split > 0) {
-    const main = part(nodes.slice(0, split));
-    return { plan, pw, main, project: part(nodes.slice(split)) };
-  }
-  return { plan, pw, main: part(nodes) };
+  const tail = nodes[nodes.length - 1];
+  if (tail?.kind !== 'conv') return { plan, pw, main: part(nodes) };
+  const main = part(nodes.slice(0, -1));
+  return { plan, pw, main, last: createConvParams(store, `${prefix}.${tail.name}`, tail, rng) };
 }
 
 interface Slot {
@@ -259,21 +265,29 @@ export class DMaskingSupernet {
   private candidate(cm: CandidateModule, x: tf.Tensor4D, outMax: number, mask: (t: MaskTable | null) => tf.Tensor1D | null, ctx: ForwardContext): tf.Tensor4D {
     const p = cm.plan;
     let y: tf.Tensor4D | null = null;
-    const out = mask(p.out);
-    const outCtx: ForwardContext = { ...ctx, masks: out ? { out } : undefined };
-    if (cm.main) {
-      let h = x;
-      if (cm.pw) {
-        // pw where the option expands, the input itself (zero-padded to the expanded width) where it does not
-        const midMax = p.pwGate!.k;
-        h = tf.add(tf.mul(cm.pw.forward(x, { ...ctx, masks: undefined }), mask(p.pwGate) ?? 1), tf.mul(fitChannels(x, midMax), mask(p.pwSkip) ?? 1)) as tf.Tensor4D;
-      }
-      if (cm.project) {
-        h = cm.main.forward(h, { ...ctx, masks: undefined });
-        const mid = mask(p.mid);
-        y = cm.project.forward(mid ? (tf.mul(h, mid) as tf.Tensor4D) : h, outCtx);
-      } else y = cm.main.forward(h, outCtx);
+    const plain: ForwardContext = { ...ctx, masks: undefined };
+    let h = x;
+    if (cm.pw) {
+      // pw where the option expands, the input itself (zero-padded to the expanded width) where it does not
+      const midMax = p.pwGate!.k;
+      h = tf.add(tf.mul(cm.pw.forward(x, plain), mask(p.pwGate) ?? 1), tf.mul(fitChannels(x, midMax), mask(p.pwSkip) ?? 1)) as tf.Tensor4D;
     }
+    if (cm.main) h = cm.main.forward(h, plain);
+    const out = mask(p.out);
+    if (cm.last) {
+      const node = cm.last.node;
+      let params: ConvParams = cm.last;
+      const mid = mask(p.mid);
+      let inputMask: tf.Tensor1D | null = null;
+      if (mid) {
+        if (node.groups === 1) params = { ...params, w: tf.mul(params.w, tf.reshape(mid, [1, 1, -1, 1])) as unknown as tf.Variable };
+        else inputMask = mid;
+      }
+      const foldOut = out && node.bn && (node.act === 'none' || node.act === 'relu');
+      if (foldOut) params = { ...params, gamma: tf.mul(params.gamma!, out) as unknown as tf.Variable, beta: tf.mul(params.beta!, out) as unknown as tf.Variable };
+      y = convForward(params, inputMask ? (tf.mul(h, inputMask) as tf.Tensor4D) : h, plain);
+      if (out && !foldOut) y = tf.mul(y, out) as tf.Tensor4D;
+    } else if (cm.main || cm.pw) y = out ? (tf.mul(h, out) as tf.Tensor4D) : h;
     if (p.residual) {
       const r = p.residual === 'always' ? null : mask(p.residual);
       const short = fitChannels(x, outMax);
