@@ -4,6 +4,7 @@ import type { ArchDef } from '@fbnet/core';
 import { Net } from '@fbnet/nn';
 import { archSteps, type ArchStep } from './enumerate.ts';
 import type { ContextPlan } from './context-plan.ts';
+import { runInterleaved, type TimingUnit } from './timing-units.ts';
 import { makeEntry, type LutEntry, type LutTiming } from './schema.ts';
 import { MeasurementAborted, needsRound, quantileSorted, roundOptions, summarizeRounds, type RoundOptions, type RoundSamples } from './timing.ts';
 
@@ -154,6 +155,53 @@ export function splitRound(steps: readonly { key: string; head: boolean }[], row
   return { totalMedianMs: quantileSorted(sorted, 0.5), perKey: out };
 }
 
+/**
+ * A context arch as a timing unit: every round times whole-net iterations step by step;
+ * once done, its owned entries come from the round in which the whole net was fastest.
+ */
+export class ContextUnit implements TimingUnit {
+  private readonly chain: ContextChain;
+  private readonly perKey: Map<string, RoundSamples[]>;
+  /** Whole-net median of each round (the agreement criterion and the quietest-round pick). */
+  readonly totals: number[] = [];
+
+  constructor(
+    readonly context: ContextPlan['contexts'][number],
+    private readonly timing: LutTiming,
+    private readonly lazy: boolean,
+    seed = 0,
+  ) {
+    this.chain = new ContextChain(context.arch, seed);
+    this.perKey = new Map(context.owned.map((k) => [k, []]));
+  }
+
+  needsRound(): boolean {
+    return needsRound(this.totals, this.timing);
+  }
+
+  async round(r: number, signal?: AbortSignal): Promise<void> {
+    const base = roundOptions(this.timing, r, signal);
+    const rows = await sampleContext(this.chain, this.lazy, { ...base, timeMs: base.timeMs * Math.max(1, this.context.owned.length) });
+    const split = splitRound(this.chain.steps.map((s) => ({ key: s.key, head: s.role === 'head' })), rows, this.lazy);
+    this.totals.push(split.totalMedianMs);
+    for (const [key, rounds] of this.perKey) rounds.push(split.perKey.get(key)!);
+  }
+
+  /** The owned entries, from the quietest round. */
+  entries(): LutEntry[] {
+    const quietest = this.totals.indexOf(Math.min(...this.totals));
+    return this.context.owned.map((key) => {
+      const step = this.chain.steps.find((s) => s.key === key)!;
+      const { roundMediansMs: _r, shareMs, ...stats } = summarizeRounds(this.perKey.get(key)!, quietest);
+      return makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, { ...stats, ms: shareMs! });
+    });
+  }
+
+  dispose(): void {
+    this.chain.dispose();
+  }
+}
+
 export interface MeasureContextsOptions {
   signal?: AbortSignal;
   seed?: number;
@@ -167,12 +215,10 @@ export interface MeasureContextsOptions {
 }
 
 /**
- * Time the entries of a plan inside their context archs. Within a group of contexts the
- * rounds are interleaved (round r of every context still in need, then round r + 1); a
- * context gets more rounds, up to `maxRounds`, until the medians of its two quietest rounds
- * (whole-net time) agree within `agreement`. An entry's samples come from its owner context
- * (every step of that arch with the entry's key), from the round in which that whole net was fastest. An entry's
- * budget is `timing.timeMs`; a context's round lasts its owned entries' share.
+ * Time the entries of a plan inside their context archs, a group of contexts at a time, in
+ * interleaved rounds (see ContextUnit, runInterleaved). A context gets more rounds, up to
+ * `maxRounds`, until the medians of its two quietest rounds (whole-net time) agree within
+ * `agreement`. An entry's budget is `timing.timeMs`; a context's round lasts its owned entries' share.
  */
 export async function measureContexts(plan: ContextPlan, timing: LutTiming, options: MeasureContextsOptions = {}): Promise<LutEntry[]> {
   const lazy = options.lazy ?? !isSynchronousBackend();
@@ -182,36 +228,24 @@ export async function measureContexts(plan: ContextPlan, timing: LutTiming, opti
   let worked = 0;
   for (let start = 0; start < plan.contexts.length; start += g) {
     const group = plan.contexts.slice(start, start + g);
-    const chains: ContextChain[] = [];
+    const units: ContextUnit[] = [];
     try {
-      for (const c of group) chains.push(new ContextChain(c.arch, options.seed ?? 0));
-      // perKey[i]: key -> samples per round, of context i's owned entries
-      const perKey = group.map((c) => new Map(c.owned.map((k) => [k, [] as RoundSamples[]])));
-      const totals: number[][] = group.map(() => []);
-      for (let r = 0; totals.some((t) => needsRound(t, timing)); r++) {
-        for (const [i, chain] of chains.entries()) {
-          if (!needsRound(totals[i], timing)) continue;
-          const base = roundOptions(timing, r, options.signal);
-          const rows = await sampleContext(chain, lazy, { ...base, timeMs: base.timeMs * Math.max(1, group[i].owned.length) });
-          const split = splitRound(chain.steps.map((s) => ({ key: s.key, head: s.role === 'head' })), rows, lazy);
-          totals[i].push(split.totalMedianMs);
-          for (const [key, rounds] of perKey[i]) rounds.push(split.perKey.get(key)!);
+      for (const c of group) units.push(new ContextUnit(c, timing, lazy, options.seed ?? 0));
+      await runInterleaved(units, {
+        signal: options.signal,
+        onRound: (i) => {
           worked += Math.max(1, group[i].owned.length);
           options.onRound?.(Math.min(1, worked / work));
-        }
-      }
-      for (const [i, c] of group.entries()) {
-        for (const key of c.owned) {
-          const step = chains[i].steps.find((s) => s.key === key)!;
-          const quietest = totals[i].indexOf(Math.min(...totals[i]));
-          const { roundMediansMs: _r, shareMs, ...stats } = summarizeRounds(perKey[i].get(key)!, quietest);
-          const e = makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, { ...stats, ms: shareMs! });
+        },
+      });
+      for (const u of units) {
+        for (const e of u.entries()) {
           out.push(e);
           await options.onEntry?.(e, out.length - 1);
         }
       }
     } finally {
-      for (const c of chains) c.dispose();
+      for (const u of units) u.dispose();
     }
   }
   return out;

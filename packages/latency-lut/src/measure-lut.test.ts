@@ -158,4 +158,20 @@ describe('validateLut', () => {
     expect(forced.report.forcedDifferences?.map((d) => d.field)).toContain('cpuModel');
     expect(forced.report.calibrationSamples).toBe(0);
   });
+
+  it('concurrent: re-times the table alongside the nets and reports against the fresh entries', async () => {
+    const backend = stockCpuPlugin;
+    await backend.init();
+    const before = tf.memory().numTensors;
+    const space = tinySpace();
+    const [done] = of(await run({ space, timing: QUICK_TIMING }), 'lut/completed');
+    const { report, table } = await validateLut({ lut: done.table, samples: 4, calibrationSamples: 3, concurrent: true }, { backend });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.concurrent).toBe(true);
+    expect(report.archs).toHaveLength(4);
+    expect(table.entries).toHaveLength(done.table.entries.length);
+    expect(table.entries.map((e) => e.key).sort()).toEqual(done.table.entries.map((e) => e.key).sort());
+    expect(table.updatedAt >= done.table.updatedAt).toBe(true);
+    for (const a of report.archs) expect(a.predictedMs).toBeCloseTo(archLatency(table, archFromChoice(space, { ops: a.ops }), { corrected: false }).plainMs, 9);
+  });
 });

@@ -4,6 +4,7 @@ import { BlockModule, Net, ParamStore } from '@fbnet/nn';
 import { blockOutputShape, type EntryConfig } from './block-key.ts';
 import { makeEntry, type EntryStats, type LutEntry, type LutTiming } from './schema.ts';
 import { needsRound, quantileSorted, roundOptions, sampleRound, summarizeRounds, type Probe, type RoundSamples } from './timing.ts';
+import { runInterleaved, type TimingUnit } from './timing-units.ts';
 
 /** A net that is only its input normalisation and head: `Net.normalize` and `Net.classify` time the fixed ends. */
 function endsNet(h: number, c: number, numClasses: number, seed: number): Net {
@@ -52,29 +53,60 @@ export function netProbe(arch: unknown, seed = 0): Probe {
 }
 
 /**
- * Time a group of probes in interleaved rounds: round r of every probe, then round r + 1 of
- * every probe, ... so an entry's rounds are spread over the group's whole duration. Probes
- * are made lazily and all disposed before this returns or throws.
+ * A probe as a timing unit. `keepAlive: false` makes the probe afresh for each round and
+ * disposes it after (a big net's weights need not stay in memory between its rounds).
+ */
+export class ProbeUnit implements TimingUnit {
+  readonly rounds: RoundSamples[] = [];
+  readonly medians: number[] = [];
+  private probe: Probe | undefined;
+
+  constructor(
+    private readonly make: () => Probe,
+    private readonly timing: LutTiming,
+    private readonly keepAlive = true,
+  ) {
+    if (keepAlive) this.probe = make();
+  }
+
+  needsRound(): boolean {
+    return needsRound(this.medians, this.timing);
+  }
+
+  async round(r: number, signal?: AbortSignal): Promise<void> {
+    const p = this.probe ?? this.make();
+    try {
+      const got = await sampleRound(p, roundOptions(this.timing, r, signal));
+      this.rounds.push(got);
+      this.medians.push(quantileSorted(Float64Array.from(got.samples).sort(), 0.5));
+    } finally {
+      if (!this.keepAlive) p.dispose();
+    }
+  }
+
+  stats() {
+    return summarizeRounds(this.rounds);
+  }
+
+  dispose(): void {
+    this.probe?.dispose();
+    this.probe = undefined;
+  }
+}
+
+/**
+ * Time a group of probes in interleaved rounds (round r of every probe still in need, then
+ * round r + 1), so a probe's rounds are spread over the group's whole duration. Probes are
+ * made up front and all disposed before this returns or throws.
  */
 export async function measureProbes(makers: readonly (() => Probe)[], timing: LutTiming, options: { signal?: AbortSignal; onRound?: (round: number, index: number) => void } = {}): Promise<(Omit<EntryStats, 'ms'> & { roundMediansMs: number[]; shareMs?: number })[]> {
-  const probes: Probe[] = [];
+  const units: ProbeUnit[] = [];
   try {
-    for (const m of makers) probes.push(m());
-    const rounds: RoundSamples[][] = probes.map(() => []);
-    const medians: number[][] = probes.map(() => []);
-    // Round r of every probe still in need, then round r + 1: rounds spread over the group's time.
-    for (let r = 0; medians.some((m) => needsRound(m, timing)); r++) {
-      for (const [i, p] of probes.entries()) {
-        if (!needsRound(medians[i], timing)) continue;
-        const got = await sampleRound(p, roundOptions(timing, r, options.signal));
-        rounds[i].push(got);
-        medians[i].push(quantileSorted(Float64Array.from(got.samples).sort(), 0.5));
-        options.onRound?.(r, i);
-      }
-    }
-    return rounds.map((r) => summarizeRounds(r));
+    for (const m of makers) units.push(new ProbeUnit(m, timing));
+    await runInterleaved(units, { signal: options.signal, onRound: (i, r) => options.onRound?.(r, i) });
+    return units.map((u) => u.stats());
   } finally {
-    for (const p of probes) p.dispose();
+    for (const u of units) u.dispose();
   }
 }
 

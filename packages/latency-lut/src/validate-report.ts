@@ -37,6 +37,8 @@ export interface ValidationReport {
   correction?: Pick<LutCorrection, 'model' | 'offsetMs' | 'scale' | 'opWeights'> & { looMape: Record<string, number> };
   /** Fingerprint fields that differed from the table's when it was forced. */
   forcedDifferences?: { field: string; table: string; current: string }[];
+  /** The table's entries were re-timed alongside the nets (validateLut `concurrent`). */
+  concurrent?: boolean;
   elapsedSec: number;
   archs: ArchValidation[];
 }

@@ -1,10 +1,14 @@
 import { lastValueFrom, Observable, tap } from 'rxjs';
-import { archFromChoice, FbnetError, Rng, sampleChoice, searchLayers, type ArchChoice, type SearchSpace } from '@fbnet/core';
+import { archFromChoice, FbnetError, resolveArch, Rng, sampleChoice, searchLayers, type ArchChoice, type ArchDef, type SearchSpace } from '@fbnet/core';
 import { fitCorrection, type CalibrationPoint, type CorrectionModel } from './correction.ts';
 import { assertLutDevice } from './device.ts';
 import { LUT_STAGE, lutEmitter, type LutEvent } from './events.ts';
 import { activateBackend, type LutContext } from './measure-lut.ts';
-import { measureProbes, netProbe } from './measure-probes.ts';
+import { planSpaceContexts } from './context-plan.ts';
+import { spaceEntries } from './enumerate.ts';
+import { ContextUnit, isSynchronousBackend } from './measure-context.ts';
+import { measureProbes, netProbe, ProbeUnit } from './measure-probes.ts';
+import { runInterleaved, type TimingUnit } from './timing-units.ts';
 import { fitFigures } from './metrics.ts';
 import { nodeFingerprint } from './node-device.ts';
 import { archLatency } from './predict.ts';
@@ -33,6 +37,13 @@ export interface ValidateLutInput {
   force?: boolean;
   /** Nets timed together in interleaved rounds (default 6). */
   groupSize?: number;
+  /**
+   * Re-time the table's entries (its space) alongside the calibration and validation nets,
+   * all in the same interleaved rounds, so the table and the nets see the same machine load;
+   * the report and the returned table use these entries. For shared or throttling machines,
+   * where load drifts between measuring a table and validating it.
+   */
+  concurrent?: boolean;
   /** Timing of the end-to-end measurements; default: the table's own. */
   timing?: Partial<TimingOptions>;
 }
@@ -41,6 +52,14 @@ export interface ValidationResult {
   report: ValidationReport;
   /** The table, with the correction fitted here when one was. */
   table: LatencyTable;
+}
+
+/** Conv weights of an arch (enough to decide whether many of its nets fit in memory at once). */
+function approxParams(def: ArchDef): number {
+  const r = resolveArch(def);
+  let n = r.head.inChannels * r.head.numClasses;
+  for (const b of r.blocks) for (const x of b.spec.nodes) if (x.kind === 'conv') n += (x.kernel * x.kernel * x.inChannels * x.outChannels) / x.groups;
+  return n;
 }
 
 function choiceKey(c: ArchChoice): string {
@@ -92,46 +111,68 @@ export function validateLutStage(input: ValidateLutInput, context: LutContext & 
       const validation = sampleDistinct(space, rng.fork('validation'), input.samples, new Set(calibration.map(choiceKey)));
       const total = calibration.length + validation.length;
       emit('stage/started', { stage: LUT_STAGE, config: { phase: 'validate', backend: context.backend.id, samples: validation.length, calibration: calibration.length } });
-      const entries = lutEntryMap(lut);
+      // 1. Time the nets (and, concurrently, the table's entries), 2. predict, 3. fit, 4. compare.
+      type Measured = { medianMs: number; p10Ms: number; p90Ms: number };
+      const choices = [...calibration, ...validation];
+      const defs = choices.map((c) => archFromChoice(space, c));
+      let measuredNets: Measured[];
       let done = 0;
-      const groupSize = Math.max(1, input.groupSize ?? 6);
-      const measureAll = async (choices: ArchChoice[], phase: 'calibration' | 'validation') => {
-        const out: (ArchValidation & { steps: CalibrationPoint['steps'] })[] = [];
-        for (let start = 0; start < choices.length; start += groupSize) {
-          if (ac.signal.aborted) throw new MeasurementAborted();
-          const group = choices.slice(start, start + groupSize).map((choice) => {
-            const def = archFromChoice(space, choice);
-            return { choice, def, pred: archLatency(lut, def, { entries }) };
+      if (input.concurrent) {
+        const lazy = !isSynchronousBackend();
+        const plan = planSpaceContexts(space, new Set(spaceEntries(space).map((e) => e.key)));
+        const ctxUnits = plan.contexts.map((c) => new ContextUnit(c, timing, lazy, seed));
+        // Big nets are rebuilt for each round rather than all held in memory at once.
+        const keepAlive = defs.reduce((a, d) => a + approxParams(d), 0) < 50e6;
+        const netUnits = defs.map((d) => new ProbeUnit(() => netProbe(d, seed), timing, keepAlive));
+        // Spread the contexts among the nets so the table and the nets share every stretch of time.
+        const units: TimingUnit[] = [];
+        const every = Math.max(1, Math.ceil(netUnits.length / Math.max(1, ctxUnits.length)));
+        netUnits.forEach((u, i) => {
+          if (i % every === 0 && ctxUnits[i / every]) units.push(ctxUnits[i / every]);
+          units.push(u);
+        });
+        for (const u of ctxUnits) if (!units.includes(u)) units.push(u);
+        const totalUnits = units.length;
+        try {
+          await runInterleaved(units, {
+            signal: ac.signal,
+            onRound: () => {
+              done++;
+              const f = Math.min(1, done / (totalUnits * Math.max(1, timing.rounds)));
+              const sec = (performance.now() - started) / 1000;
+              emit('stage/progress', { stage: LUT_STAGE, phase: 'validation', done: Math.min(done, totalUnits * timing.rounds), total: totalUnits * timing.rounds, etaSec: f > 0 ? (sec / f) * (1 - f) : undefined, note: 'table entries and nets timed in interleaved rounds' });
+            },
           });
-          const stats = await measureProbes(
-            group.map((g) => () => netProbe(g.def, seed)),
-            timing,
-            { signal: ac.signal },
-          );
-          for (const [k, g] of group.entries()) {
-            const m = stats[k];
-            const i = start + k;
-            const row = {
-              name: g.def.name ?? `${phase}-${i}`,
-              ops: g.choice.ops,
-              predictedMs: g.pred.plainMs,
-              correctedMs: g.pred.correctedMs,
-              measuredMs: m.medianMs,
-              measuredP10Ms: m.p10Ms,
-              measuredP90Ms: m.p90Ms,
-              steps: g.pred.steps,
-            };
-            out.push(row);
-            done++;
-            emit('lut/arch-measured', { phase, index: i, name: row.name, predictedMs: row.predictedMs, correctedMs: row.correctedMs, measuredMs: row.measuredMs, p10Ms: m.p10Ms, p90Ms: m.p90Ms });
-            const perNet = (performance.now() - started) / 1000 / done;
-            emit('stage/progress', { stage: LUT_STAGE, phase, done, total, etaSec: perNet * (total - done) });
-          }
+          const fresh = new Map(ctxUnits.flatMap((u) => u.entries()).map((e) => [e.key, e]));
+          lut = { ...lut, updatedAt: new Date().toISOString(), entries: [...lut.entries.filter((e) => !fresh.has(e.key)), ...fresh.values()], correction: undefined };
+          measuredNets = netUnits.map((u) => u.stats());
+        } finally {
+          for (const u of units) u.dispose();
         }
-        return out;
-      };
+      } else {
+        measuredNets = [];
+        const groupSize = Math.max(1, input.groupSize ?? 6);
+        for (let start = 0; start < defs.length; start += groupSize) {
+          if (ac.signal.aborted) throw new MeasurementAborted();
+          const group = defs.slice(start, start + groupSize);
+          measuredNets.push(...(await measureProbes(group.map((d) => () => netProbe(d, seed)), timing, { signal: ac.signal })));
+          done += group.length;
+          const perNet = (performance.now() - started) / 1000 / done;
+          emit('stage/progress', { stage: LUT_STAGE, phase: done <= calibration.length ? 'calibration' : 'validation', done, total, etaSec: perNet * (total - done) });
+        }
+      }
+      const entries = lutEntryMap(lut);
+      const rowsOf = (from: number, n: number, phase: 'calibration' | 'validation') =>
+        Array.from({ length: n }, (_, k) => {
+          const i = from + k;
+          const pred = archLatency(lut, defs[i], { entries });
+          const m = measuredNets[i];
+          const row = { name: defs[i].name ?? `${phase}-${k}`, ops: choices[i].ops, predictedMs: pred.plainMs, correctedMs: pred.correctedMs, measuredMs: m.medianMs, measuredP10Ms: m.p10Ms, measuredP90Ms: m.p90Ms, steps: pred.steps };
+          emit('lut/arch-measured', { phase, index: k, name: row.name, predictedMs: row.predictedMs, correctedMs: row.correctedMs, measuredMs: row.measuredMs, p10Ms: m.p10Ms, p90Ms: m.p90Ms });
+          return row;
+        });
       if (calibration.length) {
-        const cal = await measureAll(calibration, 'calibration');
+        const cal = rowsOf(0, calibration.length, 'calibration');
         const correction = fitCorrection(
           cal.map((r) => ({ steps: r.steps, measuredMs: r.measuredMs })),
           { seed, models: input.models },
@@ -140,7 +181,7 @@ export function validateLutStage(input: ValidateLutInput, context: LutContext & 
         context.onTable?.(lut);
         emit('lut/correction-fitted', { correction });
       }
-      const val = await measureAll(validation, 'validation');
+      const val = rowsOf(calibration.length, validation.length, 'validation');
       const rows: ArchValidation[] = val.map(({ steps: _steps, ...r }) => r);
       const measured = rows.map((r) => r.measuredMs);
       const plain = fitFigures(rows.map((r) => r.predictedMs), measured);
@@ -167,6 +208,7 @@ export function validateLutStage(input: ValidateLutInput, context: LutContext & 
           ? { model: lut.correction.model, offsetMs: lut.correction.offsetMs, scale: lut.correction.scale, opWeights: lut.correction.opWeights, looMape: lut.correction.calibration.looMape }
           : undefined,
         forcedDifferences: forcedDifferences.length ? forcedDifferences : undefined,
+        concurrent: input.concurrent ? true : undefined,
         elapsedSec: (performance.now() - started) / 1000,
         archs: rows,
       };
