@@ -18,8 +18,8 @@ else {
   await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
 }
-const result = await benchDmasking({ batch: Number(values.batch ?? 32), rounds: Number(values.rounds ?? 9) });
+const result = await benchDmasking({ batch: Number(values.batch ?? 32), rounds: Number(values.rounds ?? 15) });
 const path = writeBenchDmasking(result, fileURLToPath(new URL('./results/', import.meta.url)));
 console.log(JSON.stringify({ ...result, configs: undefined }, null, 2));
-console.table(Object.fromEntries(Object.entries(result.configs).map(([k, v]) => [k, { stepMs: v.stepMs.toFixed(1), stepPeakMB: (v.stepPeakBytes / 2 ** 20).toFixed(2), params: v.params }])));
+console.table(Object.fromEntries(Object.entries(result.configs).map(([k, v]) => [k, { stepMs: v.stepMs.toFixed(1), medianMs: v.medianStepMs.toFixed(1), stepPeakMB: (v.stepPeakBytes / 2 ** 20).toFixed(2), params: v.params }])));
 console.log(`written ${path}`);
