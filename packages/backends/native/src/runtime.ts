@@ -71,13 +71,20 @@ export class NativeRuntime {
     if (this.disposed) return;
     this.disposed = true;
     for (const fn of this.disposeHooks.splice(0)) fn();
+    // unref'd workers would let the event loop run dry (and Node exit) before they report back
+    for (const w of this.workers) w.keepAlive?.();
     this.exports.fb_pool_shutdown();
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 2000).unref?.());
-    await Promise.all(
-      this.workers.map(async (w) => {
-        if ((await Promise.race([w.exited, timeout])) === 'timeout') await w.terminate();
-      }),
-    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 2000)));
+    try {
+      await Promise.all(
+        this.workers.map(async (w) => {
+          if ((await Promise.race([w.exited, timeout])) === 'timeout') await w.terminate();
+        }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
     await Promise.all(this.workers.map((w) => w.terminate()));
     for (const s of this.stacks) this.exports.fb_release(s);
     this.exports.fb_scratch_release();

@@ -16,6 +16,8 @@ export interface WorkerInit {
 export interface PoolWorker {
   /** Resolves once the worker has left `fb_worker_loop` (after shutdown) or died. */
   readonly exited: Promise<void>;
+  /** Parked workers do not keep the host alive; while shutting down they must (Node: ref()). */
+  keepAlive?(): void;
   terminate(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ async function spawnNode(init: WorkerInit): Promise<PoolWorker> {
   w.unref();
   return {
     exited,
+    keepAlive: () => w.ref(),
     terminate: async () => {
       await w.terminate();
     },

@@ -118,6 +118,14 @@ describe('lifecycle', () => {
     expect(r.status).toBe(0);
   });
 
+  it('keeps the process alive through an awaited dispose()', () => {
+    const script = fileURLToPath(new URL('./scripts/no-dispose.mts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, 'dispose'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error, 'process did not exit').toBeUndefined();
+    expect(r.stdout.trim().split('\n')).toEqual(['ok 3', 'disposed']);
+    expect(r.status).toBe(0);
+  });
+
   it('rejects a bad thread count', async () => {
     await expect(loadNativeKernels({ threads: 0 })).rejects.toThrow(/threads must be >= 1/);
   });
