@@ -1,0 +1,7 @@
+export { searchV3 } from './search-v3.ts';
+export type { SearchV3Context, SearchV3Options, SearchV3Result } from './search-v3.ts';
+export { SEARCH_V3_PRESETS } from './presets.ts';
+export type { SearchV3Preset } from './presets.ts';
+// The pieces the CLI wires for `fbnet worker` and `--queue redis://…`.
+export { runWorker, BullmqQueue, InProcessQueue } from '@fbnet/autotrain';
+export type { RunWorkerOptions, WorkerHandle, WorkerEvent, EvaluationQueue, CandidateEvent } from '@fbnet/autotrain';

@@ -1,0 +1,81 @@
+import type { PredictorFitOptions } from '@fbnet/acc-predictor';
+import type { Constraints } from '@fbnet/evolutionary-search';
+
+/** How much of each JointNAS phase to run. */
+export interface SearchV3Preset {
+  /** Joint space preset (`@fbnet/autotrain` JOINT_SPACE_PRESETS). */
+  space: string;
+  /** Images each candidate trains / validates on (class-balanced cut of the train split). */
+  candidateData: { trainImages: number; valImages: number };
+  proxy: { samples: number; epochs: number };
+  fit: PredictorFitOptions;
+  earlyStop: { candidates: number; threshold: number; minBudget?: number; maxBudget?: number };
+  iterations: number;
+  perIteration: number;
+  poolSize: number;
+  exploreFraction: number;
+  evolution: { populationSize: number; childrenPerGeneration: number; maxGenerations: number; patience: number };
+  /** Resource constraints of the search (eq. 1); `maxLatencyMs` needs a latency table. */
+  constraints: Constraints;
+  final: {
+    /** Share of the training images held out for validation during the final training. */
+    valFraction: number;
+    maxTrainImages?: number;
+    maxTestImages?: number;
+    /** The found recipe's epochs times this (1: the recipe as found). */
+    epochsScale: number;
+  };
+  /** Timing of the exported net's latency measurement. */
+  latencyTiming: { timeMs: number; minSamples: number };
+}
+
+export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
+  /** A real but small run on the bundled subset: about 10–15 minutes on 2 CPU cores. */
+  quick: {
+    space: 'fbnet-v3-fmnist',
+    candidateData: { trainImages: 2000, valImages: 500 },
+    proxy: { samples: 2000, epochs: 60 },
+    fit: { frozenEpochs: 50, fineTuneEpochs: 50 },
+    earlyStop: { candidates: 8, threshold: 0.92, maxBudget: 4 },
+    iterations: 2,
+    perIteration: 10,
+    poolSize: 400,
+    exploreFraction: 0.2,
+    evolution: { populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 },
+    constraints: { maxFlops: 1.0e6 },
+    final: { valFraction: 0.1, epochsScale: 1 },
+    latencyTiming: { timeMs: 1000, minSamples: 30 },
+  },
+  /** Seconds: every phase on a sliver of data with the tiny space (tests, smoke checks). */
+  smoke: {
+    space: 'fbnet-v3-tiny',
+    candidateData: { trainImages: 100, valImages: 50 },
+    proxy: { samples: 100, epochs: 10 },
+    fit: { frozenEpochs: 10, fineTuneEpochs: 10 },
+    earlyStop: { candidates: 4, threshold: 0.5 },
+    iterations: 1,
+    perIteration: 3,
+    poolSize: 20,
+    exploreFraction: 0.34,
+    evolution: { populationSize: 6, childrenPerGeneration: 12, maxGenerations: 5, patience: 2 },
+    constraints: { maxFlops: 8_000 },
+    final: { valFraction: 0.2, maxTrainImages: 200, maxTestImages: 100, epochsScale: 1 },
+    latencyTiming: { timeMs: 20, minSamples: 3 },
+  },
+  /** The full-data setting (`--data-dir` with the full Fashion-MNIST): hours, best with Redis workers. */
+  full: {
+    space: 'fbnet-v3-fmnist',
+    candidateData: { trainImages: 20_000, valImages: 5_000 },
+    proxy: { samples: 10_000, epochs: 100 },
+    fit: { frozenEpochs: 50, fineTuneEpochs: 50 },
+    earlyStop: { candidates: 16, threshold: 0.92 },
+    iterations: 6,
+    perIteration: 24,
+    poolSize: 2000,
+    exploreFraction: 0.2,
+    evolution: { populationSize: 32, childrenPerGeneration: 96, maxGenerations: 100, patience: 10 },
+    constraints: { maxFlops: 1.0e6 },
+    final: { valFraction: 0.05, epochsScale: 3 },
+    latencyTiming: { timeMs: 2000, minSamples: 50 },
+  },
+};

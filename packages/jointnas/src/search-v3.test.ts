@@ -1,0 +1,63 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertSerializable, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { RunDir } from '@fbnet/runs';
+import { SEARCH_V3_PRESETS } from './presets.ts';
+import { searchV3 } from './search-v3.ts';
+
+/** The stock TF.js CPU backend as a plugin (stages never import the backend packages). */
+const stockCpu: BackendPlugin = {
+  id: 'cpu',
+  tfBackend: 'cpu',
+  description: 'stock tfjs-backend-cpu',
+  availability: async () => ({ available: true }),
+  init: async () => {
+    await tf.setBackend('cpu');
+  },
+  variants: () => [],
+  version: () => tf.version_core,
+};
+
+beforeAll(() => {
+  tf.env().set('PROD', true);
+});
+
+describe('searchV3 (tiny end to end)', () => {
+  it('coarse → fine → final training → export, resumable; the result meets the constraints', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fbnet-v3-')), 'run');
+    const run = RunDir.create(dir, { command: 'search v3', seed: 1, options: { preset: 'smoke' } });
+    const events: EventBase[] = [];
+    const lines: string[] = [];
+    const ctx = {
+      backend: stockCpu,
+      log: (e: EventBase) => {
+        assertSerializable(e);
+        events.push(e);
+        run.appendEvent(e);
+      },
+      info: (l: string) => lines.push(l),
+    };
+    const preset = SEARCH_V3_PRESETS.smoke;
+    const r = await searchV3(run, ctx, { preset, presetName: 'smoke' });
+    expect(r.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(r.testAccuracy).toBeLessThanOrEqual(1);
+    expect(r.flops).toBeLessThanOrEqual(preset.constraints.maxFlops!);
+    expect(r.latencyMs).toBeGreaterThan(0);
+    expect(r.backend).toBe('cpu');
+    expect(r.candidatesTrained).toBe(preset.earlyStop.candidates + preset.iterations * preset.perIteration);
+    expect(r.predictor.n).toBe(preset.perIteration);
+    expect(r.recipe.epochs).toBeGreaterThanOrEqual(2);
+    for (const f of [r.archPath, r.modelPath, run.file('coarse.json'), run.file('fine.json'), run.file('final.json'), run.file('candidates.jsonl')]) expect(existsSync(f), f).toBe(true);
+    const types = new Set(events.map((e) => e.type));
+    for (const t of ['predictor/proxy-pretrained', 'autotrain/early-stop-chosen', 'predictor/fitted', 'evolution/generation', 'evolution/completed', 'train/completed']) expect(types.has(t), t).toBe(true);
+    // Resuming a finished run redoes nothing but the latency measurement and returns the same model.
+    const again = await searchV3(RunDir.open(dir), { ...ctx, log: (e: EventBase) => events.push({ ...e, type: `again:${e.type}` }) }, { preset, presetName: 'smoke' });
+    expect(events.some((e) => e.type.startsWith('again:'))).toBe(false);
+    expect(again.testAccuracy).toBe(r.testAccuracy);
+    expect(again.point).toEqual(r.point);
+  });
+});
