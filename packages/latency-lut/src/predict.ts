@@ -26,7 +26,9 @@ export interface ArchLatency {
 
 /** Latency of one entry as it enters a net's sum (the head's includes the net's single read-back). */
 export function entryStepMs(e: LutEntry): number {
-  return e.ms;
+  // Parsed tables always carry `ms`; entries built by hand in memory before it existed
+  // (other packages' fixtures) fall back to what `ms` means for an isolated timing.
+  return e.ms ?? e.medianMs + (e.kind === 'head' ? e.syncMs : 0);
 }
 
 /** Weight of one op type under a correction (1 without one). */

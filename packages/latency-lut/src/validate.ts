@@ -138,9 +138,11 @@ export function validateLutStage(input: ValidateLutInput, context: LutContext & 
             signal: ac.signal,
             onRound: () => {
               done++;
-              const f = Math.min(1, done / (totalUnits * Math.max(1, timing.rounds)));
+              // Extra rounds (quietest rounds disagreeing) grow the total as they are decided.
+              const total = Math.max(totalUnits * Math.max(1, timing.rounds), done + units.filter((u) => u.needsRound()).length);
+              const f = done / total;
               const sec = (performance.now() - started) / 1000;
-              emit('stage/progress', { stage: LUT_STAGE, phase: 'validation', done: Math.min(done, totalUnits * timing.rounds), total: totalUnits * timing.rounds, etaSec: f > 0 ? (sec / f) * (1 - f) : undefined, note: 'table entries and nets timed in interleaved rounds' });
+              emit('stage/progress', { stage: LUT_STAGE, phase: 'validation', done, total, etaSec: (sec / f) * (1 - f), note: 'table entries and nets timed in interleaved rounds' });
             },
           });
           const fresh = new Map(ctxUnits.flatMap((u) => u.entries()).map((e) => [e.key, e]));
