@@ -6,8 +6,9 @@ import { lutCommand } from './commands/lut.ts';
 import { reportCommand } from './commands/report.ts';
 import { searchCommand } from './commands/search.ts';
 import { trainCommand } from './commands/train.ts';
+import { workerCommand } from './commands/worker.ts';
 
-const COMMANDS: Command[] = [costCommand, lutCommand, searchCommand, trainCommand, reportCommand, benchCommand];
+const COMMANDS: Command[] = [costCommand, lutCommand, searchCommand, trainCommand, reportCommand, benchCommand, workerCommand];
 
 function help(): string {
   return ['fbnet — hardware-aware neural architecture search (FBNet V1/V2/V3) on TensorFlow.js', '', 'commands:', ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`), '', 'Every command takes --json for machine output (last stdout line).'].join('\n');

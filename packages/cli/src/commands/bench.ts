@@ -1,16 +1,19 @@
 import { parseArgs } from 'node:util';
 import { benchInfer, benchKernels, benchTrain, compareWithTorch, formatCompareTable } from '@fbnet/bench';
+import { benchDmasking, writeBenchDmasking } from '@fbnet/dmasking';
+import { initBackend } from '../backend.ts';
 import { usageError, type Command } from '../command.ts';
 import { makeOutput, progressBar } from '../output.ts';
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'per-device benchmarks: kernels (writes the kernel plan), train, infer, torch (side by side with PyTorch)',
+  summary: 'per-device benchmarks: kernels (writes the kernel plan), train, infer, torch (side by side with PyTorch), dmasking (V2 cost ratios)',
   usage:
     'fbnet bench kernels (--arch FILE | --space NAME|FILE) [--backend ID] [--batch N] [--forward-batch N] [--out plan.json] [--json]\n' +
     '  fbnet bench train --arch FILE [--backend ID] [--batch 64] [--steps N] [--json]\n' +
     '  fbnet bench infer --arch FILE [--backend ID] [--batch 1] [--iterations N] [--json]\n' +
-    '  fbnet bench torch --arch FILE [--backends cpu,wasm] [--with-plan] [--repeats N] [--json]',
+    '  fbnet bench torch --arch FILE [--backends cpu,wasm] [--with-plan] [--repeats N] [--json]\n' +
+    '  fbnet bench dmasking [--backend ID] [--batch 32] [--rounds N] [--json]',
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -74,6 +77,14 @@ export const benchCommand: Command = {
         out.endProgress();
         out.info(formatCompareTable(r));
         out.result(r);
+        return 0;
+      }
+      case 'dmasking': {
+        const backend = await initBackend(values.backend!, { threads });
+        const r = await benchDmasking({ batch: num(values.batch), rounds: num(values.repeats) });
+        const path = writeBenchDmasking(r, 'benchmarks/results');
+        out.info(`${backend.id}: step time 8 vs 1 channel options ×${r.stepTimeRatio8to1.toFixed(3)}, memory ×${r.memoryRatio8to1.toFixed(3)}, 4 vs 1 resolutions ×${r.resolutionTimeRatio4to1.toFixed(3)} (${path})`);
+        out.result({ ...r, backend: backend.id, resultsPath: path });
         return 0;
       }
       default:

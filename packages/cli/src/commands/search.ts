@@ -1,17 +1,81 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FbnetError } from '@fbnet/core';
+import { FbnetError, type EventBase } from '@fbnet/core';
+import { SEARCH_V2_PRESETS, searchV2 } from '@fbnet/dmasking';
+import { BullmqQueue, SEARCH_V3_PRESETS, searchV3, type EvaluationQueue } from '@fbnet/jointnas';
+import { writeReport } from '@fbnet/report';
 import { newRunId, RunDir } from '@fbnet/runs';
-import { initBackend } from '../backend.ts';
+import { initBackend, type ActiveBackend } from '../backend.ts';
 import { usageError, type Command } from '../command.ts';
-import { makeOutput } from '../output.ts';
+import { makeOutput, progressBar, type Output } from '../output.ts';
 import { SEARCH_V1_PRESETS } from '../pipelines/presets.ts';
 import { searchV1 } from '../pipelines/search-v1.ts';
 
+interface RunOptions {
+  preset: string;
+  space?: string;
+  dataDir: string | null;
+  lut: string | null;
+  forceLut: boolean;
+  backend: string;
+  threads: number | null;
+  queue: string | null;
+}
+
+interface SearchKind {
+  presets: Record<string, { space?: string }>;
+  run(run: RunDir, backend: ActiveBackend, o: RunOptions, out: Output, signal: AbortSignal): Promise<{ modelPath: string; archPath: string } & Record<string, unknown>>;
+}
+
+/** A stage context for the V2/V3 pipelines: events into the run log, progress bars, lines. */
+function stageContext(run: RunDir, backend: ActiveBackend, out: Output) {
+  return {
+    backend: backend.plugin,
+    log: (e: EventBase) => {
+      run.appendEvent(e);
+      const p = e as EventBase & { stage?: string; phase?: string; done?: number; total?: number; etaSec?: number };
+      if (p.type === 'stage/progress') out.progress(progressBar(`${p.stage}: ${p.phase}`, p.done ?? 0, p.total ?? 0, p.etaSec));
+    },
+    info: (line: string) => out.info(line),
+  };
+}
+
+const KINDS: Record<string, SearchKind> = {
+  v1: {
+    presets: SEARCH_V1_PRESETS,
+    run: async (run, backend, o, out) => {
+      const r = await searchV1(run, backend, { preset: SEARCH_V1_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut }, out);
+      return r as unknown as { modelPath: string; archPath: string } & Record<string, unknown>;
+    },
+  },
+  v2: {
+    presets: SEARCH_V2_PRESETS as Record<string, { space?: string }>,
+    run: async (run, backend, o, out) => {
+      const r = await searchV2(run, stageContext(run, backend, out), { preset: SEARCH_V2_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut });
+      run.writeJson('result.json', r);
+      return r as unknown as { modelPath: string; archPath: string } & Record<string, unknown>;
+    },
+  },
+  v3: {
+    presets: SEARCH_V3_PRESETS as Record<string, { space?: string }>,
+    run: async (run, backend, o, out, signal) => {
+      const queue: EvaluationQueue | undefined = o.queue ? new BullmqQueue({ connection: o.queue }) : undefined;
+      try {
+        const r = await searchV3(run, { ...stageContext(run, backend, out), queue, signal }, { preset: SEARCH_V3_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut });
+        run.writeJson('result.json', r);
+        return r as unknown as { modelPath: string; archPath: string } & Record<string, unknown>;
+      } finally {
+        await (queue as { close?: () => Promise<void> } | undefined)?.close?.();
+      }
+    },
+  },
+};
+
 export const searchCommand: Command = {
   name: 'search',
-  summary: 'architecture search: v1 = FBNet DNAS (LUT → supernet → derive → train → export → report)',
-  usage: 'fbnet search v1 [--preset quick|full] [--out DIR | --resume DIR] [--data-dir DIR] [--lut lut.json [--force-lut]] [--backend cpu|wasm] [--seed N] [--json]',
+  summary: 'architecture search — v1: FBNet DNAS; v2: DMaskingNAS (channels, resolution); v3: JointNAS (arch + training recipe)',
+  usage:
+    'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] [--data-dir DIR] [--lut lut.json [--force-lut]] [--backend cpu|wasm|webgpu|node-gpu] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -27,31 +91,52 @@ export const searchCommand: Command = {
         backend: { type: 'string' },
         seed: { type: 'string' },
         threads: { type: 'string' },
+        queue: { type: 'string' },
       },
     });
     const [version] = positionals;
-    if (version !== 'v1' || positionals.length !== 1) throw usageError(this.usage, version ? `unknown search "${version}"` : undefined);
+    const kind = KINDS[version ?? ''];
+    if (!kind || positionals.length !== 1) throw usageError(this.usage, version ? `unknown search "${version}"; known: v1, v2, v3` : undefined);
+    const command = `search ${version}`;
     const out = makeOutput(!!values.json);
     let run: RunDir;
     if (values.resume) {
       run = RunDir.open(values.resume);
-      if (run.config.command !== 'search v1') throw new FbnetError('USAGE', `${values.resume} is a "${run.config.command}" run, not a "search v1" run`);
+      if (run.config.command !== command) throw new FbnetError('USAGE', `${values.resume} is a "${run.config.command}" run, not a "${command}" run`);
       out.info(`resuming ${run.path}`);
     } else {
-      const presetName = values.preset ?? 'quick';
-      if (!SEARCH_V1_PRESETS[presetName]) throw usageError(this.usage, `unknown preset "${presetName}"; known: ${Object.keys(SEARCH_V1_PRESETS).join(', ')}`);
-      run = RunDir.create(values.out ?? join('runs', newRunId('v1')), {
-        command: 'search v1',
-        seed: Number(values.seed ?? 0),
-        options: { preset: presetName, space: SEARCH_V1_PRESETS[presetName].space, dataDir: values['data-dir'] ?? null, lut: values.lut ?? null, forceLut: !!values['force-lut'], backend: values.backend ?? 'wasm', threads: values.threads ? Number(values.threads) : null },
-      });
+      const preset = values.preset ?? 'quick';
+      if (!kind.presets[preset]) throw usageError(this.usage, `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
+      if (values.queue && version !== 'v3') throw usageError(this.usage, '--queue applies to search v3 (candidate training)');
+      const options: RunOptions = {
+        preset,
+        space: kind.presets[preset].space,
+        dataDir: values['data-dir'] ?? null,
+        lut: values.lut ?? null,
+        forceLut: !!values['force-lut'],
+        backend: values.backend ?? 'wasm',
+        threads: values.threads ? Number(values.threads) : null,
+        queue: values.queue ?? null,
+      };
+      run = RunDir.create(values.out ?? join('runs', newRunId(version)), { command, seed: Number(values.seed ?? 0), options: options as unknown as Record<string, unknown> });
     }
-    const o = run.config.options as { preset: string; dataDir: string | null; lut: string | null; forceLut: boolean; backend: string; threads: number | null };
+    const o = run.config.options as unknown as RunOptions;
     const backend = await initBackend(o.backend, { threads: o.threads ?? undefined });
-    out.info(`fbnet search v1 (${o.preset}) on ${backend.id} [${backend.version}] → ${run.path}`);
-    const result = await searchV1(run, backend, { preset: SEARCH_V1_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut }, out);
-    out.info(`model: ${result.modelPath}\narch: ${result.archPath}\nreport: ${result.reportPath}`);
-    out.result(result);
-    return 0;
+    out.info(`fbnet ${command} (${o.preset}) on ${backend.id} [${backend.version}] → ${run.path}`);
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    process.once('SIGINT', stop);
+    try {
+      const result = await kind.run(run, backend, o, out, ac.signal);
+      out.endProgress();
+      const reportPath = writeReport(run.path);
+      const full = { ...result, reportPath };
+      run.writeJson('result.json', full);
+      out.info(`model: ${result.modelPath}\narch: ${result.archPath}\nreport: ${reportPath}`);
+      out.result(full);
+      return 0;
+    } finally {
+      process.off('SIGINT', stop);
+    }
   },
 };

@@ -5,7 +5,6 @@ import { SupernetSearch, type ArchSummary } from '@fbnet/gumbel-supernet';
 import { archLatency, latencyMatrix, loadLut, measureLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
 import type { RunDir } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
-import { writeReport } from '@fbnet/report';
 import { exportModel, parseRecipe, Trainer } from '@fbnet/train';
 import type { ActiveBackend } from '../backend.ts';
 import type { Output } from '../output.ts';
@@ -32,7 +31,6 @@ export interface SearchV1Result {
   arch: string[];
   archPath: string;
   modelPath: string;
-  reportPath: string;
   runDir: string;
   seconds: { lut: number; search: number; train: number; total: number };
 }
@@ -172,13 +170,11 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
     arch: derived.ops,
     archPath: run.file('arch.json'),
     modelPath: final.modelPath,
-    reportPath: run.file('report.html'),
     runDir: run.path,
     seconds: { lut: lutSec, search: searchSec, train: trainSec, total: (Date.now() - t0) / 1000 },
   };
-  // The report reads result.json: write it first, then draw.
+  // result.json first: the report reads it.
   run.writeJson('result.json', result);
-  writeReport(run.path);
   out.info(`done in ${formatDuration(result.seconds.total)}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms on ${backend.id}`);
   return result;
 }
