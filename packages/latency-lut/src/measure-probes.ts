@@ -84,7 +84,9 @@ export class ProbeUnit implements TimingUnit {
     }
   }
 
-  stats() {
+  /** From the quietest round, or from all rounds pooled (see ContextUnit.entries). */
+  stats(pick: 'quietest' | 'pooled' = 'quietest') {
+    if (pick === 'pooled') return summarizeRounds([{ samples: this.rounds.flatMap((r) => r.samples), syncs: this.rounds.flatMap((r) => r.syncs) }]);
     return summarizeRounds(this.rounds);
   }
 
