@@ -43,16 +43,20 @@ export function sampleChoiceFromProbs(space: SearchSpace, probs: Record<string, 
   return choiceFrom(space, (key) => rng.categorical(need(probs, key)));
 }
 
+/** The option a choice takes for one choice key (`op/3`, `channels/3`, `expansion/3`, `resolution`). */
+export function optionIndex(choice: ArchChoice, key: string): number {
+  if (key === spaceChoiceKey.resolution) return choice.resolution ?? 0;
+  const [kind, layer] = key.split('/');
+  const l = Number(layer);
+  if (kind === 'op') return choice.ops[l];
+  if (kind === 'channels') return choice.channels?.[l] ?? 0;
+  if (kind === 'expansion') return choice.expansions?.[l] ?? 0;
+  throw new FbnetError('USAGE', `unknown choice key "${key}"`);
+}
+
 /** Probability of a choice under P_α: the product over searched choices. */
-export function choiceProbability(space: SearchSpace, probs: Record<string, number[]>, choice: ArchChoice): number {
-  let p = 1;
-  choiceFrom(space, (key, n) => {
-    const idx = key === spaceChoiceKey.resolution ? choice.resolution! : key.startsWith('op/') ? choice.ops[Number(key.slice(3))] : key.startsWith('channels/') ? choice.channels![Number(key.slice(9))] : choice.expansions![Number(key.slice(10))];
-    p *= need(probs, key)[idx];
-    void n;
-    return idx;
-  });
-  return p;
+export function choiceProbability(probs: Record<string, number[]>, choice: ArchChoice): number {
+  return Object.entries(probs).reduce((p, [key, pk]) => p * pk[optionIndex(choice, key)], 1);
 }
 
 /** The derived arch of a choice with its figures (everything but the supernet's score and probability). */

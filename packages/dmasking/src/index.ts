@@ -14,7 +14,7 @@ export { SpaceLatency } from './latency.ts';
 // Search
 export { DMaskingSearch } from './search.ts';
 export type { DMaskingSearchOptions, DMaskingSearchResult, ResourceKind, ResourceLoss } from './search.ts';
-export { argmaxChoice, sampleChoiceFromProbs, choiceProbability, describeChoice, distributions, probsOf, choiceFrom } from './derive.ts';
+export { argmaxChoice, sampleChoiceFromProbs, choiceProbability, describeChoice, distributions, probsOf, choiceFrom, optionIndex } from './derive.ts';
 export type { DMaskingEvent, DMaskingEventMap, V2ArchSummary, LayerDistribution } from './events.ts';
 
 // Pipeline, export, presets

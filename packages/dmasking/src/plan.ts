@@ -123,7 +123,7 @@ const midWidth = (s: BlockSpec) => {
   return pw && pw.kind === 'conv' ? pw.outChannels : undefined;
 };
 
-function planCandidate(space: SearchSpace, id: string, specAt: (j: number, k: number, m: number) => BlockSpec, src: Source, outKey: string | undefined, outs: number[], expKey: string | undefined, exps: number, loc: BlockLocation): CandidatePlan {
+function planCandidate(id: string, specAt: (j: number, k: number, m: number) => BlockSpec, src: Source, outKey: string | undefined, outs: number[], expKey: string | undefined, exps: number, loc: BlockLocation): CandidatePlan {
   const ins = src.options;
   const inMax = Math.max(...ins);
   const outMax = Math.max(...outs);
@@ -190,7 +190,6 @@ function planCandidate(space: SearchSpace, id: string, specAt: (j: number, k: nu
     // The (j, k, m) table does not depend on k: dropped by compaction.
     mid = t.widths.every((c) => c >= midMax) ? null : t;
   }
-  void space;
   return { id, spec: body, mid, out, residual, pwGate, pwSkip, options: specs.map((x) => x.spec) };
 }
 
@@ -208,7 +207,7 @@ export function planSupernet(space: SearchSpace): SlotPlan[] {
       for (let r = 0; r < n; r++) {
         const tuple = [op, c, r === 0 ? s : 1, 1, ...kw] as BlockTuple;
         const inSrc = src;
-        const cand = planCandidate(space, op, (j) => resolveOne(space, tuple, inSrc.options[j], loc, `block ${op}`), inSrc, undefined, [c], undefined, 1, loc);
+        const cand = planCandidate(op, (j) => resolveOne(space, tuple, inSrc.options[j], loc, `block ${op}`), inSrc, undefined, [c], undefined, 1, loc);
         slots.push({
           index: slots.length,
           kind: 'fixed',
@@ -234,7 +233,6 @@ export function planSupernet(space: SearchSpace): SlotPlan[] {
     const inSrc = src;
     const candidates = l.candidates.map((id) =>
       planCandidate(
-        space,
         id,
         (j, k, m) => resolveOne(space, candidateBlock(space, id, outs[k], l.s, exps[m]), inSrc.options[j], loc, `layer ${l.index} candidate "${id}"`),
         inSrc,

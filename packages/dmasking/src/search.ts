@@ -6,7 +6,7 @@ import { latencyAwareLoss, temperatureAt } from '@fbnet/gumbel-supernet';
 import { countCorrect, crossEntropy, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import type { RunDir, TensorMap } from '@fbnet/runs';
 import { cosineLr, Optimizer } from '@fbnet/train';
-import { argmaxChoice, choiceProbability, describeChoice, distributions, probsOf, sampleChoiceFromProbs } from './derive.ts';
+import { argmaxChoice, choiceProbability, describeChoice, distributions, optionIndex, probsOf, sampleChoiceFromProbs } from './derive.ts';
 import type { DMaskingEvent, V2ArchSummary } from './events.ts';
 import type { SpaceLatency } from './latency.ts';
 import { DMaskingSupernet, type ChoiceWeights, type DMaskingMode } from './supernet.ts';
@@ -335,7 +335,7 @@ export class DMaskingSearch {
     const net = this.supernet;
     const o = this.o;
     const base = describeChoice(o.space, choice);
-    const probability = choiceProbability(o.space, probsOf(net.thetaValues()), choice);
+    const probability = choiceProbability(probsOf(net.thetaValues()), choice);
     const latencyMs = o.latency ? o.latency.expectedValue(oneHot(net, choice)) : undefined;
     const mode: DMaskingMode = { kind: 'fixed', choice };
     const [h, w, c] = net.inputShape;
@@ -368,8 +368,6 @@ export class DMaskingSearch {
 }
 
 function oneHot(net: DMaskingSupernet, choice: ReturnType<typeof argmaxChoice>): Record<string, number[]> {
-  const idx = (kind: string, layer?: number) =>
-    kind === 'op' ? choice.ops[layer!] : kind === 'channels' ? choice.channels![layer!] : kind === 'expansion' ? choice.expansions![layer!] : choice.resolution!;
-  return Object.fromEntries(net.choices.map((c) => [c.key, c.options.map((_, i) => (i === idx(c.kind, c.layer) ? 1 : 0))]));
+  return Object.fromEntries(net.choices.map((c) => [c.key, c.options.map((_, i) => (i === optionIndex(choice, c.key) ? 1 : 0))]));
 }
 
