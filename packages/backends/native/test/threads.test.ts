@@ -1,7 +1,7 @@
 /**
- * A 1-thread and a 3-thread pool (more threads than this CI's cores, to shake out
- * scheduling races) must agree on shapes from the FBNet-like net, within float tolerance:
- * reductions (filter gradients, BN statistics) may sum in a different order.
+ * A 1-thread pool and 2- and 3-thread pools (3: more threads than this machine's cores, to
+ * shake out scheduling races) must agree on shapes from the FBNet-like net, within float
+ * tolerance: reductions (filter gradients, BN statistics) may sum in a different order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeKernels, type Conv2DShape, type DepthwiseShape, type NativeKernels } from '../src/index.ts';
@@ -27,10 +27,10 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
   return -1;
 }
 
-describe('threads=1 vs threads=3', () => {
+describe.each([2, 3])('threads=1 vs threads=%i', (threads) => {
   let one: NativeKernels, many: NativeKernels;
   beforeAll(async () => {
-    [one, many] = await Promise.all([loadNativeKernels({ threads: 1 }), loadNativeKernels({ threads: 3 })]);
+    [one, many] = await Promise.all([loadNativeKernels({ threads: 1 }), loadNativeKernels({ threads })]);
   });
   afterAll(async () => {
     await Promise.all([one.dispose(), many.dispose()]);
