@@ -2,13 +2,14 @@ import { isFbnetError } from '@fbnet/core';
 import type { Command } from './command.ts';
 import { benchCommand } from './commands/bench.ts';
 import { costCommand } from './commands/cost.ts';
+import { exportCommand } from './commands/export.ts';
 import { lutCommand } from './commands/lut.ts';
 import { reportCommand } from './commands/report.ts';
 import { searchCommand } from './commands/search.ts';
 import { trainCommand } from './commands/train.ts';
 import { workerCommand } from './commands/worker.ts';
 
-const COMMANDS: Command[] = [costCommand, lutCommand, searchCommand, trainCommand, reportCommand, benchCommand, workerCommand];
+const COMMANDS: Command[] = [costCommand, lutCommand, searchCommand, trainCommand, exportCommand, reportCommand, benchCommand, workerCommand];
 
 function help(): string {
   return ['fbnet — hardware-aware neural architecture search (FBNet V1/V2/V3) on TensorFlow.js', '', 'commands:', ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`), '', 'Every command takes --json for machine output (last stdout line).'].join('\n');
