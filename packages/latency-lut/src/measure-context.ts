@@ -162,7 +162,6 @@ export function splitRound(steps: readonly { key: string; head: boolean }[], row
 export class ContextUnit implements TimingUnit {
   private readonly chain: ContextChain;
   private readonly perKey: Map<string, RoundSamples[]>;
-  private readonly rows: { t: number[]; sync: number[] }[][] = [];
   /** Whole-net median of each round (the agreement criterion and the quietest-round pick). */
   readonly totals: number[] = [];
 
@@ -183,26 +182,17 @@ export class ContextUnit implements TimingUnit {
   async round(r: number, signal?: AbortSignal): Promise<void> {
     const base = roundOptions(this.timing, r, signal);
     const rows = await sampleContext(this.chain, this.lazy, { ...base, timeMs: base.timeMs * Math.max(1, this.context.owned.length) });
-    const split = splitRound(this.stepKinds(), rows, this.lazy);
+    const split = splitRound(this.chain.steps.map((s) => ({ key: s.key, head: s.role === 'head' })), rows, this.lazy);
     this.totals.push(split.totalMedianMs);
-    this.rows.push(rows);
     for (const [key, rounds] of this.perKey) rounds.push(split.perKey.get(key)!);
   }
 
-  private stepKinds() {
-    return this.chain.steps.map((s) => ({ key: s.key, head: s.role === 'head' }));
-  }
-
-  /**
-   * The owned entries: from the quietest round (`quietest`), or from all rounds pooled
-   * (`pooled`: when units timed together must describe the same stretch of machine load).
-   */
-  entries(pick: 'quietest' | 'pooled' = 'quietest'): LutEntry[] {
+  /** The owned entries, from the quietest round. */
+  entries(): LutEntry[] {
     const quietest = this.totals.indexOf(Math.min(...this.totals));
-    const pooled = pick === 'pooled' ? splitRound(this.stepKinds(), this.rows.flat(), this.lazy) : undefined;
     return this.context.owned.map((key) => {
       const step = this.chain.steps.find((s) => s.key === key)!;
-      const { roundMediansMs: _r, shareMs, ...stats } = pooled ? summarizeRounds([pooled.perKey.get(key)!]) : summarizeRounds(this.perKey.get(key)!, quietest);
+      const { roundMediansMs: _r, shareMs, ...stats } = summarizeRounds(this.perKey.get(key)!, quietest);
       return makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, { ...stats, ms: shareMs! });
     });
   }

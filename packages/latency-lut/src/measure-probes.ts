@@ -84,9 +84,7 @@ export class ProbeUnit implements TimingUnit {
     }
   }
 
-  /** From the quietest round, or from all rounds pooled (see ContextUnit.entries). */
-  stats(pick: 'quietest' | 'pooled' = 'quietest') {
-    if (pick === 'pooled') return summarizeRounds([{ samples: this.rounds.flatMap((r) => r.samples), syncs: this.rounds.flatMap((r) => r.syncs) }]);
+  stats() {
     return summarizeRounds(this.rounds);
   }
 

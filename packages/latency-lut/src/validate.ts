@@ -120,13 +120,10 @@ export function validateLutStage(input: ValidateLutInput, context: LutContext & 
       if (input.concurrent) {
         const lazy = !isSynchronousBackend();
         const plan = planSpaceContexts(space, new Set(spaceEntries(space).map((e) => e.key)));
-        // Table and nets describe the same stretch of time: fixed rounds, all rounds pooled
-        // (each unit picking its own quietest round would compare different machine states).
-        const together = { ...timing, rounds: Math.max(4, timing.rounds), maxRounds: Math.max(4, timing.rounds) };
-        const ctxUnits = plan.contexts.map((c) => new ContextUnit(c, together, lazy, seed));
+        const ctxUnits = plan.contexts.map((c) => new ContextUnit(c, timing, lazy, seed));
         // Big nets are rebuilt for each round rather than all held in memory at once.
         const keepAlive = defs.reduce((a, d) => a + approxParams(d), 0) < 50e6;
-        const netUnits = defs.map((d) => new ProbeUnit(() => netProbe(d, seed), together, keepAlive));
+        const netUnits = defs.map((d) => new ProbeUnit(() => netProbe(d, seed), timing, keepAlive));
         // Spread the contexts among the nets so the table and the nets share every stretch of time.
         const units: TimingUnit[] = [];
         const every = Math.max(1, Math.ceil(netUnits.length / Math.max(1, ctxUnits.length)));
@@ -142,15 +139,15 @@ export function validateLutStage(input: ValidateLutInput, context: LutContext & 
             onRound: () => {
               done++;
               // Extra rounds (quietest rounds disagreeing) grow the total as they are decided.
-              const total = Math.max(totalUnits * together.rounds, done + units.filter((u) => u.needsRound()).length);
+              const total = Math.max(totalUnits * Math.max(1, timing.rounds), done + units.filter((u) => u.needsRound()).length);
               const f = done / total;
               const sec = (performance.now() - started) / 1000;
               emit('stage/progress', { stage: LUT_STAGE, phase: 'validation', done, total, etaSec: (sec / f) * (1 - f), note: 'table entries and nets timed in interleaved rounds' });
             },
           });
-          const fresh = new Map(ctxUnits.flatMap((u) => u.entries('pooled')).map((e) => [e.key, e]));
+          const fresh = new Map(ctxUnits.flatMap((u) => u.entries()).map((e) => [e.key, e]));
           lut = { ...lut, updatedAt: new Date().toISOString(), entries: [...lut.entries.filter((e) => !fresh.has(e.key)), ...fresh.values()], correction: undefined };
-          measuredNets = netUnits.map((u) => u.stats('pooled'));
+          measuredNets = netUnits.map((u) => u.stats());
         } finally {
           for (const u of units) u.dispose();
         }
