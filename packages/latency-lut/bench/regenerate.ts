@@ -95,8 +95,8 @@ for (const job of values.only ?? DEFAULT) {
   const measureWallSec = (performance.now() - t0) / 1000;
   log(`${tag} table: ${table!.entries.length} entries, ${table!.measureSec?.toFixed(1)} s of measuring (this run ${measureWallSec.toFixed(1)} s)`);
   const imagenet = space.includes('imagenet');
-  const samples = Number(values.samples ?? (imagenet ? 60 : 100));
-  const calibrationSamples = Number(values.calibration ?? (imagenet ? 20 : 30));
+  const samples = Number(values.samples ?? (imagenet ? 40 : 100));
+  const calibrationSamples = Number(values.calibration ?? (imagenet ? 16 : 30));
   // On this shared machine the load drifts between measuring a table and validating it, so by
   // default the table is re-timed alongside the validation nets (validateLut `concurrent`).
   const { report, table: corrected } = await validateLut(
