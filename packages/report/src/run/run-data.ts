@@ -105,6 +105,41 @@ export function isNum(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
+/**
+ * Any other JSON file of the run (`coarse.json`, `fine.json`, `recipe.json`, `lut-arch.json`…),
+ * read once per loaded run and leniently: undefined when absent or not valid JSON.
+ */
+export function runJson<T = unknown>(run: Pick<RunData, 'dir'>, name: string): T | undefined {
+  return memo(run, `json:${name}`, () => {
+    const p = join(run.dir, name);
+    if (!existsSync(p)) return undefined;
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+/** Lines of a JSONL file of the run that parse to objects (a torn line is skipped). */
+export function runJsonLines<T = Record<string, unknown>>(run: Pick<RunData, 'dir'>, name: string): T[] {
+  return memo(run, `jsonl:${name}`, () => {
+    const p = join(run.dir, name);
+    if (!existsSync(p)) return [];
+    const out: T[] = [];
+    for (const line of readFileSync(p, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const v = JSON.parse(line);
+        if (v && typeof v === 'object') out.push(v as T);
+      } catch {
+        // a torn line (the run was killed while writing)
+      }
+    }
+    return out;
+  });
+}
+
 const memos = new WeakMap<object, Map<string, unknown>>();
 
 /** Compute a value once per loaded run (several sections need the same space, matrix, views). */

@@ -32,3 +32,17 @@ export function seriesOf<T extends { epoch: number }>(records: readonly T[], pic
     return [r.epoch, typeof v === 'number' && Number.isFinite(v) ? v : NaN] as [number, number];
   });
 }
+
+/**
+ * A y domain for a percentage series whose values are all equal (a one-epoch run, a stuck
+ * accuracy): ±5 points around the value, inside [0, 100], so the axis never reads "-1 %".
+ * Undefined otherwise (the chart fits the data).
+ */
+export function percentDomain(points: readonly (readonly [number, number])[]): [number, number] | undefined {
+  const ys = points.map((p) => p[1]).filter(Number.isFinite);
+  if (!ys.length || Math.max(...ys) - Math.min(...ys) > 1e-9) return undefined;
+  const v = ys[0];
+  const lo = Math.max(0, v - 5);
+  const hi = Math.min(100, Math.max(v + 5, lo + 10));
+  return [lo, hi];
+}

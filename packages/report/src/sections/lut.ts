@@ -13,6 +13,21 @@ interface LutHeader {
   createdAt?: string;
 }
 
+/** Headline facts of a latency table read as JSON: device, backend, entries, measuring time, correction fit. */
+export function lutFacts(lut: unknown): Fact[] {
+  const h = (lut ?? {}) as LutHeader;
+  const entries = lutEntries(lut);
+  const items: Fact[] = [
+    { label: 'Device', wide: true, value: h.device?.cpuModel ?? '–', hint: [h.device?.os, h.device?.runtime].filter(Boolean).join(' · ') || undefined },
+    { label: 'Backend', value: h.device?.backend ?? '–', hint: h.device?.backendVersion, wide: (h.device?.backendVersion?.length ?? 0) > 24 },
+    { label: 'Entries', value: String(entries.length), hint: h.timing?.minSamples ? `≥ ${h.timing.minSamples} samples each` : undefined },
+    { label: 'Measured in', value: duration(h.measureSec) },
+  ];
+  const fit = h.correction?.calibration?.corrected;
+  if (h.correction) items.push({ label: 'Correction', value: h.correction.model ?? '–', hint: fit ? `MAPE ${percent(fit.mape, 1)}, ${percent(fit.within10, 0)} within ±10%` : undefined });
+  return items;
+}
+
 /**
  * The latency table of the run (lut.json): device facts and LAT(b_{l,i}) of every searchable
  * layer and candidate as a heatmap (median ms, p10–p90 in the tooltip), derived choice outlined.
@@ -23,17 +38,7 @@ export const lutSection: SectionBuilder = {
   build(run) {
     if (run.lut === undefined) return missing('no lut.json in the run directory: the latency table was not measured or not copied into the run');
     const ctx = v1Context(run);
-    const h = run.lut as LutHeader;
-    const entries = lutEntries(run.lut);
-    const items: Fact[] = [
-      { label: 'Device', wide: true, value: h.device?.cpuModel ?? '–', hint: [h.device?.os, h.device?.runtime].filter(Boolean).join(' · ') || undefined },
-      { label: 'Backend', value: h.device?.backend ?? '–', hint: h.device?.backendVersion, wide: (h.device?.backendVersion?.length ?? 0) > 24 },
-      { label: 'Entries', value: String(entries.length), hint: h.timing?.minSamples ? `≥ ${h.timing.minSamples} samples each` : undefined },
-      { label: 'Measured in', value: duration(h.measureSec) },
-    ];
-    const fit = h.correction?.calibration?.corrected;
-    if (h.correction) items.push({ label: 'Correction', value: h.correction.model ?? '–', hint: fit ? `MAPE ${percent(fit.mape, 1)}, ${percent(fit.within10, 0)} within ±10%` : undefined });
-    let html = facts(items);
+    let html = facts(lutFacts(run.lut));
     if (!ctx.space) return ok(html, 'the run records no search space (lut.json sources, space.json or config options.space), so the per-layer table cannot be laid out');
     if (!ctx.matrix) return ok(html, `per-layer table unavailable: ${ctx.matrixError ?? 'unknown reason'}`);
     const m = ctx.matrix;

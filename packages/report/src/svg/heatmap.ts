@@ -60,7 +60,8 @@ export function heatmap(o: HeatmapOptions): string {
   const gridH = nr * ch;
   const barX = x0 + gridW + 18;
   const width = barX + 12 + 60;
-  const height = y0 + gridH + 12;
+  // The colour bar is at least 60 px tall: a one- or two-row heatmap must not clip it.
+  const height = y0 + Math.max(gridH, 60) + 12;
 
   let s = svgOpen(width, height, label, 'chart heatmap') + chartTitle(o.title, width);
   if (o.xLabel) s += text(x0 + gridW / 2, (o.title ? 26 : 6) + 11, o.xLabel, { 'text-anchor': 'middle', fill: AXIS_COLOR });
