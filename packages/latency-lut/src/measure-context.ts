@@ -181,7 +181,10 @@ export class ContextUnit implements TimingUnit {
 
   async round(r: number, signal?: AbortSignal): Promise<void> {
     const base = roundOptions(this.timing, r, signal);
-    const rows = await sampleContext(this.chain, this.lazy, { ...base, timeMs: base.timeMs * Math.max(1, this.context.owned.length) });
+    // The same round length as a whole net's (validation): the quietest of equally long
+    // rounds is comparable between a context and a net; a context's iterations time all its
+    // owned entries at once, so they need no longer budget.
+    const rows = await sampleContext(this.chain, this.lazy, base);
     const split = splitRound(this.chain.steps.map((s) => ({ key: s.key, head: s.role === 'head' })), rows, this.lazy);
     this.totals.push(split.totalMedianMs);
     for (const [key, rounds] of this.perKey) rounds.push(split.perKey.get(key)!);
@@ -218,7 +221,8 @@ export interface MeasureContextsOptions {
  * Time the entries of a plan inside their context archs, a group of contexts at a time, in
  * interleaved rounds (see ContextUnit, runInterleaved). A context gets more rounds, up to
  * `maxRounds`, until the medians of its two quietest rounds (whole-net time) agree within
- * `agreement`. An entry's budget is `timing.timeMs`; a context's round lasts its owned entries' share.
+ * `agreement`. A context gets the budget of one entry (`timing.timeMs`, split over its rounds):
+ * each of its iterations times all the entries it owns.
  */
 export async function measureContexts(plan: ContextPlan, timing: LutTiming, options: MeasureContextsOptions = {}): Promise<LutEntry[]> {
   const lazy = options.lazy ?? !isSynchronousBackend();
