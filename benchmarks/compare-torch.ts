@@ -5,7 +5,10 @@
  *
  *   node --import ./packages/bench/node/register.mjs --import tsx benchmarks/compare-torch.ts \
  *     [--arch benchmarks/nets/fbnet-bench-28.json] [--backends cpu,wasm,webgpu,node-gpu] \
- *     [--batch 64] [--repeats 2] [--steps 20] [--with-plan] [--python /usr/bin/python3]
+ *     [--batch 64] [--repeats 2] [--steps 20] [--with-plan] [--pair-torch] [--python /usr/bin/python3]
+ *
+ * --pair-torch runs PyTorch right before each plugin and reports the median of per-pair
+ * ratios: on a machine shared with other work, load drifts between runs.
  */
 import { parseArgs } from 'node:util';
 import { deviceFingerprint, deviceSlug } from '@fbnet/backend-common';
@@ -21,6 +24,9 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '20' },
     'infer-iterations': { type: 'string', default: '200' },
     'with-plan': { type: 'boolean', default: false },
+    'pair-torch': { type: 'boolean', default: false },
+    'torch-steps': { type: 'string', default: '30' },
+    'torch-infer-iterations': { type: 'string', default: '300' },
     python: { type: 'string', default: '/usr/bin/python3' },
     out: { type: 'string' },
   },
@@ -34,6 +40,9 @@ const report = await compareWithTorch({
   steps: Number(values.steps),
   inferIterations: Number(values['infer-iterations']),
   withPlan: values['with-plan'],
+  pairTorch: values['pair-torch'],
+  torchSteps: Number(values['torch-steps']),
+  torchInferIterations: Number(values['torch-infer-iterations']),
   python: values.python,
   onProgress: (m) => process.stderr.write(`${m}\n`),
 });

@@ -17,6 +17,10 @@ export interface CompareOptions {
   withPlan?: boolean;
   /** Runs of everything (PyTorch included), to report the spread on a noisy machine. */
   repeats?: number;
+  /** Run PyTorch right before each plugin and take ratios per pair (robust to drifting load). */
+  pairTorch?: boolean;
+  torchSteps?: number;
+  torchInferIterations?: number;
   onProgress?(message: string): void;
 }
 
@@ -30,7 +34,9 @@ export interface CompareRow {
   /** Medians over repeats (of batch / median step time). */
   imagesPerSec?: number;
   latencyMs?: number;
-  /** tfjs img/s ÷ PyTorch img/s (target ≥ 1). */
+  /** PyTorch runs paired with this plugin's runs (with `pairTorch`). */
+  pairedTorch?: TorchResult[];
+  /** tfjs img/s ÷ PyTorch img/s (target ≥ 1); median of per-pair ratios when paired. */
   trainRatio?: number;
   /** tfjs latency ÷ PyTorch latency (target ≤ 0.5). */
   latencyRatio?: number;
@@ -74,11 +80,18 @@ export async function compareWithTorch(o: CompareOptions): Promise<CompareReport
     rows.push(a.available ? { backend: id, available: true, detail: a.detail, train: [], infer: [] } : { backend: id, available: false, reason: a.reason });
   }
   const plans = new Map<string, string>();
+  const yardstick = async (label: string) => {
+    say(`PyTorch (${label})`);
+    const t = await runTorchYardstick({ archPath: o.archPath, batch, threads: o.threads ?? 2, python: o.python, steps: o.torchSteps, inferIterations: o.torchInferIterations });
+    torch.push(t);
+    return t;
+  };
   for (let r = 0; r < repeats; r++) {
-    say(`PyTorch (run ${r + 1}/${repeats})`);
-    torch.push(await runTorchYardstick({ archPath: o.archPath, batch, threads: o.threads ?? 2, python: o.python }));
+    if (!o.pairTorch) await yardstick(`run ${r + 1}/${repeats}`);
     for (const row of rows.filter((x) => x.available)) {
       try {
+        // Paired: PyTorch right before each plugin, so both see the same load on a shared machine.
+        if (o.pairTorch) (row.pairedTorch ??= []).push(await yardstick(`before ${row.backend}, run ${r + 1}/${repeats}`));
         if (o.withPlan && !plans.has(row.backend)) {
           say(`${row.backend}: kernel benchmark for a plan`);
           plans.set(row.backend, (await benchKernels({ arch: o.archPath, backend: row.backend, batch, forwardBatch: 1, timeMs: 100 })).planPath);
@@ -96,18 +109,20 @@ export async function compareWithTorch(o: CompareOptions): Promise<CompareReport
       }
     }
   }
-  say('PyTorch (closing run)');
-  torch.push(await runTorchYardstick({ archPath: o.archPath, batch, threads: o.threads ?? 2, python: o.python }));
+  if (!o.pairTorch) await yardstick('closing run');
   const torchImagesPerSec = median(torch.map((t) => t.imagesPerSecMedian ?? t.imagesPerSec));
   const torchLatencyMs = median(torch.map((t) => t.latencyMs));
   for (const row of rows) {
+    const paired = row.pairedTorch && row.pairedTorch.length === row.train?.length ? row.pairedTorch : undefined;
     if (row.train?.length) {
       row.imagesPerSec = median(row.train.map((t) => t.imagesPerSecMedian));
-      row.trainRatio = row.imagesPerSec / torchImagesPerSec;
+      row.trainRatio = paired
+        ? median(row.train.map((t, i) => t.imagesPerSecMedian / (paired[i].imagesPerSecMedian ?? paired[i].imagesPerSec)))
+        : row.imagesPerSec / torchImagesPerSec;
     }
     if (row.infer?.length) {
       row.latencyMs = median(row.infer.map((t) => t.latencyMs));
-      row.latencyRatio = row.latencyMs / torchLatencyMs;
+      row.latencyRatio = paired && paired.length === row.infer.length ? median(row.infer.map((t, i) => t.latencyMs / paired[i].latencyMs)) : row.latencyMs / torchLatencyMs;
     }
   }
   return { arch: o.archPath, batch, createdAt: new Date().toISOString(), torch, torchImagesPerSec, torchLatencyMs, rows };
