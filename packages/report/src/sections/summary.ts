@@ -17,6 +17,8 @@ export interface SummaryOptions {
   phases?: (run: RunData) => Phase[];
   /** Extra headline figures after the common ones. */
   facts?: (run: RunData) => Fact[];
+  /** Extra trusted HTML after the phases (e.g. V3's found recipe). */
+  extra?: (run: RunData) => string;
 }
 
 /** The headline numbers every report shows, read from result.json first, then from the log and arch.json. */
@@ -96,6 +98,7 @@ export function runSummarySection(o: SummaryOptions = {}, id = 'summary', title 
         html += notice(`${e.stage ?? 'stage'} failed: ${e.code ? `${e.code}: ` : ''}${e.message ?? ''}`, 'error');
       }
       for (const p of run.problems) html += notice(p, 'error');
+      html += o.extra?.(run) ?? '';
 
       const spans = stageSpans(run);
       let left = '';

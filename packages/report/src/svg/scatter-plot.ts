@@ -25,6 +25,8 @@ export interface ScatterOptions {
   highlight?: readonly HighlightPoint[];
   /** Draw the Pareto front of all points (highlights included) as a step line. */
   pareto?: boolean | ParetoSense;
+  /** Leave the highlights out of the front (e.g. V3's found arch at a *predicted* accuracy among measured candidates). */
+  paretoPointsOnly?: boolean;
   /** Legend entry of ungrouped points (default "N points"). */
   pointsLabel?: string;
   /** Draw y = x (predicted vs measured). */
@@ -53,7 +55,7 @@ export function scatterPlot(o: ScatterOptions): string {
 
   const groups = [...new Set(o.points.map((p) => p.group ?? ''))];
   const colorOf = new Map(groups.map((g, i) => [g, categorical(i)]));
-  const front = o.pareto ? paretoFront(all, o.pareto === true ? undefined : o.pareto) : [];
+  const front = o.pareto ? paretoFront(o.paretoPointsOnly ? o.points : all, o.pareto === true ? undefined : o.pareto) : [];
   const items: LegendItem[] = [];
   if (groups.length > 1 || groups[0] !== '') groups.forEach((g) => items.push({ name: g || 'other', color: colorOf.get(g)!, mark: 'dot' }));
   else items.push({ name: o.pointsLabel ?? `${o.points.length} point${o.points.length === 1 ? '' : 's'}`, color: colorOf.get('')!, mark: 'dot' });

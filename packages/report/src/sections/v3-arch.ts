@@ -1,0 +1,31 @@
+import { facts } from '../html/elements.ts';
+import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { isNum } from '../run/run-data.ts';
+import { ms, percent, siCount } from '../svg/format.ts';
+import { archContent } from './arch.ts';
+import { v3Context } from './v3-context.ts';
+
+/** V3: the found architecture (arch.json, else the fine stage's best point) with its figures. */
+export const v3ArchSection: SectionBuilder = {
+  id: 'arch',
+  title: 'Found architecture',
+  build(run) {
+    const ctx = v3Context(run);
+    if (!ctx.arch) {
+      return missing(ctx.view.best ? `no arch.json and the found point cannot be turned into an arch: ${ctx.spaceError ?? 'unknown joint space'}` : 'no arch.json and no evolution/completed event: the fine stage has not found an architecture yet');
+    }
+    const f = ctx.found;
+    const r = run.result ?? {};
+    const from = run.arch ? 'arch.json' : 'the fine stage\'s best point (evolution/completed)';
+    const c = archContent(ctx.arch, { caption: `From ${from}. Trained from scratch with the found recipe (run summary).` });
+    if (c.status === 'missing') return c;
+    const items = [
+      { label: 'Resolution', value: `${ctx.arch.input_size}×${ctx.arch.input_size}` },
+      { label: 'FLOPs', value: siCount(f?.flops), hint: 'multiply-adds' },
+      { label: 'Params', value: siCount(f?.params) },
+      { label: 'Predicted acc.', value: percent(f?.score), hint: 'at the early-stopping budget' },
+      { label: 'Latency', value: isNum(r.latencyMs) ? `${ms(r.latencyMs)} ms` : isNum(f?.latencyMs) ? `${ms(f.latencyMs)} ms` : '–', hint: isNum(r.latencyMs) ? 'measured, batch 1' : isNum(f?.latencyMs) ? 'LUT' : undefined },
+    ];
+    return ok(facts(items) + c.html);
+  },
+};
