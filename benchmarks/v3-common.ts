@@ -10,8 +10,8 @@ export async function initBackend(id = process.env.V3_BACKEND ?? 'cpu') {
 }
 
 export const space = getJointSpacePreset('fbnet-v3-fmnist');
-export const data: DataSpec = { source: 'fashion-mnist', trainImages: 1000, valImages: 400, seed: 0 };
-export const BUDGET = 2;
+export const data: DataSpec = { source: 'fashion-mnist', trainImages: 1000, valImages: 300, seed: 0 };
+export const BUDGET = 3;
 
 /** Trained candidates are cached under tmp/ so a re-run only trains what is missing. */
 export function cachedQueue(name: string) {

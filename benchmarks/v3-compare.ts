@@ -1,6 +1,6 @@
 /**
  * V3 (JointNAS) vs random search for the same number of trained candidates, same constraint.
- * Both train N candidates of fbnet-v3-fmnist early-stopped at BUDGET epochs (1000/400 images);
+ * Both train N candidates of fbnet-v3-fmnist early-stopped at BUDGET epochs (1000/300 images);
  * random search keeps its best; V3 runs the coarse stage (QMC + predictor) on the same N and
  * then the predictor-scored genetic search. The two winners are then trained the same way
  * (their own recipes, epochs capped at FINAL_EPOCHS, 1500 images) and tested on the bundled
@@ -47,8 +47,9 @@ const randomSec = (Date.now() - t0) / 1000;
 
 // V3: coarse stage on the same number of trained candidates, then the fine stage.
 const tv = Date.now();
-const first = Math.max(3, Math.round(N / 3));
-const per = Math.ceil((N - first) / 2);
+// Same number of trained candidates as random search: an initial QMC set, then 2 iterations.
+const per = Math.max(1, Math.floor(N / 3));
+const first = N - 2 * per;
 const coarse = new CoarseSearch({
   space, data, seed: 0, queue: cachedQueue('compare-v3'),
   proxy: { samples: 1500, epochs: 50 },

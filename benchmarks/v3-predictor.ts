@@ -1,6 +1,6 @@
 /**
  * Predictor quality on the bundled task: train N QMC candidates of fbnet-v3-fmnist (early-stopped
- * at BUDGET epochs on 1000/400 images), fit the proxy-pretrained predictor on the first part,
+ * at BUDGET epochs on 1000/300 images), fit the proxy-pretrained predictor on the first part,
  * report Kendall τ and RMSE on the held-out rest. Writes benchmarks/results/v3-predictor.json.
  * Run: npx tsx benchmarks/v3-predictor.ts [N=48] [heldOut=16]
  */
@@ -62,5 +62,11 @@ const result = {
   heldOutPairs: held.map((s, i) => ({ measured: s.accuracy, predicted: p.predict([s.arch], [s.recipe])[0], i })),
 };
 writeJsonAtomic('benchmarks/results/v3-predictor.json', result);
+// The trained candidates as encodings + accuracy: the acc-predictor's real-data test fixture.
+writeJsonAtomic('packages/acc-predictor/src/fmnist-candidates.fixture.json', {
+  note: 'written by benchmarks/v3-predictor.ts: fbnet-v3-fmnist candidates (QMC order) trained early-stopped; encodings as @fbnet/autotrain encodePoint gives them',
+  space: space.name, data, budgetEpochs: BUDGET,
+  samples: samples.map((s) => ({ arch: s.arch, recipe: s.recipe, accuracy: s.accuracy })),
+});
 console.log(JSON.stringify({ heldOut: m, baselines: result.baselines, accuracy: result.accuracy, seconds: result.seconds }, null, 1));
 p.dispose();

@@ -33,12 +33,12 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
   /** A real but small run on the bundled subset: about 10–15 minutes on 2 CPU cores. */
   quick: {
     space: 'fbnet-v3-fmnist',
-    candidateData: { trainImages: 2000, valImages: 500 },
+    candidateData: { trainImages: 1500, valImages: 500 },
     proxy: { samples: 2000, epochs: 60 },
     fit: { frozenEpochs: 50, fineTuneEpochs: 50 },
-    earlyStop: { candidates: 8, threshold: 0.92, maxBudget: 4 },
+    earlyStop: { candidates: 8, threshold: 0.92, maxBudget: 3 },
     iterations: 2,
-    perIteration: 10,
+    perIteration: 8,
     poolSize: 400,
     exploreFraction: 0.2,
     evolution: { populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 },

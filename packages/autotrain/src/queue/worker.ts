@@ -85,7 +85,8 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerHandle> {
     removeOnComplete: { count: 10_000 },
   });
   worker.on('failed', (job, err) => subject.next({ type: 'worker/job-failed', worker: name, jobId: job?.id ?? '?', error: err.message }));
-  // BullMQ reports connection trouble as 'error' events; a library does not log, so they stay on the stream's error path only when fatal.
+  // BullMQ reports transient connection trouble as 'error' events and reconnects by itself;
+  // without a listener Node would treat them as uncaught. A library does not log them.
   worker.on('error', () => undefined);
   await worker.waitUntilReady();
   return {

@@ -47,7 +47,7 @@ describe('joint architecture + recipe space', () => {
     const base = pointFromUnit(space, jointDimensions(space).map(() => 0.5));
     expect(jointRecipe(space, { ...base, 'recipe.optimizer': 'sgd', 'recipe.lr': 0.2 }).lr).toBeCloseTo(0.2, 12);
     expect(jointRecipe(space, { ...base, 'recipe.optimizer': 'adam', 'recipe.lr': 0.2 }).lr).toBeCloseTo(0.002, 12);
-    expect(jointRecipe(space, { ...base, 'recipe.ema': true }).ema).toBe(0.99);
+    expect(jointRecipe(space, { ...base, 'recipe.ema': true }).ema).toBe(0.95);
     expect(jointRecipe(space, { ...base, 'recipe.ema': false }).ema).toBe(0);
   });
 
