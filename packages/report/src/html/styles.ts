@@ -44,6 +44,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.archs td:nth-child(2) { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 11.5px; white-space: nowrap; }
 table.kv td:first-child { color: var(--muted); white-space: nowrap; }
 td code, p code { font-size: 12px; }
+table.points td:nth-child(2), table.points td:nth-child(3) { font-size: 11.5px; min-width: 200px; }
+table.points td:first-child { white-space: nowrap; }
+table.points td:nth-child(2) { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
 .phases { display: flex; flex-wrap: wrap; gap: 6px; margin: 0 0 12px; padding: 0; list-style: none; }
 .phases li { border-radius: 12px; padding: 2px 10px; font-size: 12px; border: 1px solid var(--line); }
 .phases li.done { background: #e8f5ec; border-color: #bfe3cb; color: #1e6b3a; }

@@ -175,22 +175,21 @@ export function v3View(run: RunData): V3View {
   });
 }
 
-/** "res 8 · stem 4 · stage1 c8 d2 k3 e1 · head 16": the architecture part of a joint point. */
+/**
+ * "8px · stem 4 · c8×2 k3 e1 · head 16": the architecture part of a joint point — resolution,
+ * stem width, then per stage `c{width}×{depth} k{kernel} e{expansion}` (+ `se`), head width.
+ */
 export function archPointText(p: JointPointView | undefined): string {
   if (!p) return '–';
-  const groups = new Map<string, string[]>();
-  for (const [k, v] of Object.entries(p)) {
-    if (k.startsWith('recipe.')) continue;
-    const [g, f] = k.includes('.') ? k.split('.', 2) : [k, ''];
-    const short = f === 'channels' ? 'c' : f === 'depth' ? 'd' : f === 'kernel' ? 'k' : f === 'expansion' ? 'e' : f === 'se' ? (v === true ? 'se' : '') : f;
-    if (f === 'se' && v !== true) continue;
-    const text = f === 'se' ? short : `${short}${v}`;
-    if (!groups.has(g)) groups.set(g, []);
-    groups.get(g)!.push(text);
+  const parts: string[] = [];
+  if (p.resolution !== undefined) parts.push(`${p.resolution}px`);
+  if (p['stem.channels'] !== undefined) parts.push(`stem ${p['stem.channels']}`);
+  for (let i = 1; `stage${i}.channels` in p || `stage${i}.depth` in p; i++) {
+    const g = (f: string) => p[`stage${i}.${f}`];
+    parts.push(`c${g('channels') ?? '?'}×${g('depth') ?? '?'} k${g('kernel') ?? '?'} e${g('expansion') ?? '?'}${g('se') === true ? ' se' : ''}`);
   }
-  return [...groups.entries()]
-    .map(([g, parts]) => (g === 'resolution' ? `res ${parts.join(' ')}` : g === 'stem' || g === 'head' ? `${g} ${parts.join(' ').replace(/^c/, '')}` : `${g} ${parts.join(' ')}`))
-    .join(' · ');
+  if (p['head.channels'] !== undefined) parts.push(`head ${p['head.channels']}`);
+  return parts.join(' · ');
 }
 
 /** "adam lr 0.449 wd 4.7e-4 mixup 0.39 …": the recipe part of a joint point. */
@@ -200,7 +199,7 @@ export function recipePointText(p: JointPointView | undefined): string {
   const n = (v: unknown) => (isNum(v) ? (Math.abs(v) < 1e-2 && v !== 0 ? v.toExponential(1) : String(Number(v.toPrecision(3)))) : String(v));
   const parts: string[] = [];
   if (r('optimizer') !== undefined) parts.push(String(r('optimizer')));
-  for (const [k, label] of [['lr', 'lr'], ['weightDecay', 'wd'], ['mixup', 'mixup'], ['dropout', 'dropout'], ['dropPath', 'drop-path'], ['epochs', 'epochs']] as const) {
+  for (const [k, label] of [['lr', 'lr'], ['weightDecay', 'wd'], ['mixup', 'mixup'], ['dropout', 'dropout'], ['dropPath', 'droppath'], ['epochs', 'epochs']] as const) {
     if (r(k) !== undefined) parts.push(`${label} ${n(r(k))}`);
   }
   if (r('ema') !== undefined) parts.push(r('ema') === true ? 'EMA' : r('ema') === false ? 'no EMA' : `EMA ${n(r('ema'))}`);

@@ -61,8 +61,9 @@ export const v3EarlyStopSection: SectionBuilder = {
           xDomain,
           yDomain: [yLo, 1],
           series: [
-            { name: 'τ per budget tried by the rule', points: taus.map((t) => [t.budget, t.tau] as [number, number]), color: '#4e79a7' },
+            // The recomputed curve first, so the rule's own points are drawn on top of it.
             ...(computed.length ? [{ name: 'τ at every budget (from the set\'s curves)', points: computed, color: '#9c9c9c', dashed: true }] : []),
+            { name: 'τ per budget tried by the rule', points: taus.map((t) => [t.budget, t.tau] as [number, number]), color: '#4e79a7' },
             ...(isNum(threshold) ? [{ name: `threshold ${fixed(threshold, 2)}`, points: [[lo, threshold], [hi, threshold]] as [number, number][], color: '#d62728', dashed: true, markers: false }] : []),
             ...budgetLine(yLo, 1),
           ],

@@ -60,7 +60,7 @@ export const v3EvolutionSection: SectionBuilder = {
         return [JSON.stringify(p.point) === JSON.stringify(v.best?.point) ? 'found' : `#${i + 1}`, archPointText(p.point), recipePointText(p.point), percent(p.score), siCount(c.flops), siCount(c.params), ms(c.latencyMs)];
       });
       html += `<h3>Final population, best first${pop.length > 10 ? ' (top 10)' : ''}</h3>`;
-      html += `<div class="scroll">${table(['', 'architecture', 'recipe', 'predicted', 'FLOPs', 'params', 'LUT ms'], rows, { numeric: [3, 4, 5, 6], className: 'archs' })}</div>`;
+      html += `<div class="scroll">${table(['', 'architecture', 'recipe', 'predicted', 'FLOPs', 'params', 'LUT ms'], rows, { numeric: [3, 4, 5, 6], className: 'points' })}</div>`;
     }
     const note = !v.fineDone ? `partial: ${g.length} generation${g.length === 1 ? '' : 's'} logged, the fine stage has not completed` : !g.length ? 'the log has no evolution/generation events; the result comes from fine.json' : undefined;
     return ok(html, note);

@@ -50,7 +50,7 @@ export const v3ParetoSection: SectionBuilder = {
     let html = grid([flopsChart, latChart].filter(Boolean), 480);
     const k = ctx.view.constraints;
     const limits = [isNum(k?.maxFlops) ? `FLOPs ≤ ${siCount(k.maxFlops)}` : '', isNum(k?.maxParams) ? `params ≤ ${siCount(k.maxParams)}` : '', isNum(k?.maxLatencyMs) ? `latency ≤ ${ms(k.maxLatencyMs)} ms` : ''].filter(Boolean);
-    html += `<p class="lead">Accuracy of each candidate at the early-stopping budget on the candidate data, against its cost; the staircase is the Pareto front over the trained candidates. The found arch is the fine stage's winner${limits.length ? ` under ${limits.join(', ')}` : ''}, drawn at its predicted accuracy (it need not be one of the trained candidates)${isNum(testAcc) ? `; after the final training it reached ${percent(testAcc)} test accuracy` : ''}.</p>`;
+    html += `<p class="lead">Accuracy of each candidate at the early-stopping budget on the candidate data, against its cost; the staircase is the Pareto front over the trained candidates. The found arch is the fine stage's winner${limits.length ? ` under ${limits.join(', ')}` : ''}, drawn at its predicted accuracy (it need not be one of the trained candidates). Architectures read: input resolution · stem width · per stage c{width}×{depth} k{kernel} e{expansion} · head width${isNum(testAcc) ? `; after the final training it reached ${percent(testAcc)} test accuracy` : ''}.</p>`;
     if (!ctx.hasLatency) {
       const measured = isNum(run.result?.latencyMs) ? ` The found arch was measured end to end: ${ms(run.result.latencyMs)} ms.` : '';
       html += notice(`No accuracy–latency front: the run has no latency table (run search v3 with --lut <table>), so the candidates have no latency.${measured}`, 'info');
@@ -65,7 +65,7 @@ export const v3ParetoSection: SectionBuilder = {
       });
     if (rows.length) {
       html += `<h3>Pareto front over FLOPs (${rows.length} candidate${rows.length === 1 ? '' : 's'}), most accurate first</h3>`;
-      html += `<div class="scroll">${table(['candidate', 'architecture', 'recipe', 'trained in', 'FLOPs', 'params', 'LUT ms', 'val acc'], rows, { numeric: [4, 5, 6, 7], className: 'archs' })}</div>`;
+      html += `<div class="scroll">${table(['candidate', 'architecture', 'recipe', 'trained in', 'FLOPs', 'params', 'LUT ms', 'val acc'], rows, { numeric: [4, 5, 6, 7], className: 'points' })}</div>`;
     }
     return ok(html);
   },
