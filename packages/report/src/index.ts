@@ -3,13 +3,20 @@ export { buildReport, buildV1Report, writeReport, renderReport, buildSections, r
 export type { ReportKind, SearchCommand } from './reports/report-kind.ts';
 export { REPORT_KINDS, registerReportKind } from './reports/registry.ts';
 export { V1_REPORT, v1Phases } from './reports/v1.ts';
+export { V2_REPORT, v2Phases } from './reports/v2.ts';
+export { V3_REPORT, v3Phases } from './reports/v3.ts';
 export { GENERIC_REPORT } from './reports/generic.ts';
 
 // Run data
-export { loadRun, eventsOf, lastEventOf, byEpoch } from './run/run-data.ts';
+export { loadRun, eventsOf, lastEventOf, byEpoch, runJson, runJsonLines } from './run/run-data.ts';
 export type { RunData, LoggedEvent } from './run/run-data.ts';
 export { supernetView, trainView, stageSpans, logSpanSeconds } from './run/views.ts';
 export type { SupernetView, SupernetEpochView, ArchSummaryView, TrainView, StageSpan } from './run/views.ts';
+export { v2View, choiceOptions, v2ArchText } from './run/v2-view.ts';
+export type { V2View, V2ArchView, V2EpochView, V2DistributionsView, V2StartedView } from './run/v2-view.ts';
+export { v3View, archPointText, recipePointText } from './run/v3-view.ts';
+export type { V3View, CandidateView, EarlyStopView, GenerationView, ScoredView, JointPointView } from './run/v3-view.ts';
+export { archLatencyFrom } from './run/arch-latency.ts';
 export { findSearchSpace, lutLayerMatrix } from './run/lut-matrix.ts';
 export type { LutLayerMatrix, LutLayerRow, LutCell } from './run/lut-matrix.ts';
 export { searchableBlockIndex } from './run/space-layout.ts';
@@ -28,16 +35,29 @@ export type { ArchContentOptions } from './sections/arch.ts';
 export { thetaSection } from './sections/theta.ts';
 export { supernetCurvesSection } from './sections/supernet-curves.ts';
 export { sampledArchsSection } from './sections/sampled-archs.ts';
-export { lutSection } from './sections/lut.ts';
+export { lutSection, lutFacts } from './sections/lut.ts';
 export { trainingSection } from './sections/training.ts';
 export { v1Context } from './sections/v1-context.ts';
 export type { V1Context } from './sections/v1-context.ts';
 export { distributionContent } from './sections/distribution.ts';
 export type { DistributionOptions, DistributionPanel } from './sections/distribution.ts';
-export { curvesContent, seriesOf, hasPoints } from './sections/curves.ts';
+export { curvesContent, seriesOf, hasPoints, percentDomain } from './sections/curves.ts';
 export type { CurvePanel } from './sections/curves.ts';
 export { scatterContent } from './sections/scatter.ts';
 export { candidateColors } from './sections/candidate-colors.ts';
+export { v2Context } from './sections/v2-context.ts';
+export type { V2Context, V2Dimension } from './sections/v2-context.ts';
+export { v2ArchSection, v2LutSection } from './sections/v2-arch.ts';
+export { v2ChannelsSection, v2BlocksSection } from './sections/v2-distributions.ts';
+export { v2CurvesSection } from './sections/v2-curves.ts';
+export { v2SampledSection } from './sections/v2-sampled.ts';
+export { v3Context } from './sections/v3-context.ts';
+export type { V3Context, PointCost } from './sections/v3-context.ts';
+export { v3ArchSection } from './sections/v3-arch.ts';
+export { v3EarlyStopSection } from './sections/v3-early-stop.ts';
+export { v3CoarseSection, v3PredictorSection } from './sections/v3-coarse.ts';
+export { v3ParetoSection } from './sections/v3-pareto.ts';
+export { v3EvolutionSection } from './sections/v3-evolution.ts';
 
 // SVG chart primitives
 export { lineChart } from './svg/line-chart.ts';

@@ -2,27 +2,40 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from './_png.ts';
 import { makeV1Run } from './_test-fixtures.ts';
+import { makeV2Run } from './_test-fixtures-v2.ts';
+import { makeV3Run } from './_test-fixtures-v3.ts';
 import { writeReport } from './index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-describe.skipIf(!existsSync(CHROMIUM))('V1 report in headless Chromium (skipped: no /usr/bin/chromium)', () => {
+describe.skipIf(!existsSync(CHROMIUM))('reports in headless Chromium (skipped: no /usr/bin/chromium)', () => {
   const root = mkdtempSync(join(tmpdir(), 'fbnet-report-browser-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-  it('renders offline without errors; every chart has a size; the screenshot is a real picture', async () => {
+  const profile = mkdtempSync(join(tmpdir(), 'fbnet-chromium-'));
+  let browser: BrowserContext;
+  beforeAll(async () => {
     const { chromium } = await import('playwright-core');
-    const dir = makeV1Run(join(root, 'run'));
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /**
+   * Load a report offline and check what a reader would notice: console errors, requests, charts
+   * without a size, sideways overflow, sections that did not draw, a blank screenshot.
+   */
+  async function check(name: string, dir: string, o: { sections: number; minSvgs: number; maxHeight: number }): Promise<void> {
     const reportPath = writeReport(dir);
     const html = readFileSync(reportPath, 'utf8');
-    const profile = mkdtempSync(join(tmpdir(), 'fbnet-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage();
     try {
-      const page = await browser.newPage();
       const errors: string[] = [];
       const requests: string[] = [];
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -41,19 +54,21 @@ describe.skipIf(!existsSync(CHROMIUM))('V1 report in headless Chromium (skipped:
           height: document.documentElement.scrollHeight,
           width: document.documentElement.scrollWidth,
           sections: document.querySelectorAll('section.report-section').length,
+          notDrawn: Array.from(document.querySelectorAll('section.report-section')).filter((s) => s.getAttribute('data-status') !== 'ok').map((s) => s.id),
           header: getComputedStyle(document.querySelector('header.top')!).backgroundColor,
         };
       });
       expect(info.svgs).toBe((html.match(/<svg /g) ?? []).length);
-      expect(info.svgs).toBeGreaterThan(15);
+      expect(info.svgs).toBeGreaterThan(o.minSvgs);
       expect(info.tiny).toEqual([]);
-      expect(info.sections).toBe(7);
+      expect(info.sections).toBe(o.sections);
+      expect(info.notDrawn).toEqual([]);
       expect(info.height).toBeGreaterThan(2500);
-      expect(info.height).toBeLessThan(12000);
+      expect(info.height).toBeLessThan(o.maxHeight);
       expect(info.width).toBeLessThanOrEqual(1280); // nothing overflows the viewport sideways
       expect(info.header).toBe('rgb(31, 42, 60)'); // the inline stylesheet applied
 
-      const shot = join(root, 'report.png');
+      const shot = join(root, `${name}.png`);
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(100_000);
       const png = decodePng(readFileSync(shot));
@@ -75,8 +90,17 @@ describe.skipIf(!existsSync(CHROMIUM))('V1 report in headless Chromium (skipped:
       expect(colours.size).toBeGreaterThan(60);
       expect(ink / total).toBeGreaterThan(0.03);
     } finally {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
+      await page.close();
     }
+  }
+
+  it('V1: renders offline without errors; every chart has a size; the screenshot is a real picture', async () => {
+    await check('v1', makeV1Run(join(root, 'v1')), { sections: 7, minSvgs: 15, maxHeight: 12000 });
+  });
+  it('V2: the same, for a latency-aware DMasking run', async () => {
+    await check('v2', makeV2Run(join(root, 'v2'), { latency: true }), { sections: 8, minSvgs: 30, maxHeight: 12000 });
+  });
+  it('V3: the same, for a JointNAS run with a latency table', async () => {
+    await check('v3', makeV3Run(join(root, 'v3'), { lut: true }), { sections: 8, minSvgs: 11, maxHeight: 12000 });
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURE, makeV1Run } from './_test-fixtures.ts';
+import { sections } from './_report-test-support.ts';
 import {
   buildReport,
   buildSections,
@@ -23,12 +24,6 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = (o?: Parameters<typeof makeV1Run>[1]) => makeV1Run(join(root, `run-${n++}`), o);
 
-/** status and note of each section, by id, as rendered. */
-function sections(html: string): Record<string, { status: string; body: string }> {
-  const out: Record<string, { status: string; body: string }> = {};
-  for (const m of html.matchAll(/<section class="report-section[^"]*" id="([^"]+)" data-status="([^"]+)">([\s\S]*?)<\/section>/g)) out[m[1]] = { status: m[2], body: m[3] };
-  return out;
-}
 
 describe('V1 report of a complete run', () => {
   const dir = fresh();
@@ -166,9 +161,9 @@ describe('dispatch and extension points', () => {
     const dir = fresh();
     const cfgPath = join(dir, 'config.json');
     const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
-    writeFileSync(cfgPath, JSON.stringify({ ...cfg, command: 'search v2' }));
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, command: 'train' }));
     const html = buildReport(dir);
-    expect(html).toContain('no dedicated report for &quot;search v2&quot; yet');
+    expect(html).toContain('no dedicated report for &quot;train&quot; yet');
     expect(Object.keys(sections(html))).toEqual(GENERIC_REPORT.sections.map((b) => b.id));
     // buildV1Report ignores the command.
     expect(Object.keys(sections(buildV1Report(dir)))).toEqual(V1_REPORT.sections.map((b) => b.id));

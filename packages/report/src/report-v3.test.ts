@@ -1,0 +1,151 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { count, sections } from './_report-test-support.ts';
+import { makeV3Run, V3_FIXTURE, type V3FixtureOptions } from './_test-fixtures-v3.ts';
+import { buildReport, reportKindFor, V3_REPORT } from './index.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'fbnet-report-v3-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = (o?: V3FixtureOptions) => makeV3Run(join(root, `run-${n++}`), o);
+const readJson = (dir: string, f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+const IDS = ['summary', 'arch', 'early-stop', 'coarse', 'predictor', 'pareto', 'evolution', 'training'];
+const TRAINED = V3_FIXTURE.earlyStopSet + V3_FIXTURE.iterations * V3_FIXTURE.perIteration;
+const PREDICTED = V3_FIXTURE.iterations * V3_FIXTURE.perIteration;
+
+describe('V3 report of a complete run with a latency table', () => {
+  const dir = fresh({ lut: true });
+  const html = buildReport(dir);
+  const s = sections(html);
+  const coarse = readJson(dir, 'coarse.json');
+  const recipe = readJson(dir, 'recipe.json');
+
+  it('is the registered V3 kind, with every section drawn', () => {
+    expect(reportKindFor('search v3')).toBe(V3_REPORT);
+    expect(html).toContain('<title>FBNetV3 search · run-0</title>');
+    expect(Object.keys(s)).toEqual(IDS);
+    for (const [id, sec] of Object.entries(s)) expect(sec.status, id).toBe('ok');
+  });
+  it('summary: predictor τ and RMSE, the found recipe (searched vs fixed) and point, phases', () => {
+    const b = s.summary.body;
+    expect(b).toContain(`τ ${coarse.predictor.kendallTau.toFixed(3)}`);
+    expect(b).toContain(`RMSE ${(coarse.predictor.rmse * 100).toFixed(2)} pts`);
+    expect(b).toContain('Found training recipe');
+    expect(b).toContain(`<td>optimizer</td><td>${recipe.optimizer}</td><td>searched</td>`);
+    expect(b).toContain(`<td>batchSize</td><td>${recipe.batchSize}</td><td>fixed</td>`);
+    expect(b).toMatch(/<td>lr<\/td><td>[\d.e-]+<\/td><td>searched/);
+    expect(b).toContain('Found architecture point');
+    expect(b).toContain('stage4.channels');
+    expect(b).toContain('FLOPs ≤ 1M');
+    expect(b).toContain(`✓ early-stop rule · budget ${coarse.budget} epochs`);
+    expect(b).toContain(`✓ coarse stage · 3/3 iterations, ${TRAINED} trained`);
+    expect(b).toContain(`✓ fine stage · ${V3_FIXTURE.generations} generations`);
+  });
+  it('found arch: diagram and figures', () => {
+    expect(s.arch.body).toContain('class="chart arch"');
+    expect(s.arch.body).toContain('measured, batch 1');
+  });
+  it('early stop: τ per budget with the threshold and the chosen budget; the set\'s curves', () => {
+    const b = s['early-stop'].body;
+    expect(count(b, /<svg /)).toBe(2);
+    expect(b).toContain('threshold 0.90');
+    expect(b).toContain(`chosen budget: ${coarse.budget} epochs`);
+    expect(b).toContain('chosen: threshold reached');
+    expect(count(b, /<tr><td class="num">\d+<\/td>/)).toBe(coarse.decision.taus.length);
+  });
+  it('coarse: accuracy and predictor per iteration, one table row per iteration', () => {
+    const b = s.coarse.body;
+    expect(count(b, /<svg /)).toBe(2);
+    expect(b).toContain('0 (early-stop set)');
+    expect(count(b, /<tr><td>\d/)).toBe(1 + V3_FIXTURE.iterations);
+  });
+  it('predictor: predicted vs measured of every predicted candidate, y = x', () => {
+    const b = s.predictor.body;
+    expect(count(b, /<circle [^>]*fill-opacity="0.7"/)).toBe(PREDICTED);
+    expect(b).toContain('y = x');
+    expect(b).toContain(`${PREDICTED} candidates predicted before training`);
+  });
+  it('pareto: accuracy vs FLOPs and vs LUT latency, fronts over the trained candidates, found arch ringed', () => {
+    const b = s.pareto.body;
+    expect(count(b, /<svg /)).toBe(2);
+    expect(count(b, /class="pareto"/)).toBe(2);
+    expect(count(b, /<g class="highlight">/)).toBe(2);
+    expect(b).toContain('>found (predicted)</text>');
+    expect(count(b, /<circle [^>]*fill-opacity="0.7"/)).toBe(2 * TRAINED);
+    expect(b).toContain('Pareto front over FLOPs');
+    expect(b).not.toContain('No accuracy–latency front');
+  });
+  it('evolution: predicted score and children per generation; the final population', () => {
+    const b = s.evolution.body;
+    expect(count(b, /<svg /)).toBe(2);
+    expect(b).toContain('mutation rate');
+    expect(b).toContain('<td>found</td>');
+    expect(count(b, /<tr><td>(found|#\d+)<\/td>/)).toBe(10);
+  });
+  it('training, and the page is self-contained and deterministic', () => {
+    expect(s.training.body).toContain('test (final) 88.61%');
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+    expect(buildReport(dir)).toBe(html);
+  });
+});
+
+describe('V3 report without a latency table', () => {
+  it('draws the FLOPs front and says why there is no latency front', () => {
+    const s = sections(buildReport(fresh()));
+    for (const id of IDS) expect(s[id].status, id).toBe('ok');
+    expect(count(s.pareto.body, /<svg /)).toBe(1);
+    expect(s.pareto.body).toContain('No accuracy–latency front: the run has no latency table');
+    expect(s.pareto.body).toContain('measured end to end: 0.912 ms');
+  });
+});
+
+describe('V3 partial runs', () => {
+  it('config only: every section but the summary says what is missing', () => {
+    const dir = fresh({ stopAt: 'proxy' });
+    rmSync(join(dir, 'events.jsonl'));
+    const s = sections(buildReport(dir));
+    expect(s.summary.status).toBe('ok');
+    for (const id of IDS.slice(1)) expect(s[id].status, id).toBe('missing');
+    expect(s.arch.body).toContain('the fine stage has not found an architecture yet');
+    expect(s['early-stop'].body).toContain('no autotrain/early-stop-chosen event');
+    expect(s.evolution.body).toContain('the coarse stage has not completed');
+  });
+  it('proxy pretrained, early-stopping set still training: nothing to draw yet but the phase chips', () => {
+    const s = sections(buildReport(fresh({ stopAt: 'proxy' })));
+    expect(s.summary.body).toContain('✓ proxy pretraining · 2000 archs');
+    expect(s.summary.body).toContain('○ early-stop rule');
+    expect(s.coarse.status).toBe('missing');
+  });
+  it('stopped after the first coarse iteration: early stop, coarse (partial), predictor and front drawn; no fine stage', () => {
+    const s = sections(buildReport(fresh({ stopAt: 'iteration' })));
+    expect(s['early-stop'].status).toBe('ok');
+    expect(s.coarse.status).toBe('partial');
+    expect(s.coarse.body).toContain('1 of 3 coarse iterations logged');
+    expect(s.predictor.status).toBe('ok');
+    expect(s.pareto.status).toBe('ok');
+    expect(s.pareto.body).not.toContain('found (predicted)');
+    for (const id of ['arch', 'evolution', 'training']) expect(s[id].status, id).toBe('missing');
+    expect(s.summary.body).toContain('○ coarse stage · 1/3 iterations');
+  });
+  it('final training interrupted with a stage error', () => {
+    const s = sections(buildReport(fresh({ trainEpochs: 2, errorStage: 'train' })));
+    expect(s.training.status).toBe('partial');
+    expect(s.summary.body).toContain('train failed: QUEUE: worker lost &lt;redis&gt;');
+    expect(s.arch.status).toBe('ok');
+    expect(s.evolution.status).toBe('ok');
+  });
+  it('coarse and fine results come from coarse.json and fine.json when the log lacks their events', () => {
+    const dir = fresh();
+    const keep = (l: string) => !/"type":"(autotrain|evolution)\//.test(l);
+    writeFileSync(join(dir, 'events.jsonl'), readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter(keep).join('\n'));
+    const s = sections(buildReport(dir));
+    expect(s['early-stop'].status).toBe('ok');
+    expect(s.coarse.status).toBe('ok');
+    expect(s.pareto.status).toBe('ok');
+    expect(count(s.pareto.body, /<circle [^>]*fill-opacity="0.7"/)).toBe(TRAINED);
+    expect(s.evolution.status).toBe('partial');
+    expect(s.evolution.body).toContain('the result comes from fine.json');
+  });
+});
