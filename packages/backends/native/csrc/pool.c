@@ -17,6 +17,13 @@
 #include "runtime.h"
 
 #define MAX_THREADS 64
+/* Tasks are grouped into fixed slots (contiguous task ranges) that threads claim dynamically.
+ * A kernel's per-"tid" scratch and partial sums are per slot, and a slot always runs the same
+ * tasks in the same order, so reductions (filter gradients, BN statistics, K-split GEMM) add up
+ * in an order that does not depend on thread timing: same inputs, same thread count, same bits.
+ * Several slots per thread keep the load balanced when a thread is descheduled. */
+#define SLOTS_PER_THREAD 4
+#define MAX_SLOTS (MAX_THREADS * SLOTS_PER_THREAD)
 #define OPEN 1
 
 static struct {
@@ -29,15 +36,17 @@ static struct {
   volatile int ready;
   volatile int main_waiting;
   int ntasks;
+  int nslots; /* slots of the current job */
   task_fn fn;
   void *ctx;
 } ctl;
 
 static int nthreads = 1;
+static int nslots = 1; /* distinct `tid` values tasks see: SLOTS_PER_THREAD per thread (1 single-threaded) */
 void fb_scratch_release(void);
 static int spin_iters = 30000;
 static int main_can_wait = 0; /* Node's main thread may block; a browser's may not */
-static float *scratch[MAX_THREADS];
+static float *scratch[MAX_SLOTS];
 static size_t scratch_bytes;
 
 INLINE int ld(volatile int *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
@@ -47,11 +56,12 @@ INLINE int add(volatile int *p, int v) { return __atomic_fetch_add(p, v, __ATOMI
 static void run_tasks(int tid) {
   task_fn fn = ctl.fn;
   void *ctx = ctl.ctx;
-  int n = ctl.ntasks;
+  int n = ctl.ntasks, S = ctl.nslots;
   for (;;) {
-    int t = add(&ctl.next, 1);
-    if (t >= n) break;
-    fn(ctx, t, tid);
+    int slot = add(&ctl.next, 1);
+    if (slot >= S) break;
+    int t0 = (int)((long long)slot * n / S), t1 = (int)((long long)(slot + 1) * n / S);
+    for (int t = t0; t < t1; t++) fn(ctx, t, slot);
     add(&ctl.done, 1);
   }
   if (tid != 0 && ld(&ctl.main_waiting)) __builtin_wasm_memory_atomic_notify((int *)&ctl.done, 1);
@@ -66,6 +76,8 @@ void parallel_for(task_fn fn, void *ctx, int ntasks) {
   ctl.fn = fn;
   ctl.ctx = ctx;
   ctl.ntasks = ntasks;
+  ctl.nslots = MIN(nslots, ntasks);
+  int nwork = ctl.nslots;
   st(&ctl.next, 0);
   st(&ctl.done, 0);
   int gen = (ld(&ctl.state) >> 1) + 1;
@@ -75,7 +87,7 @@ void parallel_for(task_fn fn, void *ctx, int ntasks) {
   /* Spin for the stragglers; if a worker was descheduled (more threads than free cores),
    * block instead of burning the core it needs, where the host allows the main thread to. */
   int spins = 0, d;
-  while ((d = ld(&ctl.done)) < ntasks) {
+  while ((d = ld(&ctl.done)) < nwork) {
     if (main_can_wait && ++spins > 20000) {
       st(&ctl.main_waiting, 1);
       if (ld(&ctl.done) == d) __builtin_wasm_memory_atomic_wait32((int *)&ctl.done, d, 1000000);
@@ -143,6 +155,7 @@ EXPORT(fb_worker_loop) void fb_worker_loop(int tid) {
 EXPORT(fb_pool_set_threads) void fb_pool_set_threads(int n) {
   fb_scratch_release();
   nthreads = n < 1 ? 1 : (n > MAX_THREADS ? MAX_THREADS : n);
+  nslots = nthreads > 1 ? nthreads * SLOTS_PER_THREAD : 1;
 }
 EXPORT(fb_pool_set_main_can_wait) void fb_pool_set_main_can_wait(int v) { main_can_wait = v; }
 EXPORT(fb_pool_ready) int fb_pool_ready(void) { return ld(&ctl.ready); }
@@ -152,23 +165,24 @@ EXPORT(fb_pool_shutdown) void fb_pool_shutdown(void) {
   add(&ctl.state, 2); /* change the waited-on word so no worker can miss the wake-up */
   __builtin_wasm_memory_atomic_notify((int *)&ctl.state, (u32)-1);
 }
-int pool_threads(void) { return nthreads; }
+/* Number of distinct `tid` values a task can receive (= per-tid scratch buffers to combine). */
+int pool_threads(void) { return nslots; }
 
 void scratch_reserve(size_t bytes) {
   bytes = (bytes + 63) & ~(size_t)63;
   if (bytes <= scratch_bytes) return;
-  for (int t = 0; t < nthreads; t++) {
+  for (int t = 0; t < nslots; t++) {
     fb_free(scratch[t]);
     scratch[t] = (float *)fb_malloc(bytes);
     if (!scratch[t]) __builtin_trap();
   }
-  for (int t = nthreads; t < MAX_THREADS; t++) { fb_free(scratch[t]); scratch[t] = NULL; }
+  for (int t = nslots; t < MAX_SLOTS; t++) { fb_free(scratch[t]); scratch[t] = NULL; }
   scratch_bytes = bytes;
 }
 float *scratch_for(int tid) { return scratch[tid]; }
 
 /* Release per-thread scratch (JS calls this from dispose / trimming). */
 EXPORT(fb_scratch_release) void fb_scratch_release(void) {
-  for (int t = 0; t < MAX_THREADS; t++) { fb_free(scratch[t]); scratch[t] = NULL; }
+  for (int t = 0; t < MAX_SLOTS; t++) { fb_free(scratch[t]); scratch[t] = NULL; }
   scratch_bytes = 0;
 }

@@ -119,3 +119,41 @@ describe.each([2, 3])('threads=1 vs threads=%i', (threads) => {
     }
   });
 });
+
+describe('reductions are deterministic on a multi-threaded pool', () => {
+  // Filter gradients, BN statistics and K-split GEMM sum per-slot partials; slots are fixed task
+  // ranges, so repeated calls give the same bits however the threads happened to be scheduled
+  // (a training run resumed from a checkpoint must end exactly where an uninterrupted one does).
+  let k: NativeKernels;
+  beforeAll(async () => {
+    k = await loadNativeKernels({ threads: 3 });
+  });
+  afterAll(async () => {
+    await k.dispose();
+  });
+
+  it('repeated calls give bit-identical dW, BN sums and K-split products', () => {
+    const cp: Conv2DShape = { n: 16, h: 14, w: 14, cin: 16, cout: 24, kh: 3, kw: 3, padH: 1, padW: 1 };
+    const pw: Conv2DShape = { n: 16, h: 14, w: 14, cin: 16, cout: 96, kh: 1, kw: 1 };
+    const dp: DepthwiseShape = { n: 16, h: 14, w: 14, c: 96, kh: 5, kw: 5, stride: 2, padH: 2, padW: 2 };
+    const x = rand(16 * 14 * 14 * 16, 31), dyc = rand(16 * 14 * 14 * 24, 32), dyp = rand(16 * 14 * 14 * 96, 33);
+    const xd = rand(16 * 14 * 14 * 96, 34), dyd = rand(16 * 7 * 7 * 96, 35);
+    const bn = { n: 16, h: 14, w: 14, c: 96, act: 'relu' as const };
+    const g = rand(96, 36), b = rand(96, 37);
+    const run = () => {
+      const f = k.batchNormActTrain(xd, g, b, bn);
+      return [
+        k.conv2dBackpropFilter(x, dyc, cp),
+        k.conv2dBackpropFilter(x, dyp, pw),
+        k.depthwiseConv2dBackpropFilter(xd, dyd, dp),
+        f.mean,
+        f.invStd,
+        k.batchNormActGrad(dyp, xd, g, b, f.mean, f.invStd, bn).dgamma,
+      ];
+    };
+    const first = run();
+    for (let i = 0; i < 20; i++) {
+      run().forEach((r, j) => expect(firstDifference(r, first[j]), `output ${j}, repetition ${i}`).toBe(-1));
+    }
+  });
+});
