@@ -14,7 +14,7 @@ function fbnet(args: string[]) {
 }
 
 describe('fbnet search v1 (smoke preset, end to end)', () => {
-  it('runs every phase, and after kill -9 --resume ends with exactly the uninterrupted result', async () => {
+  it('runs every phase, and after kill -9 --resume ends with exactly the uninterrupted result', { timeout: 900_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), 'fbnet-e2e-'));
     const a = join(root, 'a');
     const ra = fbnet(['search', 'v1', '--preset', 'smoke', '--backend', 'cpu', '--out', a, '--json']);
