@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { createCpuPlugin } from '@fbnet/backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArchDef, resolveArch, Rng } from '@fbnet/core';
 import { loadFashionMnist, takeSamples, type ImageDataset } from '@fbnet/data';
@@ -20,7 +20,8 @@ let y: tf.Tensor1D;
 
 beforeAll(async () => {
   tf.env().set('PROD', true);
-  await tf.setBackend('cpu');
+  // The cpu plugin: TF.js cpu backend with the fast (native WASM SIMD) training kernels.
+  await createCpuPlugin().init({ threads: 2 });
   const full = loadFashionMnist({ split: 'train' });
   data = takeSamples(full, Array.from({ length: 256 }, (_, i) => i * 7));
   x = tf.tensor4d(Float32Array.from(data.images.subarray(0, 8 * 784)), [8, 28, 28, 1]);

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { createCpuPlugin } from '@fbnet/backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FbnetError, type ArchDef } from '@fbnet/core';
 import { FASHION_MNIST_NORMALIZATION, loadFashionMnist, selectClassBalanced, takeSamples, type ImageDataset } from '@fbnet/data';
@@ -23,7 +23,8 @@ let val: ImageDataset;
 
 beforeAll(async () => {
   tf.env().set('PROD', true);
-  await tf.setBackend('cpu');
+  // The cpu plugin: TF.js cpu backend with the fast (native WASM SIMD) training kernels.
+  await createCpuPlugin().init({ threads: 2 });
   const full = loadFashionMnist({ split: 'train' });
   const pick = (n: number, offset: number) => {
     const idx: number[] = [];
