@@ -6,8 +6,7 @@ import { missing } from '../html/section.ts';
 import type { ReportKind } from './report-kind.ts';
 
 /**
- * For commands without a dedicated kind (`train`, or a V2/V3 search before its kind is
- * registered): what any run can show — summary, arch.json, the LUT, the training curves.
+ * For commands without a dedicated kind (`train`): what any run can show — summary, arch.json, the LUT, the training curves.
  */
 export const GENERIC_REPORT: ReportKind = {
   command: '*',

@@ -5,11 +5,10 @@ import { V2_REPORT } from './v2.ts';
 import { V3_REPORT } from './v3.ts';
 
 /**
- * Report kinds by `config.command`. Extension point for V2/V3: write `reports/v2.ts` exporting
- * a `ReportKind` with command 'search v2' whose sections reuse the generic builders
- * (runSummarySection, derivedArchSection/archContent, distributionContent for channel choices
- * over epochs, curvesContent for effective FLOPs, scatterContent with `diagonal` or `pareto`,
- * lutSection, trainingSection) and register it here, next to V1.
+ * Report kinds by `config.command`: V1, V2 and V3 searches here; other packages may add
+ * theirs with `registerReportKind` (a kind's sections reuse the generic builders:
+ * runSummarySection, archContent, distributionContent, curvesContent, scatterContent,
+ * lutSection, trainingSection).
  */
 export const REPORT_KINDS = new Registry<ReportKind>('report kind');
 REPORT_KINDS.register(V1_REPORT.command, V1_REPORT);

@@ -1,12 +1,12 @@
 import type { SectionBuilder } from '../html/section.ts';
 
-/** The search commands whose runs get a dedicated report. V1 is built; V2/V3 register theirs. */
+/** The search commands whose runs get a dedicated report (V1, V2 and V3 are registered in `reports/registry.ts`). */
 export type SearchCommand = 'search v1' | 'search v2' | 'search v3';
 
 /**
  * A kind of report: the sections a run of one command shows, in order. `buildReport` finds the
  * kind by `config.command` in `REPORT_KINDS` and falls back to `GENERIC_REPORT` for commands
- * without one (a `train` run, or a V2/V3 run before its kind is registered).
+ * without one (a `train` run).
  */
 export interface ReportKind {
   /** The `config.command` this kind reports on. */

@@ -73,13 +73,16 @@ export interface V2ArchView {
 }
 
 // Compile-time guard: what dmasking emits must fit these views (a renamed field fails typecheck here).
-type Fits<View, Emitted extends View> = [View, Emitted];
+// Two checks: the emitted payload must be assignable to the view (types agree), and every field
+// the view reads must exist in the payload (`None` fails naming the field if one was renamed).
+type Fits<View, Emitted extends View> = Exclude<keyof View, keyof Emitted>;
+type None<Missing extends never> = Missing;
 export type _V2ViewsFit = [
-  Fits<V2StartedView, DMaskingEventMap['dmasking/started']>,
-  Fits<V2EpochView, DMaskingEventMap['dmasking/epoch-ended']>,
-  Fits<V2DistributionsView, DMaskingEventMap['dmasking/distributions']>,
-  Fits<V2LayerDistributionView, LayerDistribution>,
-  Fits<V2ArchView, V2ArchSummary>,
+  None<Fits<V2StartedView, DMaskingEventMap['dmasking/started']>>,
+  None<Fits<V2EpochView, DMaskingEventMap['dmasking/epoch-ended']>>,
+  None<Fits<V2DistributionsView, DMaskingEventMap['dmasking/distributions']>>,
+  None<Fits<V2LayerDistributionView, LayerDistribution>>,
+  None<Fits<V2ArchView, V2ArchSummary>>,
 ];
 
 export interface V2View {

@@ -78,21 +78,24 @@ export interface ConstraintsView {
 }
 
 // Compile-time guard: what the V3 stages emit must fit these views (a renamed field fails typecheck here).
-type Fits<View, Emitted extends View> = [View, Emitted];
+// Two checks: the emitted payload must be assignable to the view (types agree), and every field
+// the view reads must exist in the payload (`None` fails naming the field if one was renamed).
+type Fits<View, Emitted extends View> = Exclude<keyof View, keyof Emitted>;
+type None<Missing extends never> = Missing;
 export type _V3ViewsFit = [
-  Fits<CandidateView, CoarseSample>,
-  Fits<CandidateView, CoarseEventMap['autotrain/candidate-evaluated']>,
-  Fits<EarlyStopView, CoarseEventMap['autotrain/early-stop-chosen']>,
-  Fits<PredictorFitView, CoarseEventMap['predictor/fitted']>,
-  Fits<IterationView, CoarseEventMap['autotrain/iteration-ended']>,
-  Fits<MetricsView, PredictorMetrics>,
-  Fits<{ samples?: number; epochs?: number; loss?: number; kendallTau?: number }, CoarseEventMap['predictor/proxy-pretrained']>,
-  Fits<{ space?: string; dimensions?: number; iterations?: number; perIteration?: number }, CoarseEventMap['autotrain/started']>,
-  Fits<{ budget?: number; samples?: number; bestAccuracy?: number; predictor?: MetricsView }, CoarseEventMap['autotrain/completed']>,
-  Fits<GenerationView, EvolutionEventMap['evolution/generation']>,
-  Fits<{ population?: number; constraints?: ConstraintsView; mutationRate?: number }, EvolutionEventMap['evolution/started']>,
-  Fits<ScoredView, ScoredCandidate>,
-  Fits<{ best?: ScoredView; population?: ScoredView[]; generations?: number; evaluated?: number; constraints?: ConstraintsView }, EvolutionEventMap['evolution/completed']>,
+  None<Fits<CandidateView, CoarseSample>>,
+  None<Fits<CandidateView, CoarseEventMap['autotrain/candidate-evaluated']>>,
+  None<Fits<EarlyStopView, CoarseEventMap['autotrain/early-stop-chosen']>>,
+  None<Fits<PredictorFitView, CoarseEventMap['predictor/fitted']>>,
+  None<Fits<IterationView, CoarseEventMap['autotrain/iteration-ended']>>,
+  None<Fits<MetricsView, PredictorMetrics>>,
+  None<Fits<{ samples?: number; epochs?: number; loss?: number; kendallTau?: number }, CoarseEventMap['predictor/proxy-pretrained']>>,
+  None<Fits<{ space?: string; dimensions?: number; iterations?: number; perIteration?: number }, CoarseEventMap['autotrain/started']>>,
+  None<Fits<{ budget?: number; samples?: number; bestAccuracy?: number; predictor?: MetricsView }, CoarseEventMap['autotrain/completed']>>,
+  None<Fits<GenerationView, EvolutionEventMap['evolution/generation']>>,
+  None<Fits<{ population?: number; constraints?: ConstraintsView; mutationRate?: number }, EvolutionEventMap['evolution/started']>>,
+  None<Fits<ScoredView, ScoredCandidate>>,
+  None<Fits<{ best?: ScoredView; population?: ScoredView[]; generations?: number; evaluated?: number; constraints?: ConstraintsView }, EvolutionEventMap['evolution/completed']>>,
 ];
 
 export interface V3View {
@@ -149,7 +152,8 @@ export function v3View(run: RunData): V3View {
     const gens = new Map<number, GenerationView>();
     for (const g of eventsOf<Record<string, unknown>>(run, 'evolution/generation')) if (isNum(g.generation)) gens.set(g.generation, g as unknown as GenerationView);
     const fits = eventsOf<Record<string, unknown>>(run, 'predictor/fitted') as unknown as PredictorFitView[];
-    const fitsOrFile = fits.length ? fits : (coarse?.heldOut ?? []).filter(isObj).map((h) => ({ iteration: h.iteration, heldOut: h.metrics }));
+    const heldOutFile = (coarse?.heldOut ?? []).filter((h): h is { iteration?: number; metrics?: MetricsView } => isObj(h));
+    const fitsOrFile: PredictorFitView[] = fits.length ? fits : heldOutFile.map((h) => ({ iteration: h.iteration, heldOut: h.metrics }));
     const result = run.result ?? {};
     const recipe = runJson<Record<string, unknown>>(run, 'recipe.json') ?? (isObj(result.recipe) ? result.recipe : undefined);
     const bestFromResult = isObj(result.point) ? { point: result.point as JointPointView, score: isNum(result.predictedAccuracy) ? result.predictedAccuracy : undefined } : undefined;

@@ -34,12 +34,15 @@ export interface SupernetEpochView {
 }
 
 // Compile-time guard: what the supernet emits must fit these views (a renamed field fails typecheck here).
-type Fits<View, Emitted extends View> = [View, Emitted];
+// Two checks: the emitted payload must be assignable to the view (types agree), and every field
+// the view reads must exist in the payload (`None` fails naming the field if one was renamed).
+type Fits<View, Emitted extends View> = Exclude<keyof View, keyof Emitted>;
+type None<Missing extends never> = Missing;
 export type _SupernetViewsFit = [
-  Fits<SupernetEpochView, SupernetEventMap['supernet/epoch-ended']>,
-  Fits<ArchSummaryView, ArchSummary>,
-  Fits<{ epoch: number; probs: number[][] }, SupernetEventMap['supernet/theta']>,
-  Fits<NonNullable<SupernetView['started']>, SupernetEventMap['supernet/started']>,
+  None<Fits<SupernetEpochView, SupernetEventMap['supernet/epoch-ended']>>,
+  None<Fits<ArchSummaryView, ArchSummary>>,
+  None<Fits<{ epoch: number; probs: number[][] }, SupernetEventMap['supernet/theta']>>,
+  None<Fits<NonNullable<SupernetView['started']>, SupernetEventMap['supernet/started']>>,
 ];
 
 export interface SupernetView {

@@ -61,11 +61,11 @@ export const v3EarlyStopSection: SectionBuilder = {
           xDomain,
           yDomain: [yLo, 1],
           series: [
-            // The recomputed curve first, so the rule's own points are drawn on top of it.
+            // Guides and the recomputed curve first, so the rule's own points are drawn on top.
+            ...budgetLine(yLo, 1),
             ...(computed.length ? [{ name: 'τ at every budget (from the set\'s curves)', points: computed, color: '#9c9c9c', dashed: true }] : []),
             { name: 'τ per budget tried by the rule', points: taus.map((t) => [t.budget, t.tau] as [number, number]), color: '#4e79a7' },
             ...(isNum(threshold) ? [{ name: `threshold ${fixed(threshold, 2)}`, points: [[lo, threshold], [hi, threshold]] as [number, number][], color: '#d62728', dashed: true, markers: false }] : []),
-            ...budgetLine(yLo, 1),
           ],
           caption: 'The rule grows the budget until τ reaches the threshold (FBNetV3 uses 0.92); later candidates are trained only that long and ranked by that accuracy. The grey curve recomputes τ for every budget up to the full schedule from the logged curves.',
         },
@@ -75,8 +75,8 @@ export const v3EarlyStopSection: SectionBuilder = {
           yLabel: 'val accuracy %',
           xDomain,
           series: [
-            ...set.map((c, i) => ({ name: shortId(c.id), points: (c.curve as number[]).map((a, e) => [e + 1, a * 100] as [number, number]), color: categorical(i) })),
             ...budgetLine(accLo, accHi),
+            ...set.map((c, i) => ({ name: shortId(c.id), points: (c.curve as number[]).map((a, e) => [e + 1, a * 100] as [number, number]), color: categorical(i) })),
           ],
           caption: 'Validation accuracy after every epoch of each candidate of the early-stopping set (on the candidate data split).',
         },
