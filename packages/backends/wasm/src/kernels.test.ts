@@ -8,6 +8,7 @@ import {
   checkVariants,
   convConformanceCases,
   depthwiseConformanceCases,
+  elementwiseConformanceCases,
   referenceOutputs,
   STOCK_VARIANT,
   type ConformanceResult,
@@ -20,6 +21,7 @@ const families = {
   conv: convConformanceCases(),
   depthwise: depthwiseConformanceCases(),
   batchNorm: batchNormConformanceCases(),
+  reductions: elementwiseConformanceCases().filter((c) => c.kernel === 'Sum' || c.kernel === 'Mean'),
 };
 const refs: Record<string, Float32Array[][]> = {};
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { bindF32Kernel, JS_TRAINING_KERNELS, TfjsBackendPlugin, type KernelImpl } from '@fbnet/backend-common';
+import { bindF32Kernel, jsKernels, JS_TRAINING_KERNELS, TfjsBackendPlugin, type KernelImpl } from '@fbnet/backend-common';
 import { conv2DBackpropFilterWasmMatMul } from './kernels/Conv2DBackpropFilter.ts';
 import { nativeVariants, nativeVersion, releaseNative } from './native.ts';
 import { wasmStorage } from './storage.ts';
@@ -46,7 +46,9 @@ export function createWasmPlugin(): TfjsBackendPlugin {
     release: () => releaseNative(),
     async kernels(options): Promise<KernelImpl[]> {
       const native = await nativeVariants(wasmStorage, options.threads);
-      return [...native, conv2DBackpropFilterWasmMatMul, ...JS_TRAINING_KERNELS.map((k) => bindF32Kernel(k, wasmStorage))];
+      // tfjs-backend-wasm reduces over inner axes by transposing first: global pooling (axes 1,2) is slow.
+      const reductions = [jsKernels.meanJs, jsKernels.sumJs];
+      return [...native, conv2DBackpropFilterWasmMatMul, ...[...JS_TRAINING_KERNELS, ...reductions].map((k) => bindF32Kernel(k, wasmStorage))];
     },
   });
 }
