@@ -17,8 +17,10 @@ type Attrs = Record<string, unknown>;
 type Inputs = Record<string, tf.TensorInfo | undefined>;
 
 const REDUCTIONS = new Set(['Sum', 'Mean', 'Max', 'Min', 'Prod', 'All', 'Any']);
-const CONV_KERNELS = new Set(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
-const DW_KERNELS = new Set(['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter']);
+const CONV_KERNELS = new Set(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D']);
+const DW_KERNELS = new Set(['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'FusedDepthwiseConv2D']);
+/** Epilogues the fused-conv variants implement. */
+const FUSED_ACTS = new Set(['linear', 'relu', 'relu6']);
 
 function pair(v: unknown): [number, number] {
   return Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number];
@@ -57,7 +59,14 @@ export function describeCall(kernel: string, inputs: Inputs, attrs: Attrs): Call
     if (dilated) shape.dil = `${info.dilationHeight}x${info.dilationWidth}`;
     if (info.dataFormat === 'channelsFirst') shape.fmt = 'NCHW';
     const multOk = !DW_KERNELS.has(kernel) || g.cin === g.cout;
-    return { shape, conv: g, fast: f32 && !dilated && info.dataFormat === 'channelsLast' && multOk };
+    let epilogueOk = true;
+    if (kernel.startsWith('Fused')) {
+      const act = String(attrs.activation ?? 'linear');
+      shape.act = act;
+      shape.bias = !!inputs.bias;
+      epilogueOk = FUSED_ACTS.has(act) && !inputs.preluActivationWeights && (!inputs.bias || inputs.bias.shape.reduce((a, b) => a * b, 1) === g.cout);
+    }
+    return { shape, conv: g, fast: f32 && !dilated && info.dataFormat === 'channelsLast' && multOk && epilogueOk };
   }
   if (kernel === FBNET_KERNELS.BatchNormActTrain || kernel === FBNET_KERNELS.BatchNormActGrad) {
     const [n, h, w, c] = inputs.x!.shape;

@@ -29,6 +29,8 @@ export interface F32Storage {
   view(backend: unknown, t: tf.TensorInfo): Float32Array;
 }
 
+const EMPTY = new Float32Array(0);
+
 export function bindF32Kernel(k: F32Kernel, storage: F32Storage): KernelImpl {
   return {
     kernel: k.kernel,
@@ -38,7 +40,8 @@ export function bindF32Kernel(k: F32Kernel, storage: F32Storage): KernelImpl {
     run(args: KernelArgs, call: CallInfo) {
       const attrs = args.attrs ?? {};
       const outs = k.outputShapes(call, args.inputs, attrs).map((s) => storage.alloc(args.backend, s));
-      const inArrays = k.inputs.map((name) => storage.view(args.backend, args.inputs[name]));
+      // Optional inputs a call leaves out (a fused conv's bias) come as empty arrays.
+      const inArrays = k.inputs.map((name) => (args.inputs[name] ? storage.view(args.backend, args.inputs[name]) : EMPTY));
       const outArrays = outs.map((o) => storage.view(args.backend, o));
       k.compute(inArrays, outArrays, call, attrs);
       return k.multiOutput ? outs : outs[0];

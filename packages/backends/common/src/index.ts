@@ -30,7 +30,8 @@ export { writeDeviceResult, RESULTS_DIR } from './bench/results.ts';
 export type { DeviceResults } from './bench/results.ts';
 export type { VariantTiming, KernelBenchOptions } from './bench/harness.ts';
 
-export { JS_TRAINING_KERNELS, JS_ELEMENTWISE_KERNELS } from './kernels/index.ts';
+export { JS_TRAINING_KERNELS, JS_ELEMENTWISE_KERNELS, JS_FUSED_CONV_KERNELS } from './kernels/index.ts';
+export { fusedConv } from './kernels/FusedConv2D.ts';
 export { broadcastBinary, broadcastShape } from './math/broadcast.ts';
 export type { BinaryOp } from './math/broadcast.ts';
 export { reduceSum, reduceSplit, contiguousAxes } from './math/reduce.ts';
@@ -46,6 +47,7 @@ export { batchNormActForward, batchNormActBackward } from './math/batch-norm-act
 export {
   convConformanceCases,
   depthwiseConformanceCases,
+  fusedConvConformanceCases,
   batchNormConformanceCases,
   elementwiseConformanceCases,
   referenceOutputs,

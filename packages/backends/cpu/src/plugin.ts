@@ -1,4 +1,4 @@
-import { bindF32Kernel, JS_ELEMENTWISE_KERNELS, JS_TRAINING_KERNELS, TfjsBackendPlugin, type KernelImpl } from '@fbnet/backend-common';
+import { bindF32Kernel, JS_ELEMENTWISE_KERNELS, JS_FUSED_CONV_KERNELS, JS_TRAINING_KERNELS, TfjsBackendPlugin, type KernelImpl } from '@fbnet/backend-common';
 import { cpuStorage } from './storage.ts';
 import { nativeVariants, nativeVersion, releaseNative } from './native.ts';
 
@@ -21,7 +21,7 @@ export function createCpuPlugin(): TfjsBackendPlugin {
     release: () => releaseNative(),
     async kernels(options): Promise<KernelImpl[]> {
       const native = await nativeVariants(cpuStorage, options.threads);
-      return [...native, ...[...JS_TRAINING_KERNELS, ...JS_ELEMENTWISE_KERNELS].map((k) => bindF32Kernel(k, cpuStorage))];
+      return [...native, ...[...JS_TRAINING_KERNELS, ...JS_FUSED_CONV_KERNELS, ...JS_ELEMENTWISE_KERNELS].map((k) => bindF32Kernel(k, cpuStorage))];
     },
   });
 }

@@ -8,6 +8,7 @@ import {
   checkVariants,
   convConformanceCases,
   depthwiseConformanceCases,
+  fusedConvConformanceCases,
   elementwiseConformanceCases,
   referenceOutputs,
   STOCK_VARIANT,
@@ -20,6 +21,7 @@ tf.env().set('PROD', true);
 const families = {
   conv: convConformanceCases(),
   depthwise: depthwiseConformanceCases(),
+  fusedConv: fusedConvConformanceCases(),
   batchNorm: batchNormConformanceCases(),
   reductions: elementwiseConformanceCases().filter((c) => c.kernel === 'Sum' || c.kernel === 'Mean'),
 };

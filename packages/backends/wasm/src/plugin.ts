@@ -42,7 +42,7 @@ export function createWasmPlugin(): TfjsBackendPlugin {
       if (options.threads && threads) wasmModule.setThreadsCount(options.threads);
     },
     // XNNPACK's forward convolutions are hard to beat from JS; the benchmark may still disagree per shape.
-    preferences: { Conv2D: ['tfjs'], DepthwiseConv2dNative: ['tfjs'] },
+    preferences: { Conv2D: ['tfjs'], DepthwiseConv2dNative: ['tfjs'], FusedConv2D: ['tfjs'], FusedDepthwiseConv2D: ['tfjs'] },
     release: () => releaseNative(),
     async kernels(options): Promise<KernelImpl[]> {
       const native = await nativeVariants(wasmStorage, options.threads);

@@ -16,6 +16,8 @@ import { meanJs } from './Mean.ts';
 import { reluJs } from './Relu.ts';
 import { relu6Js } from './Relu6.ts';
 import { fusedBatchNormJs } from './FusedBatchNorm.ts';
+import { fusedConv2DJs } from './FusedConv2D.ts';
+import { fusedDepthwiseConv2DJs } from './FusedDepthwiseConv2D.ts';
 
 export {
   conv2DJs,
@@ -35,6 +37,8 @@ export {
   reluJs,
   relu6Js,
   fusedBatchNormJs,
+  fusedConv2DJs,
+  fusedDepthwiseConv2DJs,
 };
 
 /** The portable JS training kernels: one fast variant for every kernel an FBNet step needs. */
@@ -48,6 +52,9 @@ export const JS_TRAINING_KERNELS: readonly F32Kernel[] = [
   batchNormActTrainJs,
   batchNormActGradJs,
 ];
+
+/** Inference kernels TF.js's fused ops call (conv + bias + activation in one kernel). */
+export const JS_FUSED_CONV_KERNELS: readonly F32Kernel[] = [fusedConv2DJs, fusedDepthwiseConv2DJs];
 
 /**
  * Element-wise and reduction kernels for backends whose stock ones are slow on large

@@ -2,6 +2,7 @@ import { FBNET_KERNELS, type FusedActivation } from '@fbnet/core';
 import type { NativeKernels } from '@fbnet/native-kernels';
 import { bindF32Kernel, type F32Kernel, type F32Storage } from '../f32-kernel.ts';
 import type { ConvGeometry } from '../math/conv-geometry.ts';
+import { fusedConv } from '../kernels/FusedConv2D.ts';
 import type { KernelImpl } from '../variant.ts';
 
 /** Name of the native variants on every backend they plug into. */
@@ -78,6 +79,8 @@ export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
     conv('DepthwiseConv2dNative', ['x', 'filter'], 'depthwise', (g) => [g.n, g.oh, g.ow, g.cin], (x, f, g, y) => void k.depthwiseConv2d(x, f, dwShape(g), y)),
     conv('DepthwiseConv2dNativeBackpropInput', ['dy', 'filter'], 'depthwise dx', (g) => [g.n, g.h, g.w, g.cin], (dy, f, g, dx) => void k.depthwiseConv2dBackpropInput(dy, f, dwShape(g), dx)),
     conv('DepthwiseConv2dNativeBackpropFilter', ['x', 'dy'], 'depthwise dW', (g) => [g.kh, g.kw, g.cin, 1], (x, dy, g, df) => void k.depthwiseConv2dBackpropFilter(x, dy, dwShape(g), df)),
+    fusedConv('FusedConv2D', NATIVE_VARIANT, description('conv2d + JS bias/activation epilogue'), (x, f, g, y) => void k.conv2d(x, f, convShape(g), y)),
+    fusedConv('FusedDepthwiseConv2D', NATIVE_VARIANT, description('depthwise + JS bias/activation epilogue'), (x, f, g, y) => void k.depthwiseConv2d(x, f, dwShape(g), y)),
     {
       kernel: FBNET_KERNELS.BatchNormActTrain,
       variant: NATIVE_VARIANT,

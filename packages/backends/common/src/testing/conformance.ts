@@ -82,6 +82,37 @@ export function convConformanceCases(seed = 1): ConformanceCase[] {
   return specs.flatMap(([name, n, h, w, cin, cout, k, s, pad]) => convTriplet(rng, name, n, h, w, cin, cout, k, s, pad, false));
 }
 
+/** tf.fused.conv2d / depthwiseConv2d as an inference path would call them (bias, relu / relu6 / linear). */
+export function fusedConvConformanceCases(seed = 5): ConformanceCase[] {
+  const rng = new Rng(seed);
+  const out: ConformanceCase[] = [];
+  const specs: [string, boolean, number, number, number, number, number, Pad, string, boolean][] = [
+    ['1x1 relu bias', false, 1, 4, 8, 12, 1, 0, 'relu', true],
+    ['3x3 s2 relu6 bias', false, 2, 7, 3, 6, 3, 1, 'relu6', true],
+    ['1x1 linear no-bias', false, 1, 5, 6, 4, 1, 0, 'linear', false],
+    ['dw 3x3 relu bias', true, 1, 6, 8, 8, 3, 1, 'relu', true],
+    ['dw 5x5 s2 linear bias', true, 2, 7, 5, 5, 5, 2, 'linear', true],
+  ];
+  for (const [name, dw, n, h, cin, cout, k, pad, activation, withBias] of specs) {
+    const s = name.includes('s2') ? 2 : 1;
+    const xShape = [n, h, h, cin];
+    const fShape = dw ? [k, k, cin, 1] : [k, k, cin, cout];
+    const inputs = [
+      { name: 'x', shape: xShape, data: rand(rng, xShape) },
+      { name: 'filter', shape: fShape, data: rand(rng, fShape) },
+      ...(withBias ? [{ name: 'bias', shape: [dw ? cin : cout], data: rand(rng, [dw ? cin : cout]) }] : []),
+    ];
+    out.push({
+      name: `${dw ? 'FusedDepthwiseConv2D' : 'FusedConv2D'} ${name}`,
+      kernel: dw ? 'FusedDepthwiseConv2D' : 'FusedConv2D',
+      inputs,
+      attrs: { strides: [s, s], pad: padAttr(pad), dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined, activation, leakyreluAlpha: 0.2 },
+      tol: 1e-5,
+    });
+  }
+  return out;
+}
+
 /** Depthwise convolutions: 3x3/5x5, strides 1/2, padding k//2 and FBNetV3's 1 for k5. */
 export function depthwiseConformanceCases(seed = 2): ConformanceCase[] {
   const rng = new Rng(seed);
