@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
-import { formatLutSummary, measureLut, serveLut, showLut, validateLut, type LatencyTable } from '@fbnet/latency-lut';
+import { formatLutSummary, measureLut, saveLut, serveLut, showLut, validateLut, type LatencyTable } from '@fbnet/latency-lut';
 import { FbnetError } from '@fbnet/core';
 import { initBackend } from '../backend.ts';
 import { usageError, type Command } from '../command.ts';
@@ -11,7 +11,7 @@ export const lutCommand: Command = {
   summary: 'latency lookup tables: measure on this device, validate against end-to-end latency, show, serve to a browser device',
   usage:
     'fbnet lut measure --space NAME|FILE --backend ID --out lut.json [--resume] [--force] [--time-ms N] [--json]\n' +
-    '  fbnet lut validate --lut lut.json --samples N [--backend ID] [--calibration N] [--refit] [--force] [--json]\n' +
+    '  fbnet lut validate --lut lut.json --samples N [--backend ID] [--calibration N] [--refit] [--concurrent] [--save] [--force] [--json]\n' +
     '  fbnet lut show lut.json [--json]\n' +
     '  fbnet lut serve --space NAME|FILE --out-dir DIR [--port N]',
   async run(argv) {
@@ -30,6 +30,8 @@ export const lutCommand: Command = {
         samples: { type: 'string' },
         calibration: { type: 'string' },
         refit: { type: 'boolean' },
+        concurrent: { type: 'boolean' },
+        save: { type: 'boolean' },
         seed: { type: 'string' },
         port: { type: 'string' },
         'time-ms': { type: 'string' },
@@ -68,12 +70,18 @@ export const lutCommand: Command = {
       if (!values.lut || !values.samples) throw usageError(this.usage, 'lut validate needs --lut and --samples');
       const backend = await initBackend(values.backend ?? 'wasm', { threads });
       const r = await validateLut(
-        { lut: values.lut, samples: Number(values.samples), calibrationSamples: values.calibration ? Number(values.calibration) : undefined, refit: values.refit, force: values.force, seed: Number(values.seed ?? 0) },
+        { lut: values.lut, samples: Number(values.samples), calibrationSamples: values.calibration ? Number(values.calibration) : undefined, refit: values.refit, concurrent: values.concurrent, force: values.force, seed: Number(values.seed ?? 0) },
         { backend: backend.plugin, plan: backend.plan, threads, onEvent: (e) => e.type === 'stage/progress' && out.progress(progressBar(e.phase, e.done, e.total, e.etaSec)) },
       );
       out.endProgress();
-      const rep = r.report as unknown as Record<string, unknown>;
-      out.info(`${values.lut} on ${backend.id}: MAPE ${fmtPct(rep.mape)}, within ±10% ${fmtPct(rep.within10)}, Kendall τ ${Number(rep.kendallTau).toFixed(3)} (${rep.samples} archs)`);
+      const rep = r.report;
+      // mape is in percent already; within10 is a share.
+      out.info(`${values.lut} on ${backend.id}: MAPE ${rep.mape.toFixed(1)}%, within ±10% ${(rep.within10 * 100).toFixed(1)}%, Kendall τ ${rep.kendallTau.toFixed(3)} (${rep.samples} archs, ${rep.predictor} sum)`);
+      if (rep.corrected) out.info(`plain sum: MAPE ${rep.plain.mape.toFixed(1)}%, within ±10% ${(rep.plain.within10 * 100).toFixed(1)}%, τ ${rep.plain.kendallTau.toFixed(3)}`);
+      if (values.save && r.table.correction) {
+        await saveLut(values.lut, r.table);
+        out.info(`saved the fitted correction into ${values.lut}`);
+      }
       out.result(r.report);
       return 0;
     }
@@ -101,7 +109,3 @@ export const lutCommand: Command = {
     throw usageError(this.usage, sub ? `unknown lut command "${sub}"` : undefined);
   },
 };
-
-function fmtPct(v: unknown): string {
-  return typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : String(v);
-}
