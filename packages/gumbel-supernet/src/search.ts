@@ -301,14 +301,14 @@ export class SupernetSearch {
     const arch = archFromChoice(o.space, { ops });
     const mode: MixMode = { kind: 'fixed', ops };
     const [h, w, c] = net.inputShape;
-    // BN statistics were accumulated under soft mixtures: re-estimate them for this path
-    // (as one-shot NAS does), score, then restore the supernet's statistics.
+    // BN statistics were accumulated under soft mixtures: re-estimate them for this path as the
+    // cumulative average over a few batches (as one-shot NAS does), score, then restore.
     const stats = net.store.entries().filter(([k]) => /\.bn\.(mean|var)$/.test(k));
     const backup = stats.map(([, v]) => tf.clone(v));
-    const nb = d(o.bnRecalibrationBatches, 4);
+    const nb = d(o.bnRecalibrationBatches, 8);
     for (let i = 0; i < nb; i++) {
       const b = it.next();
-      tf.tidy(() => net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: true }));
+      tf.tidy(() => net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: true, bnMomentum: 1 / (i + 1) }));
     }
     let correct = 0, count = 0;
     const evalIt = new BatchIterator(o.data.theta, { batchSize: Math.min(256, o.data.theta.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });

@@ -14,6 +14,12 @@ export interface ForwardContext {
   training: boolean;
   /** Update BN running statistics in training mode (default true). */
   updateStats?: boolean;
+  /**
+   * Override the BN running-average momentum for this pass (default BN_MOMENTUM). 1/(k+1) on the
+   * k-th of several passes gives the cumulative average of their batch statistics — how a
+   * one-shot path's BN statistics are re-estimated.
+   */
+  bnMomentum?: number;
   /** FBNetV2 channel masks: `mid` multiplies the expansion width (after pw and dw), `out` the block output. */
   masks?: { mid?: tf.Tensor; out?: tf.Tensor };
   /** Stochastic depth on residual branches (training only). */
@@ -60,9 +66,10 @@ export function convForward(p: ConvParams, x: tf.Tensor4D, ctx: ForwardContext):
   if (ctx.updateStats !== false) {
     const count = y.shape[0] * y.shape[1] * y.shape[2];
     const unbias = count > 1 ? count / (count - 1) : 1;
+    const m = ctx.bnMomentum ?? BN_MOMENTUM;
     tf.tidy(() => {
-      p.runMean!.assign(tf.add(tf.mul(p.runMean!, 1 - BN_MOMENTUM), tf.mul(r.mean, BN_MOMENTUM)));
-      p.runVar!.assign(tf.add(tf.mul(p.runVar!, 1 - BN_MOMENTUM), tf.mul(r.variance, BN_MOMENTUM * unbias)));
+      p.runMean!.assign(tf.add(tf.mul(p.runMean!, 1 - m), tf.mul(r.mean, m)));
+      p.runVar!.assign(tf.add(tf.mul(p.runVar!, 1 - m), tf.mul(r.variance, m * unbias)));
     });
   }
   r.mean.dispose();

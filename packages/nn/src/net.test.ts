@@ -107,3 +107,22 @@ describe('Net', () => {
     [a, b, c].forEach((n) => n.dispose());
   });
 });
+
+describe('BN running statistics', () => {
+  it('bnMomentum 1/(k+1) over k passes gives the cumulative average of the batch statistics', () => {
+    const arch = { input_size: 8, input_channels: 1, num_classes: 2, blocks: [[['conv_k3', 4, 1, 1]]] };
+    const net = new Net(arch as never, { seed: 1 });
+    const batches = [0, 1, 2].map((s) => tf.randomUniform([5, 8, 8, 1], 0, 255, 'float32', 10 + s) as tf.Tensor4D);
+    batches.forEach((x, k) => tf.tidy(() => net.forward(x, { training: true, bnMomentum: 1 / (k + 1) })));
+    // Independent reference: the conv output's per-channel mean for each batch, averaged.
+    const w = net.store.get('b0.conv.w') as unknown as tf.Tensor4D;
+    const want = tf.tidy(() => {
+      const means = batches.map((x) => tf.mean(tf.conv2d(net.normalize(x), w, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]), [0, 1, 2]));
+      return tf.div(tf.addN(means), 3).dataSync();
+    });
+    const got = net.store.get('b0.conv.bn.mean').dataSync();
+    for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(want[i], 4);
+    tf.dispose(batches);
+    net.dispose();
+  });
+});
