@@ -1,7 +1,7 @@
 /**
  * Predictor quality on the bundled task: train N QMC candidates of fbnet-v3-fmnist (early-stopped
  * at BUDGET epochs on 1000/300 images), fit the proxy-pretrained predictor on the first part,
- * report Kendall τ and RMSE on the held-out rest. Writes benchmarks/results/v3-predictor.json.
+ * report Kendall τ and RMSE on the held-out rest, and 3-fold cross-validation over all of them. Writes benchmarks/results/v3-predictor.json.
  * Run: npx tsx benchmarks/v3-predictor.ts [N=48] [heldOut=16]
  */
 import { lastValueFrom, toArray } from 'rxjs';
@@ -42,6 +42,22 @@ while (archs.length < 2000) {
   targets.push(proxyTargets(jointArch(space, x)));
 }
 const pre = await p.pretrainProxy(archs, targets, { epochs: 60 });
+// k-fold cross-validation over all candidates (fit() restarts from the pretrained encoder each time).
+const K = 3;
+const cvPairs: [number, number][] = [];
+const folds: { kendallTau: number; rmse: number; n: number }[] = [];
+for (let k = 0; k < K; k++) {
+  const test = samples.filter((_, i) => i % K === k), trn = samples.filter((_, i) => i % K !== k);
+  await p.fit(trn);
+  const fm = p.evaluate(test);
+  folds.push(fm);
+  const pr = p.predict(test.map((x) => x.arch), test.map((x) => x.recipe));
+  test.forEach((x, i) => cvPairs.push([pr[i], x.accuracy]));
+}
+const cv = {
+  folds,
+  pooled: { n: cvPairs.length, kendallTau: kendallTauB(cvPairs.map((x) => x[0]), cvPairs.map((x) => x[1])), rmse: Math.sqrt(cvPairs.reduce((a, [q, y]) => a + (q - y) ** 2, 0) / cvPairs.length) },
+};
 const fit = await p.fit(train);
 const m = p.evaluate(held);
 const flopsTau = kendallTauB(held.map((s) => archCost(jointArch(space, s.point)).flops), held.map((s) => s.accuracy));
@@ -57,6 +73,7 @@ const result = {
   proxyPretrain: pre,
   fit,
   heldOut: m,
+  crossValidation: cv,
   baselines: { kendallTauFlops: flopsTau, kendallTauLrNear0p1: lrTau },
   seconds: { training: trainSec, total: (Date.now() - t0) / 1000 },
   heldOutPairs: held.map((s, i) => ({ measured: s.accuracy, predicted: p.predict([s.arch], [s.recipe])[0], i })),
@@ -68,5 +85,5 @@ writeJsonAtomic('packages/acc-predictor/src/fmnist-candidates.fixture.json', {
   space: space.name, data, budgetEpochs: BUDGET,
   samples: samples.map((s) => ({ arch: s.arch, recipe: s.recipe, accuracy: s.accuracy })),
 });
-console.log(JSON.stringify({ heldOut: m, baselines: result.baselines, accuracy: result.accuracy, seconds: result.seconds }, null, 1));
+console.log(JSON.stringify({ heldOut: m, cv: cv.pooled, folds, baselines: result.baselines, accuracy: result.accuracy, seconds: result.seconds }, null, 1));
 p.dispose();

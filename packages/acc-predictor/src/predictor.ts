@@ -278,7 +278,7 @@ export class AccuracyPredictor {
     return last;
   }
 
-  /** Predicted accuracy for each (architecture, recipe) encoding pair. */
+  /** Predicted accuracy for each (architecture, recipe) encoding pair, clipped to [0, 1] (an accuracy). */
   predict(arch: number[][], recipe: number[][]): number[] {
     if (!this.accNorm) throw new FbnetError('USAGE', 'predictor: fit() before predict()');
     if (!arch.length) return [];
@@ -287,7 +287,7 @@ export class AccuracyPredictor {
       const R = this.config.recipeDim > 0 ? tf.tensor2d(recipe, [recipe.length, this.config.recipeDim]) : (tf.zeros([arch.length, 0]) as tf.Tensor2D);
       return this.accuracyT(tf.tensor2d(arch, [arch.length, this.config.archDim]), R).dataSync();
     });
-    return Array.from(out, (v) => v * n.std[0] + n.mean[0]);
+    return Array.from(out, (v) => Math.min(1, Math.max(0, v * n.std[0] + n.mean[0])));
   }
 
   /** Kendall τ and RMSE of the predictions on (held-out) samples. */

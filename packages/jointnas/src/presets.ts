@@ -15,6 +15,8 @@ export interface SearchV3Preset {
   poolSize: number;
   exploreFraction: number;
   evolution: { populationSize: number; childrenPerGeneration: number; maxGenerations: number; patience: number };
+  /** Fine-stage proposals trained (early-stopped) before the final choice; the best measured wins. */
+  verify: number;
   /** Resource constraints of the search (eq. 1); `maxLatencyMs` needs a latency table. */
   constraints: Constraints;
   final: {
@@ -42,6 +44,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     poolSize: 400,
     exploreFraction: 0.2,
     evolution: { populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 },
+    verify: 4,
     constraints: { maxFlops: 1.0e6 },
     final: { valFraction: 0.1, epochsScale: 1 },
     latencyTiming: { timeMs: 1000, minSamples: 30 },
@@ -58,6 +61,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     poolSize: 20,
     exploreFraction: 0.34,
     evolution: { populationSize: 6, childrenPerGeneration: 12, maxGenerations: 5, patience: 2 },
+    verify: 2,
     constraints: { maxFlops: 8_000 },
     final: { valFraction: 0.2, maxTrainImages: 200, maxTestImages: 100, epochsScale: 1 },
     latencyTiming: { timeMs: 20, minSamples: 3 },
@@ -74,6 +78,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     poolSize: 2000,
     exploreFraction: 0.2,
     evolution: { populationSize: 32, childrenPerGeneration: 96, maxGenerations: 100, patience: 10 },
+    verify: 8,
     constraints: { maxFlops: 1.0e6 },
     final: { valFraction: 0.05, epochsScale: 3 },
     latencyTiming: { timeMs: 2000, minSamples: 50 },

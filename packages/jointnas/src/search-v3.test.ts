@@ -48,7 +48,10 @@ describe('searchV3 (tiny end to end)', () => {
     expect(r.flops).toBeLessThanOrEqual(preset.constraints.maxFlops!);
     expect(r.latencyMs).toBeGreaterThan(0);
     expect(r.backend).toBe('cpu');
-    expect(r.candidatesTrained).toBe(preset.earlyStop.candidates + preset.iterations * preset.perIteration);
+    expect(r.candidatesTrained).toBeGreaterThan(preset.earlyStop.candidates + preset.iterations * preset.perIteration);
+    expect(r.candidatesTrained).toBeLessThanOrEqual(preset.earlyStop.candidates + preset.iterations * preset.perIteration + preset.verify);
+    expect(['coarse', 'verified']).toContain(r.chosenFrom);
+    expect(r.searchAccuracy).toBeGreaterThanOrEqual(0);
     expect(r.predictor.n).toBe(preset.perIteration);
     expect(r.recipe.epochs).toBeGreaterThanOrEqual(2);
     for (const f of [r.archPath, r.modelPath, run.file('coarse.json'), run.file('fine.json'), run.file('final.json'), run.file('candidates.jsonl')]) expect(existsSync(f), f).toBe(true);

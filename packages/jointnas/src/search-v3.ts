@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { lastValueFrom, tap, toArray } from 'rxjs';
 import { AccuracyPredictor } from '@fbnet/acc-predictor';
-import { CoarseSearch, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, resizeDataset, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
+import { CoarseSearch, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, makeCandidateJob, pointKey, resizeDataset, type CandidateResult, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
 import { FbnetError, parseArchDef, type BackendPlugin, type EventBase } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
 import { ConstraintChecker, lutLatency, runEvolution, type Constraints, type EvolutionResult } from '@fbnet/evolutionary-search';
@@ -53,6 +54,10 @@ export interface SearchV3Result {
   point: JointPoint;
   /** The predictor's score of the chosen candidate (early-stopped validation accuracy). */
   predictedAccuracy: number;
+  /** Its measured early-stopped validation accuracy. */
+  searchAccuracy: number;
+  /** Whether it is a verified fine-stage proposal or the best coarse candidate. */
+  chosenFrom: 'coarse' | 'verified';
   earlyStopBudget: number;
   candidatesTrained: number;
   constraints: Constraints;
@@ -61,6 +66,10 @@ export interface SearchV3Result {
 
 interface FineFile {
   best: EvolutionResult['best'];
+  /** The predictor's top proposals, trained like coarse candidates (same budget). */
+  verified: { point: JointPoint; predicted: number; accuracy: number; id: string }[];
+  /** The candidate trained further: the best measured among coarse samples and verified proposals. */
+  chosen: { point: JointPoint; accuracy: number; predicted?: number; source: 'coarse' | 'verified' };
   top: EvolutionResult['population'];
   generations: number;
   evaluated: number;
@@ -154,7 +163,34 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
         ctx.log(e);
         if (e.type === 'evolution/generation' && (e.improved || e.generation % 5 === 0)) ctx.info(`generation ${e.generation}: best predicted ${(e.bestScore * 100).toFixed(2)}%, mutation rate ${e.mutationRate.toFixed(3)}`);
       });
-      fine = { best: r.best, top: r.population.slice(0, 5), generations: r.generations, evaluated: r.evaluated, constraints };
+      // Verification: the top proposals are trained like coarse candidates (FBNetV3 trains its final
+      // candidates; with few coarse samples the predictor's extrapolations need checking).
+      const known = new Set(coarse.samples.map((x) => pointKey(x.point)));
+      const proposals = r.population.filter((c) => !known.has(pointKey(c.point))).slice(0, p.verify);
+      const data = { source: 'fashion-mnist' as const, ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed };
+      const jobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed, data }));
+      const store = new FileResultStore(run.file('candidates.jsonl'));
+      const todo = jobs.filter((j) => !store.get(j.id));
+      if (todo.length) {
+        ctx.info(`verifying the ${jobs.length} best proposals (${coarse.budget} epochs each)`);
+        await lastValueFrom((ctx.queue ?? new InProcessQueue()).submit(todo).pipe(tap((e) => ctx.log(e)), toArray())).then((evs) => {
+          for (const e of evs) if (e.type === 'queue/job-completed') store.put(e.result);
+        });
+      }
+      const verified = jobs.flatMap((j, i) => {
+        const res: CandidateResult | undefined = store.get(j.id);
+        return res ? [{ point: proposals[i].point, predicted: proposals[i].score, accuracy: res.accuracy, id: j.id }] : [];
+      });
+      for (const v of verified) ctx.info(`proposal ${v.id}: measured ${(v.accuracy * 100).toFixed(2)}% (predicted ${(v.predicted * 100).toFixed(2)}%)`);
+      const bestCoarse = coarse.samples.filter((x) => checker.ok(x.point)).reduce<typeof coarse.samples[number] | undefined>((a, b) => (!a || b.accuracy > a.accuracy ? b : a), undefined);
+      const bestVerified = verified.reduce<(typeof verified)[number] | undefined>((a, b) => (!a || b.accuracy > a.accuracy ? b : a), undefined);
+      const chosen: FineFile['chosen'] =
+        bestVerified && (!bestCoarse || bestVerified.accuracy >= bestCoarse.accuracy)
+          ? { point: bestVerified.point, accuracy: bestVerified.accuracy, predicted: bestVerified.predicted, source: 'verified' }
+          : bestCoarse
+            ? { point: bestCoarse.point, accuracy: bestCoarse.accuracy, source: 'coarse' }
+            : { point: r.best.point, accuracy: NaN, predicted: r.best.score, source: 'verified' };
+      fine = { best: r.best, verified, chosen, top: r.population.slice(0, 5), generations: r.generations, evaluated: r.evaluated, constraints };
       run.writeJson('fine.json', fine);
     } finally {
       predictor.dispose();
@@ -162,7 +198,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
   }
   if (aborted()) throw interrupted('the fine stage');
   const fineSec = (Date.now() - tf_) / 1000;
-  const point = fine.best.point;
+  const point = fine.chosen.point;
   const arch = parseArchDef({ ...jointArch(space, point), name: `fbnet-v3-${seed}` });
   const found = jointRecipe(space, point);
   const recipe: TrainRecipe = { ...found, epochs: Math.max(1, Math.round(found.epochs * p.final.epochsScale)) };
@@ -217,9 +253,11 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
     predictor: { kendallTau: coarse.predictor.kendallTau, rmse: coarse.predictor.rmse, n: coarse.predictor.n },
     recipe,
     point,
-    predictedAccuracy: fine.best.score,
+    predictedAccuracy: fine.chosen.predicted ?? fine.best.score,
+    searchAccuracy: fine.chosen.accuracy,
+    chosenFrom: fine.chosen.source,
     earlyStopBudget: coarse.budget,
-    candidatesTrained: coarse.samples.length,
+    candidatesTrained: coarse.samples.length + fine.verified.length,
     constraints,
     seconds: { coarse: coarseSec, fine: fineSec, train: trainSec, total: (Date.now() - t0) / 1000 },
   };
