@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { lastValueFrom, toArray } from 'rxjs';
-import { CoarseSearch, jointArch, jointDimensions, jointRecipe, makeCandidateJob, pointFromUnit, resizeDataset, type CandidateEvent, type JointPoint } from '@fbnet/autotrain';
+import { archPart, CoarseSearch, jointArch, jointDimensions, jointRecipe, makeCandidateJob, pointFromUnit, resizeDataset, type CandidateEvent, type JointPoint } from '@fbnet/autotrain';
 import { Rng } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, selectClassBalanced, takeSamples } from '@fbnet/data';
 import { ConstraintChecker, runEvolution } from '@fbnet/evolutionary-search';
@@ -86,7 +86,16 @@ const coarse = new CoarseSearch({
 const cr = (await coarse.run())!;
 const evo = await runEvolution({ space, predictor: coarse.predictor, checker, initial: [...cr.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point), seed: 0, populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 });
 const knownKeys = new Set(cr.samples.map((x) => JSON.stringify(x.point)));
-const proposals = evo.population.filter((c) => !knownKeys.has(JSON.stringify(c.point))).slice(0, verifyN);
+const archSeen = new Set<string>();
+const proposals = evo.population
+  .filter((c) => !knownKeys.has(JSON.stringify(c.point)))
+  .filter((c) => {
+    const k = JSON.stringify(archPart(space, c.point));
+    if (archSeen.has(k)) return false;
+    archSeen.add(k);
+    return true;
+  })
+  .slice(0, verifyN);
 const vJobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: BUDGET, seed: 0, data }));
 const vEvents: CandidateEvent[] = await lastValueFrom(cachedQueue('compare-v3').submit(vJobs).pipe(toArray()));
 const vAcc = new Map(vEvents.flatMap((e) => (e.type === 'queue/job-completed' ? [[e.jobId, e.result.accuracy] as const] : [])));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { AccuracyPredictor } from '@fbnet/acc-predictor';
-import { CoarseSearch, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, makeCandidateJob, pointKey, resizeDataset, type CandidateResult, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
+import { archPart, CoarseSearch, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, makeCandidateJob, pointKey, resizeDataset, type CandidateResult, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
 import { FbnetError, parseArchDef, type BackendPlugin, type EventBase } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
 import { ConstraintChecker, lutLatency, runEvolution, type Constraints, type EvolutionResult } from '@fbnet/evolutionary-search';
@@ -166,7 +166,17 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
       // Verification: the top proposals are trained like coarse candidates (FBNetV3 trains its final
       // candidates; with few coarse samples the predictor's extrapolations need checking).
       const known = new Set(coarse.samples.map((x) => pointKey(x.point)));
-      const proposals = r.population.filter((c) => !known.has(pointKey(c.point))).slice(0, p.verify);
+      // Distinct architectures: the top of an evolved population is crowded with recipe tweaks of one net.
+      const archSeen = new Set<string>();
+      const proposals = r.population
+        .filter((c) => !known.has(pointKey(c.point)))
+        .filter((c) => {
+          const k = pointKey(archPart(space, c.point));
+          if (archSeen.has(k)) return false;
+          archSeen.add(k);
+          return true;
+        })
+        .slice(0, p.verify);
       const data = { source: 'fashion-mnist' as const, ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed };
       const jobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed, data }));
       const store = new FileResultStore(run.file('candidates.jsonl'));
