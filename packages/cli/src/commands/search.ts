@@ -7,6 +7,7 @@ import { writeReport } from '@fbnet/report';
 import { newRunId, RunDir } from '@fbnet/runs';
 import { initBackend, type ActiveBackend } from '../backend.ts';
 import { usageError, type Command } from '../command.ts';
+import { trackMemory } from '../memory.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
 import { SEARCH_V1_PRESETS } from '../pipelines/presets.ts';
 import { searchV1 } from '../pipelines/search-v1.ts';
@@ -126,16 +127,18 @@ export const searchCommand: Command = {
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once('SIGINT', stop);
+    const memory = trackMemory();
     try {
       const result = await kind.run(run, backend, o, out, ac.signal);
       out.endProgress();
-      const reportPath = writeReport(run.path);
-      const full = { ...result, reportPath };
+      const full = { ...result, memory: memory.stop(), reportPath: run.file('report.html') };
       run.writeJson('result.json', full);
+      const reportPath = writeReport(run.path);
       out.info(`model: ${result.modelPath}\narch: ${result.archPath}\nreport: ${reportPath}`);
       out.result(full);
       return 0;
     } finally {
+      memory.stop();
       process.off('SIGINT', stop);
     }
   },
