@@ -4,6 +4,7 @@ import type { BlockSpec, ConvNode, Rng, SeNode } from '@fbnet/core';
 import { activate } from './ops/activations.ts';
 import { batchNormActInfer, batchNormActTrain } from './ops/batch-norm-act.ts';
 import { channelShuffle, conv, filterShape } from './ops/conv.ts';
+import { foldConvBn, foldedConvForward, type FoldedConv } from './ops/folded-conv.ts';
 import { kaimingNormalFanOut, uniformFanIn, type ParamStore } from './params.ts';
 
 export const BN_EPSILON = 1e-5;
@@ -28,12 +29,16 @@ export interface ForwardContext {
 
 interface ConvParams {
   node: ConvNode;
+  store: ParamStore;
+  prefix: string;
   w: tf.Variable;
   b?: tf.Variable;
   gamma?: tf.Variable;
   beta?: tf.Variable;
   runMean?: tf.Variable;
   runVar?: tf.Variable;
+  /** BN folded into the conv for inference (cached; see foldConvBn). */
+  folded?: FoldedConv;
 }
 
 function convFanOut(n: ConvNode): number {
@@ -43,7 +48,7 @@ function convFanOut(n: ConvNode): number {
 
 export function createConvParams(store: ParamStore, prefix: string, n: ConvNode, rng: Rng): ConvParams {
   const shape = filterShape(n.kernel, n);
-  const p: ConvParams = { node: n, w: store.add(`${prefix}.w`, kaimingNormalFanOut(rng, shape, convFanOut(n))) };
+  const p: ConvParams = { node: n, store, prefix, w: store.add(`${prefix}.w`, kaimingNormalFanOut(rng, shape, convFanOut(n))) };
   if (n.bias) p.b = store.add(`${prefix}.b`, tf.zeros([n.outChannels]));
   if (n.bn) {
     p.gamma = store.add(`${prefix}.bn.gamma`, n.zeroGamma ? tf.zeros([n.outChannels]) : tf.ones([n.outChannels]));
@@ -56,6 +61,15 @@ export function createConvParams(store: ParamStore, prefix: string, n: ConvNode,
 
 export function convForward(p: ConvParams, x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
   const n = p.node;
+  if (!ctx.training && n.bn) {
+    // Inference: BN folded into the conv, one fused kernel (what the exported model runs too).
+    const f = foldConvBn(n, { w: p.w, b: p.b, gamma: p.gamma!, beta: p.beta!, runMean: p.runMean!, runVar: p.runVar! }, BN_EPSILON, p.folded);
+    if (f !== p.folded) {
+      p.store.setDerived(`${p.prefix}#folded`, [f.w, f.b]);
+      p.folded = f;
+    }
+    return foldedConvForward(x, f, n);
+  }
   let y = conv(x, p.w as unknown as tf.Tensor4D, n);
   if (p.b) y = tf.add(y, p.b);
   if (!n.bn) return activate(y, n.act);
@@ -123,6 +137,11 @@ export class BlockModule {
           return { kind: 'gpool' };
       }
     });
+  }
+
+  /** Forget the inference caches (folded BN weights); the store frees them (ParamStore.clearDerived/dispose). */
+  dropInferenceCache(): void {
+    for (const n of this.nodes) if (n.kind === 'conv') n.p.folded = undefined;
   }
 
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {

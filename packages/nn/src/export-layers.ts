@@ -4,6 +4,7 @@ import type { ConvNode, SeNode } from '@fbnet/core';
 import type { Net } from './net.ts';
 import type { ParamStore } from './params.ts';
 import { BN_EPSILON } from './block.ts';
+import { foldConvBn } from './ops/folded-conv.ts';
 
 type SymT = tfl.SymbolicTensor;
 
@@ -81,17 +82,32 @@ export function toLayersModel(net: Net): tfl.LayersModel {
     const w = store.get(`${prefix}.w`) as unknown as tf.Tensor4D;
     const b = n.bias ? store.get(`${prefix}.b`) : null;
     const depthwise = n.groups > 1 && n.groups === n.inChannels && n.groups === n.outChannels;
+    // BN folded into the conv (running statistics): one layer, and a fused conv + bias + ReLU
+    // kernel at inference, exactly what Net runs in eval mode.
+    const useBias = n.bn || n.bias;
+    const fusedAct = n.act === 'relu' ? 'relu' : 'linear';
     const layer = depthwise
-      ? tfl.layers.depthwiseConv2d({ kernelSize: n.kernel, strides: n.stride, padding: 'valid', depthMultiplier: 1, useBias: n.bias, name: `${name}_conv` })
-      : tfl.layers.conv2d({ filters: n.outChannels, kernelSize: n.kernel, strides: n.stride, padding: 'valid', useBias: n.bias, name: `${name}_conv` });
+      ? tfl.layers.depthwiseConv2d({ kernelSize: n.kernel, strides: n.stride, padding: 'valid', depthMultiplier: 1, useBias, activation: fusedAct, name: `${name}_conv` })
+      : tfl.layers.conv2d({ filters: n.outChannels, kernelSize: n.kernel, strides: n.stride, padding: 'valid', useBias, activation: fusedAct, name: `${name}_conv` });
     y = layer.apply(y) as SymT;
-    pending.push({ layer, weights: () => [n.groups > 1 && !depthwise ? blockDiagonal(w, n) : tf.clone(w), ...(b ? [tf.clone(b)] : [])] });
-    if (n.bn) {
-      const bn = tfl.layers.batchNormalization({ axis: -1, epsilon: BN_EPSILON, momentum: 0.9, name: `${name}_bn` });
-      y = bn.apply(y) as SymT;
-      pending.push({ layer: bn, weights: () => ['gamma', 'beta', 'mean', 'var'].map((k) => tf.clone(store.get(`${prefix}.bn.${k}`))) });
-    }
-    return activationLayers(y, n.act, name);
+    pending.push({
+      layer,
+      weights: () => {
+        let kernel: tf.Tensor4D = w;
+        let bias: tf.Tensor | null = b;
+        let folded: { w: tf.Tensor4D; b: tf.Tensor1D } | null = null;
+        if (n.bn) {
+          const bn = (k: string) => store.get(`${prefix}.bn.${k}`);
+          folded = foldConvBn(n, { w, b: b ?? undefined, gamma: bn('gamma'), beta: bn('beta'), runMean: bn('mean'), runVar: bn('var') }, BN_EPSILON, undefined);
+          kernel = folded.w;
+          bias = folded.b;
+        }
+        const out = [n.groups > 1 && !depthwise ? blockDiagonal(kernel, n) : tf.clone(kernel), ...(bias ? [tf.clone(bias)] : [])];
+        if (folded) tf.dispose([folded.w, folded.b]);
+        return out;
+      },
+    });
+    return fusedAct === 'relu' || n.act === 'none' ? y : activationLayers(y, n.act, name);
   };
 
   const seLayers = (h: SymT, n: SeNode, prefix: string, name: string): SymT => {

@@ -106,11 +106,18 @@ export class Net {
     return tf.tidy(() => this.classify(this.features(x, ctx), ctx));
   }
 
+  /** Free inference caches (BN folded into convs); the next eval forward rebuilds them. */
+  releaseInferenceCache(): void {
+    for (const b of this.blocks) b.dropInferenceCache();
+    this.store.clearDerived();
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.store.trainable();
   }
 
   dispose(): void {
     if (this.ownsStore) this.store.dispose();
+    else this.releaseInferenceCache();
   }
 }

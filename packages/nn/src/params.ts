@@ -12,6 +12,21 @@ export interface ParamSnapshot {
  */
 export class ParamStore {
   private readonly vars = new Map<string, tf.Variable>();
+  /** Tensors derived from parameters (e.g. BN folded into convs for inference), freed with the store. */
+  private readonly derived = new Map<string, tf.Tensor[]>();
+
+  /** Keep derived tensors under a key, freeing what the key held before. */
+  setDerived(key: string, tensors: tf.Tensor[]): void {
+    const old = this.derived.get(key);
+    if (old) tf.dispose(old.filter((t) => !tensors.includes(t)));
+    this.derived.set(key, tensors);
+  }
+
+  /** Free every derived tensor (they are rebuilt on demand). */
+  clearDerived(): void {
+    for (const ts of this.derived.values()) tf.dispose(ts);
+    this.derived.clear();
+  }
 
   add(name: string, value: tf.Tensor, trainable = true): tf.Variable {
     if (this.vars.has(name)) {
@@ -73,6 +88,7 @@ export class ParamStore {
   }
 
   dispose(): void {
+    this.clearDerived();
     for (const v of this.vars.values()) v.dispose();
     this.vars.clear();
   }

@@ -26,5 +26,7 @@ export async function evaluate(net: Net, ds: ImageDataset, batchSize = 256): Pro
     lossSum += l;
     await new Promise((r) => setImmediate(r));
   }
+  // Folded-BN inference weights are rebuilt on the next evaluation (the weights will have moved).
+  net.releaseInferenceCache();
   return { accuracy: correct / ds.count, loss: lossSum / ds.count, count: ds.count };
 }
