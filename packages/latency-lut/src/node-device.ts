@@ -1,5 +1,6 @@
 import { availableParallelism, cpus, platform, release, arch } from 'node:os';
 import type { BackendPlugin, KernelPlan } from '@fbnet/core';
+import { NN_INFERENCE_VERSION } from '@fbnet/nn';
 import { planHash } from './device.ts';
 import type { LutDevice } from './schema.ts';
 
@@ -12,7 +13,8 @@ export function nodeFingerprint(backend: Pick<BackendPlugin, 'id' | 'version'>, 
     os: `${platform()} ${release()} ${arch()}`,
     runtime: `node ${process.versions.node}`,
     backend: backend.id,
-    backendVersion: backend.version(),
+    // The blocks' inference path is part of what a table measured (e.g. BN folding).
+    backendVersion: `${backend.version()}; nn ${NN_INFERENCE_VERSION}`,
     planHash: planHash(plan),
   };
 }
