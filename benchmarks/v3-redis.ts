@@ -30,12 +30,12 @@ const backend = await initBackend();
 
 const options = (queue: EvaluationQueue): CoarseSearchOptions => ({
   space,
-  data: { source: 'fashion-mnist', trainImages: 400, valImages: 200, seed: 0 },
+  data: { source: 'fashion-mnist', trainImages: 1000, valImages: 300, seed: 0 },
   seed: 3,
   queue,
   proxy: { samples: 300, epochs: 20 },
   fit: { frozenEpochs: 20, fineTuneEpochs: 20 },
-  earlyStop: { candidates: 4, budget: 1 },
+  earlyStop: { candidates: 4, budget: 2 },
   iterations: 1,
   perIteration: 4,
   poolSize: 50,
