@@ -220,6 +220,8 @@ export function makeV3Run(dir: string, o: V3FixtureOptions = {}): string {
       recipe,
       point,
       predictedAccuracy: evolution.best.score,
+      searchAccuracy: 0.874,
+      chosenFrom: 'verified',
       earlyStopBudget: decision.budget,
       candidatesTrained: samples.length,
       constraints,
