@@ -1,5 +1,5 @@
 import { lastValueFrom, takeUntil, tap, fromEvent, EMPTY } from 'rxjs';
-import { FbnetError, getSearchSpacePreset, parseArchDef, parseSearchSpace, type ArchDef, type BackendPlugin, type EventBase, type SearchSpace } from '@fbnet/core';
+import { FbnetError, getSearchSpacePreset, parseArchDef, parseSearchSpace, type ArchDef, type BackendPlugin, type KernelPlan, type EventBase, type SearchSpace } from '@fbnet/core';
 import {
   FASHION_MNIST_MEAN,
   FASHION_MNIST_STD,
@@ -25,6 +25,8 @@ import { DMaskingSearch, type ResourceKind } from './search.ts';
 export interface SearchV2Context {
   /** The backend plugin, already initialised by the caller (the CLI). */
   backend: BackendPlugin;
+  /** The device's kernel plan the backend runs with (its hash goes into latency tables; measuring a table keeps it active). */
+  plan?: KernelPlan;
   /** Every stage event (the CLI logs them to the run and draws `stage/progress`). */
   log(e: EventBase): void;
   /** A line for the user. */
@@ -109,7 +111,7 @@ export async function searchV2(run: RunDir, ctx: SearchV2Context, options: Searc
   const tl = Date.now();
   let spaceLut: LatencyTable | undefined = run.readJson<LatencyTable>('lut.json');
   if (!spaceLut && options.lut) {
-    spaceLut = loadLut(options.lut, { device: nodeFingerprint(ctx.backend), force: options.forceLut });
+    spaceLut = loadLut(options.lut, { device: nodeFingerprint(ctx.backend, ctx.plan), force: options.forceLut });
     run.writeJson('lut.json', spaceLut);
     ctx.info(`latency table: reusing ${options.lut} (${spaceLut.entries.length} entries)`);
   }
@@ -117,7 +119,7 @@ export async function searchV2(run: RunDir, ctx: SearchV2Context, options: Searc
   if (resource === 'latency') {
     if (!spaceLut || !hasAll(space, spaceLut)) {
       ctx.info(`latency table: measuring ${space.name} on ${ctx.backend.id} (every block, width, expansion and resolution; resumes if interrupted)`);
-      spaceLut = await measure(measureLut({ space, out: run.file('lut.json'), resume: true, force: options.forceLut, timing: p.lutTiming, seed }, { backend: ctx.backend }), ctx, aborted$);
+      spaceLut = await measure(measureLut({ space, out: run.file('lut.json'), resume: true, force: options.forceLut, timing: p.lutTiming, seed }, { backend: ctx.backend, plan: ctx.plan }), ctx, aborted$);
       if (!spaceLut || signal?.aborted) throw interrupted(run, 'latency measurement');
     }
     latency = new SpaceLatency(space, spaceLut);
@@ -203,7 +205,7 @@ export async function searchV2(run: RunDir, ctx: SearchV2Context, options: Searc
   let archLut = spaceLut && hasArch(spaceLut, arch) ? spaceLut : run.readJson<LatencyTable>('lut-arch.json');
   if (!archLut || !hasArch(archLut, arch)) {
     ctx.info(`latency table of the derived arch (${ctx.backend.id})`);
-    archLut = await measure(measureLut({ archs: [arch], out: run.file('lut-arch.json'), resume: true, force: true, timing: p.lutTiming, seed }, { backend: ctx.backend }), ctx, aborted$);
+    archLut = await measure(measureLut({ archs: [arch], out: run.file('lut-arch.json'), resume: true, force: true, timing: p.lutTiming, seed }, { backend: ctx.backend, plan: ctx.plan }), ctx, aborted$);
     if (!archLut || signal?.aborted) throw interrupted(run, 'latency measurement');
   }
   const predicted = archLatency(archLut, arch);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { AccuracyPredictor } from '@fbnet/acc-predictor';
 import { archPart, CoarseSearch, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, makeCandidateJob, pointKey, resizeDataset, type CandidateResult, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
-import { FbnetError, parseArchDef, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { FbnetError, parseArchDef, type BackendPlugin, type KernelPlan, type EventBase } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
 import { ConstraintChecker, lutLatency, runEvolution, type Constraints, type EvolutionResult } from '@fbnet/evolutionary-search';
 import { archLatency, loadLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
@@ -14,6 +14,8 @@ import type { SearchV3Preset } from './presets.ts';
 export interface SearchV3Context {
   /** The backend to train and measure on (initialised here if it is not the active TF.js backend). */
   backend: BackendPlugin;
+  /** The device's kernel plan the backend runs with (its hash goes into latency tables). */
+  plan?: KernelPlan;
   /** Every stage event (the CLI appends them to the run's events.jsonl and draws progress). */
   log(e: EventBase): void;
   /** Human-readable progress lines. */
@@ -102,7 +104,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
 
   let lut: LatencyTable | undefined;
   if (o.lut) {
-    lut = typeof o.lut === 'string' ? loadLut(o.lut, { device: nodeFingerprint(ctx.backend), force: o.forceLut }) : o.lut;
+    lut = typeof o.lut === 'string' ? loadLut(o.lut, { device: nodeFingerprint(ctx.backend, ctx.plan), force: o.forceLut }) : o.lut;
     if (!run.readJson('lut.json')) run.writeJson('lut.json', lut);
   }
   if (constraints.maxLatencyMs !== undefined && !lut) throw new FbnetError('USAGE', 'a latency constraint needs a latency table (lut)');

@@ -32,6 +32,7 @@ interface SearchKind {
 function stageContext(run: RunDir, backend: ActiveBackend, out: Output) {
   return {
     backend: backend.plugin,
+    plan: backend.plan,
     log: (e: EventBase) => {
       run.appendEvent(e);
       const p = e as EventBase & { stage?: string; phase?: string; done?: number; total?: number; etaSec?: number };

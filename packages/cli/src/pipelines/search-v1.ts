@@ -60,12 +60,12 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
   let lut: LatencyTable;
   const lutPath = run.file('lut.json');
   if (o.lut && !run.readJson('lut.json')) {
-    lut = loadLut(o.lut, { device: nodeFingerprint(backend.plugin), force: o.forceLut });
+    lut = loadLut(o.lut, { device: nodeFingerprint(backend.plugin, backend.plan), force: o.forceLut });
     run.writeJson('lut.json', lut);
     out.info(`latency table: reusing ${o.lut} (${lut.entries.length} entries)`);
   } else {
     out.info(`latency table: measuring ${space.name} on ${backend.id} (resumes if interrupted)`);
-    const events = measureLut({ space, out: lutPath, resume: true, force: o.forceLut, timing: p.lutTiming, seed }, { backend: backend.plugin });
+    const events = measureLut({ space, out: lutPath, resume: true, force: o.forceLut, timing: p.lutTiming, seed }, { backend: backend.plugin, plan: backend.plan });
     let table: LatencyTable | undefined;
     await lastValueFrom(
       events.pipe(
