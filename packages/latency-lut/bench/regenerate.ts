@@ -9,14 +9,17 @@
  * by default the table's entries are re-timed alongside the calibration and validation nets in
  * the same interleaved rounds (`--sequential` validates the table as first measured), the
  * correction is fitted on the calibration archs, and the table (with its correction) and
- * benchmarks/results/lut-<backend>-<space>.json are written. Uses stock TF.js cpu/wasm behind local
- * plugins (the fbnet plugins in packages/backends/* may replace them). Progress goes to stderr.
+ * benchmarks/results/lut-<backend>-<space>.json are written. Measures with the fbnet backend plugins
+ * (packages/backends/*) and this device's kernel plan, as `fbnet search` runs them, so the
+ * committed tables are the ones a search on this machine accepts; `--stock` uses stock TF.js
+ * cpu/wasm instead. Progress goes to stderr.
  */
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
-import type { BackendPlugin } from '@fbnet/core';
+import type { BackendPlugin, KernelPlan } from '@fbnet/core';
+import { setupPlugin } from '@fbnet/bench';
 import { lutExists, measureLut, nodeFingerprint, saveLut, validateLut, writeJsonAtomic, loadLut, fingerprintDifferences, type LatencyTable, type LutEvent } from '../src/index.ts';
 import { stockCpuPlugin, stockWasmPlugin } from '../src/_stock-plugins.ts';
 
@@ -30,6 +33,8 @@ const { values } = parseArgs({
     samples: { type: 'string' },
     calibration: { type: 'string' },
     fresh: { type: 'boolean' },
+    /** Stock TF.js cpu/wasm (no fbnet kernels, no plan) instead of the fbnet plugins. */
+    stock: { type: 'boolean' },
     /** Validate sequentially (the stored table as measured) instead of re-timing it alongside the nets. */
     sequential: { type: 'boolean' },
     'luts-dir': { type: 'string', default: join(REPO, 'benchmarks/luts') },
@@ -66,8 +71,12 @@ function progress(prefix: string) {
 
 for (const job of values.only ?? DEFAULT) {
   const [space, backendId] = job.split(':');
-  const backend = PLUGINS[backendId];
-  if (!backend) throw new Error(`unknown backend "${backendId}" (have ${Object.keys(PLUGINS).join(', ')})`);
+  let backend: BackendPlugin;
+  let plan: KernelPlan | undefined;
+  if (values.stock) {
+    backend = PLUGINS[backendId];
+    if (!backend) throw new Error(`unknown stock backend "${backendId}" (have ${Object.keys(PLUGINS).join(', ')})`);
+  } else ({ plugin: backend, plan } = await setupPlugin({ backend: backendId, plan: 'auto' }));
   const out = join(values['luts-dir']!, `${space}.${backendId}.json`);
   const tag = `[${space} on ${backendId}]`;
   await waitForQuiet(tag);
@@ -75,8 +84,8 @@ for (const job of values.only ?? DEFAULT) {
   // A committed table from another machine is replaced, not resumed.
   let resume = !values.fresh && lutExists(out);
   if (resume) {
-    await backend.init();
-    const d = fingerprintDifferences(loadLut(out).device, nodeFingerprint(backend));
+    await backend.init({ plan });
+    const d = fingerprintDifferences(loadLut(out).device, nodeFingerprint(backend, plan));
     if (d.length) {
       log(`${tag} ${out} was measured elsewhere (${d.map((x) => x.field).join(', ')}): measuring afresh`);
       resume = false;
@@ -85,7 +94,7 @@ for (const job of values.only ?? DEFAULT) {
   let table: LatencyTable | undefined;
   const t0 = performance.now();
   await lastValueFrom(
-    measureLut({ space, out, resume, force: !resume }, { backend }).pipe(
+    measureLut({ space, out, resume, force: !resume }, { backend, plan }).pipe(
       tap(progress(tag)),
       tap((e) => {
         if (e.type === 'lut/completed') table = e.table;
@@ -101,11 +110,13 @@ for (const job of values.only ?? DEFAULT) {
   // default the table is re-timed alongside the validation nets (validateLut `concurrent`).
   const { report, table: corrected } = await validateLut(
     { lut: table!, samples, calibrationSamples, refit: true, seed: 0, concurrent: !values.sequential },
-    { backend, onEvent: progress(tag) },
+    { backend, plan, onEvent: progress(tag) },
   );
   await saveLut(out, corrected);
   const result = {
     ...report,
+    plugins: values.stock ? 'stock' : 'fbnet',
+    kernelPlan: plan ? 'device plan' : 'none',
     lut: { path: `benchmarks/luts/${space}.${backendId}.json`, entries: corrected.entries.length, measureSec: table!.measureSec, measureRunSec: measureWallSec },
     machine: { loadavgStart: loadStart, loadavgEnd: la(), note: 'load averages of the shared 2-core dev machine during the run (other jobs were running)' },
   };
