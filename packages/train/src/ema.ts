@@ -4,8 +4,11 @@ import type { TensorMap } from '@fbnet/runs';
 
 /**
  * Exponential moving average of every parameter and BN statistic (as timm's ModelEmaV2):
- * ema = d * ema + (1 - d) * w after each step. `swapIn` puts the averages into the net for
- * evaluation/export; `swapOut` restores the raw weights.
+ * ema = d * ema + (1 - d) * w after each step, with TensorFlow's `num_updates` warm-up
+ * d = min(decay, (1 + t) / (10 + t)) at step t (0-based), so the average does not drag the
+ * initial weights (and their BN statistics) along for the first ~1/(1-decay) steps — without it a
+ * 0.999 average evaluates at chance for the first epochs. `swapIn` puts the averages into the net
+ * for evaluation/export; `swapOut` restores the raw weights.
  */
 export class WeightEma {
   private readonly shadow = new Map<string, tf.Variable>();
@@ -18,11 +21,18 @@ export class WeightEma {
     });
   }
 
-  update(): void {
+  /** The decay used at (0-based) step t. */
+  decayAt(step: number): number {
+    return Math.min(this.decay, (1 + step) / (10 + step));
+  }
+
+  /** Fold the current weights into the average after optimizer step `step` (0-based). */
+  update(step: number): void {
+    const d = this.decayAt(step);
     tf.tidy(() => {
       for (const [name, v] of this.store.entries()) {
         const s = this.shadow.get(name)!;
-        s.assign(tf.add(tf.mul(s, this.decay), tf.mul(v, 1 - this.decay)));
+        s.assign(tf.add(tf.mul(s, d), tf.mul(v, 1 - d)));
       }
     });
   }

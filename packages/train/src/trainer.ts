@@ -176,7 +176,7 @@ export class Trainer {
           opt.apply(vars, grads, lr);
           return { loss, nCorrect };
         });
-        ema?.update();
+        ema?.update(step);
         step++;
         lossSum += loss * batch.size;
         correct += nCorrect;
