@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,5 +44,19 @@ describe('fbnet CLI', () => {
     expect(fbnet('cost').code).toBe(2);
     expect(fbnet('frobnicate').code).toBe(2);
     expect(fbnet('cost', v3a, '--bogus').code).toBe(2);
+  });
+  it('search flags are checked before anything runs; --resume keeps the run\'s own options', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fbnet-cli-'));
+    const beta = fbnet('search', 'v1', '--beta', 'abc', '--out', join(dir, 'never'));
+    expect(beta.code).not.toBe(0);
+    expect(beta.stderr).toMatch(/--beta must be a positive number, got "abc"/);
+    expect(fbnet('search', 'v1', '--epochs', '2.5', '--out', join(dir, 'never')).stderr).toMatch(/--epochs must be a positive integer/);
+    const v2 = fbnet('search', 'v2', '--alpha', '0.3', '--out', join(dir, 'never'));
+    expect(v2.code).toBe(2);
+    expect(v2.stderr).toMatch(/--alpha applies to search v1/);
+    const res = fbnet('search', 'v1', '--resume', join(dir, 'never'), '--beta', '0.6');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--resume continues a run with the options it was started with; drop --beta/);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
   });
 });

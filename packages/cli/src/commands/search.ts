@@ -9,7 +9,7 @@ import { initBackend, type ActiveBackend } from '../backend.ts';
 import { usageError, type Command } from '../command.ts';
 import { trackMemory } from '../memory.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
-import { SEARCH_V1_PRESETS } from '../pipelines/presets.ts';
+import { SEARCH_V1_PRESETS, type SearchV1Preset } from '../pipelines/presets.ts';
 import { searchV1 } from '../pipelines/search-v1.ts';
 
 interface RunOptions {
@@ -21,6 +21,37 @@ interface RunOptions {
   backend: string;
   threads: number | null;
   queue: string | null;
+  /** v1: preset values overridden by flags (recorded, so --resume continues with them). */
+  overrides?: V1Overrides;
+}
+
+interface V1Overrides {
+  alpha?: number;
+  beta?: number;
+  supernetEpochs?: number;
+  epochs?: number;
+}
+
+/** The v1 preset with the run's flag overrides applied. */
+function v1Preset(name: string, ov: V1Overrides = {}): SearchV1Preset {
+  const p = SEARCH_V1_PRESETS[name];
+  return {
+    ...p,
+    supernet: {
+      ...p.supernet,
+      ...(ov.alpha !== undefined ? { alpha: ov.alpha } : {}),
+      ...(ov.beta !== undefined ? { beta: ov.beta } : {}),
+      ...(ov.supernetEpochs !== undefined ? { epochs: ov.supernetEpochs, warmupEpochs: Math.min(p.supernet.warmupEpochs, ov.supernetEpochs - 1) } : {}),
+    },
+    final: { ...p.final, ...(ov.epochs !== undefined ? { epochs: ov.epochs } : {}) },
+  };
+}
+
+function positiveNumber(flag: string, v: string | undefined, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new FbnetError('USAGE', `--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${v}"`);
+  return n;
 }
 
 interface SearchKind {
@@ -46,7 +77,7 @@ const KINDS: Record<string, SearchKind> = {
   v1: {
     presets: SEARCH_V1_PRESETS,
     run: async (run, backend, o, out) => {
-      const r = await searchV1(run, backend, { preset: SEARCH_V1_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut }, out);
+      const r = await searchV1(run, backend, { preset: v1Preset(o.preset, o.overrides), presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut }, out);
       return r as unknown as { modelPath: string; archPath: string } & Record<string, unknown>;
     },
   },
@@ -77,7 +108,7 @@ export const searchCommand: Command = {
   name: 'search',
   summary: 'architecture search — v1: FBNet DNAS; v2: DMaskingNAS (channels, resolution); v3: JointNAS (arch + training recipe)',
   usage:
-    'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] [--data-dir DIR] [--lut lut.json [--force-lut]] [--backend cpu|wasm|webgpu|node-gpu] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
+    'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] [--alpha X --beta X --supernet-epochs N --epochs N (v1)] [--data-dir DIR] [--lut lut.json [--force-lut]] [--backend cpu|wasm|webgpu|node-gpu] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -94,6 +125,10 @@ export const searchCommand: Command = {
         seed: { type: 'string' },
         threads: { type: 'string' },
         queue: { type: 'string' },
+        alpha: { type: 'string' },
+        beta: { type: 'string' },
+        'supernet-epochs': { type: 'string' },
+        epochs: { type: 'string' },
       },
     });
     const [version] = positionals;
@@ -103,6 +138,8 @@ export const searchCommand: Command = {
     const out = makeOutput(!!values.json);
     let run: RunDir;
     if (values.resume) {
+      const given = (['preset', 'alpha', 'beta', 'supernet-epochs', 'epochs', 'data-dir'] as const).filter((f) => values[f] !== undefined);
+      if (given.length) throw usageError(this.usage, `--resume continues a run with the options it was started with; drop --${given[0]}`);
       run = RunDir.open(values.resume);
       if (run.config.command !== command) throw new FbnetError('USAGE', `${values.resume} is a "${run.config.command}" run, not a "${command}" run`);
       out.info(`resuming ${run.path}`);
@@ -110,6 +147,14 @@ export const searchCommand: Command = {
       const preset = values.preset ?? 'quick';
       if (!kind.presets[preset]) throw usageError(this.usage, `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
       if (values.queue && version !== 'v3') throw usageError(this.usage, '--queue applies to search v3 (candidate training)');
+      const ovFlags = (['alpha', 'beta', 'supernet-epochs', 'epochs'] as const).filter((f) => values[f] !== undefined);
+      if (ovFlags.length && version !== 'v1') throw usageError(this.usage, `--${ovFlags[0]} applies to search v1`);
+      const overrides: V1Overrides = {
+        alpha: positiveNumber('alpha', values.alpha),
+        beta: positiveNumber('beta', values.beta),
+        supernetEpochs: positiveNumber('supernet-epochs', values['supernet-epochs'], true),
+        epochs: positiveNumber('epochs', values.epochs, true),
+      };
       const options: RunOptions = {
         preset,
         space: kind.presets[preset].space,
@@ -119,6 +164,7 @@ export const searchCommand: Command = {
         backend: values.backend ?? 'wasm',
         threads: values.threads ? Number(values.threads) : null,
         queue: values.queue ?? null,
+        ...(ovFlags.length ? { overrides: JSON.parse(JSON.stringify(overrides)) as V1Overrides } : {}),
       };
       run = RunDir.create(values.out ?? join('runs', newRunId(version)), { command, seed: Number(values.seed ?? 0), options: options as unknown as Record<string, unknown> });
     }

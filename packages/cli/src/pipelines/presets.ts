@@ -1,6 +1,6 @@
 import type { TrainRecipeInput } from '@fbnet/train';
 
-/** Search-v1 presets: how much of each phase to run. All values can be overridden by flags. */
+/** Search-v1 presets: how much of each phase to run. `--alpha`, `--beta`, `--supernet-epochs` and `--epochs` (final training) override them per run. */
 export interface SearchV1Preset {
   space: string;
   lutTiming: { timeMs: number; warmupMs: number; minSamples: number; warmupSamples: number };
