@@ -118,7 +118,7 @@ for (const job of values.only ?? DEFAULT) {
     plugins: values.stock ? 'stock' : 'fbnet',
     kernelPlan: plan ? 'device plan' : 'none',
     lut: { path: `benchmarks/luts/${space}.${backendId}.json`, entries: corrected.entries.length, measureSec: table!.measureSec, measureRunSec: measureWallSec },
-    machine: { loadavgStart: loadStart, loadavgEnd: la(), note: 'load averages of the shared 2-core dev machine during the run (other jobs were running)' },
+    machine: { loadavgStart: loadStart, loadavgEnd: la(), note: '1-, 5-, 15-minute load averages of the machine at the start and end of the run' },
   };
   await writeJsonAtomic(join(values['results-dir']!, `lut-${backendId}-${space}.json`), result);
   const f = (x: { mape: number; within10: number; kendallTau: number }) => `MAPE ${x.mape.toFixed(2)}%, within ±10% ${(100 * x.within10).toFixed(1)}%, τ ${x.kendallTau.toFixed(3)}`;

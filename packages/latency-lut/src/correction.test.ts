@@ -58,9 +58,21 @@ describe('correction fit', () => {
     expect(perOp.calibration.samples).toBe(30);
     expect(perOp.calibration.seed).toBe(7);
     expect(perOp.calibration.corrected.mape).toBeLessThan(perOp.calibration.plain.mape);
-    expect(Object.keys(perOp.calibration.looMape).sort()).toEqual(['affine', 'offset', 'per-op']);
+    expect(Object.keys(perOp.calibration.looMape).sort()).toEqual(['affine', 'none', 'offset', 'per-op']);
     const affine = fitCorrection(points(30, (a, b, c) => 1 + 1.3 * (a + b + c), 3, 0.02), { seed: 0 });
     expect(affine.model).not.toBe('offset');
     expect(affine.scale * (affine.opWeights.A ?? 1)).toBeCloseTo(1.3, 1);
+  });
+
+  it('keeps the plain sum (model none) when the block sum already predicts and fits only add noise', () => {
+    // measured = Σ LAT exactly, plus noise: any fitted term can only chase the noise
+    const exact = fitCorrection(points(12, (a, b, c) => a + b + c, 5, 0.02), { seed: 0 });
+    expect(exact.model).toBe('none');
+    expect(exact.offsetMs).toBe(0);
+    expect(exact.scale).toBe(1);
+    expect(exact.calibration.looMape.none).toBeLessThanOrEqual(Math.min(exact.calibration.looMape.offset, exact.calibration.looMape.affine));
+    expect(exact.calibration.corrected.mape).toBe(exact.calibration.plain.mape);
+    const steps = [{ opType: 'A', ms: 0.25 }, { opType: 'B', ms: 0.5 }];
+    expect(applyCorrection(exact, steps)).toBe(0.75);
   });
 });

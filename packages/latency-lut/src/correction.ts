@@ -10,7 +10,8 @@ export interface CalibrationPoint {
 }
 
 export type CorrectionModel = LutCorrection['model'];
-export const CORRECTION_MODELS: readonly CorrectionModel[] = ['offset', 'affine', 'per-op'];
+/** Candidates, simplest first (ties go to the simpler): `none` keeps the plain sum when no fit beats it. */
+export const CORRECTION_MODELS: readonly CorrectionModel[] = ['none', 'offset', 'affine', 'per-op'];
 
 /** Solve A x = b (small, dense) by Gaussian elimination with partial pivoting. */
 export function solveLinear(a: number[][], b: number[]): number[] {
@@ -61,6 +62,7 @@ const RIDGE = 0.01;
 
 /**
  * Fit one correction model of whole-net latency from the block sum:
+ *   none:    y = Σ LAT                (the plain sum, eq. 3: kept when no fit beats it)
  *   offset:  y = c + Σ LAT            (per-network constant: dispatch, tidy scopes, allocator)
  *   affine:  y = c + s·Σ LAT          (plus a uniform scale: caches warm in isolation, cold in a net)
  *   per-op:  y = c + Σ_t w_t Σ_{e∈t} LAT(e)   (per-op-type scale, ridge-pulled towards 1)
@@ -70,6 +72,7 @@ export function fitCorrectionModel(model: CorrectionModel, points: readonly Cali
   if (!points.length) throw new FbnetError('USAGE', 'correction fit needs at least one calibration arch');
   const plain = points.map((p) => p.steps.reduce((a, s) => a + s.ms, 0));
   const y = points.map((p) => p.measuredMs);
+  if (model === 'none') return { model: 'none', offsetMs: 0, scale: 1, opWeights: {} };
   if (model === 'offset' || points.length < 3) {
     const c = y.reduce((a, v, i) => a + v - plain[i], 0) / y.length;
     return { model: 'offset', offsetMs: c, scale: 1, opWeights: {} };
@@ -104,7 +107,8 @@ function mapeOf(pred: number[], y: number[]): number {
 
 /**
  * Fit every model, pick the one with the lowest leave-one-out MAPE on the calibration set
- * (the per-op model has more parameters; LOO keeps it from winning by overfitting).
+ * (the per-op model has more parameters; LOO keeps it from winning by overfitting). `none` (the
+ * plain sum, nothing fitted) competes too, so a correction is applied only where it helps.
  */
 export function fitCorrection(points: readonly CalibrationPoint[], meta: { seed: number; models?: readonly CorrectionModel[] }): LutCorrection {
   const models = meta.models ?? CORRECTION_MODELS;

@@ -10,11 +10,15 @@ export interface FingerprintDifference {
   current: string;
 }
 
-/** Hash of a kernel plan (its `createdAt` excluded: re-running the same benchmark gives the same plan), or 'none'. */
+/**
+ * Hash of what a kernel plan decides — device, (kernel, shape, variant) entries, defaults — or
+ * 'none'. Its timings and `createdAt` are left out: re-running the kernel benchmark with the
+ * same outcome keeps the tables measured with the plan valid; a changed decision does not.
+ */
 export function planHash(plan: KernelPlan | undefined): string {
   if (!plan) return 'none';
-  const { createdAt: _createdAt, ...rest } = plan;
-  return hashJson(rest);
+  const entries = plan.entries.map((e) => `${e.kernel}|${e.shape}|${e.variant}`).sort();
+  return hashJson({ device: plan.device, entries, defaults: plan.defaults ?? null });
 }
 
 /** Fingerprint fields that differ, in a fixed order (extras compared key by key). */

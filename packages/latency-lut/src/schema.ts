@@ -112,7 +112,7 @@ const fitSchema = z.object({ mape: z.number(), within10: z.number(), kendallTau:
  */
 export const correctionSchema = z
   .object({
-    model: z.enum(['offset', 'affine', 'per-op']),
+    model: z.enum(['none', 'offset', 'affine', 'per-op']),
     offsetMs: z.number().finite(),
     scale: z.number().finite().positive(),
     /** Per-op-type multipliers (`per-op` model); a type not listed has weight 1. */

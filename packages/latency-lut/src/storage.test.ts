@@ -97,9 +97,12 @@ describe('device fingerprint', () => {
   });
 
   it('the kernel plan hash is part of the fingerprint and ignores createdAt', () => {
-    const plan = { version: 1 as const, device: { cpuModel: 'x', cores: 1, os: 'o', runtime: 'r', backend: 'wasm', backendVersion: 'v' }, createdAt: 'a', entries: [], defaults: { Conv2D: 'tfjs' } };
+    const plan = { version: 1 as const, device: { cpuModel: 'x', cores: 1, os: 'o', runtime: 'r', backend: 'wasm', backendVersion: 'v' }, createdAt: 'a', entries: [{ kernel: 'Conv2D', shape: 'a', variant: 'tfjs', medianMs: 0.1 }, { kernel: 'Conv2D', shape: 'b', variant: 'im2col', medianMs: 0.2 }], defaults: { Conv2D: 'tfjs' } };
     expect(planHash(undefined)).toBe('none');
     expect(planHash(plan)).toBe(planHash({ ...plan, createdAt: 'b' }));
+    // timings are not decisions: a re-run of the kernel benchmark with the same outcome matches
+    expect(planHash(plan)).toBe(planHash({ ...plan, entries: plan.entries.map((e) => ({ ...e, medianMs: e.medianMs * 1.3 })).reverse() }));
+    expect(planHash(plan)).not.toBe(planHash({ ...plan, entries: plan.entries.map((e, i) => (i === 0 ? { ...e, variant: `${e.variant}-other` } : e)) }));
     expect(planHash(plan)).not.toBe(planHash({ ...plan, defaults: { Conv2D: 'im2col' } }));
     const lut = fakeLut(tinySpace(), { ...FAKE_DEVICE, planHash: planHash(plan) });
     expectFbnetError(() => assertLutDevice(lut, FAKE_DEVICE), 'DEVICE_MISMATCH', /planHash/);
