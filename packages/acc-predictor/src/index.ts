@@ -1,9 +1,10 @@
-export { AccuracyPredictor } from './predictor.ts';
+export { AccuracyPredictor, PredictorNet } from './predictor.ts';
 export type {
   PredictorConfig,
   PredictorFitOptions,
   PredictorFitReport,
   PredictorMeta,
+  PredictorNetMeta,
   PredictorMetrics,
   PredictorSample,
   ProxyPretrainOptions,

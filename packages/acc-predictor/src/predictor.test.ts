@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, type ArchDef } from '@fbnet/core';
-import { AccuracyPredictor, type PredictorSample } from './predictor.ts';
+import { AccuracyPredictor, PredictorNet, type PredictorNetMeta, type PredictorSample } from './predictor.ts';
+import type { Checkpoint } from '@fbnet/runs';
 import { proxyTargets } from './proxy.ts';
 
 beforeAll(async () => {
@@ -100,6 +101,48 @@ describe('AccuracyPredictor', () => {
     p.dispose();
     q.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('an ensemble predicts the mean of independently seeded nets that share one proxy pretraining', async () => {
+    const data = synthetic(24, 12);
+    const arch = data.map((s) => s.arch);
+    const recipe = data.map((s) => s.recipe);
+    const proxy = data.map((s) => [s.arch[0], s.arch[1]]);
+    const fit = { frozenEpochs: 4, fineTuneEpochs: 2 };
+    const e = new AccuracyPredictor({ archDim: 8, recipeDim: 3, seed: 20, ensemble: 3 });
+    expect(e.size).toBe(3);
+    await e.pretrainProxy(arch, proxy, { epochs: 2 });
+    await e.fit(data, fit);
+    // the same three nets built by hand: seeds 20, 21, 22; pretraining once, adopted by the others
+    const nets = [20, 21, 22].map((seed) => new PredictorNet({ archDim: 8, recipeDim: 3, seed }));
+    await nets[0].pretrainProxy(arch, proxy, { epochs: 2 });
+    for (const n of nets.slice(1)) n.adoptPretrained(nets[0]);
+    for (const n of nets) await n.fit(data, fit);
+    const each = nets.map((n) => n.predict(arch, recipe));
+    const want = arch.map((_, i) => (each[0][i] + each[1][i] + each[2][i]) / 3);
+    const got = e.predict(arch, recipe);
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 6));
+    // the members differ (different seeds), so the mean is not any one of them
+    expect(each[0].some((v, i) => Math.abs(v - each[1][i]) > 1e-4)).toBe(true);
+    for (const n of nets) n.dispose();
+    e.dispose();
+  });
+
+  it('ensemble 1 is the single FBNetV3 predictor; a version-1 checkpoint still loads', async () => {
+    const data = synthetic(20, 13);
+    const arch = data.map((s) => s.arch);
+    const recipe = data.map((s) => s.recipe);
+    const one = new AccuracyPredictor({ archDim: 8, recipeDim: 3, seed: 4, ensemble: 1 });
+    const net = new PredictorNet({ archDim: 8, recipeDim: 3, seed: 4 });
+    await one.fit(data, { frozenEpochs: 3, fineTuneEpochs: 2 });
+    await net.fit(data, { frozenEpochs: 3, fineTuneEpochs: 2 });
+    expect(one.predict(arch, recipe)).toEqual(net.predict(arch, recipe));
+    const old = AccuracyPredictor.fromState(structuredClone(net.state()) as Checkpoint<PredictorNetMeta>);
+    expect(old.size).toBe(1);
+    expect(old.predict(arch, recipe)).toEqual(net.predict(arch, recipe));
+    expect(() => AccuracyPredictor.fromState({ meta: { version: 2, config: one.config, members: [] } as never, tensors: {} })).toThrow(/inconsistent/);
+    expect(() => new AccuracyPredictor({ archDim: 8, recipeDim: 3, ensemble: 0 })).toThrow(/ensemble must be a positive integer/);
+    for (const p of [one, net, old]) p.dispose();
   });
 
   it('refuses encodings of the wrong width', async () => {
