@@ -105,6 +105,13 @@ const withDefaults = (c: PredictorConfig): Required<PredictorConfig> => ({
   ...c,
 });
 
+/** Kendall τ-b and RMSE of predictions against the samples' measured accuracies. */
+function predictionMetrics(pred: number[], samples: PredictorSample[]): PredictorMetrics {
+  const acc = samples.map((s) => s.accuracy);
+  const rmse = Math.sqrt(pred.reduce((s, p, i) => s + (p - acc[i]) ** 2, 0) / Math.max(1, samples.length));
+  return { n: samples.length, kendallTau: samples.length > 1 ? kendallTauB(pred, acc) : NaN, rmse };
+}
+
 function standardize(rows: number[][]): Norm {
   const d = rows[0].length;
   const mean = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + r[j], 0) / rows.length);
@@ -309,10 +316,7 @@ export class PredictorNet {
 
   /** Kendall τ and RMSE of the predictions on (held-out) samples. */
   evaluate(samples: PredictorSample[]): PredictorMetrics {
-    const pred = this.predict(samples.map((s) => s.arch), samples.map((s) => s.recipe));
-    const acc = samples.map((s) => s.accuracy);
-    const rmse = Math.sqrt(pred.reduce((s, p, i) => s + (p - acc[i]) ** 2, 0) / Math.max(1, samples.length));
-    return { n: samples.length, kendallTau: samples.length > 1 ? kendallTauB(pred, acc) : NaN, rmse };
+    return predictionMetrics(this.predict(samples.map((s) => s.arch), samples.map((s) => s.recipe)), samples);
   }
 
   get fitted(): boolean {
@@ -427,10 +431,7 @@ export class AccuracyPredictor {
 
   /** Kendall τ and RMSE of the predictions on (held-out) samples. */
   evaluate(samples: PredictorSample[]): PredictorMetrics {
-    const pred = this.predict(samples.map((s) => s.arch), samples.map((s) => s.recipe));
-    const acc = samples.map((s) => s.accuracy);
-    const rmse = Math.sqrt(pred.reduce((s, p, i) => s + (p - acc[i]) ** 2, 0) / Math.max(1, samples.length));
-    return { n: samples.length, kendallTau: samples.length > 1 ? kendallTauB(pred, acc) : NaN, rmse };
+    return predictionMetrics(this.predict(samples.map((s) => s.arch), samples.map((s) => s.recipe)), samples);
   }
 
   get fitted(): boolean {
