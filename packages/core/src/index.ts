@@ -36,6 +36,7 @@ export { event, ofType, isEventOf, assertSerializable } from './events/events.ts
 export type { EventBase, EventUnion, CoreEvent, CoreEventMap, Stage } from './events/events.ts';
 
 export { BACKEND_PLUGINS, shapeKey, safeAvailability } from './plugins/plugin.ts';
+export { canonicalJson, fnv1a, planHash } from './plugins/plan-hash.ts';
 export type {
   Availability,
   BackendPlugin,

@@ -1,5 +1,4 @@
-import { FbnetError, type KernelPlan } from '@fbnet/core';
-import { hashJson } from './hash.ts';
+import { FbnetError, planHash as corePlanHash, type KernelPlan } from '@fbnet/core';
 import type { LatencyTable, LutDevice } from './schema.ts';
 
 const FIELDS = ['cpuModel', 'cores', 'os', 'runtime', 'backend', 'backendVersion', 'planHash'] as const;
@@ -10,15 +9,9 @@ export interface FingerprintDifference {
   current: string;
 }
 
-/**
- * Hash of what a kernel plan decides — device, (kernel, shape, variant) entries, defaults — or
- * 'none'. Its timings and `createdAt` are left out: re-running the kernel benchmark with the
- * same outcome keeps the tables measured with the plan valid; a changed decision does not.
- */
+/** The kernel plan's hash (core's `planHash`: its decisions, not its timings), or 'none'. */
 export function planHash(plan: KernelPlan | undefined): string {
-  if (!plan) return 'none';
-  const entries = plan.entries.map((e) => `${e.kernel}|${e.shape}|${e.variant}`).sort();
-  return hashJson({ device: plan.device, entries, defaults: plan.defaults ?? null });
+  return plan ? corePlanHash(plan) : 'none';
 }
 
 /** Fingerprint fields that differ, in a fixed order (extras compared key by key). */

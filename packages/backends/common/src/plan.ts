@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FbnetError, formatZodIssues, shapeKey, type DeviceFingerprint, type KernelPlan, type KernelPlanEntry } from '@fbnet/core';
+import { canonicalJson, FbnetError, fnv1a, formatZodIssues, shapeKey, type DeviceFingerprint, type KernelPlan, type KernelPlanEntry } from '@fbnet/core';
 
 /**
  * Kernel plan: which variant runs each (kernel, shape) on one device and plugin, chosen by
@@ -50,32 +50,7 @@ export function parseKernelPlan(input: unknown, source = 'kernel plan'): KernelP
   return r.data as KernelPlan;
 }
 
-/** 32-bit FNV-1a of a string, as 8 hex digits. */
-export function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** Hash of what a plan decides (device, entries, defaults; not its timestamp). */
-export function planHash(plan: KernelPlan): string {
-  const entries = [...plan.entries].map((e) => [e.kernel, e.shape, e.variant]).sort((a, b) => (a.join('|') < b.join('|') ? -1 : 1));
-  return fnv1a(canonical({ device: plan.device, entries, defaults: plan.defaults }));
-}
+export { fnv1a, planHash } from '@fbnet/core';
 
 const DEVICE_FIELDS = ['cpuModel', 'cores', 'os', 'runtime', 'backend', 'backendVersion'] as const;
 
@@ -95,7 +70,7 @@ export function checkPlanDevice(plan: KernelPlan, here: Omit<DeviceFingerprint, 
 
 /** Plans are stored under a name derived from the device they belong to. */
 export function planFileName(device: Omit<DeviceFingerprint, 'planHash'>): string {
-  return `kernel-plan-${device.backend}-${fnv1a(canonical(device))}.json`;
+  return `kernel-plan-${device.backend}-${fnv1a(canonicalJson(device))}.json`;
 }
 
 export interface TimedVariant {

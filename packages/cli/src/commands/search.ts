@@ -25,6 +25,9 @@ interface RunOptions {
   overrides?: V1Overrides;
 }
 
+/** Flags that override the v1 preset (recorded in the run). */
+const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs'] as const;
+
 interface V1Overrides {
   alpha?: number;
   beta?: number;
@@ -138,7 +141,7 @@ export const searchCommand: Command = {
     const out = makeOutput(!!values.json);
     let run: RunDir;
     if (values.resume) {
-      const given = (['preset', 'alpha', 'beta', 'supernet-epochs', 'epochs', 'data-dir'] as const).filter((f) => values[f] !== undefined);
+      const given = (['preset', ...V1_OVERRIDE_FLAGS, 'data-dir'] as const).filter((f) => values[f] !== undefined);
       if (given.length) throw usageError(this.usage, `--resume continues a run with the options it was started with; drop --${given[0]}`);
       run = RunDir.open(values.resume);
       if (run.config.command !== command) throw new FbnetError('USAGE', `${values.resume} is a "${run.config.command}" run, not a "${command}" run`);
@@ -147,7 +150,7 @@ export const searchCommand: Command = {
       const preset = values.preset ?? 'quick';
       if (!kind.presets[preset]) throw usageError(this.usage, `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
       if (values.queue && version !== 'v3') throw usageError(this.usage, '--queue applies to search v3 (candidate training)');
-      const ovFlags = (['alpha', 'beta', 'supernet-epochs', 'epochs'] as const).filter((f) => values[f] !== undefined);
+      const ovFlags = V1_OVERRIDE_FLAGS.filter((f) => values[f] !== undefined);
       if (ovFlags.length && version !== 'v1') throw usageError(this.usage, `--${ovFlags[0]} applies to search v1`);
       const overrides: V1Overrides = {
         alpha: positiveNumber('alpha', values.alpha),
