@@ -8,7 +8,7 @@ export { V3_REPORT, v3Phases } from './reports/v3.ts';
 export { GENERIC_REPORT } from './reports/generic.ts';
 
 // Run data
-export { loadRun, eventsOf, lastEventOf, byEpoch, runJson, runJsonLines } from './run/run-data.ts';
+export { loadRun, eventsOf, lastEventOf, byEpoch, runJson } from './run/run-data.ts';
 export type { RunData, LoggedEvent } from './run/run-data.ts';
 export { supernetView, trainView, stageSpans, logSpanSeconds } from './run/views.ts';
 export type { SupernetView, SupernetEpochView, ArchSummaryView, TrainView, StageSpan } from './run/views.ts';

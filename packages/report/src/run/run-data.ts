@@ -121,25 +121,6 @@ export function runJson<T = unknown>(run: Pick<RunData, 'dir'>, name: string): T
   });
 }
 
-/** Lines of a JSONL file of the run that parse to objects (a torn line is skipped). */
-export function runJsonLines<T = Record<string, unknown>>(run: Pick<RunData, 'dir'>, name: string): T[] {
-  return memo(run, `jsonl:${name}`, () => {
-    const p = join(run.dir, name);
-    if (!existsSync(p)) return [];
-    const out: T[] = [];
-    for (const line of readFileSync(p, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const v = JSON.parse(line);
-        if (v && typeof v === 'object') out.push(v as T);
-      } catch {
-        // a torn line (the run was killed while writing)
-      }
-    }
-    return out;
-  });
-}
-
 const memos = new WeakMap<object, Map<string, unknown>>();
 
 /** Compute a value once per loaded run (several sections need the same space, matrix, views). */

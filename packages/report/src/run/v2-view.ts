@@ -1,5 +1,6 @@
 import type { DMaskingEventMap, LayerDistribution, V2ArchSummary } from '@fbnet/dmasking';
 import { byEpoch, eventsOf, isNum, lastEventOf, memo, type RunData } from './run-data.ts';
+import type { Fits, None } from './views.ts';
 
 /*
  * Typed view over a `search v2` log (@fbnet/dmasking's `DMaskingEventMap`, events.ts there).
@@ -73,10 +74,7 @@ export interface V2ArchView {
 }
 
 // Compile-time guard: what dmasking emits must fit these views (a renamed field fails typecheck here).
-// Two checks: the emitted payload must be assignable to the view (types agree), and every field
-// the view reads must exist in the payload (`None` fails naming the field if one was renamed).
-type Fits<View, Emitted extends View> = Exclude<keyof View, keyof Emitted>;
-type None<Missing extends never> = Missing;
+// (Fits/None: see views.ts.)
 export type _V2ViewsFit = [
   None<Fits<V2StartedView, DMaskingEventMap['dmasking/started']>>,
   None<Fits<V2EpochView, DMaskingEventMap['dmasking/epoch-ended']>>,

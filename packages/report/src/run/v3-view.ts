@@ -2,6 +2,7 @@ import type { PredictorMetrics } from '@fbnet/acc-predictor';
 import type { CoarseEventMap, CoarseSample } from '@fbnet/autotrain';
 import type { EvolutionEventMap, ScoredCandidate } from '@fbnet/evolutionary-search';
 import { eventsOf, isNum, lastEventOf, memo, runJson, type RunData } from './run-data.ts';
+import type { Fits, None } from './views.ts';
 
 /*
  * Typed view over a `search v3` log: @fbnet/autotrain's `CoarseEventMap` (coarse stage,
@@ -78,10 +79,7 @@ export interface ConstraintsView {
 }
 
 // Compile-time guard: what the V3 stages emit must fit these views (a renamed field fails typecheck here).
-// Two checks: the emitted payload must be assignable to the view (types agree), and every field
-// the view reads must exist in the payload (`None` fails naming the field if one was renamed).
-type Fits<View, Emitted extends View> = Exclude<keyof View, keyof Emitted>;
-type None<Missing extends never> = Missing;
+// (Fits/None: see views.ts.)
 export type _V3ViewsFit = [
   None<Fits<CandidateView, CoarseSample>>,
   None<Fits<CandidateView, CoarseEventMap['autotrain/candidate-evaluated']>>,

@@ -36,8 +36,8 @@ export interface SupernetEpochView {
 // Compile-time guard: what the supernet emits must fit these views (a renamed field fails typecheck here).
 // Two checks: the emitted payload must be assignable to the view (types agree), and every field
 // the view reads must exist in the payload (`None` fails naming the field if one was renamed).
-type Fits<View, Emitted extends View> = Exclude<keyof View, keyof Emitted>;
-type None<Missing extends never> = Missing;
+export type Fits<View, Emitted extends View> = Exclude<keyof View, keyof Emitted>;
+export type None<Missing extends never> = Missing;
 export type _SupernetViewsFit = [
   None<Fits<SupernetEpochView, SupernetEventMap['supernet/epoch-ended']>>,
   None<Fits<ArchSummaryView, ArchSummary>>,

@@ -56,6 +56,7 @@ export function v2Context(run: RunData): V2Context {
     const arch = run.arch ?? view.derived?.arch;
     let lut: V2Context['lut'];
     for (const file of ['lut.json', 'lut-arch.json']) {
+      if (lut?.latency) break; // priced already: the other table cannot replace it
       const table = file === 'lut.json' ? run.lut : runJson(run, file);
       if (table === undefined) continue;
       const priced = arch ? archLatencyFrom(table, arch) : { error: 'no arch to price' };
