@@ -1,5 +1,5 @@
 import type { Phase } from '../sections/summary.ts';
-import { runSummarySection } from '../sections/summary.ts';
+import { phaseStates, runSummarySection, trainExportPhases } from '../sections/summary.ts';
 import { thetaSection } from '../sections/theta.ts';
 import { supernetCurvesSection } from '../sections/supernet-curves.ts';
 import { derivedArchSection } from '../sections/arch.ts';
@@ -7,18 +7,14 @@ import { sampledArchsSection } from '../sections/sampled-archs.ts';
 import { lutSection } from '../sections/lut.ts';
 import { trainingSection } from '../sections/training.ts';
 import { v1Context } from '../sections/v1-context.ts';
-import { trainView } from '../run/views.ts';
-import { eventsOf, type RunData } from '../run/run-data.ts';
+import type { RunData } from '../run/run-data.ts';
 import { fixed } from '../svg/format.ts';
 import type { ReportKind } from './report-kind.ts';
 
 /** What a `search v1` run goes through, in order: LUT, supernet, sampling/derivation, training, export. */
 export function v1Phases(run: RunData): Phase[] {
   const ctx = v1Context(run);
-  const tv = trainView(run);
-  const errors = new Set(eventsOf<{ stage?: string }>(run, 'stage/error').map((e) => e.stage ?? ''));
-  const failed = (re: RegExp) => [...errors].some((s) => re.test(s));
-  const state = (done: boolean, re: RegExp): Phase['state'] => (done ? 'done' : failed(re) ? 'failed' : 'todo');
+  const { failed, state } = phaseStates(run);
   const snEpochs = ctx.view.epochs.length;
   const snTotal = ctx.view.started?.epochs;
   return [
@@ -29,12 +25,7 @@ export function v1Phases(run: RunData): Phase[] {
       detail: snEpochs || snTotal ? `${snEpochs}${snTotal ? `/${snTotal}` : ''} epochs` : undefined,
     },
     { name: 'arch derived', state: state(!!ctx.view.derived || !!run.arch, /search|derive/), detail: ctx.view.sampled.length ? `${ctx.view.sampled.length} sampled` : undefined },
-    {
-      name: 'training',
-      state: state(!!tv.completed, /train/),
-      detail: tv.epochs.length ? `${tv.epochs.length}${tv.started?.epochs ? `/${tv.started.epochs}` : ''} epochs` : undefined,
-    },
-    { name: 'export', state: state(run.hasModel, /export/), detail: run.hasModel ? 'model/' : undefined },
+    ...trainExportPhases(run, state),
   ];
 }
 

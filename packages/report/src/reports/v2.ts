@@ -1,13 +1,12 @@
 import type { Phase } from '../sections/summary.ts';
-import { runSummarySection } from '../sections/summary.ts';
+import { phaseStates, runSummarySection, trainExportPhases } from '../sections/summary.ts';
 import { trainingSection } from '../sections/training.ts';
 import { v2ArchSection, v2LutSection } from '../sections/v2-arch.ts';
 import { v2Context } from '../sections/v2-context.ts';
 import { v2CurvesSection } from '../sections/v2-curves.ts';
 import { v2BlocksSection, v2ChannelsSection } from '../sections/v2-distributions.ts';
 import { v2SampledSection } from '../sections/v2-sampled.ts';
-import { trainView } from '../run/views.ts';
-import { eventsOf, isNum, type RunData } from '../run/run-data.ts';
+import { isNum, type RunData } from '../run/run-data.ts';
 import { fixed, percent } from '../svg/format.ts';
 
 /** 11.6 → "4.0·10^11" (the space size from its log10). */
@@ -20,10 +19,7 @@ import type { ReportKind } from './report-kind.ts';
 /** What a `search v2` run goes through: (space LUT) → DMasking supernet → derive → train → export → latency. */
 export function v2Phases(run: RunData): Phase[] {
   const ctx = v2Context(run);
-  const tv = trainView(run);
-  const errors = new Set(eventsOf<{ stage?: string }>(run, 'stage/error').map((e) => e.stage ?? ''));
-  const failed = (re: RegExp) => [...errors].some((s) => re.test(s));
-  const state = (done: boolean, re: RegExp): Phase['state'] => (done ? 'done' : failed(re) ? 'failed' : 'todo');
+  const { failed, state } = phaseStates(run);
   const n = ctx.view.epochs.length;
   const total = ctx.view.started?.epochs;
   const phases: Phase[] = [];
@@ -31,8 +27,7 @@ export function v2Phases(run: RunData): Phase[] {
   phases.push(
     { name: 'supernet', state: isNum(total) && n >= total ? 'done' : failed(/dmasking|supernet|search/) ? 'failed' : 'todo', detail: n || total ? `${n}${total ? `/${total}` : ''} epochs` : undefined },
     { name: 'arch derived', state: state(!!ctx.view.derived || !!run.arch, /search|derive/), detail: ctx.view.sampled.length ? `${ctx.view.sampled.length} sampled` : undefined },
-    { name: 'training', state: state(!!tv.completed, /train/), detail: tv.epochs.length ? `${tv.epochs.length}${tv.started?.epochs ? `/${tv.started.epochs}` : ''} epochs` : undefined },
-    { name: 'export', state: state(run.hasModel, /export/), detail: run.hasModel ? 'model/' : undefined },
+    ...trainExportPhases(run, state),
     { name: 'latency measured', state: state(isNum(run.result?.latencyMs), /lut|latency/), detail: ctx.lut?.latency ? ctx.lut.file : undefined },
   );
   return phases;

@@ -1,6 +1,6 @@
 import { table, type Fact } from '../html/elements.ts';
 import type { Phase } from '../sections/summary.ts';
-import { runSummarySection } from '../sections/summary.ts';
+import { phaseStates, runSummarySection, trainExportPhases } from '../sections/summary.ts';
 import { trainingSection } from '../sections/training.ts';
 import { v3ArchSection } from '../sections/v3-arch.ts';
 import { v3CoarseSection, v3PredictorSection } from '../sections/v3-coarse.ts';
@@ -8,18 +8,14 @@ import { v3Context } from '../sections/v3-context.ts';
 import { v3EarlyStopSection } from '../sections/v3-early-stop.ts';
 import { v3EvolutionSection } from '../sections/v3-evolution.ts';
 import { v3ParetoSection } from '../sections/v3-pareto.ts';
-import { trainView } from '../run/views.ts';
-import { eventsOf, isNum, type RunData } from '../run/run-data.ts';
+import { isNum, type RunData } from '../run/run-data.ts';
 import { fixed, ms, percent, siCount } from '../svg/format.ts';
 import type { ReportKind } from './report-kind.ts';
 
 /** What a `search v3` run goes through: proxy pretraining → early-stop rule → coarse iterations → fine stage → train → export → latency. */
 export function v3Phases(run: RunData): Phase[] {
   const { view: v } = v3Context(run);
-  const tv = trainView(run);
-  const errors = new Set(eventsOf<{ stage?: string }>(run, 'stage/error').map((e) => e.stage ?? ''));
-  const failed = (re: RegExp) => [...errors].some((s) => re.test(s));
-  const state = (done: boolean, re: RegExp): Phase['state'] => (done ? 'done' : failed(re) ? 'failed' : 'todo');
+  const { state } = phaseStates(run);
   const its = Math.max(0, ...v.candidates.map((c) => c.iteration ?? 0));
   const total = v.started?.iterations;
   return [
@@ -31,8 +27,7 @@ export function v3Phases(run: RunData): Phase[] {
       detail: v.candidates.length ? `${its}${isNum(total) ? `/${total}` : ''} iterations, ${v.candidates.length} trained` : undefined,
     },
     { name: 'fine stage', state: state(v.fineDone, /evolution|fine/), detail: v.generations.length ? `${v.generations.length} generations` : undefined },
-    { name: 'training', state: state(!!tv.completed, /train/), detail: tv.epochs.length ? `${tv.epochs.length}${tv.started?.epochs ? `/${tv.started.epochs}` : ''} epochs` : undefined },
-    { name: 'export', state: state(run.hasModel, /export/), detail: run.hasModel ? 'model/' : undefined },
+    ...trainExportPhases(run, state),
     { name: 'latency measured', state: state(isNum(run.result?.latencyMs), /latency|lut/) },
   ];
 }

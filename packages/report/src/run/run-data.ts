@@ -101,6 +101,9 @@ export function byEpoch<T extends object>(events: readonly T[]): (T & { epoch: n
   return [...m.values()].sort((a, b) => a.epoch - b.epoch);
 }
 
+/** A plain (non-array) object. */
+export const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
 export function isNum(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }

@@ -1,5 +1,5 @@
 import type { DMaskingEventMap, LayerDistribution, V2ArchSummary } from '@fbnet/dmasking';
-import { byEpoch, eventsOf, isNum, lastEventOf, memo, type RunData } from './run-data.ts';
+import { byEpoch, eventsOf, isNum, isObj, lastEventOf, memo, type RunData } from './run-data.ts';
 import type { Fits, None } from './views.ts';
 
 /*
@@ -92,7 +92,6 @@ export interface V2View {
   derived?: V2ArchView;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * The DMasking search's story from the log. Sampled/derived archs fall back to `search.json`

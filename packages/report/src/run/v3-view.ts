@@ -1,7 +1,7 @@
 import type { PredictorMetrics } from '@fbnet/acc-predictor';
 import type { CoarseEventMap, CoarseSample } from '@fbnet/autotrain';
 import type { EvolutionEventMap, ScoredCandidate } from '@fbnet/evolutionary-search';
-import { eventsOf, isNum, lastEventOf, memo, runJson, type RunData } from './run-data.ts';
+import { eventsOf, isNum, isObj, lastEventOf, memo, runJson, type RunData } from './run-data.ts';
 import type { Fits, None } from './views.ts';
 
 /*
@@ -120,7 +120,6 @@ export interface V3View {
   failedJobs: { jobId?: string; error?: string }[];
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 interface CoarseFile {
   budget?: number;

@@ -8,7 +8,7 @@ import { v1Context } from './v1-context.ts';
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const opsText = (a: ArchSummaryView) => (Array.isArray(a.ops) ? a.ops.join(' ') : Array.isArray(a.choice?.ops) ? a.choice.ops.join(' ') : '–');
-const prob = (p: unknown) => (!isNum(p) ? '–' : p >= 1e-3 ? p.toPrecision(3) : p.toExponential(2));
+export const prob = (p: unknown) => (!isNum(p) ? '–' : p >= 1e-3 ? p.toPrecision(3) : p.toExponential(2));
 
 /** One distinct arch among the samples (sampling a converged P_θ draws the same arch many times). */
 interface Distinct {

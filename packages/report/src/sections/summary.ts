@@ -12,6 +12,22 @@ export interface Phase {
   detail?: string;
 }
 
+/** Phase states of a run: done, else failed when a `stage/error` names a stage matching `re`, else not reached. */
+export function phaseStates(run: RunData): { failed(re: RegExp): boolean; state(done: boolean, re: RegExp): Phase['state'] } {
+  const errors = new Set(eventsOf<{ stage?: string }>(run, 'stage/error').map((e) => e.stage ?? ''));
+  const failed = (re: RegExp) => [...errors].some((s) => re.test(s));
+  return { failed, state: (done, re) => (done ? 'done' : failed(re) ? 'failed' : 'todo') };
+}
+
+/** The phases every search ends with: training the found arch from scratch, then exporting it. */
+export function trainExportPhases(run: RunData, state: (done: boolean, re: RegExp) => Phase['state']): Phase[] {
+  const tv = trainView(run);
+  return [
+    { name: 'training', state: state(!!tv.completed, /train/), detail: tv.epochs.length ? `${tv.epochs.length}${tv.started?.epochs ? `/${tv.started.epochs}` : ''} epochs` : undefined },
+    { name: 'export', state: state(run.hasModel, /export/), detail: run.hasModel ? 'model/' : undefined },
+  ];
+}
+
 export interface SummaryOptions {
   /** The phases this kind of run goes through (drawn as chips: done / not reached / failed). */
   phases?: (run: RunData) => Phase[];

@@ -4,10 +4,10 @@ import { isNum } from '../run/run-data.ts';
 import { v2ArchText, type V2ArchView } from '../run/v2-view.ts';
 import { ms, percent, siCount } from '../svg/format.ts';
 import { paretoFront } from '../svg/pareto.ts';
+import { prob } from './sampled-archs.ts';
 import { scatterContent } from './scatter.ts';
 import { v2Context } from './v2-context.ts';
 
-const prob = (p: unknown) => (!isNum(p) ? '–' : p >= 1e-3 ? p.toPrecision(3) : p.toExponential(2));
 const same = (a: V2ArchView, b: V2ArchView) => JSON.stringify(a.choice) === JSON.stringify(b.choice) && a.choice !== undefined;
 
 /**
