@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@fbnet/core';
-import { argmaxTheta, gumbelSoftmax, sampleFromTheta, temperatureAt, thetaProbs } from './gumbel.ts';
+import { argmaxTheta, gumbelSoftmax, sampleFromTheta, temperatureAt, temperatureDecay, thetaProbs } from './gumbel.ts';
 import { latencyAwareLoss } from './loss.ts';
 
 beforeAll(async () => {
@@ -43,6 +43,16 @@ describe('temperature schedule', () => {
     expect(temperatureAt(0, 5, 0.045)).toBe(5);
     expect(temperatureAt(10, 5, 0.045)).toBeCloseTo(3.1881407581088665, 10);
     expect(temperatureAt(2, 5, 0.045) / temperatureAt(1, 5, 0.045)).toBeCloseTo(Math.exp(-0.045), 12);
+  });
+  it('tauEnd: the decay that reaches τ_end at the last epoch (FBNet: 5 → ≈0.087 over 90 epochs)', () => {
+    // 90 epochs at 0.045/epoch end at 5·e^(-0.045·89) = 0.0912…; asking for that end gives 0.045 back.
+    expect(temperatureDecay(90, 5, 5 * Math.exp(-0.045 * 89), 1)).toBeCloseTo(0.045, 12);
+    const k = temperatureDecay(8, 5, 0.1, 0.045);
+    expect(temperatureAt(0, 5, k)).toBe(5);
+    expect(temperatureAt(7, 5, k)).toBeCloseTo(0.1, 12);
+    expect(temperatureDecay(8, 5, undefined, 0.045)).toBe(0.045);
+    expect(temperatureDecay(1, 5, 0.1, 0.045)).toBe(0);
+    expect(() => temperatureDecay(8, 5, 0, 0.045)).toThrow(/positive/);
   });
 });
 

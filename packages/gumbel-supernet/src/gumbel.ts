@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@fbnet/core';
+import { FbnetError, type Rng } from '@fbnet/core';
 
 /** Identity forward, zero gradient (TF.js has no stop_gradient). */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
@@ -27,6 +27,16 @@ export function gumbelSoftmax(theta: tf.Tensor1D, noise: ArrayLike<number>, tau:
 /** Temperature schedule: τ_e = τ0 · exp(-decay · e) (FBNet: τ0 = 5, decay 0.045 per epoch). */
 export function temperatureAt(epoch: number, tau0: number, decay: number): number {
   return tau0 * Math.exp(-decay * epoch);
+}
+
+/**
+ * The per-epoch decay that takes τ from `tau0` at epoch 0 to `tauEnd` at the last of `epochs`
+ * epochs; `fallback` when no end temperature is asked for.
+ */
+export function temperatureDecay(epochs: number, tau0: number, tauEnd: number | undefined, fallback: number): number {
+  if (tauEnd === undefined) return fallback;
+  if (!(tauEnd > 0) || !(tau0 > 0)) throw new FbnetError('USAGE', `temperatures must be positive, got tau0 ${tau0}, tauEnd ${tauEnd}`);
+  return epochs > 1 ? Math.log(tau0 / tauEnd) / (epochs - 1) : 0;
 }
 
 /** P_θ per layer (eq. 4): softmax of θ, in float64. */

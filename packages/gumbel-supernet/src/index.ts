@@ -1,4 +1,4 @@
-export { gumbelSoftmax, stopGradient, temperatureAt, thetaProbs, sampleFromTheta, argmaxTheta } from './gumbel.ts';
+export { gumbelSoftmax, stopGradient, temperatureAt, temperatureDecay, thetaProbs, sampleFromTheta, argmaxTheta } from './gumbel.ts';
 export { latencyAwareLoss } from './loss.ts';
 export type { LatencyLossOptions } from './loss.ts';
 export { Supernet } from './supernet.ts';

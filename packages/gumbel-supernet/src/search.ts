@@ -6,7 +6,7 @@ import { countCorrect, crossEntropy, type InputNormalization, type ParamSnapshot
 import type { RunDir, TensorMap } from '@fbnet/runs';
 import { cosineLr, Optimizer } from '@fbnet/train';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
-import { argmaxTheta, sampleFromTheta, temperatureAt, thetaProbs } from './gumbel.ts';
+import { argmaxTheta, sampleFromTheta, temperatureAt, temperatureDecay, thetaProbs } from './gumbel.ts';
 import { latencyAwareLoss } from './loss.ts';
 import { Supernet, type MixMode, type SupernetLatency } from './supernet.ts';
 
@@ -23,8 +23,16 @@ export interface SupernetSearchOptions {
   stepsPerEpoch?: number;
   /** Epochs of weight-only training before θ updates start. */
   warmupEpochs?: number;
+  /** Gumbel-softmax temperature at the first epoch (FBNet: 5). */
   tau0?: number;
+  /** Per-epoch exponential decay of τ (FBNet: 0.045 over 90 epochs, ending near 0.1). Ignored when `tauEnd` is set. */
   tauDecay?: number;
+  /**
+   * τ at the last epoch: the decay is chosen so τ falls from `tau0` to `tauEnd` over the search, as
+   * FBNet's schedule does over 90 epochs (5 → ≈0.09). Short searches need it: with the per-epoch
+   * 0.045 decay, 8 epochs end at τ ≈ 3.6 and the supernet never stops being a soft mixture.
+   */
+  tauEnd?: number;
   /** Straight-through hard Gumbel-softmax instead of soft. */
   hard?: boolean;
   alpha?: number;
@@ -73,9 +81,12 @@ export class SupernetSearch {
   readonly events$: Observable<SupernetEvent> = this.subject.asObservable();
   private cancelled = false;
   readonly latencyScale: number;
+  /** Per-epoch decay of the temperature (from `tauEnd` when given). */
+  readonly tauDecay: number;
 
   constructor(private readonly o: SupernetSearchOptions) {
     this.supernet = new Supernet(o.space, o.normalization, o.seed);
+    this.tauDecay = temperatureDecay(o.epochs, d(o.tau0, 5), o.tauEnd, d(o.tauDecay, 0.045));
     const unit = o.latencyUnit ?? 'auto';
     const minMs = o.latency.fixedMs + o.latency.layerMs.reduce((s, row) => s + Math.min(...row), 0);
     this.latencyScale = unit === 'ms' ? 1 : unit === 'us' ? 1000 : minMs > 2 ? 1 : 1000;
@@ -158,7 +169,7 @@ export class SupernetSearch {
 
     while (epoch < o.epochs && !this.cancelled) {
       const te = Date.now();
-      const tau = temperatureAt(epoch, d(o.tau0, 5), d(o.tauDecay, 0.045));
+      const tau = temperatureAt(epoch, d(o.tau0, 5), this.tauDecay);
       let wLoss = 0, wCe = 0, lat = 0, lr = 0, seen = 0;
       for (let b = 0; b < wSteps && !this.cancelled; b++) {
         lr = cosineLr(step, totalW, d(o.weightLr, 0.1));
@@ -229,7 +240,7 @@ export class SupernetSearch {
       if (this.cancelled) break;
       epoch++;
       const seconds = (Date.now() - te) / 1000;
-      const latencyMs = this.expectedLatencyMs(tau);
+      const latencyMs = this.expectedLatencyMs();
       this.emit({
         type: 'supernet/epoch-ended',
         epoch,
@@ -282,12 +293,12 @@ export class SupernetSearch {
     return { derived, sampled, thetas, epochs: epoch };
   }
 
-  /** Σ_l E_{P_θ/τ}[LAT] — the expected latency the θ distribution currently implies (ms). */
-  expectedLatencyMs(tau = 1): number {
+  /** Σ_l E_{P_θ}[LAT] — the expected latency of an arch sampled from P_θ (eq. 4, eq. 6), in ms. */
+  expectedLatencyMs(): number {
     const l = this.o.latency;
     let s = l.fixedMs;
     this.supernet.thetaValues().forEach((t, i) => {
-      const p = thetaProbs(t.map((x) => x / tau));
+      const p = thetaProbs(t);
       s += p.reduce((a, pi, j) => a + pi * l.layerMs[i][j], 0);
     });
     return s;

@@ -130,10 +130,26 @@ describe('SupernetSearch', () => {
   });
 
   it('latency pressure moves P_θ away from the slowest candidates and derives a valid arch', async () => {
-    const s = new SupernetSearch({ ...base(), data: { weights: takeSamples(data, range(0, 192)), theta: takeSamples(data, range(192, 256)) }, seed: 1, alpha: 5, beta: 1, thetaLr: 0.2, latencyUnit: 'us' });
+    const s = new SupernetSearch({ ...base(), data: { weights: takeSamples(data, range(0, 192)), theta: takeSamples(data, range(192, 256)) }, seed: 1, alpha: 5, beta: 1, thetaLr: 0.2, latencyUnit: 'us', tauEnd: 0.5 });
     const types: string[] = [];
-    s.events$.subscribe((e) => types.push(e.type));
+    const taus: number[] = [];
+    const lats: number[] = [];
+    const pTheta: number[][][] = [];
+    s.events$.subscribe((e) => {
+      types.push(e.type);
+      if (e.type === 'supernet/epoch-ended') (taus.push(e.temperature), lats.push(e.latencyMs));
+      if (e.type === 'supernet/theta') pTheta.push(e.probs);
+    });
     const r = (await s.run())!;
+    // τ anneals 5 → 0.5 geometrically over the 3 epochs: 5, √(5·0.5), 0.5.
+    expect(taus[0]).toBe(5);
+    expect(taus[1]).toBeCloseTo(Math.sqrt(2.5), 10);
+    expect(taus[2]).toBeCloseTo(0.5, 10);
+    // The logged expected latency is E_{P_θ}[LAT] (eq. 4 probabilities, no temperature).
+    pTheta.forEach((probs, e) => {
+      const want = 0.2 + probs.reduce((a, row, l) => a + row.reduce((b, p, k) => b + p * tinyLatency.layerMs[l][k], 0), 0);
+      expect(lats[e]).toBeCloseTo(want, 10);
+    });
     const p = r.thetas.map((t) => Math.exp(t[1]) / t.reduce((a, v) => a + Math.exp(v), 0));
     expect(p[0]).toBeLessThan(1 / 3);
     expect(p[1]).toBeLessThan(1 / 3);

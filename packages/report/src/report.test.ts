@@ -51,7 +51,8 @@ describe('V1 report of a complete run', () => {
   });
   it('loss/latency curves, scatter with the derived arch, LUT heatmap, training curves', () => {
     expect(s.supernet.body).toContain('Expected latency (eq. 9)');
-    expect((s.supernet.body.match(/<svg /g) ?? []).length).toBe(5);
+    expect((s.supernet.body.match(/<svg /g) ?? []).length).toBe(6);
+    expect(s.supernet.body).toContain('P_θ entropy per layer');
     expect(s.sampled.body).toContain('class="pareto"');
     expect(s.sampled.body).toContain('>derived</text>');
     expect((s.lut.body.match(/class="mark"/g) ?? []).length).toBe(7);
@@ -207,5 +208,14 @@ describe('lutLayerMatrix', () => {
     const m = lutLayerMatrix(findSearchSpace(run)!, lut);
     expect(m.missing).toBe(7);
     expect(m.cells.every((row) => row[m.candidates.indexOf('skip')] === undefined)).toBe(true);
+  });
+});
+
+describe('P_θ entropy', () => {
+  it('is Shannon entropy in bits: uniform over 9 is log2 9, one-hot is 0, (½, ¼, ¼) is 1.5', async () => {
+    const { entropyBits } = await import('./sections/supernet-curves.ts');
+    expect(entropyBits(new Array(9).fill(1 / 9))).toBeCloseTo(3.169925001442312, 12);
+    expect(entropyBits([1, 0, 0])).toBe(0);
+    expect(entropyBits([0.5, 0.25, 0.25])).toBeCloseTo(1.5, 12);
   });
 });

@@ -14,6 +14,13 @@ export interface SearchV1Preset {
     beta: number;
     /** θ learning rate (Adam); FBNet's 0.01 suits long searches, short ones need larger steps. */
     thetaLr: number;
+    /**
+     * Gumbel-softmax temperature: τ0 at the first epoch, annealed geometrically to τ_end at the last
+     * (FBNet: 5 → ≈0.09 over 90 epochs). Ending near 0.1 makes the last epochs train near-single
+     * paths, so P_θ concentrates and the derived arch is the net the supernet's weights describe.
+     */
+    tau0: number;
+    tauEnd: number;
   };
   final: TrainRecipeInput;
   /** Fraction of the training set held out for validation during final training. */
@@ -35,7 +42,7 @@ export const SEARCH_V1_PRESETS: Record<string, SearchV1Preset> = {
   quick: {
     space: 'fbnet-v1-fmnist',
     lutTiming: { timeMs: 120, warmupMs: 40, minSamples: 15, warmupSamples: 3 },
-    supernet: { epochs: 8, warmupEpochs: 2, stepsPerEpoch: 20, batchSize: 64, samples: 8, alpha: 0.2, beta: 1.2, thetaLr: 0.1 },
+    supernet: { epochs: 8, warmupEpochs: 2, stepsPerEpoch: 20, batchSize: 64, samples: 8, alpha: 0.2, beta: 1.2, thetaLr: 0.1, tau0: 5, tauEnd: 0.1 },
     final: { epochs: 8, batchSize: 64, lr: 0.1, weightDecay: 5e-5, labelSmoothing: 0.1, augment: { crop: 2, flip: true } },
     valFraction: 0.1,
   },
@@ -43,7 +50,7 @@ export const SEARCH_V1_PRESETS: Record<string, SearchV1Preset> = {
   smoke: {
     space: 'fbnet-v1-fmnist',
     lutTiming: { timeMs: 4, warmupMs: 2, minSamples: 3, warmupSamples: 1 },
-    supernet: { epochs: 2, warmupEpochs: 1, stepsPerEpoch: 2, batchSize: 16, samples: 2, alpha: 0.2, beta: 0.6, thetaLr: 0.01 },
+    supernet: { epochs: 2, warmupEpochs: 1, stepsPerEpoch: 2, batchSize: 16, samples: 2, alpha: 0.2, beta: 0.6, thetaLr: 0.01, tau0: 5, tauEnd: 0.1 },
     final: { epochs: 1, batchSize: 32, lr: 0.05, augment: { crop: 0, flip: false } },
     valFraction: 0.25,
     maxTrainImages: 160,
@@ -53,7 +60,7 @@ export const SEARCH_V1_PRESETS: Record<string, SearchV1Preset> = {
   full: {
     space: 'fbnet-v1-fmnist',
     lutTiming: { timeMs: 400, warmupMs: 100, minSamples: 20, warmupSamples: 5 },
-    supernet: { epochs: 12, warmupEpochs: 3, stepsPerEpoch: 60, batchSize: 64, samples: 16, alpha: 0.2, beta: 1.2, thetaLr: 0.03 },
+    supernet: { epochs: 12, warmupEpochs: 3, stepsPerEpoch: 60, batchSize: 64, samples: 16, alpha: 0.2, beta: 1.2, thetaLr: 0.03, tau0: 5, tauEnd: 0.1 },
     final: { epochs: 40, batchSize: 128, lr: 0.2, weightDecay: 5e-5, labelSmoothing: 0.1, ema: 0.999, warmupEpochs: 1, augment: { crop: 2, flip: true } },
     valFraction: 0.05,
   },

@@ -3,10 +3,24 @@ import { fixed } from '../svg/format.ts';
 import { curvesContent, seriesOf } from './curves.ts';
 import { v1Context } from './v1-context.ts';
 
+/** Entropy in bits of a probability vector (0 · log 0 = 0). */
+export function entropyBits(p: readonly number[]): number {
+  return p.reduce((a, q) => (q > 0 ? a - q * Math.log2(q) : a), 0);
+}
+
+/** One series per searchable layer: H(P_θ) after each epoch. */
+function entropySeries(theta: readonly { epoch: number; probs: number[][] }[], labels: readonly string[]) {
+  const layers = Math.max(0, ...theta.map((t) => t.probs.length));
+  return Array.from({ length: layers }, (_, l) => ({
+    name: (labels[l] ?? `L${l}`).replace(/ @\S+$/, ''),
+    points: theta.filter((t) => t.probs[l]).map((t) => [t.epoch, entropyBits(t.probs[l])] as [number, number]),
+  }));
+}
+
 /**
  * V1: the supernet's losses (eq. 2: weight phase and θ phase, total and cross-entropy), the
- * expected latency under P_θ (eq. 9) with the Gumbel temperature, and the soft supernet's
- * accuracy on the θ split, per epoch.
+ * expected latency under P_θ (eq. 9) with the Gumbel temperature, the entropy of each layer's
+ * P_θ, and the soft supernet's accuracy on the θ split, per epoch.
  */
 export const supernetCurvesSection: SectionBuilder = {
   id: 'supernet',
@@ -50,7 +64,16 @@ export const supernetCurvesSection: SectionBuilder = {
           { name: 'E[LAT] (ms)', points: seriesOf(ep, (e) => e.latencyMs), color: '#f28e2b' },
           { name: 'τ', points: seriesOf(ep, (e) => e.temperature), color: '#8c8c8c', dashed: true, axis: 'right' },
         ],
-        caption: 'Latency the supernet expects under its current weights; τ anneals the Gumbel-softmax.',
+        caption: 'Expected latency of an arch sampled from P_θ (eq. 4) after each epoch; τ anneals the Gumbel-softmax.',
+      },
+      {
+        title: 'P_θ entropy per layer',
+        xLabel: 'epoch',
+        xDomain,
+        yLabel: 'entropy (bits)',
+        yDomain: [0, Math.max(1, ...ctx.view.theta.flatMap((t) => t.probs.map((r) => Math.log2(r.length))))],
+        series: entropySeries(ctx.view.theta, ctx.layerLabels),
+        caption: 'Shannon entropy of each layer’s P_θ after every epoch: log2(9) ≈ 3.17 bits is uniform over nine candidates, 0 is one candidate. Falling curves are the search deciding.',
       },
       {
         title: 'Soft supernet accuracy (θ split)',
