@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import { FbnetError, type SearchSpace } from '@fbnet/core';
+import { fileSlug, safeJoin } from '@fbnet/core/node';
 import { planContexts } from '../context-plan.ts';
 import { sourceEntries } from '../enumerate.ts';
 import { hashJson } from '../hash.ts';
@@ -14,6 +15,7 @@ import { resolveTiming, type TimingOptions } from '../timing.ts';
 import { bundleBrowserRunner } from './bundle.ts';
 import type { BrowserJob, BrowserMessage } from './job.ts';
 import { lutPage } from './page.ts';
+import { checkJsonBody, checkOrigin, HttpRefusal, MAX_EVENT_BODY, MAX_TABLE_BODY, readBody } from './request-guard.ts';
 
 export type BrowserBackend = 'wasm' | 'webgl' | 'webgpu' | 'cpu';
 
@@ -21,7 +23,10 @@ export interface ServeLutOptions {
   /** What to measure: a search space (object, preset name or file) or arch defs. */
   space?: SearchSpace | string;
   archs?: unknown[];
-  /** Where received tables go: `<outDir>/lut-<backend>-<fingerprint hash>.json`. */
+  /**
+   * Where received tables go: `<outDir>/lut-<backend>-<fingerprint hash>.json`, the backend one
+   * of `backends` (slugged) — no part of the name is taken from the posted table as sent.
+   */
   outDir: string;
   /** Backends to measure, in order, where the browser has them (default webgpu, webgl, wasm). */
   backends?: BrowserBackend[];
@@ -34,7 +39,9 @@ export interface ServeLutOptions {
 export type LutServeEvent =
   | { type: 'lut/browser-message'; message: BrowserMessage }
   | { type: 'lut/table-received'; path: string; backend: string; entries: number; device: LutDevice }
-  | { type: 'lut/table-refused'; reason: string };
+  | { type: 'lut/table-refused'; reason: string }
+  /** A request refused before it was looked at: another origin, not JSON, too large, wrong method. */
+  | { type: 'lut/request-refused'; status: number; method: string; path: string; reason: string };
 
 export interface LutServer {
   url: string;
@@ -62,24 +69,6 @@ function staticFiles(): Map<string, { path: string; type: string }> {
   add('tf-backend-wasm.min.js', wasm, 'text/javascript');
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) add(f, wasm, 'application/wasm');
   return m;
-}
-
-const MAX_BODY = 64 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new FbnetError('USAGE', 'request body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -122,18 +111,29 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
     const lut: LatencyTable = parseLut(text, 'posted latency table');
     const missing = [...wanted].filter((k) => !lut.entries.some((e) => e.key === k));
     if (missing.length) throw new FbnetError('FILE_INVALID', `posted latency table: entries: lacks ${missing.length} of the ${wanted.size} entries served (first: ${missing[0]})`);
-    const path = join(options.outDir, `lut-${lut.device.backend}-${hashJson(lut.device)}.json`);
+    const backend = backends.find((b) => b === lut.device.backend);
+    if (!backend) {
+      const got = JSON.stringify(lut.device.backend.slice(0, 80));
+      throw new FbnetError('FILE_INVALID', `posted latency table: device.backend ${got} is not one of the backends served (${backends.join(', ')})`);
+    }
+    // The name is built from server-side values only (the served backend id, a hash), then checked again after resolution.
+    const path = safeJoin(options.outDir, `lut-${fileSlug(backend)}-${hashJson(lut.device)}.json`);
     await saveLut(path, lut);
     tables.push(path);
     events.next({ type: 'lut/table-received', path, backend: lut.device.backend, entries: lut.entries.length, device: lut.device });
     return path;
   };
 
+  const host = options.host ?? '127.0.0.1';
+  let port = 0;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const p = url.pathname;
     void (async () => {
       try {
+        checkOrigin(req, host, port);
+        if (req.method === 'POST') checkJsonBody(req);
+        else if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpRefusal(405, `method ${req.method} not allowed`);
         if (req.method === 'GET' && (p === '/' || p === '/index.html')) return send(res, 200, 'text/html; charset=utf-8', lutPage(backends));
         if (req.method === 'GET' && p === '/runner.js') return send(res, 200, 'text/javascript', await runner);
         if (req.method === 'GET' && p === '/job.json') return send(res, 200, 'application/json', JSON.stringify(job));
@@ -150,12 +150,20 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
           return;
         }
         if (req.method === 'POST' && p === '/event') {
-          events.next({ type: 'lut/browser-message', message: JSON.parse(await readBody(req)) as BrowserMessage });
+          let message: BrowserMessage;
+          try {
+            message = JSON.parse(await readBody(req, MAX_EVENT_BODY)) as BrowserMessage;
+          } catch (e) {
+            if (e instanceof HttpRefusal) throw e;
+            throw new HttpRefusal(400, `event body is not valid JSON: ${(e as Error).message}`);
+          }
+          events.next({ type: 'lut/browser-message', message });
           return send(res, 204, 'text/plain', '');
         }
         if (req.method === 'POST' && p === '/lut') {
+          const body = await readBody(req, MAX_TABLE_BODY);
           try {
-            const path = await receiveTable(await readBody(req));
+            const path = await receiveTable(body);
             return send(res, 200, 'application/json', JSON.stringify({ path }));
           } catch (e) {
             events.next({ type: 'lut/table-refused', reason: (e as Error).message });
@@ -164,6 +172,14 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
         }
         return send(res, 404, 'text/plain', 'not found');
       } catch (e) {
+        if (e instanceof HttpRefusal) {
+          events.next({ type: 'lut/request-refused', status: e.status, method: req.method ?? '?', path: p, reason: e.message });
+          if (e.status === 405) res.setHeader('allow', 'GET, HEAD, POST');
+          // An unread body is not drained: the connection closes once the refusal is sent.
+          if (!req.readableEnded) res.setHeader('connection', 'close');
+          if (!res.headersSent) send(res, e.status, 'text/plain', e.message);
+          return;
+        }
         if (!res.headersSent) send(res, 500, 'text/plain', (e as Error).message);
       }
     })();
@@ -173,8 +189,7 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  const host = options.host ?? '127.0.0.1';
+  port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
     port,
