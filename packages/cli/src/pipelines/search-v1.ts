@@ -87,11 +87,8 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
 
   // 2. Data: the training set is split into a held-out validation part and the search/training part;
   // the search part again 80/20 into weight and θ data (FBNet).
-  const full = limit(loadFashionMnist({ split: 'train', dataDir: o.dataDir }), p.maxTrainImages, seed);
-  const test = limit(loadFashionMnist({ split: 'test', dataDir: o.dataDir }), p.maxTestImages, seed);
-  const { train, val } = splitTrainVal(full, { valFraction: p.valFraction, seed });
+  const { train, val, test, normalization } = loadV1Data(p, o.dataDir, seed);
   const [wData, tData] = splitDataset(train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed });
-  const normalization = { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
 
   // 3. Supernet search.
   const ts = Date.now();
@@ -177,6 +174,17 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
   run.writeJson('result.json', result);
   out.info(`done in ${formatDuration(result.seconds.total)}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms on ${backend.id}`);
   return result;
+}
+
+/**
+ * The data of a V1 search and of its baselines: the training set less a held-out validation part
+ * (the final training's data; the search splits it again into weight and θ data), and the test set.
+ */
+export function loadV1Data(p: SearchV1Preset, dataDir: string | undefined, seed: number) {
+  const full = limit(loadFashionMnist({ split: 'train', dataDir }), p.maxTrainImages, seed);
+  const test = limit(loadFashionMnist({ split: 'test', dataDir }), p.maxTestImages, seed);
+  const { train, val } = splitTrainVal(full, { valFraction: p.valFraction, seed });
+  return { train, val, test, normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] } };
 }
 
 /** At most `n` images, class-balanced and seeded (the whole set when n is undefined or larger). */
