@@ -33,7 +33,8 @@ export interface RunData {
 
 /** Open a run directory (throws only when it is not one: no or invalid config.json). */
 export function loadRun(runDir: string): RunData {
-  const run = RunDir.open(runDir);
+  // Reading only: a report can be drawn from a run another process is still writing.
+  const run = RunDir.open(runDir, { lock: false });
   const problems: string[] = [];
   const readJson = (name: string): unknown => {
     const p = run.file(name);
