@@ -97,6 +97,18 @@ describe('Trainer', () => {
     t.dispose();
   });
 
+  it('a run stopped by a NaN loss leaves no tensors behind after dispose (optimizer slots, EMA shadows)', async () => {
+    const before = tf.memory().numTensors;
+    const small = takeSamples(train, Array.from({ length: 96 }, (_, i) => i));
+    for (const optimizer of ['sgd', 'adamw'] as const) {
+      const recipe = parseRecipe({ epochs: 2, batchSize: 32, lr: 1e30, momentum: 0.9, optimizer, ema: 0.9 });
+      const t = new Trainer({ arch, train: small, val, recipe, seed: 1, normalization: norm });
+      await expect(t.run()).rejects.toThrow(/training loss became/);
+      t.dispose();
+      expect(tf.memory().numTensors, optimizer).toBe(before);
+    }
+  });
+
   it('leaves no tensors behind beyond the net parameters', async () => {
     const before = tf.memory().numTensors;
     const t = new Trainer({ arch, train: takeSamples(train, Array.from({ length: 64 }, (_, i) => i)), val, recipe: parseRecipe({ epochs: 1, batchSize: 32, ema: 0.99 }), seed: 1, normalization: norm });

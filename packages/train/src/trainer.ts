@@ -111,123 +111,128 @@ export class Trainer {
       (v) => isDecayed(this.keyOf(v)),
     );
     const ema = recipe.ema > 0 ? new WeightEma(net.store, recipe.ema) : null;
-    const batchSize = Math.min(recipe.batchSize, train.count);
-    let rng = new Rng(this.o.seed).fork('train-augment');
-    let epoch = 0;
-    let step = 0;
-    let history: TrainEventMap['train/epoch-ended'][] = [];
-    let position: unknown;
+    // Optimizer slots and EMA shadows are freed however the loop ends: completed, cancelled,
+    // a NaN loss, or a failed checkpoint write (a long-lived V3 worker trains many candidates).
+    try {
+      const batchSize = Math.min(recipe.batchSize, train.count);
+      let rng = new Rng(this.o.seed).fork('train-augment');
+      let epoch = 0;
+      let step = 0;
+      let history: TrainEventMap['train/epoch-ended'][] = [];
+      let position: unknown;
 
-    const saved = run?.loadCheckpoint<TrainMeta>(this.ckptName);
-    if (saved) {
-      if (saved.meta.archHash !== archHash(this.o.arch)) throw new FbnetError('CHECKPOINT', `checkpoint "${this.ckptName}" was made for another architecture`);
-      net.store.restore(pick(saved.tensors, 'p:') as ParamSnapshot);
-      opt.restore(saved.meta.optimizer, pick(saved.tensors, 'o:'), vars, this.keyOf);
-      ema?.restore(pick(saved.tensors, 'e:'));
-      epoch = saved.meta.epoch;
-      step = saved.meta.step;
-      history = saved.meta.history;
-      position = saved.meta.batchPosition;
-      rng = Rng.fromState(saved.meta.rng);
-    }
-    const it = new BatchIterator(train, { batchSize, seed: this.o.seed, dropLast: true, normalization: { kind: 'raw' }, position });
-    const stepsPerEpoch = it.batchesPerEpoch;
-    const totalSteps = stepsPerEpoch * recipe.epochs;
-    const warmup = Math.round(recipe.warmupEpochs * stepsPerEpoch);
-    this.emit({ type: 'train/started', params: net.store.count(), stepsPerEpoch, epochs: recipe.epochs, resumedAtEpoch: epoch });
-    const t0 = Date.now();
-    let lastLoss = history.at(-1)?.trainLoss ?? NaN;
+      const saved = run?.loadCheckpoint<TrainMeta>(this.ckptName);
+      if (saved) {
+        if (saved.meta.archHash !== archHash(this.o.arch)) throw new FbnetError('CHECKPOINT', `checkpoint "${this.ckptName}" was made for another architecture`);
+        net.store.restore(pick(saved.tensors, 'p:') as ParamSnapshot);
+        opt.restore(saved.meta.optimizer, pick(saved.tensors, 'o:'), vars, this.keyOf);
+        ema?.restore(pick(saved.tensors, 'e:'));
+        epoch = saved.meta.epoch;
+        step = saved.meta.step;
+        history = saved.meta.history;
+        position = saved.meta.batchPosition;
+        rng = Rng.fromState(saved.meta.rng);
+      }
+      const it = new BatchIterator(train, { batchSize, seed: this.o.seed, dropLast: true, normalization: { kind: 'raw' }, position });
+      const stepsPerEpoch = it.batchesPerEpoch;
+      const totalSteps = stepsPerEpoch * recipe.epochs;
+      const warmup = Math.round(recipe.warmupEpochs * stepsPerEpoch);
+      this.emit({ type: 'train/started', params: net.store.count(), stepsPerEpoch, epochs: recipe.epochs, resumedAtEpoch: epoch });
+      const t0 = Date.now();
+      let lastLoss = history.at(-1)?.trainLoss ?? NaN;
 
-    while (epoch < recipe.epochs) {
-      if (this.cancelled) break;
-      const te = Date.now();
-      let lossSum = 0, correct = 0, seen = 0, lr = 0;
-      for (let b = 0; b < stepsPerEpoch; b++) {
+      while (epoch < recipe.epochs) {
         if (this.cancelled) break;
-        lr = cosineLr(step, totalSteps, recipe.lr, warmup);
-        const batch = it.next();
-        const shape = { n: batch.size, height: h, width: w, channels: c };
-        let x = batch.x;
-        if (recipe.augment.crop > 0) x = randomCrop(x, shape, { padding: recipe.augment.crop, rng });
-        if (recipe.augment.flip) x = randomHorizontalFlip(x, shape, { rng });
-        let yB: Int32Array | null = null;
-        let lambda = 1;
-        if (recipe.mixup > 0) {
-          const m = mixup(x, batch.y, { alpha: recipe.mixup, rng });
-          x = m.x;
-          yB = m.yB;
-          lambda = m.lambda;
-        }
-        const { loss, nCorrect } = tf.tidy(() => {
-          const xt = tf.tensor4d(x, [batch.size, h, w, c]);
-          const ya = tf.tensor1d(batch.y, 'int32');
-          let nCorrect = 0;
-          const { value, grads } = tf.variableGrads(() => {
-            const logits = net.forward(xt, { training: true, rng, dropPath: recipe.dropPath > 0 ? { rate: recipe.dropPath, rng } : undefined });
-            nCorrect = countCorrect(logits, ya);
-            let l = crossEntropy(logits, ya, recipe.labelSmoothing);
-            if (yB) l = tf.add(tf.mul(l, lambda), tf.mul(crossEntropy(logits, tf.tensor1d(yB, 'int32'), recipe.labelSmoothing), 1 - lambda));
-            return l;
-          }, vars);
-          const loss = value.dataSync()[0];
-          if (!Number.isFinite(loss)) {
-            throw new FbnetError('NUMERIC', `training loss became ${loss} at epoch ${epoch + 1}, step ${b + 1} (lr ${lr.toPrecision(3)}); the last checkpoint is kept — lower the learning rate or check the data`);
+        const te = Date.now();
+        let lossSum = 0, correct = 0, seen = 0, lr = 0;
+        for (let b = 0; b < stepsPerEpoch; b++) {
+          if (this.cancelled) break;
+          lr = cosineLr(step, totalSteps, recipe.lr, warmup);
+          const batch = it.next();
+          const shape = { n: batch.size, height: h, width: w, channels: c };
+          let x = batch.x;
+          if (recipe.augment.crop > 0) x = randomCrop(x, shape, { padding: recipe.augment.crop, rng });
+          if (recipe.augment.flip) x = randomHorizontalFlip(x, shape, { rng });
+          let yB: Int32Array | null = null;
+          let lambda = 1;
+          if (recipe.mixup > 0) {
+            const m = mixup(x, batch.y, { alpha: recipe.mixup, rng });
+            x = m.x;
+            yB = m.yB;
+            lambda = m.lambda;
           }
-          opt.apply(vars, grads, lr);
-          return { loss, nCorrect };
-        });
-        ema?.update(step);
-        step++;
-        lossSum += loss * batch.size;
-        correct += nCorrect;
-        seen += batch.size;
-        if (b % 5 === 4 || b === stepsPerEpoch - 1) {
-          const done = epoch * stepsPerEpoch + b + 1;
-          const elapsed = (Date.now() - t0) / 1000;
-          const startedAt = (saved?.meta.step ?? 0);
-          const rate = (done - startedAt) / Math.max(elapsed, 1e-3);
-          this.emit({ type: 'stage/progress', stage: 'train', phase: `epoch ${epoch + 1}/${recipe.epochs}`, done, total: totalSteps, etaSec: (totalSteps - done) / Math.max(rate, 1e-9) });
+          const { loss, nCorrect } = tf.tidy(() => {
+            const xt = tf.tensor4d(x, [batch.size, h, w, c]);
+            const ya = tf.tensor1d(batch.y, 'int32');
+            let nCorrect = 0;
+            const { value, grads } = tf.variableGrads(() => {
+              const logits = net.forward(xt, { training: true, rng, dropPath: recipe.dropPath > 0 ? { rate: recipe.dropPath, rng } : undefined });
+              nCorrect = countCorrect(logits, ya);
+              let l = crossEntropy(logits, ya, recipe.labelSmoothing);
+              if (yB) l = tf.add(tf.mul(l, lambda), tf.mul(crossEntropy(logits, tf.tensor1d(yB, 'int32'), recipe.labelSmoothing), 1 - lambda));
+              return l;
+            }, vars);
+            const loss = value.dataSync()[0];
+            if (!Number.isFinite(loss)) {
+              throw new FbnetError('NUMERIC', `training loss became ${loss} at epoch ${epoch + 1}, step ${b + 1} (lr ${lr.toPrecision(3)}); the last checkpoint is kept — lower the learning rate or check the data`);
+            }
+            opt.apply(vars, grads, lr);
+            return { loss, nCorrect };
+          });
+          ema?.update(step);
+          step++;
+          lossSum += loss * batch.size;
+          correct += nCorrect;
+          seen += batch.size;
+          if (b % 5 === 4 || b === stepsPerEpoch - 1) {
+            const done = epoch * stepsPerEpoch + b + 1;
+            const elapsed = (Date.now() - t0) / 1000;
+            const startedAt = (saved?.meta.step ?? 0);
+            const rate = (done - startedAt) / Math.max(elapsed, 1e-3);
+            this.emit({ type: 'stage/progress', stage: 'train', phase: `epoch ${epoch + 1}/${recipe.epochs}`, done, total: totalSteps, etaSec: (totalSteps - done) / Math.max(rate, 1e-9) });
+          }
+          await new Promise((r) => setImmediate(r));
         }
-        await new Promise((r) => setImmediate(r));
+        if (this.cancelled) break;
+        epoch++;
+        lastLoss = lossSum / Math.max(seen, 1);
+        let valAccuracy: number | undefined;
+        if (this.o.val && this.o.evalEveryEpoch !== false) {
+          ema?.swapIn();
+          valAccuracy = (await evaluate(net, this.o.val)).accuracy;
+          ema?.swapOut();
+        }
+        const seconds = (Date.now() - te) / 1000;
+        const ev = { type: 'train/epoch-ended' as const, epoch, trainLoss: lastLoss, trainAccuracy: correct / Math.max(seen, 1), valAccuracy, lr, imagesPerSec: seen / Math.max(seconds, 1e-9), seconds };
+        const { type: _type, ...entry } = ev;
+        history.push(entry as TrainEventMap['train/epoch-ended']);
+        this.emit(ev);
+        if (run) {
+          const optState = opt.state(vars, this.keyOf);
+          const tensors: TensorMap = {
+            ...prefixed(net.store.snapshot(), 'p:'),
+            ...prefixed(optState.tensors, 'o:'),
+            ...(ema ? prefixed(ema.state(), 'e:') : {}),
+          };
+          const meta: TrainMeta = { epoch, step, batchPosition: it.position(), rng: rng.state(), optimizer: optState.meta, history, archHash: archHash(this.o.arch) };
+          run.saveCheckpoint(this.ckptName, { meta, tensors });
+          this.emit({ type: 'train/checkpoint-saved', epoch, step });
+        }
       }
-      if (this.cancelled) break;
-      epoch++;
-      lastLoss = lossSum / Math.max(seen, 1);
-      let valAccuracy: number | undefined;
-      if (this.o.val && this.o.evalEveryEpoch !== false) {
-        ema?.swapIn();
-        valAccuracy = (await evaluate(net, this.o.val)).accuracy;
-        ema?.swapOut();
+      // The net keeps the EMA weights when EMA is on: that is the model we report and export.
+      if (ema) {
+        ema.swapIn();
+        ema.commit();
       }
-      const seconds = (Date.now() - te) / 1000;
-      const ev = { type: 'train/epoch-ended' as const, epoch, trainLoss: lastLoss, trainAccuracy: correct / Math.max(seen, 1), valAccuracy, lr, imagesPerSec: seen / Math.max(seconds, 1e-9), seconds };
-      const { type: _type, ...entry } = ev;
-      history.push(entry as TrainEventMap['train/epoch-ended']);
-      this.emit(ev);
-      if (run) {
-        const optState = opt.state(vars, this.keyOf);
-        const tensors: TensorMap = {
-          ...prefixed(net.store.snapshot(), 'p:'),
-          ...prefixed(optState.tensors, 'o:'),
-          ...(ema ? prefixed(ema.state(), 'e:') : {}),
-        };
-        const meta: TrainMeta = { epoch, step, batchPosition: it.position(), rng: rng.state(), optimizer: optState.meta, history, archHash: archHash(this.o.arch) };
-        run.saveCheckpoint(this.ckptName, { meta, tensors });
-        this.emit({ type: 'train/checkpoint-saved', epoch, step });
-      }
+      const result: TrainEventMap['train/completed'] = { epochs: epoch, params: net.store.count(), trainLoss: lastLoss, seconds: (Date.now() - t0) / 1000 };
+      if (this.o.val) result.valAccuracy = (await evaluate(net, this.o.val)).accuracy;
+      if (this.o.test) result.testAccuracy = (await evaluate(net, this.o.test)).accuracy;
+      if (!this.cancelled) this.emit({ type: 'train/completed', ...result });
+      return result;
+    } finally {
+      opt.dispose();
+      ema?.dispose();
     }
-    opt.dispose();
-    // The net keeps the EMA weights when EMA is on: that is the model we report and export.
-    if (ema) {
-      ema.swapIn();
-      ema.commit();
-      ema.dispose();
-    }
-    const result: TrainEventMap['train/completed'] = { epochs: epoch, params: net.store.count(), trainLoss: lastLoss, seconds: (Date.now() - t0) / 1000 };
-    if (this.o.val) result.valAccuracy = (await evaluate(net, this.o.val)).accuracy;
-    if (this.o.test) result.testAccuracy = (await evaluate(net, this.o.test)).accuracy;
-    if (!this.cancelled) this.emit({ type: 'train/completed', ...result });
-    return result;
   }
 
   dispose(): void {
