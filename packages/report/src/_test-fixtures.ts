@@ -203,6 +203,24 @@ export function makeV1Run(dir: string, o: FixtureOptions = {}): string {
         modelPath: join(dir, 'model', 'model.json'),
         runDir: dir,
         seconds: { lut: 301.2, search: 377.5, train: 154.3, total: 833.0 },
+        baseline: { name: 'uniform k5_e6', testAccuracy: 0.875, latencyMs: 0.9, marginPts: -0.38, marginToInterpolatedFrontPts: -0.38 },
+      });
+      const net = (kind: string, name: string, ops: string, testAccuracy: number, latencyMs: number) => ({ kind, name, ops: ops.split(' '), testAccuracy, latencyMs, params: 20_000 });
+      writeJson(join(dir, 'baselines.json'), {
+        version: 1,
+        kind: 'fbnet-v1-baselines',
+        preset: 'quick',
+        space: 'fbnet-v1-fmnist',
+        seed: 0,
+        backend: 'wasm',
+        random: 1,
+        nets: [
+          net('uniform', 'uniform k3_e1', 'k3_e1 k3_e1 k3_e1 k3_e1 k3_e1 k3_e1 k3_e1', 0.84, 0.14),
+          net('uniform', 'uniform k3_e3', 'k3_e3 k3_e3 k3_e3 k3_e3 k3_e3 k3_e3 k3_e3', 0.86, 0.3),
+          net('uniform', 'uniform k5_e6', 'k5_e6 k5_e6 k5_e6 k5_e6 k5_e6 k5_e6 k5_e6', 0.875, 0.9),
+          net('random', 'random 1', 'k3_e1 skip k5_e6 k3_e3 k3_e1 k5_e3 k3_e6', 0.85, 0.33),
+        ],
+        front: ['uniform k3_e1', 'uniform k3_e3', 'uniform k5_e6'],
       });
     }
   }

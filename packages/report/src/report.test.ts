@@ -31,7 +31,7 @@ describe('V1 report of a complete run', () => {
   const s = sections(html);
 
   it('has every V1 section, all drawn', () => {
-    expect(Object.keys(s)).toEqual(['summary', 'arch', 'theta', 'supernet', 'sampled', 'lut', 'training']);
+    expect(Object.keys(s)).toEqual(['summary', 'arch', 'theta', 'supernet', 'sampled', 'baselines', 'lut', 'training']);
     for (const [id, sec] of Object.entries(s)) expect(sec.status, id).toBe('ok');
     expect(html).toContain('<title>FBNetV1 search · run-0</title>');
   });
@@ -48,6 +48,16 @@ describe('V1 report of a complete run', () => {
     const layers = 7;
     expect((s.theta.body.match(/class="chart stacked"/g) ?? []).length).toBe(layers);
     expect((s.theta.body.match(/class="mark"/g) ?? []).length).toBe(layers);
+  });
+  it('baselines: the found arch against the uniform/random nets and their Pareto front', () => {
+    const b = s.baselines.body;
+    expect(b).toContain('Best baseline at or below the found arch’s latency: <b>uniform k5_e6</b>, 87.50% at 0.9 ms');
+    expect(b).toContain('<b>-0.38 pt</b>');
+    expect(b).toContain('class="pareto"');
+    expect(b).toContain('>found</text>');
+    // Table rows fastest first; the random net off the front is not marked.
+    expect(b.indexOf('uniform k3_e1')).toBeLessThan(b.indexOf('random 1'));
+    expect(b).toMatch(/random 1<\/td>(?:(?!<\/tr>).)*<td[^>]*><\/td><\/tr>/s);
   });
   it('loss/latency curves, scatter with the derived arch, LUT heatmap, training curves', () => {
     expect(s.supernet.body).toContain('Expected latency (eq. 9)');
@@ -94,7 +104,7 @@ describe('partial runs', () => {
     rmSync(join(dir, 'events.jsonl'));
     const s = sections(buildReport(dir));
     expect(s.summary.status).toBe('ok');
-    for (const id of ['arch', 'theta', 'supernet', 'sampled', 'lut', 'training']) expect(s[id].status, id).toBe('missing');
+    for (const id of ['arch', 'theta', 'supernet', 'sampled', 'baselines', 'lut', 'training']) expect(s[id].status, id).toBe('missing');
     expect(s.theta.body).toContain('no supernet/theta events');
     expect(s.lut.body).toContain('no lut.json');
     expect(s.training.body).toContain('has not been trained yet');

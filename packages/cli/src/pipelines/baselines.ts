@@ -5,7 +5,7 @@ import { writeJsonAtomic } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { parseRecipe, Trainer } from '@fbnet/train';
 import type { SearchV1Preset } from './presets.ts';
-import { loadV1Data } from './search-v1.ts';
+import { loadV1Data } from './v1-data.ts';
 
 /**
  * Baselines a V1 search must beat: the nets a practitioner would try without a search.

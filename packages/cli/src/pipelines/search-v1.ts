@@ -1,6 +1,6 @@
 import { lastValueFrom, tap } from 'rxjs';
 import { FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type EventBase } from '@fbnet/core';
-import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, FBNET_WEIGHTS_THETA_FRACTIONS, loadFashionMnist, numClasses, selectClassBalanced, splitDataset, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
+import { FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset } from '@fbnet/data';
 import { SupernetSearch, type ArchSummary } from '@fbnet/gumbel-supernet';
 import { archLatency, latencyMatrix, loadLut, measureLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
 import type { RunDir } from '@fbnet/runs';
@@ -9,6 +9,8 @@ import { exportModel, parseRecipe, Trainer } from '@fbnet/train';
 import type { ActiveBackend } from '../backend.ts';
 import type { Output } from '../output.ts';
 import { formatDuration, progressBar } from '../output.ts';
+import { compareToBaselines, readBaselines, type BaselinesFile } from './baselines.ts';
+import { loadV1Data } from './v1-data.ts';
 import type { SearchV1Preset } from './presets.ts';
 
 export interface SearchV1Options {
@@ -18,6 +20,8 @@ export interface SearchV1Options {
   /** A latency table to reuse instead of measuring one. */
   lut?: string;
   forceLut?: boolean;
+  /** A `fbnet bench baselines` file for this preset: copied into the run, and the result says how the found arch compares. */
+  baselines?: string;
 }
 
 export interface SearchV1Result {
@@ -33,6 +37,8 @@ export interface SearchV1Result {
   modelPath: string;
   runDir: string;
   seconds: { lut: number; search: number; train: number; total: number };
+  /** The best baseline at or below the found arch's latency, when the run was given baselines. */
+  baseline?: ReturnType<typeof compareToBaselines>;
 }
 
 /** Log every event to the run and draw progress for `stage/progress`. */
@@ -54,6 +60,11 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
   const p = o.preset;
   const space = getSearchSpacePreset(p.space);
   const seed = run.config.seed;
+  if (o.baselines && !run.readJson('baselines.json')) {
+    const b = readBaselines(o.baselines);
+    if (b.preset !== o.presetName || b.space !== p.space) throw new FbnetError('USAGE', `${o.baselines} holds baselines for preset ${b.preset} (${b.space}), not ${o.presetName} (${p.space})`);
+    run.writeJson('baselines.json', b);
+  }
 
   // 1. Latency table.
   const tl = Date.now();
@@ -170,26 +181,10 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
     runDir: run.path,
     seconds: { lut: lutSec, search: searchSec, train: trainSec, total: (Date.now() - t0) / 1000 },
   };
+  const baselines = run.readJson<BaselinesFile>('baselines.json');
+  if (baselines) result.baseline = compareToBaselines(baselines, result);
   // result.json first: the report reads it.
   run.writeJson('result.json', result);
   out.info(`done in ${formatDuration(result.seconds.total)}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms on ${backend.id}`);
   return result;
-}
-
-/**
- * The data of a V1 search and of its baselines: the training set less a held-out validation part
- * (the final training's data; the search splits it again into weight and θ data), and the test set.
- */
-export function loadV1Data(p: SearchV1Preset, dataDir: string | undefined, seed: number) {
-  const full = limit(loadFashionMnist({ split: 'train', dataDir }), p.maxTrainImages, seed);
-  const test = limit(loadFashionMnist({ split: 'test', dataDir }), p.maxTestImages, seed);
-  const { train, val } = splitTrainVal(full, { valFraction: p.valFraction, seed });
-  return { train, val, test, normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] } };
-}
-
-/** At most `n` images, class-balanced and seeded (the whole set when n is undefined or larger). */
-function limit(ds: ImageDataset, n: number | undefined, seed: number): ImageDataset {
-  if (n === undefined || n >= ds.count) return ds;
-  const k = numClasses(ds);
-  return takeSamples(ds, selectClassBalanced(ds.labels, k, Math.floor(n / k), seed));
 }

@@ -4,6 +4,7 @@ import { thetaSection } from '../sections/theta.ts';
 import { supernetCurvesSection } from '../sections/supernet-curves.ts';
 import { derivedArchSection } from '../sections/arch.ts';
 import { sampledArchsSection } from '../sections/sampled-archs.ts';
+import { baselinesSection } from '../sections/baselines.ts';
 import { lutSection } from '../sections/lut.ts';
 import { trainingSection } from '../sections/training.ts';
 import { v1Context } from '../sections/v1-context.ts';
@@ -49,6 +50,7 @@ export const V1_REPORT: ReportKind = {
     thetaSection,
     supernetCurvesSection,
     sampledArchsSection,
+    baselinesSection,
     lutSection,
     trainingSection,
   ],
