@@ -99,6 +99,11 @@ describe('loadFashionMnist: a --data-dir', () => {
   it('label outside 0..9', () =>
     expectFbnetError(() => loadFashionMnist({ dataDir: fakeDir({ labels: [0, 10, 3] }), split: 'train' }), 'DATA_CORRUPT', 'train-labels-idx1-ubyte', 'label 10 at index 1', '0..9'));
 
+  it('a set with 0 images names the file', () => {
+    const dir = fakeDir({ n: 0, labels: [] });
+    expectFbnetError(() => loadFashionMnist({ dataDir: dir, split: 'train' }), 'DATA_CORRUPT', join(dir, 'train-images-idx3-ubyte'), 'holds 0 images');
+  });
+
   it('images that are not 28x28', () =>
     expectFbnetError(() => loadFashionMnist({ dataDir: fakeDir({ h: 27 }), split: 'train' }), 'DATA_CORRUPT', 'train-images-idx3-ubyte', '27x28'));
 

@@ -100,6 +100,7 @@ export function loadFashionMnist(options: LoadFashionMnistOptions): FashionMnist
   const images = readIdx(imageBytes, { dtype: 'ubyte', rank: 3, name: imagesPath });
   const labels = readIdx(labelBytes, { dtype: 'ubyte', rank: 1, name: labelsPath });
   const [n, h, w] = images.dims;
+  if (n === 0) throw new FbnetError('DATA_CORRUPT', `${imagesPath}: holds 0 images; a data set needs at least one`);
   if (h !== FASHION_MNIST_IMAGE_SIZE || w !== FASHION_MNIST_IMAGE_SIZE) {
     throw new FbnetError('DATA_CORRUPT', `${imagesPath}: images are ${h}x${w}, Fashion-MNIST images are 28x28`);
   }

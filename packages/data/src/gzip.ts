@@ -1,4 +1,4 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 
 /** gzip streams start with the two magic bytes 1f 8b (RFC 1952 §2.3.1). */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -23,8 +23,41 @@ export function gzipDeterministic(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-/** gunzip; throws whatever zlib throws (callers turn it into a DATA_CORRUPT that names the file). */
-export function gunzip(bytes: Uint8Array): Uint8Array {
-  const b = gunzipSync(bytes);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/** Deflate's best case is about 1032:1 (RFC 1951 length/distance codes), so n input bytes never give more. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * The first `want` bytes of a gzip stream's content (fewer when the content is shorter),
+ * inflating only a prefix of the input: a gzip bomb costs at most ~1032× that prefix.
+ */
+export function gunzipHead(bytes: Uint8Array, want: number): Uint8Array {
+  let out: Uint8Array = new Uint8Array(0);
+  for (let take = 256; ; take *= 16) {
+    const prefix = bytes.subarray(0, Math.min(take, bytes.length));
+    const b = gunzipSync(prefix, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: prefix.length * MAX_DEFLATE_RATIO + 1024 });
+    out = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    if (out.length >= want || prefix.length === bytes.length) return out.subarray(0, Math.min(want, out.length));
+  }
+}
+
+/** Thrown by `gunzipBounded` when the content exceeds the size the caller expects. */
+export class GunzipTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`inflates to more than ${limit} bytes`);
+  }
+}
+
+/**
+ * gunzip that stops as soon as the output passes `maxBytes` (zlib inflates chunk by chunk and
+ * gives up there), so memory is bounded by what the caller expects, not by what the file claims.
+ */
+export function gunzipBounded(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  try {
+    const b = gunzipSync(bytes, { maxOutputLength: Math.max(1, maxBytes) });
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new GunzipTooLarge(maxBytes);
+    throw e;
+  }
 }

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeIdx } from './encode-idx.ts';
-import { gzipDeterministic, isGzip } from './gzip.ts';
+import { gunzipBounded, gunzipHead, GunzipTooLarge, gzipDeterministic, isGzip } from './gzip.ts';
 import type { IdxArray } from './idx-format.ts';
 import { readIdx } from './read-idx.ts';
 import { expectFbnetError } from './test-helpers.ts';
@@ -123,6 +123,20 @@ describe('readIdx on corrupt input: DATA_CORRUPT naming the file and the fault',
   });
   it('gzip that decompresses to a corrupt IDX reports the IDX fault', () =>
     corrupt(gzipDeterministic(UBYTE_2x3.subarray(0, 15)), 'data truncated'));
+
+  it('a gzip bomb: inflating stops at the size the IDX header implies', () => {
+    // A header claiming 10 28x28 images (7856 bytes with the header), followed by 64 MB of zeros.
+    const header = encodeIdx({ dtype: 'ubyte', dims: [10, 28, 28], data: new Uint8Array(7840) }).subarray(0, 16);
+    const bomb = gzipSync(Buffer.concat([header, Buffer.alloc(64 * 1024 * 1024)]), { level: 9 });
+    expect(bomb.length).toBeLessThan(200_000);
+    corrupt(bomb, 'gzip content is larger than the 7856 bytes its header describes', 'dims [10, 28, 28]', 'stopped inflating');
+    expect(() => gunzipBounded(bomb, 7856)).toThrow(GunzipTooLarge);
+    expect(gunzipHead(bomb, 16)).toEqual(new Uint8Array(header));
+    // a stream that is exactly as long as its header says still reads
+    expect(readIdx(gzipDeterministic(UBYTE_2x3)).dims).toEqual([2, 3]);
+  });
+  it('dims that describe more bytes than a buffer holds', () =>
+    corrupt(gzipDeterministic(bytes(0, 0, 0x0e, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)), 'more than one buffer can hold'));
 
   it('a truncated file on disk is named by its path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fbnet-idx-'));

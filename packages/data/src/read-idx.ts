@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 import { FbnetError } from '@fbnet/core';
-import { gunzip, isGzip } from './gzip.ts';
+import { gunzipBounded, gunzipHead, GunzipTooLarge, isGzip } from './gzip.ts';
 import { IDX_DTYPES, dimsSize, dtypeFromCode, hex2, type IdxArray, type IdxDtype } from './idx-format.ts';
 
 export interface ReadIdxOptions<D extends IdxDtype = IdxDtype> {
@@ -35,12 +36,17 @@ export function readIdx<D extends IdxDtype = IdxDtype>(
   const corrupt = (what: string, cause?: unknown) =>
     new FbnetError('DATA_CORRUPT', `${name}: ${what}`, cause === undefined ? undefined : { cause });
 
-  let bytes = typeof source === 'string' ? readFileBytes(source) : source;
-  if (isGzip(bytes)) {
+  const raw = typeof source === 'string' ? readFileBytes(source) : source;
+  const gz = isGzip(raw);
+  const gunzipError = (e: unknown) => corrupt(`bad gzip stream (corrupt or truncated): ${(e as Error).message}`, e);
+  let bytes = raw;
+  if (gz) {
+    // Only the header is inflated first; it says how large the content must be, and the whole
+    // stream is then inflated with that as a hard limit (a 3 MB gzip must not become 3 GB).
     try {
-      bytes = gunzip(bytes);
+      bytes = gunzipHead(raw, 4 + 4 * 255);
     } catch (e) {
-      throw corrupt(`bad gzip stream (corrupt or truncated): ${(e as Error).message}`, e);
+      throw gunzipError(e);
     }
   }
 
@@ -65,12 +71,26 @@ export function readIdx<D extends IdxDtype = IdxDtype>(
     throw corrupt(`truncated header: rank ${rank} needs ${headerBytes} header bytes, file has ${bytes.length}`);
   }
 
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const head = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
-  for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  for (let i = 0; i < rank; i++) dims.push(head.getUint32(4 + 4 * i, false));
   const count = dimsSize(dims);
   const info = IDX_DTYPES[dtype];
   const need = count * info.bytes;
+  if (headerBytes + need > bufferConstants.MAX_LENGTH) {
+    throw corrupt(`dims [${dims.join(', ')}] describe ${headerBytes + need} bytes, more than one buffer can hold`);
+  }
+  if (gz) {
+    try {
+      bytes = gunzipBounded(raw, headerBytes + need);
+    } catch (e) {
+      if (e instanceof GunzipTooLarge) {
+        throw corrupt(`gzip content is larger than the ${headerBytes + need} bytes its header describes (dims [${dims.join(', ')}]); stopped inflating there`);
+      }
+      throw gunzipError(e);
+    }
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const have = bytes.length - headerBytes;
   if (have < need) {
     throw corrupt(`data truncated: dims [${dims.join(', ')}] need ${need} byte(s) of ${dtype} data, found ${have}`);
