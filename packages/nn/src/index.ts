@@ -7,7 +7,7 @@ export { conv, channelShuffle, filterShape } from './ops/conv.ts';
 export type { ConvGeometry } from './ops/conv.ts';
 export { BlockModule, createConvParams, convForward, dropPath, BN_EPSILON, BN_MOMENTUM } from './block.ts';
 export type { ForwardContext } from './block.ts';
-export { Net } from './net.ts';
+export { Net, dropPathRate } from './net.ts';
 export type { NetOptions, NetForwardContext, InputNormalization } from './net.ts';
 export { crossEntropy, softCrossEntropy, countCorrect } from './loss.ts';
 export { toLayersModel, serializeLayersModel } from './export-layers.ts';

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropy } from './loss.ts';
-import { Net } from './net.ts';
+import { Rng } from '@fbnet/core';
+import { dropPathRate, Net } from './net.ts';
 
 interface Fixture {
   arch: object;
@@ -94,6 +95,24 @@ describe('Net', () => {
   it('refuses an input of the wrong shape with a clear error', () => {
     const net = new Net(fixtures['all-nodes'].arch as never);
     expect(() => tf.tidy(() => net.forward(tf.zeros([1, 8, 8, 2]) as tf.Tensor4D))).toThrow(/expects input \[N,16,16,2\]/);
+    net.dispose();
+  });
+
+  it('stochastic depth ramps with depth: block i of n drops with rate · i / n', () => {
+    expect(dropPathRate(0.2, 0, 5)).toBe(0);
+    expect(dropPathRate(0.2, 4, 5)).toBeCloseTo(0.16, 12);
+    const fx = fixtures['all-nodes'];
+    const net = load(fx);
+    const seen: (number | undefined)[] = [];
+    for (const b of net.blocks) {
+      const f = b.forward.bind(b);
+      b.forward = (x, ctx) => (seen.push(ctx.dropPath?.rate), f(x, ctx));
+    }
+    const rng = new Rng(1);
+    tf.tidy(() => net.forward(tf.tensor4d(fx.input.data, fx.input.shape), { training: true, rng, dropPath: { rate: 0.3, rng } }));
+    const n = net.blocks.length;
+    expect(n).toBeGreaterThan(2);
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => (0.3 * i) / n));
     net.dispose();
   });
 

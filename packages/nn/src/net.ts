@@ -82,7 +82,10 @@ export class Net {
         throw new FbnetError('USAGE', `net expects input [N,${eh},${ew},${ec}], got [${n},${h},${w},${c}]`);
       }
       let y = this.normalize(x);
-      for (const b of this.blocks) y = b.forward(y, ctx);
+      const dp = ctx.dropPath;
+      this.blocks.forEach((b, i) => {
+        y = b.forward(y, dp ? { ...ctx, dropPath: { rate: dropPathRate(dp.rate, i, this.blocks.length), rng: dp.rng } } : ctx);
+      });
       return tf.reshape(tf.mean(y, [1, 2]), [n, y.shape[3]]) as tf.Tensor2D;
     });
   }
@@ -120,4 +123,13 @@ export class Net {
     if (this.ownsStore) this.store.dispose();
     else this.releaseInferenceCache();
   }
+}
+
+/**
+ * Stochastic depth ramps with depth (Huang et al. 2016; timm and mobile-vision's
+ * `drop_path_rate * block_idx / num_blocks`): block i of n drops its residual branch with
+ * probability rate · i / n, so the stem-side blocks are almost never dropped and the last ones most.
+ */
+export function dropPathRate(rate: number, index: number, count: number): number {
+  return count > 0 ? (rate * index) / count : 0;
 }
