@@ -7,6 +7,36 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
+/**
+ * A command in two halves: `parse` checks the whole command line (light: no TF.js), and only
+ * then `load` imports the implementation, so usage errors are immediate and nothing starts
+ * on a bad flag.
+ */
+export function defineCommand<P>(c: {
+  name: string;
+  summary: string;
+  usage: string;
+  parse(argv: string[]): P;
+  load(): Promise<(parsed: P) => Promise<number>>;
+}): Command {
+  return {
+    name: c.name,
+    summary: c.summary,
+    usage: c.usage,
+    async run(argv) {
+      let parsed: P;
+      try {
+        parsed = c.parse(argv);
+      } catch (e) {
+        if (e instanceof FbnetError && e.code === 'USAGE') throw usageError(c.usage, e.message);
+        throw e;
+      }
+      const run = await c.load();
+      return run(parsed);
+    },
+  };
+}
+
 export function usageError(usage: string, why?: string): FbnetError {
   return new FbnetError('USAGE', `${why ? why + '\n' : ''}usage: ${usage}`);
 }

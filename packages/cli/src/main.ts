@@ -1,4 +1,3 @@
-import { isFbnetError } from '@fbnet/core';
 import type { Command } from './command.ts';
 import { benchCommand } from './commands/bench.ts';
 import { costCommand } from './commands/cost.ts';
@@ -8,34 +7,38 @@ import { reportCommand } from './commands/report.ts';
 import { searchCommand } from './commands/search.ts';
 import { trainCommand } from './commands/train.ts';
 import { workerCommand } from './commands/worker.ts';
+import { failureContext, reportFailure } from './failure.ts';
+import { usage } from './flags.ts';
 
+// Only the command grammars are imported here; each command's implementation (TF.js and the stages) loads after its
+// command line has been checked.
 const COMMANDS: Command[] = [costCommand, lutCommand, searchCommand, trainCommand, exportCommand, reportCommand, benchCommand, workerCommand];
 
 function help(): string {
-  return ['fbnet — hardware-aware neural architecture search (FBNet V1/V2/V3) on TensorFlow.js', '', 'commands:', ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`), '', 'Every command takes --json for machine output (last stdout line).'].join('\n');
+  return [
+    'fbnet — hardware-aware neural architecture search (FBNet V1/V2/V3) on TensorFlow.js',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`),
+    '',
+    'Every command takes --json for machine output (last stdout line, also on failure) and --debug (stacks on errors).',
+    'Exit codes: 0 ok, 1 error, 2 usage error (docs/errors.md).',
+  ].join('\n');
 }
 
 /** Entry point; returns the process exit code (0 ok, 1 failure, 2 usage error). */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const ctx = failureContext(argv);
+  const [name, ...rest] = argv.filter((a) => a !== '--debug');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help() + '\n');
     return name ? 0 : 2;
   }
-  const json = rest.includes('--json');
   try {
     const cmd = COMMANDS.find((c) => c.name === name);
-    if (!cmd) {
-      process.stderr.write(`fbnet: unknown command "${name}"\n\n${help()}\n`);
-      return 2;
-    }
+    if (!cmd) throw usage(`unknown command "${name}"; known: ${COMMANDS.map((c) => c.name).join(', ')} (fbnet --help)`);
     return await cmd.run(rest);
   } catch (e) {
-    const code = isFbnetError(e) ? e.code : (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 'USAGE' : 'INTERNAL';
-    const message = (e as Error).message;
-    process.stderr.write(`fbnet ${name}: ${message}\n`);
-    if (code === 'INTERNAL' && process.env.FBNET_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-    if (json) process.stdout.write(JSON.stringify({ error: { code, message } }) + '\n');
-    return code === 'USAGE' ? 2 : 1;
+    return reportFailure(e, ctx);
   }
 }

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { FbnetError } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '@fbnet/data';
 import { exportV2Model } from '@fbnet/dmasking';
@@ -8,38 +7,31 @@ import { RunDir } from '@fbnet/runs';
 import { exportModel } from '@fbnet/train';
 import { initBackend } from '../backend.ts';
 import { readArchDef } from '../files.ts';
-import { usageError, type Command } from '../command.ts';
 import { makeOutput } from '../output.ts';
+import type { ExportLine } from './export.ts';
 
 /** Training checkpoints a run may hold, newest phase first. */
 const CHECKPOINTS = ['final', 'train'];
 
-export const exportCommand: Command = {
-  name: 'export',
-  summary: "export a run's trained network (from its last training checkpoint) as a stock TF.js Layers model",
-  usage: 'fbnet export <run-dir> [--out DIR] [--json]',
-  async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean' } } });
-    if (positionals.length !== 1) throw usageError(this.usage);
-    const out = makeOutput(!!values.json);
-    const run = RunDir.open(positionals[0]);
-    const name = CHECKPOINTS.find((c) => run.checkpoints().includes(c));
-    if (!name) throw new FbnetError('CHECKPOINT', `${run.path} has no training checkpoint (${CHECKPOINTS.join(' or ')}); train first`);
-    const ckpt = run.loadCheckpoint<{ epoch: number }>(name)!;
-    const arch = readArchDef(run.file('arch.json'));
-    await initBackend('cpu');
-    const net = new Net(arch, { normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] } });
-    try {
-      const params = Object.fromEntries(Object.entries(ckpt.tensors).filter(([k]) => k.startsWith('p:')).map(([k, v]) => [k.slice(2), v]));
-      net.store.restore(params as ParamSnapshot);
-      const dir = values.out ?? join(run.path, 'model');
-      // A V2 net searched at a lower resolution takes the 28x28 input and resizes inside.
-      const exported = run.config.command === 'search v2' && arch.input_size !== 28 ? await exportV2Model(net, dir, 28) : await exportModel(net, dir);
-      out.info(`exported ${run.path} (checkpoint "${name}", epoch ${ckpt.meta.epoch}) → ${exported.modelJson}`);
-      out.result({ modelPath: exported.modelJson, checkpoint: name, epoch: ckpt.meta.epoch, bytes: exported.bytes });
-      return 0;
-    } finally {
-      net.dispose();
-    }
-  },
-};
+export async function runExport({ flags: values, args }: ExportLine): Promise<number> {
+  const out = makeOutput(!!values.json);
+  const run = RunDir.open(args[0]);
+  const name = CHECKPOINTS.find((c) => run.checkpoints().includes(c));
+  if (!name) throw new FbnetError('CHECKPOINT', `${run.path} has no training checkpoint (${CHECKPOINTS.join(' or ')}); train first`);
+  const ckpt = run.loadCheckpoint<{ epoch: number }>(name)!;
+  const arch = readArchDef(run.file('arch.json'));
+  await initBackend('cpu');
+  const net = new Net(arch, { normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] } });
+  try {
+    const params = Object.fromEntries(Object.entries(ckpt.tensors).filter(([k]) => k.startsWith('p:')).map(([k, v]) => [k.slice(2), v]));
+    net.store.restore(params as ParamSnapshot);
+    const dir = values.out ?? join(run.path, 'model');
+    // A V2 net searched at a lower resolution takes the 28x28 input and resizes inside.
+    const exported = run.config.command === 'search v2' && arch.input_size !== 28 ? await exportV2Model(net, dir, 28) : await exportModel(net, dir);
+    out.info(`exported ${run.path} (checkpoint "${name}", epoch ${ckpt.meta.epoch}) → ${exported.modelJson}`);
+    out.result({ modelPath: exported.modelJson, checkpoint: name, epoch: ckpt.meta.epoch, bytes: exported.bytes });
+    return 0;
+  } finally {
+    net.dispose();
+  }
+}

@@ -1,21 +1,23 @@
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
 import { FbnetError, type EventBase } from '@fbnet/core';
 import { SEARCH_V2_PRESETS, searchV2 } from '@fbnet/dmasking';
 import { BullmqQueue, SEARCH_V3_PRESETS, searchV3, type EvaluationQueue } from '@fbnet/jointnas';
+import { loadLut, nodeFingerprint } from '@fbnet/latency-lut';
 import { writeReport } from '@fbnet/report';
 import { newRunId, RunDir } from '@fbnet/runs';
 import { initBackend, type ActiveBackend } from '../backend.ts';
-import { usageError, type Command } from '../command.ts';
 import { trackMemory } from '../memory.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
 import { SEARCH_V1_PRESETS, type SearchV1Preset } from '../pipelines/presets.ts';
 import { searchV1 } from '../pipelines/search-v1.ts';
+import { checkInputDir, checkNewRunDir, checkRunFiles, createRun, finishedResult, recordResume, shownResult, storeResult } from '../run-files.ts';
+import type { SearchLine, SearchVersion } from './search.ts';
 
 interface RunOptions {
   preset: string;
   space?: string;
   dataDir: string | null;
+  /** Absolute path of the table given with --lut (an input outside the run). */
   lut: string | null;
   forceLut: boolean;
   backend: string;
@@ -24,9 +26,6 @@ interface RunOptions {
   /** v1: preset values overridden by flags (recorded, so --resume continues with them). */
   overrides?: V1Overrides;
 }
-
-/** Flags that override the v1 preset (recorded in the run). */
-const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs'] as const;
 
 interface V1Overrides {
   alpha?: number;
@@ -38,28 +37,24 @@ interface V1Overrides {
 /** The v1 preset with the run's flag overrides applied. */
 function v1Preset(name: string, ov: V1Overrides = {}): SearchV1Preset {
   const p = SEARCH_V1_PRESETS[name];
+  const supernetEpochs = ov.supernetEpochs !== undefined ? { epochs: ov.supernetEpochs, warmupEpochs: Math.min(p.supernet.warmupEpochs, ov.supernetEpochs - 1) } : {};
   return {
     ...p,
     supernet: {
       ...p.supernet,
       ...(ov.alpha !== undefined ? { alpha: ov.alpha } : {}),
       ...(ov.beta !== undefined ? { beta: ov.beta } : {}),
-      ...(ov.supernetEpochs !== undefined ? { epochs: ov.supernetEpochs, warmupEpochs: Math.min(p.supernet.warmupEpochs, ov.supernetEpochs - 1) } : {}),
+      ...supernetEpochs,
     },
     final: { ...p.final, ...(ov.epochs !== undefined ? { epochs: ov.epochs } : {}) },
   };
 }
 
-function positiveNumber(flag: string, v: string | undefined, integer = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new FbnetError('USAGE', `--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${v}"`);
-  return n;
-}
+type SearchResult = { modelPath: string; archPath: string } & Record<string, unknown>;
 
 interface SearchKind {
   presets: Record<string, { space?: string }>;
-  run(run: RunDir, backend: ActiveBackend, o: RunOptions, out: Output, signal: AbortSignal): Promise<{ modelPath: string; archPath: string } & Record<string, unknown>>;
+  run(run: RunDir, backend: ActiveBackend, o: RunOptions, out: Output, signal: AbortSignal): Promise<SearchResult>;
 }
 
 /** A stage context for the V2/V3 pipelines: events into the run log, progress bars, lines. */
@@ -76,20 +71,20 @@ function stageContext(run: RunDir, backend: ActiveBackend, out: Output) {
   };
 }
 
-const KINDS: Record<string, SearchKind> = {
+const KINDS: Record<SearchVersion, SearchKind> = {
   v1: {
     presets: SEARCH_V1_PRESETS,
     run: async (run, backend, o, out) => {
-      const r = await searchV1(run, backend, { preset: v1Preset(o.preset, o.overrides), presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut }, out);
-      return r as unknown as { modelPath: string; archPath: string } & Record<string, unknown>;
+      const preset = v1Preset(o.preset, o.overrides);
+      const r = await searchV1(run, backend, { preset, presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut }, out);
+      return r as unknown as SearchResult;
     },
   },
   v2: {
     presets: SEARCH_V2_PRESETS as Record<string, { space?: string }>,
     run: async (run, backend, o, out) => {
-      const r = await searchV2(run, stageContext(run, backend, out), { preset: SEARCH_V2_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut });
-      run.writeJson('result.json', r);
-      return r as unknown as { modelPath: string; archPath: string } & Record<string, unknown>;
+      const options = { preset: SEARCH_V2_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut };
+      return (await searchV2(run, stageContext(run, backend, out), options)) as unknown as SearchResult;
     },
   },
   v3: {
@@ -97,9 +92,8 @@ const KINDS: Record<string, SearchKind> = {
     run: async (run, backend, o, out, signal) => {
       const queue: EvaluationQueue | undefined = o.queue ? new BullmqQueue({ connection: o.queue }) : undefined;
       try {
-        const r = await searchV3(run, { ...stageContext(run, backend, out), queue, signal }, { preset: SEARCH_V3_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut });
-        run.writeJson('result.json', r);
-        return r as unknown as { modelPath: string; archPath: string } & Record<string, unknown>;
+        const options = { preset: SEARCH_V3_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut };
+        return (await searchV3(run, { ...stageContext(run, backend, out), queue, signal }, options)) as unknown as SearchResult;
       } finally {
         await (queue as { close?: () => Promise<void> } | undefined)?.close?.();
       }
@@ -107,89 +101,99 @@ const KINDS: Record<string, SearchKind> = {
   },
 };
 
-export const searchCommand: Command = {
-  name: 'search',
-  summary: 'architecture search — v1: FBNet DNAS; v2: DMaskingNAS (channels, resolution); v3: JointNAS (arch + training recipe)',
-  usage:
-    'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] [--alpha X --beta X --supernet-epochs N --epochs N (v1)] [--data-dir DIR] [--lut lut.json [--force-lut]] [--backend cpu|wasm|webgpu|node-gpu] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
-  async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        preset: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'string' },
-        'data-dir': { type: 'string' },
-        lut: { type: 'string' },
-        'force-lut': { type: 'boolean' },
-        backend: { type: 'string' },
-        seed: { type: 'string' },
-        threads: { type: 'string' },
-        queue: { type: 'string' },
-        alpha: { type: 'string' },
-        beta: { type: 'string' },
-        'supernet-epochs': { type: 'string' },
-        epochs: { type: 'string' },
-      },
-    });
-    const [version] = positionals;
-    const kind = KINDS[version ?? ''];
-    if (!kind || positionals.length !== 1) throw usageError(this.usage, version ? `unknown search "${version}"; known: v1, v2, v3` : undefined);
-    const command = `search ${version}`;
-    const out = makeOutput(!!values.json);
-    let run: RunDir;
-    if (values.resume) {
-      const given = (['preset', ...V1_OVERRIDE_FLAGS, 'data-dir'] as const).filter((f) => values[f] !== undefined);
-      if (given.length) throw usageError(this.usage, `--resume continues a run with the options it was started with; drop --${given[0]}`);
-      run = RunDir.open(values.resume);
-      if (run.config.command !== command) throw new FbnetError('USAGE', `${values.resume} is a "${run.config.command}" run, not a "${command}" run`);
-      out.info(`resuming ${run.path}`);
-    } else {
-      const preset = values.preset ?? 'quick';
-      if (!kind.presets[preset]) throw usageError(this.usage, `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
-      if (values.queue && version !== 'v3') throw usageError(this.usage, '--queue applies to search v3 (candidate training)');
-      const ovFlags = V1_OVERRIDE_FLAGS.filter((f) => values[f] !== undefined);
-      if (ovFlags.length && version !== 'v1') throw usageError(this.usage, `--${ovFlags[0]} applies to search v1`);
-      const overrides: V1Overrides = {
-        alpha: positiveNumber('alpha', values.alpha),
-        beta: positiveNumber('beta', values.beta),
-        supernetEpochs: positiveNumber('supernet-epochs', values['supernet-epochs'], true),
-        epochs: positiveNumber('epochs', values.epochs, true),
-      };
-      const options: RunOptions = {
-        preset,
-        space: kind.presets[preset].space,
-        dataDir: values['data-dir'] ?? null,
-        lut: values.lut ?? null,
-        forceLut: !!values['force-lut'],
-        backend: values.backend ?? 'wasm',
-        threads: values.threads ? Number(values.threads) : null,
-        queue: values.queue ?? null,
-        ...(ovFlags.length ? { overrides: JSON.parse(JSON.stringify(overrides)) as V1Overrides } : {}),
-      };
-      run = RunDir.create(values.out ?? join('runs', newRunId(version)), { command, seed: Number(values.seed ?? 0), options: options as unknown as Record<string, unknown> });
+/** JSON files a resumed search reads back (checked up front so a broken one is named). */
+const RUN_FILES = ['lut.json', 'lut-arch.json', 'search.json', 'coarse.json', 'fine.json', 'final.json', 'result.json', 'arch.json'];
+
+/** A table given with --lut must load and belong to this device and backend (unless --force-lut) before a run starts. */
+function checkLut(o: RunOptions, backend: ActiveBackend): void {
+  if (o.lut) loadLut(o.lut, { device: nodeFingerprint(backend.plugin, backend.plan), force: o.forceLut });
+}
+
+export async function runSearch({ flags: f, args }: SearchLine): Promise<number> {
+  const version = args[0] as SearchVersion;
+  const command = `search ${version}`;
+  const kind = KINDS[version];
+  const out = makeOutput(!!f.json);
+  if (f.resume) return resumeSearch(f, command, kind, out);
+
+  const preset = f.preset ?? 'quick';
+  if (!kind.presets[preset]) throw new FbnetError('USAGE', `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
+  const ov: V1Overrides = { alpha: f.alpha, beta: f.beta, supernetEpochs: f['supernet-epochs'], epochs: f.epochs };
+  const overrides = JSON.parse(JSON.stringify(ov)) as V1Overrides;
+  const o: RunOptions = {
+    preset,
+    space: kind.presets[preset].space,
+    dataDir: f['data-dir'] ?? null,
+    lut: f.lut ? resolve(f.lut) : null,
+    forceLut: !!f['force-lut'],
+    backend: f.backend ?? 'wasm',
+    threads: f.threads ?? null,
+    queue: f.queue ?? null,
+    ...(Object.keys(overrides).length ? { overrides } : {}),
+  };
+  // Every input is checked before the run directory exists: a failed start leaves nothing behind.
+  const dir = f.out ?? join('runs', newRunId(version));
+  checkNewRunDir(dir);
+  if (o.dataDir) checkInputDir('data-dir', o.dataDir);
+  const backend = await initBackend(o.backend, { threads: o.threads ?? undefined });
+  checkLut(o, backend);
+  const run = createRun(dir, { command, seed: f.seed ?? 0, options: o as unknown as Record<string, unknown> });
+  return execute(run, backend, o, kind, command, out);
+}
+
+async function resumeSearch(f: SearchLine['flags'], command: string, kind: SearchKind, out: Output): Promise<number> {
+  const run = RunDir.open(f.resume!);
+  if (run.config.command !== command) throw new FbnetError('USAGE', `${f.resume} is a "${run.config.command}" run, not a "${command}" run`);
+  const o = run.config.options as unknown as RunOptions;
+  // What the run computes is fixed: repeating the run's own value is fine, another one is refused.
+  const differs = (flagName: string, given: unknown, own: unknown) => {
+    if (given !== undefined && given !== own) {
+      throw new FbnetError('USAGE', `--${flagName} ${String(given)} differs from the run's ${String(own ?? 'none')}; a resumed run keeps it (start a new run to change it)`);
     }
-    const o = run.config.options as unknown as RunOptions;
-    const backend = await initBackend(o.backend, { threads: o.threads ?? undefined });
-    out.info(`fbnet ${command} (${o.preset}) on ${backend.id} [${backend.version}] → ${run.path}`);
-    const ac = new AbortController();
-    const stop = () => ac.abort();
-    process.once('SIGINT', stop);
-    const memory = trackMemory();
-    try {
-      const result = await kind.run(run, backend, o, out, ac.signal);
-      out.endProgress();
-      const full = { ...result, memory: memory.stop(), reportPath: run.file('report.html') };
-      run.writeJson('result.json', full);
-      const reportPath = writeReport(run.path);
-      out.info(`model: ${result.modelPath}\narch: ${result.archPath}\nreport: ${reportPath}`);
-      out.result(full);
-      return 0;
-    } finally {
-      memory.stop();
-      process.off('SIGINT', stop);
-    }
-  },
-};
+  };
+  differs('backend', f.backend, o.backend);
+  differs('seed', f.seed, run.config.seed);
+  differs('lut', f.lut === undefined ? undefined : resolve(f.lut), o.lut === null ? null : resolve(o.lut));
+
+  const finished = finishedResult(run);
+  if (finished) {
+    // A finished run is reported as it is: nothing is measured, trained or written again.
+    const shown = shownResult(run, finished);
+    out.info(`${run.path} is finished (${String(finished.finishedAt ?? 'earlier')}); its result:`);
+    out.info(`model: ${shown.modelPath}\narch: ${shown.archPath}\nreport: ${shown.reportPath}`);
+    out.result(shown);
+    return 0;
+  }
+  checkRunFiles(run, RUN_FILES);
+  // These only change how the rest runs, not what it computes: taken and recorded in config.json.
+  const changed: Partial<RunOptions> = {};
+  if (f.threads !== undefined && f.threads !== o.threads) changed.threads = f.threads;
+  if (f.queue !== undefined && f.queue !== o.queue) changed.queue = f.queue;
+  if (f['force-lut'] && !o.forceLut) changed.forceLut = true;
+  const options = recordResume(run, changed) as unknown as RunOptions;
+  out.info(`resuming ${run.path}${Object.keys(changed).length ? ` with ${JSON.stringify(changed)} (recorded in config.json)` : ''}`);
+  const backend = await initBackend(options.backend, { threads: options.threads ?? undefined });
+  return execute(run, backend, options, kind, command, out);
+}
+
+async function execute(run: RunDir, backend: ActiveBackend, o: RunOptions, kind: SearchKind, command: string, out: Output): Promise<number> {
+  out.info(`fbnet ${command} (${o.preset}) on ${backend.id} [${backend.version}] → ${run.path}`);
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  const memory = trackMemory();
+  try {
+    const result = await kind.run(run, backend, o, out, ac.signal);
+    out.endProgress();
+    // result.json before the report: the report reads it.
+    const stored = storeResult(run, { ...result, memory: memory.stop(), reportPath: 'report.html' });
+    writeReport(run.path);
+    const shown = shownResult(run, stored);
+    out.info(`model: ${shown.modelPath}\narch: ${shown.archPath}\nreport: ${shown.reportPath}`);
+    out.result(shown);
+    return 0;
+  } finally {
+    memory.stop();
+    process.off('SIGINT', stop);
+  }
+}

@@ -1,101 +1,131 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { FbnetError } from '@fbnet/core';
+import { FbnetError, type ArchDef } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, splitTrainVal } from '@fbnet/data';
 import { newRunId, RunDir } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
-import { exportModel, parseRecipe, Trainer, type TrainRecipeInput } from '@fbnet/train';
-import { initBackend } from '../backend.ts';
-import { usageError, type Command } from '../command.ts';
+import { exportModel, parseRecipe, Trainer, type TrainRecipe, type TrainRecipeInput } from '@fbnet/train';
+import { initBackend, type ActiveBackend } from '../backend.ts';
 import { readArchDef, readJsonFile } from '../files.ts';
-import { makeOutput, progressBar } from '../output.ts';
+import { makeOutput, progressBar, type Output } from '../output.ts';
+import { checkInputDir, checkNewRunDir, createRun, finishedResult, recordResume, shownResult, storeResult } from '../run-files.ts';
+import { follow } from '../streams.ts';
+import type { TrainLine } from './train.ts';
 
-export const trainCommand: Command = {
-  name: 'train',
-  summary: 'train an arch def from scratch on Fashion-MNIST, evaluate, export a TF.js Layers model',
-  usage:
-    'fbnet train <arch.json> [--epochs N] [--batch N] [--lr X] [--recipe recipe.json] [--data-dir DIR] [--out DIR | --resume DIR] [--backend cpu] [--seed N] [--json]',
-  async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        epochs: { type: 'string' },
-        batch: { type: 'string' },
-        lr: { type: 'string' },
-        recipe: { type: 'string' },
-        'data-dir': { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'string' },
-        backend: { type: 'string', default: 'cpu' },
-        seed: { type: 'string', default: '0' },
-      },
-    });
-    const out = makeOutput(!!values.json);
-    let run: RunDir;
-    let archPath: string;
-    let opts: Record<string, unknown>;
-    if (values.resume) {
-      run = RunDir.open(values.resume);
-      if (run.config.command !== 'train') throw new FbnetError('USAGE', `${values.resume} is a "${run.config.command}" run, not a train run`);
-      opts = run.config.options;
-      archPath = run.file('arch.json');
-    } else {
-      if (positionals.length !== 1) throw usageError(this.usage);
-      archPath = positionals[0];
-      const recipeIn: TrainRecipeInput = values.recipe ? (readJsonFile(values.recipe, 'recipe') as TrainRecipeInput) : { epochs: 10 };
-      if (values.epochs) recipeIn.epochs = Number(values.epochs);
-      if (values.batch) recipeIn.batchSize = Number(values.batch);
-      if (values.lr) recipeIn.lr = Number(values.lr);
-      opts = { recipe: parseRecipe(recipeIn), dataDir: values['data-dir'] ?? null, backend: values.backend };
-      run = RunDir.create(values.out ?? join('runs', newRunId('train')), { command: 'train', seed: Number(values.seed), options: opts });
-      run.writeJson('arch.json', readArchDef(archPath));
-    }
-    const arch = readArchDef(run.file('arch.json'));
-    const recipe = parseRecipe(opts.recipe);
-    const backend = await initBackend(String(opts.backend ?? 'cpu'));
-    const dataDir = (opts.dataDir as string | null) ?? undefined;
-    const full = loadFashionMnist({ split: 'train', dataDir });
-    const test = loadFashionMnist({ split: 'test', dataDir });
-    const { train, val } = splitTrainVal(full, { valFraction: 0.1, seed: run.config.seed });
-    out.info(`training ${archPath} on ${train.count} images (val ${val.count}, test ${test.count}) with ${backend.id}; run ${run.path}`);
+interface TrainOptions {
+  recipe: TrainRecipe;
+  dataDir: string | null;
+  backend: string;
+}
 
-    const trainer = new Trainer({ arch, train, val, test, recipe, seed: run.config.seed, normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] }, run });
-    const sub = trainer.events$.subscribe((e) => {
-      run.appendEvent(e);
-      if (e.type === 'stage/progress') out.progress(progressBar(e.phase, e.done, e.total, e.etaSec));
-      if (e.type === 'train/epoch-ended') {
-        out.info(`epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} train acc ${(e.trainAccuracy * 100).toFixed(2)}%${e.valAccuracy !== undefined ? ` val acc ${(e.valAccuracy * 100).toFixed(2)}%` : ''} ${e.imagesPerSec.toFixed(1)} img/s`);
-      }
-    });
-    const stop = () => trainer.cancel();
-    process.once('SIGINT', stop);
-    try {
-      const r = await trainer.run();
-      out.endProgress();
-      const model = await exportModel(trainer.net, run.file('model'));
-      const cost = archCost(arch);
-      const result = {
-        testAccuracy: r.testAccuracy,
-        valAccuracy: r.valAccuracy,
-        params: cost.params,
-        flops: cost.flops,
-        epochs: r.epochs,
-        seconds: r.seconds,
-        backend: backend.id,
-        runDir: run.path,
-        archPath: run.file('arch.json'),
-        modelPath: model.modelJson,
-      };
-      run.writeJson('result.json', result);
-      out.info(`test accuracy ${((r.testAccuracy ?? 0) * 100).toFixed(2)}%; model ${model.modelJson}`);
-      out.result(result);
-      return 0;
-    } finally {
-      process.off('SIGINT', stop);
-      sub.unsubscribe();
-      trainer.dispose();
+function loadData(dataDir: string | null, seed: number) {
+  const full = loadFashionMnist({ split: 'train', dataDir: dataDir ?? undefined });
+  const test = loadFashionMnist({ split: 'test', dataDir: dataDir ?? undefined });
+  return { ...splitTrainVal(full, { valFraction: 0.1, seed }), test };
+}
+
+export async function runTrain(line: TrainLine): Promise<number> {
+  const f = line.flags;
+  const out = makeOutput(!!f.json);
+  if (f.resume) return resumeTrain(f, out);
+
+  // Every input is read and checked before the run directory exists: a failed start leaves nothing behind.
+  const archPath = line.args[0];
+  const arch = readArchDef(archPath);
+  const recipeIn: TrainRecipeInput = f.recipe ? (readJsonFile(f.recipe, 'recipe') as TrainRecipeInput) : { epochs: 10 };
+  if (f.epochs !== undefined) recipeIn.epochs = f.epochs;
+  if (f.batch !== undefined) recipeIn.batchSize = f.batch;
+  if (f.lr !== undefined) recipeIn.lr = f.lr;
+  const o: TrainOptions = { recipe: parseRecipe(recipeIn), dataDir: f['data-dir'] ?? null, backend: f.backend ?? 'cpu' };
+  const seed = f.seed ?? 0;
+  const dir = f.out ?? join('runs', newRunId('train'));
+  checkNewRunDir(dir);
+  if (o.dataDir) checkInputDir('data-dir', o.dataDir);
+  const backend = await initBackend(o.backend);
+  const data = loadData(o.dataDir, seed);
+  const run = createRun(dir, { command: 'train', seed, options: o as unknown as Record<string, unknown> });
+  run.writeJson('arch.json', arch);
+  return train(run, arch, o, backend, data, archPath, out);
+}
+
+async function resumeTrain(f: TrainLine['flags'], out: Output): Promise<number> {
+  const run = RunDir.open(f.resume!);
+  if (run.config.command !== 'train') throw new FbnetError('USAGE', `${f.resume} is a "${run.config.command}" run, not a train run`);
+  const o = run.config.options as unknown as TrainOptions;
+  const own = parseRecipe(o.recipe);
+  if (f.backend !== undefined && f.backend !== o.backend) {
+    throw new FbnetError('USAGE', `--backend ${f.backend} differs from the run's ${o.backend}; a resumed run keeps it (start a new run to change it)`);
+  }
+  if (f.seed !== undefined && f.seed !== run.config.seed) {
+    throw new FbnetError('USAGE', `--seed ${f.seed} differs from the run's ${run.config.seed}; a resumed run keeps it (start a new run to change it)`);
+  }
+  if (f.epochs !== undefined && f.epochs < own.epochs) {
+    throw new FbnetError('USAGE', `--epochs ${f.epochs} is fewer than the run's ${own.epochs}; on --resume, --epochs can only extend the training`);
+  }
+  const extend = f.epochs !== undefined && f.epochs > own.epochs;
+  // Finished and not extended: report the result as it is; nothing is trained or written again.
+  const finished = finishedResult(run, () => true);
+  if (finished && !extend) {
+    const shown = shownResult(run, finished);
+    out.info(`${run.path} is finished; test accuracy ${(((finished.testAccuracy as number) ?? 0) * 100).toFixed(2)}%; model ${shown.modelPath}`);
+    out.result(shown);
+    return 0;
+  }
+  const options = extend ? (recordResume(run, { recipe: { ...own, epochs: f.epochs } }) as unknown as TrainOptions) : o;
+  if (extend) out.info(`extending ${run.path} from ${own.epochs} to ${f.epochs} epochs (recorded in config.json)`);
+  const arch = readArchDef(run.file('arch.json'));
+  const backend = await initBackend(options.backend ?? 'cpu');
+  return train(run, arch, options, backend, loadData(options.dataDir, run.config.seed), run.file('arch.json'), out);
+}
+
+async function train(
+  run: RunDir,
+  arch: ArchDef,
+  o: TrainOptions,
+  backend: ActiveBackend,
+  data: ReturnType<typeof loadData>,
+  archPath: string,
+  out: Output,
+): Promise<number> {
+  const recipe = parseRecipe(o.recipe);
+  const { train: trainSet, val, test } = data;
+  out.info(`training ${archPath} on ${trainSet.count} images (val ${val.count}, test ${test.count}) with ${backend.id}; run ${run.path}`);
+  const normalization = { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
+  const trainer = new Trainer({ arch, train: trainSet, val, test, recipe, seed: run.config.seed, normalization, run });
+  const sub = follow(trainer.events$, (e) => {
+    run.appendEvent(e);
+    if (e.type === 'stage/progress') out.progress(progressBar(e.phase, e.done, e.total, e.etaSec));
+    if (e.type === 'train/epoch-ended') {
+      const val = e.valAccuracy !== undefined ? ` val acc ${(e.valAccuracy * 100).toFixed(2)}%` : '';
+      out.info(`epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} train acc ${(e.trainAccuracy * 100).toFixed(2)}%${val} ${e.imagesPerSec.toFixed(1)} img/s`);
     }
-  },
-};
+  });
+  const stop = () => trainer.cancel();
+  process.once('SIGINT', stop);
+  try {
+    const r = await trainer.run();
+    out.endProgress();
+    // Cancelled (Ctrl-C) after a checkpoint: no result.json, which would mark the run finished.
+    if (r.epochs < recipe.epochs) throw new FbnetError('CHECKPOINT', `training interrupted; resume with: fbnet train --resume ${run.path}`);
+    const model = await exportModel(trainer.net, run.file('model'));
+    const cost = archCost(arch);
+    const stored = storeResult(run, {
+      testAccuracy: r.testAccuracy,
+      valAccuracy: r.valAccuracy,
+      params: cost.params,
+      flops: cost.flops,
+      epochs: r.epochs,
+      seconds: r.seconds,
+      backend: backend.id,
+      archPath: run.file('arch.json'),
+      modelPath: model.modelJson,
+    });
+    const shown = shownResult(run, stored);
+    out.info(`test accuracy ${((r.testAccuracy ?? 0) * 100).toFixed(2)}%; model ${shown.modelPath}`);
+    out.result(shown);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    sub.unsubscribe();
+    trainer.dispose();
+  }
+}

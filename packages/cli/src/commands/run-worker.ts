@@ -1,33 +1,31 @@
-import { parseArgs } from 'node:util';
-import { runWorker } from '@fbnet/jointnas';
+import { runWorker as startWorker } from '@fbnet/jointnas';
 import { initBackend } from '../backend.ts';
-import { usageError, type Command } from '../command.ts';
 import { makeOutput } from '../output.ts';
+import { untilSignal } from '../streams.ts';
+import type { WorkerLine } from './worker.ts';
 
-export const workerCommand: Command = {
-  name: 'worker',
-  summary: 'train V3 candidates from a Redis/BullMQ queue (run on any number of machines; a killed worker\'s job is retried elsewhere)',
-  usage: 'fbnet worker --queue redis://host:port [--backend ID] [--threads N] [--concurrency 1] [--name NAME]',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { queue: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, threads: { type: 'string' }, concurrency: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
-    });
-    if (!values.queue) throw usageError(this.usage, 'worker needs --queue redis://host:port');
-    const out = makeOutput(!!values.json);
-    const backend = await initBackend(values.backend!, { threads: values.threads ? Number(values.threads) : undefined });
-    const w = await runWorker({ connection: values.queue, concurrency: values.concurrency ? Number(values.concurrency) : 1, name: values.name });
-    out.info(`worker ${w.name} on ${backend.id} waiting for jobs on ${values.queue} (Ctrl-C to stop after the current job)`);
-    w.events$.subscribe((e) => {
-      if (e.type === 'worker/job-completed') out.info(`${e.jobId}: accuracy ${(e.accuracy * 100).toFixed(2)}% in ${e.seconds.toFixed(1)} s${e.cached ? ' (already stored)' : ''}`);
-      if (e.type === 'worker/job-failed') out.info(`${e.jobId}: failed: ${e.error}`);
-    });
-    await new Promise<void>((res) => {
-      process.once('SIGINT', () => res());
-      process.once('SIGTERM', () => res());
-    });
+export async function runWorker({ flags: f }: WorkerLine): Promise<number> {
+  const out = makeOutput(!!f.json);
+  const backend = await initBackend(f.backend ?? 'wasm', { threads: f.threads });
+  const w = await startWorker({ connection: f.queue, concurrency: f.concurrency ?? 1, name: f.name });
+  out.info(`worker ${w.name} on ${backend.id} waiting for jobs on ${f.queue} (Ctrl-C to stop after the current job)`);
+  // A worker's stream ends in an error only when the worker itself fails: that ends the command (exit 1).
+  const failed = new Promise<never>((_, reject) =>
+    w.events$.subscribe({
+      next: (e) => {
+        if (e.type === 'worker/job-completed') {
+          out.info(`${e.jobId}: accuracy ${(e.accuracy * 100).toFixed(2)}% in ${e.seconds.toFixed(1)} s${e.cached ? ' (already stored)' : ''}`);
+        }
+        if (e.type === 'worker/job-failed') out.info(`${e.jobId}: failed: ${e.error}`);
+      },
+      error: reject,
+    }),
+  );
+  try {
+    await Promise.race([untilSignal(), failed]);
+  } finally {
     await w.close();
-    out.result({ worker: w.name, stopped: true });
-    return 0;
-  },
-};
+  }
+  out.result({ worker: w.name, stopped: true });
+  return 0;
+}

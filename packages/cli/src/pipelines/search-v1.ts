@@ -1,3 +1,4 @@
+import { relative, resolve } from 'node:path';
 import { lastValueFrom, tap } from 'rxjs';
 import { FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type EventBase } from '@fbnet/core';
 import { FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset } from '@fbnet/data';
@@ -9,6 +10,7 @@ import { exportModel, parseRecipe, Trainer } from '@fbnet/train';
 import type { ActiveBackend } from '../backend.ts';
 import type { Output } from '../output.ts';
 import { formatDuration, progressBar } from '../output.ts';
+import { follow } from '../streams.ts';
 import { compareToBaselines, readBaselines, type BaselinesFile } from './baselines.ts';
 import { loadV1Data } from './v1-data.ts';
 import type { SearchV1Preset } from './presets.ts';
@@ -107,7 +109,7 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
   if (!searchResult) {
     out.info(`supernet: ${space.name}, ${matrix.candidates.length} searchable layers, ${p.supernet.epochs} epochs on ${wData.count}/${tData.count} images (weights/θ)`);
     const search = new SupernetSearch({ space, latency, data: { weights: wData, theta: tData }, normalization, seed, run, ...p.supernet });
-    const sub = search.events$.subscribe((e) => {
+    const sub = follow(search.events$, (e) => {
       log(e as never);
       if (e.type === 'supernet/epoch-ended') {
         out.info(
@@ -143,7 +145,7 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
     const recipe = parseRecipe(p.final);
     out.info(`training the derived arch: ${recipe.epochs} epochs on ${train.count} images`);
     const trainer = new Trainer({ arch, train, val, test, recipe, seed, normalization, run, checkpointName: 'final' });
-    const sub = trainer.events$.subscribe((e) => {
+    const sub = follow(trainer.events$, (e) => {
       log(e as never);
       if (e.type === 'train/epoch-ended') out.info(`train epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% ${e.imagesPerSec.toFixed(0)} img/s`);
     });
@@ -153,7 +155,8 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
       const r = await trainer.run();
       if (r.epochs < recipe.epochs) throw new FbnetError('CHECKPOINT', `training interrupted; resume with: fbnet search v1 --resume ${run.path}`);
       const model = await exportModel(trainer.net, run.file('model'));
-      final = { testAccuracy: r.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: model.modelJson };
+      // Relative to the run, so a copied run points at its own model.
+      final = { testAccuracy: r.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: relative(run.path, model.modelJson) };
       run.writeJson('final.json', final);
     } finally {
       process.off('SIGINT', stop);
@@ -177,7 +180,7 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
     backend: backend.id,
     arch: derived.ops,
     archPath: run.file('arch.json'),
-    modelPath: final.modelPath,
+    modelPath: resolve(run.path, final.modelPath),
     runDir: run.path,
     seconds: { lut: lutSec, search: searchSec, train: trainSec, total: (Date.now() - t0) / 1000 },
   };

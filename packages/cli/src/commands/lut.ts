@@ -1,0 +1,65 @@
+import { defineCommand } from '../command.ts';
+import { flag, JSON_FLAG, parseSubcommand, usage, type CommandLine } from '../flags.ts';
+import { BACKEND_FLAG } from './backends.ts';
+
+const MEASURE = {
+  flags: {
+    ...JSON_FLAG,
+    space: flag.text('a search space preset name or file').required(),
+    backend: BACKEND_FLAG,
+    out: flag.path().required(),
+    resume: flag.bool(),
+    force: flag.bool(),
+    'time-ms': flag.positiveNumber(),
+    seed: flag.seed(),
+    threads: flag.positiveInt(),
+  },
+  args: [],
+};
+const VALIDATE = {
+  flags: {
+    ...JSON_FLAG,
+    lut: flag.path().required(),
+    samples: flag.positiveInt().required(),
+    backend: BACKEND_FLAG,
+    calibration: flag.count(),
+    refit: flag.bool(),
+    concurrent: flag.bool(),
+    save: flag.bool(),
+    force: flag.bool(),
+    seed: flag.seed(),
+    threads: flag.positiveInt(),
+  },
+  args: [],
+};
+const SHOW = {
+  flags: { ...JSON_FLAG, lut: flag.path() },
+  args: ['lut.json?'],
+  check(f: { lut?: string }, args: string[]) {
+    if (!f.lut && !args[0]) throw usage('lut show needs a table: fbnet lut show lut.json');
+    if (f.lut && args[0]) throw usage('give the table once: as an argument or as --lut');
+  },
+};
+const SERVE = {
+  flags: { ...JSON_FLAG, space: flag.text('a search space preset name or file').required(), 'out-dir': flag.path().required(), port: flag.port() },
+  args: [],
+};
+export const LUT_GRAMMARS = { measure: MEASURE, validate: VALIDATE, show: SHOW, serve: SERVE };
+
+export type LutLine =
+  | ({ sub: 'measure' } & CommandLine<typeof MEASURE.flags>)
+  | ({ sub: 'validate' } & CommandLine<typeof VALIDATE.flags>)
+  | ({ sub: 'show' } & CommandLine<typeof SHOW.flags>)
+  | ({ sub: 'serve' } & CommandLine<typeof SERVE.flags>);
+
+export const lutCommand = defineCommand({
+  name: 'lut',
+  summary: 'latency lookup tables: measure on this device, validate against end-to-end latency, show, serve to a browser device',
+  usage:
+    'fbnet lut measure --space NAME|FILE --out lut.json [--backend ID] [--resume] [--force] [--time-ms N] [--threads N] [--seed N] [--json]\n' +
+    '  fbnet lut validate --lut lut.json --samples N [--backend ID] [--calibration N] [--refit] [--concurrent] [--save] [--force] [--json]\n' +
+    '  fbnet lut show lut.json [--json]\n' +
+    '  fbnet lut serve --space NAME|FILE --out-dir DIR [--port N]',
+  parse: (argv): LutLine => parseSubcommand(argv, LUT_GRAMMARS),
+  load: async () => (await import('./run-lut.ts')).runLut,
+});

@@ -1,0 +1,76 @@
+import { defineCommand } from '../command.ts';
+import { flag, JSON_FLAG, parseCommandLine, usage, type CommandLine, type FlagValues } from '../flags.ts';
+import { BACKEND_FLAG } from './backends.ts';
+
+export const SEARCH_VERSIONS = ['v1', 'v2', 'v3'] as const;
+export type SearchVersion = (typeof SEARCH_VERSIONS)[number];
+
+/**
+ * Preset names per search, listed here so `--preset` is checked before the stages load
+ * (cli-errors.test.ts keeps them equal to the stages' preset tables).
+ */
+export const SEARCH_PRESET_NAMES: Record<SearchVersion, readonly string[]> = {
+  v1: ['quick', 'smoke', 'full'],
+  v2: ['quick', 'smoke', 'full'],
+  v3: ['quick', 'smoke', 'full'],
+};
+
+/** Flags that override the v1 preset (recorded in the run, so --resume continues with them). */
+export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs'] as const;
+
+/**
+ * What `--resume` does with each flag (docs/errors.md, "Resuming"): these fix what the run
+ * computes, so they are refused; `--backend`, `--seed` and `--lut` are accepted only when they
+ * repeat the run's own value (checked against the run); `--threads`, `--queue` and `--force-lut`
+ * may change and are recorded in the run's config.
+ */
+export const SEARCH_FIXED_ON_RESUME = ['preset', ...V1_OVERRIDE_FLAGS, 'data-dir', 'out'] as const;
+
+const FLAGS = {
+  ...JSON_FLAG,
+  preset: flag.text('a preset name'),
+  out: flag.path(),
+  resume: flag.path(),
+  'data-dir': flag.path(),
+  lut: flag.path(),
+  'force-lut': flag.bool(),
+  backend: BACKEND_FLAG,
+  seed: flag.seed(),
+  threads: flag.positiveInt(),
+  queue: flag.redisUrl(),
+  alpha: flag.positiveNumber(),
+  beta: flag.positiveNumber(),
+  'supernet-epochs': flag.positiveInt(),
+  epochs: flag.positiveInt(),
+};
+
+function check(f: FlagValues<typeof FLAGS>, args: string[]): void {
+  const version = args[0] as SearchVersion;
+  if (!SEARCH_VERSIONS.includes(version)) throw usage(`unknown search "${args[0]}"; known: ${SEARCH_VERSIONS.join(', ')}`);
+  if (f.queue && version !== 'v3') throw usage('--queue applies to search v3 (candidate training)');
+  const v1Only = V1_OVERRIDE_FLAGS.find((k) => f[k] !== undefined);
+  if (v1Only && version !== 'v1') throw usage(`--${v1Only} applies to search v1`);
+  if (f.resume) {
+    const fixed = SEARCH_FIXED_ON_RESUME.find((k) => f[k] !== undefined);
+    if (fixed) throw usage(`--resume continues a run with the options it was started with; drop --${fixed}`);
+    return;
+  }
+  const presets = SEARCH_PRESET_NAMES[version];
+  if (f.preset !== undefined && !presets.includes(f.preset)) {
+    throw usage(`unknown preset "${f.preset}" for search ${version}; known: ${presets.join(', ')}`);
+  }
+}
+
+export const SEARCH_GRAMMAR = { flags: FLAGS, args: ['v1|v2|v3'], check };
+export type SearchLine = CommandLine<typeof FLAGS>;
+
+export const searchCommand = defineCommand({
+  name: 'search',
+  summary: 'architecture search — v1: FBNet DNAS; v2: DMaskingNAS (channels, resolution); v3: JointNAS (arch + training recipe)',
+  usage:
+    'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
+    '[--alpha X --beta X --supernet-epochs N --epochs N (v1)] [--data-dir DIR] [--lut lut.json [--force-lut]] ' +
+    '[--backend cpu|wasm|webgpu|node-gpu] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
+  parse: (argv) => parseCommandLine(argv, SEARCH_GRAMMAR),
+  load: async () => (await import('./run-search.ts')).runSearch,
+});
