@@ -44,8 +44,8 @@ export async function benchKernels(o: BenchKernelsOptions): Promise<BenchKernels
   plugin.usePlan?.(undefined);
   let casesAt: (n: number, backward: boolean) => KernelCase[];
   if (o.space !== undefined) {
-    const fs = await import('node:fs/promises');
-    const space = parseSearchSpace(typeof o.space === 'string' ? await fs.readFile(o.space, 'utf8') : o.space);
+    const { FILE_SIZE_CAPS, readTextCapped } = await import('@fbnet/core/node');
+    const space = parseSearchSpace(typeof o.space === 'string' ? readTextCapped(o.space, 'search space', FILE_SIZE_CAPS.searchSpace) : o.space);
     casesAt = (n, backward) => kernelCasesForSpace(space, n, { backward });
   } else if (o.arch !== undefined) {
     const { def } = await loadArch(o.arch);

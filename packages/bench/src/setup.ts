@@ -37,9 +37,15 @@ export async function loadArch(arch: ArchDef | string | undefined, archPath?: st
   const src = arch ?? archPath;
   if (src === undefined) throw new FbnetError('USAGE', 'benchmark needs an arch (object) or archPath');
   if (typeof src === 'string') {
-    const fs = await import('node:fs/promises');
-    const def = parseArchDef(JSON.parse(await fs.readFile(src, 'utf8')));
-    return { def, name: def.name ?? src };
+    const { FILE_SIZE_CAPS, readJsonCapped } = await import('@fbnet/core/node');
+    const json = readJsonCapped(src, 'arch def', FILE_SIZE_CAPS.archDef);
+    try {
+      const def = parseArchDef(json);
+      return { def, name: def.name ?? src };
+    } catch (e) {
+      if (e instanceof FbnetError) throw new FbnetError(e.code, `${src}: ${e.message}`, { cause: e });
+      throw e;
+    }
   }
   const def = parseArchDef(src);
   return { def, name: def.name ?? 'arch' };

@@ -1,23 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { FbnetError, parseArchDef, type ArchDef } from '@fbnet/core';
+import { FILE_SIZE_CAPS, readJsonCapped } from '@fbnet/core/node';
 
-export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new FbnetError('FILE_INVALID', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new FbnetError('FILE_INVALID', `${what} ${path} is not valid JSON: ${(e as Error).message}`);
-  }
+/** A JSON file a user names, read with a size cap; errors (FILE_INVALID) name the file. */
+export function readJsonFile(path: string, what: string, maxBytes: number = FILE_SIZE_CAPS.runJson): unknown {
+  return readJsonCapped(path, what, maxBytes);
 }
 
 /** Read and validate an arch def file; errors name the file and the field. */
 export function readArchDef(path: string): ArchDef {
-  const json = readJsonFile(path, 'arch def');
+  const json = readJsonFile(path, 'arch def', FILE_SIZE_CAPS.archDef);
   try {
     return parseArchDef(json);
   } catch (e) {

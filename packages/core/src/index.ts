@@ -1,6 +1,7 @@
 export { FbnetError, ArchDefError, isFbnetError } from './errors.ts';
 export type { FbnetErrorCode, BlockLocation } from './errors.ts';
 export { Registry } from './registry.ts';
+export { fileSlug } from './file-slug.ts';
 export { Rng } from './rng.ts';
 export type { RngState } from './rng.ts';
 

@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FbnetError } from '@fbnet/core';
 import { assertLutDevice, fingerprintDifferences, planHash } from './device.ts';
 import { parseLut } from './schema.ts';
+import { loadSearchSpace } from './space-source.ts';
 import { loadLut, saveLut } from './storage.ts';
 import { FAKE_DEVICE, fakeLut, tinySpace } from './_test-fixtures.ts';
 
@@ -112,5 +113,19 @@ describe('device fingerprint', () => {
     const d = dir();
     await saveLut(join(d, 'lut.json'), fakeLut(tinySpace()));
     expect(JSON.parse(readFileSync(join(d, 'lut.json'), 'utf8')).kind).toBe('fbnet-latency-lut');
+  });
+});
+
+describe('input size caps', () => {
+  it('a table or search space over its cap is refused before it is read, naming the file and the cap', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fbnet-lut-cap-'));
+    const lut = join(d, 'huge-lut.json');
+    writeFileSync(lut, '');
+    truncateSync(lut, 40 * 1024 * 1024);
+    expectFbnetError(() => loadLut(lut), 'FILE_INVALID', new RegExp(`latency table ${lut} is 40 MiB, over the 32 MiB cap`));
+    const space = join(d, 'huge-space.json');
+    writeFileSync(space, '');
+    truncateSync(space, 5 * 1024 * 1024);
+    expectFbnetError(() => loadSearchSpace(space), 'FILE_INVALID', new RegExp(`search space ${space} is 5 MiB, over the 4 MiB cap`));
   });
 });

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FbnetError } from '@fbnet/core';
+import { FILE_SIZE_CAPS, readTextCapped } from '@fbnet/core/node';
 import { assertLutDevice } from './device.ts';
 import { parseLut, type LatencyTable, type LutDevice } from './schema.ts';
 
@@ -11,14 +11,9 @@ export interface LoadLutOptions {
   force?: boolean;
 }
 
-/** Read and validate a table file; errors name the file and the field at fault. */
+/** Read (size-capped) and validate a table file; errors name the file and the field at fault. */
 export function loadLut(path: string, options: LoadLutOptions = {}): LatencyTable {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new FbnetError('FILE_INVALID', `cannot read latency table ${path}: ${(e as Error).message}`);
-  }
+  const text = readTextCapped(path, 'latency table', FILE_SIZE_CAPS.latencyTable);
   const lut = parseLut(text, `latency table ${path}`);
   if (options.device) assertLutDevice(lut, options.device, { force: options.force });
   return lut;

@@ -18,13 +18,8 @@ export interface LoadPlanOptions {
 
 /** Node only: read, validate and (when `device` is given) device-check a plan. */
 export async function loadKernelPlan(path: string, options: LoadPlanOptions = {}): Promise<KernelPlan> {
-  const fs = await import('node:fs/promises');
-  let text: string;
-  try {
-    text = await fs.readFile(path, 'utf8');
-  } catch (e) {
-    throw new FbnetError('FILE_INVALID', `cannot read kernel plan ${path}: ${(e as Error).message}`);
-  }
+  const { FILE_SIZE_CAPS, readTextCapped } = await import('@fbnet/core/node');
+  const text = readTextCapped(path, 'kernel plan', FILE_SIZE_CAPS.kernelPlan);
   const plan = parseKernelPlan(text, `kernel plan ${path}`);
   if (options.device) checkPlanDevice(plan, options.device, options.force);
   return plan;
@@ -38,9 +33,9 @@ export const PLANS_DIR = 'benchmarks/results/plans';
  * fingerprint), or undefined when none was measured here yet.
  */
 export async function loadDevicePlan(device: Omit<DeviceFingerprint, 'planHash'>, dir = PLANS_DIR): Promise<KernelPlan | undefined> {
-  const path = await import('node:path');
   const fs = await import('node:fs/promises');
-  const file = path.join(dir, planFileName(device));
+  const { safeJoin } = await import('@fbnet/core/node');
+  const file = safeJoin(dir, planFileName(device));
   try {
     await fs.access(file);
   } catch {

@@ -62,6 +62,11 @@ describe('kernel plan', () => {
     await expect(loadKernelPlan(file, { device: { ...device, cpuModel: 'Apple M2' } })).rejects.toThrow(/cpuModel/);
     await expect(loadKernelPlan(file, { device: { ...device, cpuModel: 'Apple M2' }, force: true })).resolves.toBeTruthy();
     await expect(loadKernelPlan(`${file}.missing`)).rejects.toThrow(/cannot read kernel plan/);
+    const { truncateSync } = await import('node:fs');
+    const huge = `${file}.huge`;
+    await saveKernelPlan(huge, plan());
+    truncateSync(huge, 20 * 1024 * 1024);
+    await expect(loadKernelPlan(huge)).rejects.toThrow(`kernel plan ${huge} is 20 MiB, over the 16 MiB cap`);
     const dir = path.join(os.tmpdir(), `fbnet-plans-${process.pid}`);
     expect(await loadDevicePlan(device, dir)).toBeUndefined();
     await saveKernelPlan(path.join(dir, planFileName(device)), plan());

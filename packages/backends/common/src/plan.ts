@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson, FbnetError, fnv1a, formatZodIssues, shapeKey, type DeviceFingerprint, type KernelPlan, type KernelPlanEntry } from '@fbnet/core';
+import { canonicalJson, FbnetError, fileSlug, fnv1a, formatZodIssues, shapeKey, type DeviceFingerprint, type KernelPlan, type KernelPlanEntry } from '@fbnet/core';
 
 /**
  * Kernel plan: which variant runs each (kernel, shape) on one device and plugin, chosen by
@@ -70,7 +70,7 @@ export function checkPlanDevice(plan: KernelPlan, here: Omit<DeviceFingerprint, 
 
 /** Plans are stored under a name derived from the device they belong to. */
 export function planFileName(device: Omit<DeviceFingerprint, 'planHash'>): string {
-  return `kernel-plan-${device.backend}-${fnv1a(canonicalJson(device))}.json`;
+  return `kernel-plan-${fileSlug(device.backend)}-${fnv1a(canonicalJson(device))}.json`;
 }
 
 export interface TimedVariant {

@@ -50,7 +50,7 @@ describe('readTextCapped / readJsonCapped', () => {
     const d = tmp();
     writeFileSync(join(d, 'a.json'), '{"x":1}');
     expect(readJsonCapped(join(d, 'a.json'), 'thing', 100)).toEqual({ x: 1 });
-    expect(() => readJsonCapped(join(d, 'nope.json'), 'thing', 100)).toThrow(`cannot read thing ${join(d, 'nope.json')}: no such file (ENOENT)`);
+    expect(() => readJsonCapped(join(d, 'nope.json'), 'thing', 100)).toThrow(`cannot read thing ${join(d, 'nope.json')}: ENOENT (no such file)`);
     writeFileSync(join(d, 'b.json'), '{"x":');
     expect(() => readJsonCapped(join(d, 'b.json'), 'thing', 100)).toThrow(`thing ${join(d, 'b.json')} is not valid JSON`);
     mkdirSync(join(d, 'dir'));

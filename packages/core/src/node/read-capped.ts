@@ -35,7 +35,7 @@ export function readFileCapped(path: string, what: string, maxBytes: number): Bu
     fd = openSync(path, 'r');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file (ENOENT)' : err.code === 'EISDIR' ? 'is a directory' : (err.code ?? err.message);
+    const why = err.code === 'ENOENT' ? 'ENOENT (no such file)' : err.code === 'EISDIR' ? 'is a directory' : (err.code ?? err.message);
     throw new FbnetError('FILE_INVALID', `cannot read ${what} ${path}: ${why}`, { cause: e });
   }
   try {

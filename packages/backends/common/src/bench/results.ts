@@ -18,8 +18,8 @@ export interface DeviceResults {
  */
 export async function writeDeviceResult(fp: Omit<DeviceFingerprint, 'backend' | 'backendVersion' | 'planHash'>, key: string, result: unknown, dir = RESULTS_DIR): Promise<string> {
   const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  const file = path.join(dir, `${deviceSlug(fp)}.json`);
+  const { fileSlug, safeJoin } = await import('@fbnet/core/node');
+  const file = safeJoin(dir, `${fileSlug(deviceSlug(fp), 120)}.json`);
   let doc: DeviceResults = { version: 1, device: { cpuModel: fp.cpuModel, cores: fp.cores, os: fp.os, runtime: fp.runtime }, updatedAt: '', results: {} };
   try {
     const prev = JSON.parse(await fs.readFile(file, 'utf8')) as DeviceResults;
