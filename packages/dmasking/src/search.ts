@@ -3,7 +3,7 @@ import { Subject, type Observable } from 'rxjs';
 import { FbnetError, Rng, spaceSizeLog10, type RngState, type SearchSpace } from '@fbnet/core';
 import { BatchIterator, type ImageDataset } from '@fbnet/data';
 import { latencyAwareLoss, temperatureAt } from '@fbnet/gumbel-supernet';
-import { countCorrect, crossEntropy, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
+import { countCorrect, crossEntropy, withPathBnStats, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import type { RunDir, TensorMap } from '@fbnet/runs';
 import { cosineLr, Optimizer } from '@fbnet/train';
 import { argmaxChoice, choiceProbability, describeChoice, distributions, optionIndex, probsOf, sampleChoiceFromProbs } from './derive.ts';
@@ -339,25 +339,20 @@ export class DMaskingSearch {
     const latencyMs = o.latency ? o.latency.expectedValue(oneHot(net, choice)) : undefined;
     const mode: DMaskingMode = { kind: 'fixed', choice };
     const [h, w, c] = net.inputShape;
-    // BN statistics were accumulated under soft masks and mixtures: re-estimate them for this
-    // path (as one-shot NAS does), score, then restore the supernet's statistics.
-    const stats = net.store.entries().filter(([k]) => /\.bn\.(mean|var)$/.test(k));
-    const backup = stats.map(([, v]) => tf.clone(v));
-    for (let i = 0; i < d(o.bnRecalibrationBatches, 4); i++) {
+    const bnPass = (_: number, bnMomentum: number) => {
       const b = it.next();
-      tf.tidy(() => net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: true }));
-    }
-    let correct = 0, count = 0;
-    const evalIt = new BatchIterator(o.data.theta, { batchSize: Math.min(256, o.data.theta.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });
-    for (let i = 0; i < evalIt.batchesPerEpoch; i++) {
-      const b = evalIt.next();
-      correct += tf.tidy(() => countCorrect(net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: false }).logits, tf.tensor1d(b.y, 'int32')));
-      count += b.size;
-      await tick();
-    }
-    stats.forEach(([, v], i) => {
-      v.assign(backup[i]);
-      backup[i].dispose();
+      tf.tidy(() => void net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: true, bnMomentum }));
+    };
+    const { correct, count } = await withPathBnStats(net.store, d(o.bnRecalibrationBatches, 4), bnPass, async () => {
+      let correct = 0, count = 0;
+      const evalIt = new BatchIterator(o.data.theta, { batchSize: Math.min(256, o.data.theta.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });
+      for (let i = 0; i < evalIt.batchesPerEpoch; i++) {
+        const b = evalIt.next();
+        correct += tf.tidy(() => countCorrect(net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: false }).logits, tf.tensor1d(b.y, 'int32')));
+        count += b.size;
+        await tick();
+      }
+      return { correct, count };
     });
     return { ...base, latencyMs, probability, supernetAccuracy: correct / Math.max(count, 1) };
   }

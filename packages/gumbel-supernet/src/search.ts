@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Subject, type Observable } from 'rxjs';
 import { archFromChoice, FbnetError, Rng, type RngState, type SearchSpace } from '@fbnet/core';
 import { BatchIterator, type ImageDataset } from '@fbnet/data';
-import { countCorrect, crossEntropy, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
+import { countCorrect, crossEntropy, withPathBnStats, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import type { RunDir, TensorMap } from '@fbnet/runs';
 import { cosineLr, Optimizer } from '@fbnet/train';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
@@ -312,26 +312,20 @@ export class SupernetSearch {
     const arch = archFromChoice(o.space, { ops });
     const mode: MixMode = { kind: 'fixed', ops };
     const [h, w, c] = net.inputShape;
-    // BN statistics were accumulated under soft mixtures: re-estimate them for this path as the
-    // cumulative average over a few batches (as one-shot NAS does), score, then restore.
-    const stats = net.store.entries().filter(([k]) => /\.bn\.(mean|var)$/.test(k));
-    const backup = stats.map(([, v]) => tf.clone(v));
-    const nb = d(o.bnRecalibrationBatches, 8);
-    for (let i = 0; i < nb; i++) {
+    const bnPass = (_: number, bnMomentum: number) => {
       const b = it.next();
-      tf.tidy(() => net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: true, bnMomentum: 1 / (i + 1) }));
-    }
-    let correct = 0, count = 0;
-    const evalIt = new BatchIterator(o.data.theta, { batchSize: Math.min(256, o.data.theta.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });
-    for (let i = 0; i < evalIt.batchesPerEpoch; i++) {
-      const b = evalIt.next();
-      correct += tf.tidy(() => countCorrect(net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: false }).logits, tf.tensor1d(b.y, 'int32')));
-      count += b.size;
-      await new Promise((res) => setImmediate(res));
-    }
-    stats.forEach(([, v], i) => {
-      v.assign(backup[i]);
-      backup[i].dispose();
+      tf.tidy(() => void net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: true, bnMomentum }));
+    };
+    const { correct, count } = await withPathBnStats(net.store, d(o.bnRecalibrationBatches, 8), bnPass, async () => {
+      let correct = 0, count = 0;
+      const evalIt = new BatchIterator(o.data.theta, { batchSize: Math.min(256, o.data.theta.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });
+      for (let i = 0; i < evalIt.batchesPerEpoch; i++) {
+        const b = evalIt.next();
+        correct += tf.tidy(() => countCorrect(net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: false }).logits, tf.tensor1d(b.y, 'int32')));
+        count += b.size;
+        await new Promise((res) => setImmediate(res));
+      }
+      return { correct, count };
     });
     return { choice: { ops }, ops: ops.map((k, l) => net.layers[l].candidates[k]), arch, latencyMs, probability, supernetAccuracy: correct / Math.max(count, 1) };
   }

@@ -16,3 +16,4 @@ export { toLayersModel, serializeLayersModel } from './export-layers.ts';
  * Latency tables record it: a table timed under another version does not describe these nets.
  */
 export const NN_INFERENCE_VERSION = 'folded-bn-1';
+export { withPathBnStats } from './bn-reestimate.ts';

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropy } from './loss.ts';
 import { Rng } from '@fbnet/core';
 import { dropPathRate, Net } from './net.ts';
+import { withPathBnStats } from './bn-reestimate.ts';
 
 interface Fixture {
   arch: object;
@@ -141,6 +142,35 @@ describe('BN running statistics', () => {
     });
     const got = net.store.get('b0.conv.bn.mean').dataSync();
     for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(want[i], 4);
+    tf.dispose(batches);
+    net.dispose();
+  });
+});
+
+describe('path BN re-estimation', () => {
+  it('running statistics become the average of the passes’ batch statistics, then are restored', async () => {
+    const fx = fixtures['all-nodes'];
+    const net = load(fx);
+    const [n, h, w, c] = fx.input.shape;
+    const batches = [0, 1, 2].map((k) => tf.tensor4d(fx.input.data.map((v, i) => v * (1 + 0.5 * k) + ((i * (k + 1)) % 7) / 7), [n, h, w, c]));
+    const keys = net.store.entries().filter(([k]) => /\.bn\.(mean|var)$/.test(k)).map(([k]) => k);
+    const read = () => Object.fromEntries(keys.map((k) => [k, Array.from(net.store.get(k).dataSync())]));
+    const original = read();
+    // Each batch's own statistics: one pass at momentum 1 sets the running values to them.
+    const per = batches.map((x) => {
+      tf.tidy(() => net.forward(x, { training: true, bnMomentum: 1 }));
+      return read();
+    });
+    for (const k of keys) net.store.get(k).assign(tf.tensor(original[k], net.store.get(k).shape));
+    const pass = (i: number, m: number) => tf.tidy(() => void net.forward(batches[i], { training: true, bnMomentum: m }));
+    const before = tf.memory().numTensors;
+    const seen = await withPathBnStats(net.store, 3, pass, async () => read());
+    expect(tf.memory().numTensors).toBe(before);
+    for (const k of keys) {
+      const avg = per[0][k].map((_, j) => (per[0][k][j] + per[1][k][j] + per[2][k][j]) / 3);
+      expect(maxRelErr(seen[k], avg), k).toBeLessThan(1e-5);
+      expect(read()[k]).toEqual(original[k]);
+    }
     tf.dispose(batches);
     net.dispose();
   });
