@@ -28,7 +28,7 @@ export function defineCommand<P>(c: {
       try {
         parsed = c.parse(argv);
       } catch (e) {
-        if (e instanceof FbnetError && e.code === 'USAGE') throw usageError(c.usage, e.message);
+        if (e instanceof FbnetError && e.code === 'USAGE') throw usageError(usageFor(c.name, c.usage, argv[0]), e.message);
         throw e;
       }
       const run = await c.load();
@@ -39,4 +39,11 @@ export function defineCommand<P>(c: {
 
 export function usageError(usage: string, why?: string): FbnetError {
   return new FbnetError('USAGE', `${why ? why + '\n' : ''}usage: ${usage}`);
+}
+
+/** The usage lines of one subcommand (`fbnet lut serve ...`) when the usage lists several, else all of it. */
+function usageFor(name: string, usage: string, sub: string | undefined): string {
+  const lines = usage.split('\n').map((l) => l.trim());
+  const mine = lines.filter((l) => sub !== undefined && l.startsWith(`fbnet ${name} ${sub} `));
+  return mine.length ? mine.join('\n  ') : usage;
 }

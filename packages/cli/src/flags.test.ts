@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { FbnetError } from '@fbnet/core';
+import { BENCH_GRAMMARS } from './commands/bench.ts';
+import { COST_GRAMMAR } from './commands/cost.ts';
+import { LUT_GRAMMARS } from './commands/lut.ts';
+import { SEARCH_GRAMMAR } from './commands/search.ts';
+import { TRAIN_GRAMMAR } from './commands/train.ts';
+import { WORKER_GRAMMAR } from './commands/worker.ts';
+import { parseCommandLine, parseSubcommand } from './flags.ts';
+
+function usageOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(FbnetError);
+    expect((e as FbnetError).code).toBe('USAGE');
+    return (e as Error).message;
+  }
+  throw new Error('expected a usage error');
+}
+
+describe('parseCommandLine', () => {
+  it('converts and types values; absent flags are undefined', () => {
+    const r = parseCommandLine(['a.json', '--epochs', '3', '--lr=0.05', '--seed', '7', '--json'], TRAIN_GRAMMAR);
+    expect(r.args).toEqual(['a.json']);
+    expect(r.flags).toMatchObject({ epochs: 3, lr: 0.05, seed: 7, json: true });
+    expect(r.flags.batch).toBeUndefined();
+    expect(r.flags.backend).toBeUndefined();
+  });
+
+  it.each([
+    [['a.json', '--epochs', '-1'], /--epochs must be a positive integer, got "-1"/],
+    [['a.json', '--epochs', '2.5'], /--epochs must be a positive integer, got "2.5"/],
+    [['a.json', '--epochs', ''], /--epochs must be a positive integer/],
+    [['a.json', '--epochs'], /--epochs needs a value/],
+    [['a.json', '--epochs', '--json'], /--epochs needs a value/],
+    [['a.json', '--lr', 'abc'], /--lr must be a positive number, got "abc"/],
+    [['a.json', '--lr', 'Infinity'], /--lr must be a positive number/],
+    [['a.json', '--seed', '1.5'], /--seed must be an integer from 0 to 4294967295, got "1.5"/],
+    [['a.json', '--seed', '4294967296'], /--seed must be an integer/],
+    [['a.json', '--backend', 'tpu'], /--backend must be one of cpu, wasm, webgpu, node-gpu, got "tpu"/],
+    [['a.json', '--json=yes'], /--json takes no value/],
+    [['a.json', '--bogus'], /unknown flag --bogus; known: --json, --epochs/],
+    [['a.json', '-x'], /unknown flag -x/],
+    [['a.json', 'b.json'], /unexpected argument "b.json"/],
+    [[], /missing <arch.json>/],
+    [['--resume', 'r', 'a.json'], /--resume trains the run's own arch.json; drop "a.json"/],
+    [['--resume', 'r', '--lr', '0.1'], /drop --lr/],
+  ])('train %j → %s', (argv, message) => {
+    expect(usageOf(() => parseCommandLine(argv, TRAIN_GRAMMAR))).toMatch(message);
+  });
+
+  it('reports every bad flag at once, a missing required flag by name', () => {
+    const m = usageOf(() => parseSubcommand(['serve', '--port', 'abc'], LUT_GRAMMARS));
+    expect(m).toBe('--space is required; --out-dir is required; --port must be a port number 0..65535, got "abc"');
+  });
+
+  it('a value that starts with "-" is a value, not a flag, unless it starts with "--"', () => {
+    expect(usageOf(() => parseCommandLine(['a.json', '--input-size', '-3'], COST_GRAMMAR))).toMatch(/got "-3"/);
+    expect(parseCommandLine(['a.json', '--input-size', '32'], COST_GRAMMAR).flags['input-size']).toBe(32);
+  });
+
+  it('search: version, presets, flags of one version, resume rules', () => {
+    expect(parseCommandLine(['v1', '--beta', '0.6', '--preset', 'smoke'], SEARCH_GRAMMAR).flags.beta).toBe(0.6);
+    expect(usageOf(() => parseCommandLine(['v4'], SEARCH_GRAMMAR))).toMatch(/unknown search "v4"; known: v1, v2, v3/);
+    expect(usageOf(() => parseCommandLine([], SEARCH_GRAMMAR))).toMatch(/missing <v1\|v2\|v3>/);
+    expect(usageOf(() => parseCommandLine(['v1', '--preset', 'huge'], SEARCH_GRAMMAR))).toMatch(/unknown preset "huge" for search v1/);
+    expect(usageOf(() => parseCommandLine(['v2', '--alpha', '0.3'], SEARCH_GRAMMAR))).toMatch(/--alpha applies to search v1/);
+    expect(usageOf(() => parseCommandLine(['v1', '--queue', 'redis://h:1'], SEARCH_GRAMMAR))).toMatch(/--queue applies to search v3/);
+    expect(usageOf(() => parseCommandLine(['v3', '--queue', 'http://h'], SEARCH_GRAMMAR))).toMatch(/--queue must be a redis:\/\/host:port URL/);
+    expect(usageOf(() => parseCommandLine(['v1', '--resume', 'r', '--out', 'o'], SEARCH_GRAMMAR))).toMatch(/drop --out/);
+    expect(usageOf(() => parseCommandLine(['v1', '--resume', 'r', '--preset', 'smoke'], SEARCH_GRAMMAR))).toMatch(/drop --preset/);
+    // May change on resume (recorded in the run), so they parse.
+    const r = parseCommandLine(['v3', '--resume', 'r', '--threads', '4', '--queue', 'redis://h:1', '--force-lut'], SEARCH_GRAMMAR);
+    expect(r.flags).toMatchObject({ threads: 4, queue: 'redis://h:1', 'force-lut': true });
+  });
+
+  it('subcommands have their own flags', () => {
+    const m = parseSubcommand(['measure', '--space', 's', '--out', 'o.json', '--time-ms', '50'], LUT_GRAMMARS);
+    expect(m.sub).toBe('measure');
+    expect(m.flags).toMatchObject({ space: 's', out: 'o.json', 'time-ms': 50 });
+    expect(usageOf(() => parseSubcommand(['show', 'x.json', '--samples', '3'], LUT_GRAMMARS))).toMatch(/unknown flag --samples/);
+    expect(usageOf(() => parseSubcommand(['show'], LUT_GRAMMARS))).toMatch(/lut show needs a table/);
+    expect(usageOf(() => parseSubcommand(['frob'], LUT_GRAMMARS))).toMatch(/unknown subcommand "frob"; known: measure, validate, show, serve/);
+    expect(usageOf(() => parseSubcommand(['--json'], BENCH_GRAMMARS))).toMatch(/missing subcommand/);
+    expect(usageOf(() => parseSubcommand(['kernels', '--arch', 'a', '--space', 's'], BENCH_GRAMMARS))).toMatch(/one of --arch FILE or --space/);
+    expect(usageOf(() => parseSubcommand(['torch', '--arch', 'a', '--backends', 'cpu,tpu'], BENCH_GRAMMARS))).toMatch(/--backends must be/);
+    expect(parseSubcommand(['torch', '--arch', 'a', '--backends', 'cpu, wasm'], BENCH_GRAMMARS).flags).toMatchObject({ backends: ['cpu', 'wasm'] });
+    expect(usageOf(() => parseCommandLine(['stray', '--queue', 'redis://h:1'], WORKER_GRAMMAR))).toMatch(/unexpected argument "stray"/);
+  });
+});
