@@ -34,6 +34,8 @@ export { runWorker } from './queue/worker.ts';
 export type { RunWorkerOptions, WorkerHandle, WorkerEvent, WorkerEventMap } from './queue/worker.ts';
 export { parseRedisConnection, DEFAULT_QUEUE_NAME } from './queue/redis-connection.ts';
 export type { RedisConnection } from './queue/redis-connection.ts';
+export { probeRedis } from './queue/redis-probe.ts';
+export type { RedisProbeOptions } from './queue/redis-probe.ts';
 
 // Coarse stage
 export { CoarseSearch } from './coarse/coarse-search.ts';

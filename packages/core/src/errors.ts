@@ -13,6 +13,8 @@ export type FbnetErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'NUMERIC'
   | 'CHECKPOINT'
+  /** A job queue's server (Redis) did not answer within its bounded connect attempts. */
+  | 'QUEUE_UNREACHABLE'
   | 'USAGE';
 
 export class FbnetError extends Error {

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import type { CandidateEvent, CandidateJob, CandidateResult, EvaluationQueue } from '../candidate/job.ts';
 import { DEFAULT_QUEUE_NAME, parseRedisConnection, resultsKey, type RedisConnection } from './redis-connection.ts';
+import { probeRedis, type RedisProbeOptions } from './redis-probe.ts';
 
 export interface BullmqQueueOptions {
   connection: string | RedisConnection;
@@ -11,6 +12,13 @@ export interface BullmqQueueOptions {
   attempts?: number;
   /** How often the coordinator looks for results and job states. */
   pollMs?: number;
+  /** Bounded first connection (timeout, attempts); an unreachable Redis fails with QUEUE_UNREACHABLE naming it. */
+  probe?: RedisProbeOptions;
+}
+
+interface Clients {
+  queue: Queue;
+  redis: Redis;
 }
 
 /**
@@ -22,18 +30,40 @@ export interface BullmqQueueOptions {
 export class BullmqQueue implements EvaluationQueue {
   readonly kind = 'bullmq';
   readonly queueName: string;
-  private readonly queue: Queue;
-  private readonly redis: Redis;
+  private readonly conn: RedisConnection;
   private readonly attempts: number;
   private readonly pollMs: number;
+  private clients?: Promise<Clients>;
+  private opened?: Clients;
 
-  constructor(o: BullmqQueueOptions) {
-    const conn = parseRedisConnection(o.connection);
+  constructor(private readonly o: BullmqQueueOptions) {
+    this.conn = parseRedisConnection(o.connection);
     this.queueName = o.queueName ?? DEFAULT_QUEUE_NAME;
-    this.queue = new Queue(this.queueName, { connection: conn });
-    this.redis = new Redis({ ...conn, maxRetriesPerRequest: null, lazyConnect: false });
     this.attempts = o.attempts ?? 3;
     this.pollMs = o.pollMs ?? 500;
+  }
+
+  /**
+   * Connect on first use, after a bounded probe: BullMQ and ioredis reconnect forever, so
+   * constructed against a dead address they would hang the search without a word.
+   */
+  private connect(): Promise<Clients> {
+    this.clients ??= probeRedis(this.o.connection, this.o.probe).then(
+      () => {
+        const queue = new Queue(this.queueName, { connection: this.conn });
+        const redis = new Redis({ ...this.conn, maxRetriesPerRequest: null, lazyConnect: false });
+        // Connection trouble after the probe is retried by ioredis; a library does not print it.
+        queue.on('error', () => undefined);
+        redis.on('error', () => undefined);
+        this.opened = { queue, redis };
+        return this.opened;
+      },
+      (e: unknown) => {
+        this.clients = undefined;
+        throw e;
+      },
+    );
+    return this.clients;
   }
 
   submit(jobs: CandidateJob[]): Observable<CandidateEvent> {
@@ -45,9 +75,11 @@ export class BullmqQueue implements EvaluationQueue {
       const started = new Map<string, number>();
       const finish = (id: string) => pending.delete(id);
       const run = async () => {
+        const { queue, redis } = await this.connect();
+        if (stopped) return;
         const unique = [...new Map(jobs.map((j) => [j.id, j])).values()];
         for (const j of unique) sub.next({ type: 'queue/job-submitted', jobId: j.id });
-        const have = unique.length ? await this.redis.hmget(key, ...unique.map((j) => j.id)) : [];
+        const have = unique.length ? await redis.hmget(key, ...unique.map((j) => j.id)) : [];
         const toAdd: CandidateJob[] = [];
         unique.forEach((j, i) => {
           const r = have[i];
@@ -58,7 +90,7 @@ export class BullmqQueue implements EvaluationQueue {
           }
         });
         if (toAdd.length) {
-          await this.queue.addBulk(
+          await queue.addBulk(
             toAdd.map((j) => ({
               name: 'candidate',
               data: j,
@@ -73,7 +105,7 @@ export class BullmqQueue implements EvaluationQueue {
             return;
           }
           const ids = [...pending];
-          const results = await this.redis.hmget(key, ...ids);
+          const results = await redis.hmget(key, ...ids);
           for (let i = 0; i < ids.length; i++) {
             const id = ids[i];
             const r = results[i];
@@ -82,12 +114,12 @@ export class BullmqQueue implements EvaluationQueue {
               sub.next({ type: 'queue/job-completed', jobId: id, result: JSON.parse(r) as CandidateResult, cached: false });
               continue;
             }
-            const job = await this.queue.getJob(id);
+            const job = await queue.getJob(id);
             if (!job) continue;
             const state = await job.getState();
             if (state === 'failed') {
               // The worker may have stored the result and then failed to acknowledge: the result wins.
-              const late = await this.redis.hget(key, id);
+              const late = await redis.hget(key, id);
               finish(id);
               if (late) sub.next({ type: 'queue/job-completed', jobId: id, result: JSON.parse(late) as CandidateResult, cached: false });
               else sub.next({ type: 'queue/job-failed', jobId: id, error: job.failedReason ?? 'failed', attempts: job.attemptsMade });
@@ -116,11 +148,18 @@ export class BullmqQueue implements EvaluationQueue {
   /** Results stored so far for these ids (a coordinator that restarted can collect them). */
   async results(ids: string[]): Promise<(CandidateResult | undefined)[]> {
     if (!ids.length) return [];
-    return (await this.redis.hmget(resultsKey(this.queueName), ...ids)).map((r) => (r ? (JSON.parse(r) as CandidateResult) : undefined));
+    const { redis } = await this.connect();
+    return (await redis.hmget(resultsKey(this.queueName), ...ids)).map((r) => (r ? (JSON.parse(r) as CandidateResult) : undefined));
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
-    await this.redis.quit();
+    const connecting = this.clients;
+    this.clients = undefined;
+    // A connection still being made is waited for, so that its clients are closed too.
+    const c = this.opened ?? (connecting ? await connecting.catch(() => undefined) : undefined);
+    this.opened = undefined;
+    if (!c) return;
+    await c.queue.close();
+    await c.redis.quit().catch(() => undefined);
   }
 }

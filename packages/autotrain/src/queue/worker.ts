@@ -6,6 +6,7 @@ import type { EventUnion } from '@fbnet/core';
 import { parseCandidateJob, type CandidateResult } from '../candidate/job.ts';
 import { trainCandidate } from '../candidate/train-candidate.ts';
 import { DEFAULT_QUEUE_NAME, parseRedisConnection, resultsKey, type RedisConnection } from './redis-connection.ts';
+import { probeRedis, type RedisProbeOptions } from './redis-probe.ts';
 
 export interface RunWorkerOptions {
   /** `redis://host:port` or connection options. */
@@ -24,6 +25,8 @@ export interface RunWorkerOptions {
   stalledIntervalMs?: number;
   /** Stalls a job survives before it fails for good. */
   maxStalledCount?: number;
+  /** Bounded first connection (timeout, attempts); an unreachable Redis fails with QUEUE_UNREACHABLE naming it. */
+  probe?: RedisProbeOptions;
 }
 
 export type WorkerEventMap = {
@@ -52,7 +55,10 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerHandle> {
   const queueName = o.queueName ?? DEFAULT_QUEUE_NAME;
   const name = o.name ?? `${hostname()}:${process.pid}`;
   const key = resultsKey(queueName);
+  // BullMQ waits for Redis forever (and ioredis prints every failed reconnect): check it answers first.
+  await probeRedis(o.connection, o.probe);
   const redis = new Redis({ ...conn, maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
   const subject = new Subject<WorkerEvent>();
   const process_ = async (job: Job): Promise<CandidateResult> => {
     const cj = parseCandidateJob(job.data);
