@@ -1,4 +1,4 @@
-export { AccuracyPredictor, PredictorNet } from './predictor.ts';
+export { AccuracyPredictor, PredictorNet, asAccuracy } from './predictor.ts';
 export type {
   PredictorConfig,
   PredictorFitOptions,

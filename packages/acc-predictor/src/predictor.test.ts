@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, type ArchDef } from '@fbnet/core';
-import { AccuracyPredictor, PredictorNet, type PredictorNetMeta, type PredictorSample } from './predictor.ts';
+import { AccuracyPredictor, asAccuracy, PredictorNet, type PredictorNetMeta, type PredictorSample } from './predictor.ts';
 import type { Checkpoint } from '@fbnet/runs';
 import { proxyTargets } from './proxy.ts';
 
@@ -42,6 +42,20 @@ describe('AccuracyPredictor', () => {
     expect(after.rmse).toBeLessThan(before.rmse * 0.5);
     expect(after.kendallTau).toBeGreaterThan(0.6);
     expect(after.kendallTau).toBeGreaterThan(before.kendallTau);
+    p.dispose();
+  });
+
+  it('ranks on unclipped scores: candidates beyond the data do not tie at 1.0', async () => {
+    // Accuracy rises with the arch size up to 0.97 in the data; the two probes lie beyond it.
+    const train = synthetic(240, 1).map((s) => ({ ...s, accuracy: 0.72 + 0.25 * (s.arch.slice(0, 4).reduce((a, b) => a + b, 0) / 4) }));
+    const p = new AccuracyPredictor({ archDim: 8, recipeDim: 3, seed: 3, ensemble: 2 });
+    await p.fit(train, { batchSize: 32 });
+    const probe = (v: number) => [v, v, v, v, 0.5, 0.5, 0.5, 0.5];
+    const [a, b] = p.predict([probe(2), probe(3)], [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
+    expect(a).toBeGreaterThan(1);
+    expect(b).toBeGreaterThan(a);
+    expect(asAccuracy(b)).toBe(1);
+    expect(asAccuracy(-0.2)).toBe(0);
     p.dispose();
   });
 

@@ -302,7 +302,11 @@ export class PredictorNet {
     return last;
   }
 
-  /** Predicted accuracy for each (architecture, recipe) encoding pair, clipped to [0, 1] (an accuracy). */
+  /**
+   * Predicted accuracy for each (architecture, recipe) encoding pair, on the accuracy scale but
+   * not clipped: where the predictor extrapolates, two candidates it ranks apart must not tie at
+   * 1.0 (a clipped score stalls the evolution's improvement test). Clip with `asAccuracy` for display.
+   */
   predict(arch: number[][], recipe: number[][]): number[] {
     if (!this.accNorm) throw new FbnetError('USAGE', 'predictor: fit() before predict()');
     if (!arch.length) return [];
@@ -311,7 +315,7 @@ export class PredictorNet {
       const R = this.config.recipeDim > 0 ? tf.tensor2d(recipe, [recipe.length, this.config.recipeDim]) : (tf.zeros([arch.length, 0]) as tf.Tensor2D);
       return this.accuracyT(tf.tensor2d(arch, [arch.length, this.config.archDim]), R).dataSync();
     });
-    return Array.from(out, (v) => Math.min(1, Math.max(0, v * n.std[0] + n.mean[0])));
+    return Array.from(out, (v) => v * n.std[0] + n.mean[0]);
   }
 
   /** Kendall τ and RMSE of the predictions on (held-out) samples. */
@@ -423,7 +427,7 @@ export class AccuracyPredictor {
     return { samples: samples.length, frozenLoss, fineTuneLoss, trainRmse };
   }
 
-  /** Mean of the members' predicted accuracies (each clipped to [0, 1]). */
+  /** Mean of the members' unclipped predictions (clipping before averaging would tie extrapolated candidates). */
   predict(arch: number[][], recipe: number[][]): number[] {
     const all = this.members.map((m) => m.predict(arch, recipe));
     return arch.map((_, i) => all.reduce((a, p) => a + p[i], 0) / all.length);
@@ -489,4 +493,9 @@ export class AccuracyPredictor {
   dispose(): void {
     for (const m of this.members) m.dispose();
   }
+}
+
+/** A predictor score shown as an accuracy: clipped to [0, 1]. Rank on the unclipped score. */
+export function asAccuracy(score: number): number {
+  return Math.min(1, Math.max(0, score));
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
-import { AccuracyPredictor } from '@fbnet/acc-predictor';
+import { AccuracyPredictor, asAccuracy } from '@fbnet/acc-predictor';
 import { archPart, CoarseSearch, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, makeCandidateJob, pointKey, resizeDataset, type CandidateResult, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
 import { FbnetError, parseArchDef, type BackendPlugin, type KernelPlan, type EventBase } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
@@ -134,7 +134,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
       ctx.log(e);
       if (e.type === 'predictor/proxy-pretrained') ctx.info(`proxy head pretrained on ${e.samples} archs: Kendall τ(FLOPs) ${e.kendallTau.toFixed(3)}`);
       if (e.type === 'autotrain/early-stop-chosen') ctx.info(`early stopping: budget ${e.budget} epochs (τ ${e.taus.map((t) => t.tau.toFixed(2)).join(' → ')}${e.reached ? '' : `, threshold ${e.threshold} not reached`})`);
-      if (e.type === 'autotrain/candidate-evaluated') ctx.info(`candidate ${e.id}: ${(e.accuracy * 100).toFixed(2)}%${e.predicted !== undefined ? ` (predicted ${(e.predicted * 100).toFixed(2)}%)` : ''} in ${e.seconds.toFixed(1)} s on ${e.worker}`);
+      if (e.type === 'autotrain/candidate-evaluated') ctx.info(`candidate ${e.id}: ${(e.accuracy * 100).toFixed(2)}%${e.predicted !== undefined ? ` (predicted ${(asAccuracy(e.predicted) * 100).toFixed(2)}%)` : ''} in ${e.seconds.toFixed(1)} s on ${e.worker}`);
       if (e.type === 'predictor/fitted' && e.heldOut) ctx.info(`predictor refit on ${e.samples} samples; on this iteration's candidates before training: τ ${e.heldOut.kendallTau.toFixed(3)}, RMSE ${(e.heldOut.rmse * 100).toFixed(2)} pts`);
     });
     const onAbort = () => search.cancel();
@@ -163,7 +163,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
       ctx.info(`fine stage: genetic search from the ${Math.min(initial.length, p.evolution.populationSize)} best candidates under ${JSON.stringify(constraints)}`);
       const r = await runEvolution({ space, predictor, checker, initial, seed, ...p.evolution }, (e) => {
         ctx.log(e);
-        if (e.type === 'evolution/generation' && (e.improved || e.generation % 5 === 0)) ctx.info(`generation ${e.generation}: best predicted ${(e.bestScore * 100).toFixed(2)}%, mutation rate ${e.mutationRate.toFixed(3)}`);
+        if (e.type === 'evolution/generation' && (e.improved || e.generation % 5 === 0)) ctx.info(`generation ${e.generation}: best predicted ${(asAccuracy(e.bestScore) * 100).toFixed(2)}%, mutation rate ${e.mutationRate.toFixed(3)}`);
       });
       // Verification: the top proposals are trained like coarse candidates (FBNetV3 trains its final
       // candidates; with few coarse samples the predictor's extrapolations need checking).
@@ -193,7 +193,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
         const res: CandidateResult | undefined = store.get(j.id);
         return res ? [{ point: proposals[i].point, predicted: proposals[i].score, accuracy: res.accuracy, id: j.id }] : [];
       });
-      for (const v of verified) ctx.info(`proposal ${v.id}: measured ${(v.accuracy * 100).toFixed(2)}% (predicted ${(v.predicted * 100).toFixed(2)}%)`);
+      for (const v of verified) ctx.info(`proposal ${v.id}: measured ${(v.accuracy * 100).toFixed(2)}% (predicted ${(asAccuracy(v.predicted) * 100).toFixed(2)}%)`);
       const bestCoarse = coarse.samples.filter((x) => checker.ok(x.point)).reduce<typeof coarse.samples[number] | undefined>((a, b) => (!a || b.accuracy > a.accuracy ? b : a), undefined);
       const bestVerified = verified.reduce<(typeof verified)[number] | undefined>((a, b) => (!a || b.accuracy > a.accuracy ? b : a), undefined);
       const chosen: FineFile['chosen'] =
@@ -265,7 +265,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
     predictor: { kendallTau: coarse.predictor.kendallTau, rmse: coarse.predictor.rmse, n: coarse.predictor.n },
     recipe,
     point,
-    predictedAccuracy: fine.chosen.predicted ?? fine.best.score,
+    predictedAccuracy: asAccuracy(fine.chosen.predicted ?? fine.best.score),
     searchAccuracy: fine.chosen.accuracy,
     chosenFrom: fine.chosen.source,
     earlyStopBudget: coarse.budget,
