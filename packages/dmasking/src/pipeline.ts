@@ -139,16 +139,20 @@ export async function searchV2(run: RunDir, ctx: SearchV2Context, options: Searc
   if (!searched) {
     ctx.info(`DMasking supernet: ${space.name}, ${resource}-aware, ${p.supernet.epochs} epochs on ${wData.count}/${tData.count} images (weights/α)`);
     const search = new DMaskingSearch({ space, data: { weights: wData, theta: tData }, normalization, seed, run, resource, latency, loss: p.loss, ...p.supernet });
-    const sub = search.events$.subscribe((e) => {
-      ctx.log(e);
-      if (e.type === 'dmasking/epoch-ended') {
-        ctx.info(
-          `supernet epoch ${e.epoch}: τ ${e.temperature.toFixed(2)} CE ${e.weightCe.toFixed(3)} effective ${(e.effectiveFlops / 1e6).toFixed(3)} MFLOPs` +
-            (e.expectedLatencyMs !== undefined ? ` E[LAT] ${e.expectedLatencyMs.toFixed(3)} ms` : '') +
-            (e.thetaAccuracy !== undefined ? ` α-acc ${(e.thetaAccuracy * 100).toFixed(1)}%` : ' (warm-up)') +
-            ` ${e.imagesPerSec.toFixed(0)} img/s`,
-        );
-      }
+    // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
+    const sub = search.events$.subscribe({
+      error: () => undefined,
+      next: (e) => {
+        ctx.log(e);
+        if (e.type === 'dmasking/epoch-ended') {
+          ctx.info(
+            `supernet epoch ${e.epoch}: τ ${e.temperature.toFixed(2)} CE ${e.weightCe.toFixed(3)} effective ${(e.effectiveFlops / 1e6).toFixed(3)} MFLOPs` +
+              (e.expectedLatencyMs !== undefined ? ` E[LAT] ${e.expectedLatencyMs.toFixed(3)} ms` : '') +
+              (e.thetaAccuracy !== undefined ? ` α-acc ${(e.thetaAccuracy * 100).toFixed(1)}%` : ' (warm-up)') +
+              ` ${e.imagesPerSec.toFixed(0)} img/s`,
+          );
+        }
+      },
     });
     const stop = () => search.cancel();
     signal?.addEventListener('abort', stop);
@@ -180,9 +184,13 @@ export async function searchV2(run: RunDir, ctx: SearchV2Context, options: Searc
     const recipe = parseRecipe(p.final);
     ctx.info(`training the derived arch: ${recipe.epochs} epochs on ${train.count} images at ${r}x${r}`);
     const trainer = new Trainer({ arch, train: resizeDataset(train, r), val: resizeDataset(val, r), test: resizeDataset(test, r), recipe, seed, normalization, run, checkpointName: 'final' });
-    const sub = trainer.events$.subscribe((e) => {
-      ctx.log(e);
-      if (e.type === 'train/epoch-ended') ctx.info(`train epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% ${e.imagesPerSec.toFixed(0)} img/s`);
+    // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
+    const sub = trainer.events$.subscribe({
+      error: () => undefined,
+      next: (e) => {
+        ctx.log(e);
+        if (e.type === 'train/epoch-ended') ctx.info(`train epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% ${e.imagesPerSec.toFixed(0)} img/s`);
+      },
     });
     const stop = () => trainer.cancel();
     signal?.addEventListener('abort', stop);

@@ -209,7 +209,7 @@ describe('gradients', () => {
     const x = randomInput(4, 12, 15);
     const y = tf.tensor1d([1, 3, 5, 7], 'int32');
     const noise = sn.sampleNoise(new Rng(16));
-    const mode = { kind: 'gumbel' as const, tau: 1.5, noise };
+    const mode = { kind: 'gumbel' as const, tau: 1.5, noise, resolution: 'all' as const };
     const loss = () =>
       tf.tidy(() => {
         const f = sn.forward(x, mode, { training: false });
@@ -242,6 +242,46 @@ describe('gradients', () => {
     }
     expect(checked).toBeGreaterThan(15);
     tf.dispose(Object.values(grads));
+    sn.dispose();
+  });
+});
+
+describe('resolution search, one body pass per step (sampled resolution)', () => {
+  it('runs the drawn resolution only: logits of that branch; α gets the straight-through gradient ∂L/∂g_k · ∂g_k/∂α', () => {
+    const space = tinyV2Space();
+    const sn = new DMaskingSupernet(space, norm, 21);
+    perturbBn(sn.store, 22);
+    const rng = new Rng(23);
+    for (const v of sn.thetaVariables()) tf.tidy(() => v.assign(tf.tensor1d(Array.from({ length: v.size }, () => 0.5 * rng.normal()))));
+    const x = randomInput(4, 12, 24);
+    const y = tf.tensor1d([0, 2, 4, 6], 'int32');
+    const tau = 1.5;
+    const resChoice = sn.choices.find((c) => c.kind === 'resolution')!;
+    expect(resChoice.options.length).toBeGreaterThan(1);
+    for (let trial = 0; trial < 3; trial++) {
+      const noise = sn.sampleNoise(new Rng(30 + trial));
+      const mode = { kind: 'gumbel' as const, tau, noise };
+      // The Gumbel weights of every choice, and the drawn resolution k = argmax of its weights.
+      const w = tf.tidy(() => Object.fromEntries(Object.entries(sn.mixWeights(mode)).map(([key, t]) => [key, Array.from(t.dataSync())])));
+      const g = w[resChoice.key];
+      const k = g.indexOf(Math.max(...g));
+      // Reference: every branch run ('weights' mode), resolution weights s·e_k, the other choices at their Gumbel weights.
+      const ceAt = (s: number) =>
+        tf.tidy(() => crossEntropy(sn.forward(x, { kind: 'weights', weights: { ...w, [resChoice.key]: g.map((_, i) => (i === k ? s : 0)) } }, { training: false }).logits, y).dataSync()[0]);
+      const got = tf.tidy(() => crossEntropy(sn.forward(x, mode, { training: false }).logits, y).dataSync()[0]);
+      expect(got).toBeCloseTo(ceAt(1), 4);
+      const alpha = sn.thetas.get(resChoice.key)!;
+      const { grads } = tf.variableGrads(() => crossEntropy(sn.forward(x, mode, { training: false }).logits, y), [alpha]);
+      const ga = grads[alpha.name].dataSync();
+      const h = 1e-3;
+      const dLds = (ceAt(1 + h) - ceAt(1 - h)) / (2 * h);
+      for (let j = 0; j < g.length; j++) {
+        const want = (dLds * g[k] * ((j === k ? 1 : 0) - g[j])) / tau;
+        expect(Math.abs(ga[j] - want)).toBeLessThan(1e-3 + 1e-2 * Math.abs(want));
+      }
+      tf.dispose(Object.values(grads));
+    }
+    y.dispose();
     sn.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError, Rng, searchLayers, type ArchChoice, type SearchLayer, type SearchSpace } from '@fbnet/core';
-import { gumbelSoftmax } from '@fbnet/gumbel-supernet';
+import { gumbelSoftmax, stopGradient } from '@fbnet/gumbel-supernet';
 import { BlockModule, convForward, createConvParams, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
 import { isAllOnes, tableMask, type MaskTable } from './masks.ts';
@@ -12,8 +12,13 @@ export type ChoiceWeights = Record<string, tf.Tensor1D>;
 
 /** How the supernet mixes its options in one forward pass. */
 export type DMaskingMode =
-  /** Gumbel-softmax weights (eq. 4) with the given noise per choice key; `hard`: straight-through one-hot. */
-  | { kind: 'gumbel'; tau: number; noise: Record<string, Float32Array>; hard?: boolean }
+  /**
+   * Gumbel-softmax weights (eq. 4) with the given noise per choice key; `hard`: straight-through one-hot.
+   * `resolution`: 'sample' (default) runs the body once, on the resolution the Gumbel draw picks
+   * (argmax of the weights), and passes α's gradient straight through its weight; 'all' runs every
+   * resolution's branch and sums their interspersed maps (memory grows with the resolutions).
+   */
+  | { kind: 'gumbel'; tau: number; noise: Record<string, Float32Array>; hard?: boolean; resolution?: 'sample' | 'all' }
   /** softmax(θ/τ), no noise. */
   | { kind: 'expected'; tau: number }
   /** One option per choice: the derived arch run with the supernet's shared weights (only its branch runs). */
@@ -199,14 +204,26 @@ export class DMaskingSupernet {
       const { mean, std } = this.normalization;
       const xn = tf.add(tf.mul(x, tf.tensor1d(std.map((s) => 1 / (255 * s)))), tf.tensor1d(mean.map((m, i) => -m / std[i]))) as tf.Tensor4D;
       const resKey = spaceChoiceKey.resolution;
-      const fixedRes = mode.kind === 'fixed' ? (mode.choice.resolution ?? this.resolutions.indexOf(this.space.input_size)) : undefined;
+      const sampled = mode.kind === 'gumbel' && mode.resolution !== 'all' && this.resolutions.length > 1;
+      const fixedRes =
+        mode.kind === 'fixed'
+          ? (mode.choice.resolution ?? this.resolutions.indexOf(this.space.input_size))
+          : sampled
+            ? argmax(weights[resKey].dataSync())
+            : undefined;
       const branches: { ri: number; f: tf.Tensor4D }[] = [];
       this.resolutions.forEach((r, ri) => {
         if (fixedRes !== undefined && ri !== fixedRes) return;
         branches.push({ ri, f: this.body(r === h ? xn : subsample(xn, [r, r]), weights, mode, ctx) });
       });
       let map: tf.Tensor4D;
-      if (branches.length === 1) map = branches[0].f;
+      if (sampled) {
+        // One body pass on the drawn resolution (GDAS-style straight-through Gumbel): the branch is
+        // scaled by g_k + stop(1 − g_k), 1 in value, so α gets ∂L/∂g_k = <∂L/∂map, map_k> and, via
+        // the softmax, a gradient in every α. Memory is that of one resolution, compute Σ_r p_r r²/R².
+        const g = tf.slice(weights[resKey], [fixedRes!], [1]);
+        map = tf.mul(branches[0].f, tf.add(g, stopGradient(tf.sub(1, g)))) as tf.Tensor4D;
+      } else if (branches.length === 1) map = branches[0].f;
       else {
         const full = Math.max(...branches.map((b) => b.f.shape[1]));
         // Interspersed zero padding back to the full map (Fig. 4 C), scaled by the inverse share of
@@ -317,3 +334,9 @@ export class DMaskingSupernet {
 }
 
 let alphaId = 0;
+
+function argmax(v: ArrayLike<number>): number {
+  let k = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[k]) k = i;
+  return k;
+}
