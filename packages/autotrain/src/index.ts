@@ -19,6 +19,8 @@ export type { EarlyStopOptions, EarlyStopDecision } from './early-stop.ts';
 export { dataSpecSchema, candidateJobSchema, parseCandidateJob } from './candidate/job.ts';
 export type { DataSpec, CandidateJob, CandidateResult, CandidateEvent, CandidateEventMap, EvaluationQueue } from './candidate/job.ts';
 export { makeCandidateJob } from './candidate/make-job.ts';
+export { candidatesFailedError, FailureLog, summarizeFailures } from './candidate/failures.ts';
+export type { CandidateFailure } from './candidate/failures.ts';
 export type { MakeJobOptions } from './candidate/make-job.ts';
 export { trainCandidate } from './candidate/train-candidate.ts';
 export type { TrainCandidateOptions } from './candidate/train-candidate.ts';

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertSerializable, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { assertSerializable, FbnetError, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { encodeIdx, FASHION_MNIST_FILES } from '@fbnet/data';
 import { RunDir } from '@fbnet/runs';
 import { SEARCH_V3_PRESETS } from './presets.ts';
 import { searchV3 } from './search-v3.ts';
@@ -63,4 +64,20 @@ describe('searchV3 (tiny end to end)', () => {
     expect(again.testAccuracy).toBe(r.testAccuracy);
     expect(again.point).toEqual(r.point);
   });
+});
+
+describe('searchV3 with a corrupt data dir', () => {
+  it('fails with the data error every candidate hit, not with the early-stopping rule it starved', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'fbnet-v3-corrupt-'));
+    const n = 400;
+    writeFileSync(join(data, FASHION_MNIST_FILES.train.images), encodeIdx({ dtype: 'ubyte', dims: [n, 28, 28], data: new Uint8Array(n * 784) }));
+    writeFileSync(join(data, FASHION_MNIST_FILES.train.labels), encodeIdx({ dtype: 'ubyte', dims: [n], data: new Uint8Array(n).fill(200) }));
+    const run = RunDir.create(join(mkdtempSync(join(tmpdir(), 'fbnet-v3-')), 'run'), { command: 'search v3', seed: 1, options: {} });
+    const ctx = { backend: stockCpu, log: (e: EventBase) => run.appendEvent(e), info: () => undefined };
+    const err = await searchV3(run, ctx, { preset: SEARCH_V3_PRESETS.smoke, presetName: 'smoke', dataDir: data }).then(() => undefined, (e: unknown) => e);
+    run.close();
+    expect(err).toBeInstanceOf(FbnetError);
+    expect((err as FbnetError).code).toBe('DATA_CORRUPT');
+    expect((err as Error).message).toMatch(/train-labels-idx1-ubyte: label 200 at index 0 is outside 0\.\.9 \(every one of the \d+ candidate\(s\) of the early-stopping set failed/);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { AccuracyPredictor, asAccuracy } from '@fbnet/acc-predictor';
-import { archPart, CoarseSearch, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, makeCandidateJob, pointKey, resizeDataset, type CandidateResult, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
+import { archPart, candidatesFailedError, CoarseSearch, FailureLog, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, makeCandidateJob, pointKey, resizeDataset, type CandidateResult, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
 import { FbnetError, parseArchDef, type BackendPlugin, type KernelPlan, type EventBase } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
 import { ConstraintChecker, lutLatency, runEvolution, type Constraints, type EvolutionResult } from '@fbnet/evolutionary-search';
@@ -130,12 +130,16 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
       exploreFraction: p.exploreFraction,
       accept: (x) => checker.ok(x),
     });
-    const sub = search.events$.subscribe((e) => {
-      ctx.log(e);
-      if (e.type === 'predictor/proxy-pretrained') ctx.info(`proxy head pretrained on ${e.samples} archs: Kendall τ(FLOPs) ${e.kendallTau.toFixed(3)}`);
-      if (e.type === 'autotrain/early-stop-chosen') ctx.info(`early stopping: budget ${e.budget} epochs (τ ${e.taus.map((t) => t.tau.toFixed(2)).join(' → ')}${e.reached ? '' : `, threshold ${e.threshold} not reached`})`);
-      if (e.type === 'autotrain/candidate-evaluated') ctx.info(`candidate ${e.id}: ${(e.accuracy * 100).toFixed(2)}%${e.predicted !== undefined ? ` (predicted ${(asAccuracy(e.predicted) * 100).toFixed(2)}%)` : ''} in ${e.seconds.toFixed(1)} s on ${e.worker}`);
-      if (e.type === 'predictor/fitted' && e.heldOut) ctx.info(`predictor refit on ${e.samples} samples; on this iteration's candidates before training: τ ${e.heldOut.kendallTau.toFixed(3)}, RMSE ${(e.heldOut.rmse * 100).toFixed(2)} pts`);
+    // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
+    const sub = search.events$.subscribe({
+      error: () => undefined,
+      next: (e) => {
+        ctx.log(e);
+        if (e.type === 'predictor/proxy-pretrained') ctx.info(`proxy head pretrained on ${e.samples} archs: Kendall τ(FLOPs) ${e.kendallTau.toFixed(3)}`);
+        if (e.type === 'autotrain/early-stop-chosen') ctx.info(`early stopping: budget ${e.budget} epochs (τ ${e.taus.map((t) => t.tau.toFixed(2)).join(' → ')}${e.reached ? '' : `, threshold ${e.threshold} not reached`})`);
+        if (e.type === 'autotrain/candidate-evaluated') ctx.info(`candidate ${e.id}: ${(e.accuracy * 100).toFixed(2)}%${e.predicted !== undefined ? ` (predicted ${(asAccuracy(e.predicted) * 100).toFixed(2)}%)` : ''} in ${e.seconds.toFixed(1)} s on ${e.worker}`);
+        if (e.type === 'predictor/fitted' && e.heldOut) ctx.info(`predictor refit on ${e.samples} samples; on this iteration's candidates before training: τ ${e.heldOut.kendallTau.toFixed(3)}, RMSE ${(e.heldOut.rmse * 100).toFixed(2)} pts`);
+      },
     });
     const onAbort = () => search.cancel();
     ctx.signal?.addEventListener('abort', onAbort);
@@ -185,9 +189,16 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
       const todo = jobs.filter((j) => !store.get(j.id));
       if (todo.length) {
         ctx.info(`verifying the ${jobs.length} best proposals (${coarse.budget} epochs each)`);
+        const failures = new FailureLog();
         await lastValueFrom((ctx.queue ?? new InProcessQueue()).submit(todo).pipe(tap((e) => ctx.log(e)), toArray())).then((evs) => {
-          for (const e of evs) if (e.type === 'queue/job-completed') store.put(e.result);
+          for (const e of evs) {
+            failures.record(e);
+            if (e.type === 'queue/job-completed') store.put(e.result);
+          }
         });
+        // Some proposals may fail (the best coarse candidate still stands); all of them failing is the run's error.
+        const failed = failures.of(todo.map((j) => j.id));
+        if (!aborted() && failed.length === todo.length) throw candidatesFailedError(failed, todo.length, 'verifying proposals');
       }
       const verified = jobs.flatMap((j, i) => {
         const res: CandidateResult | undefined = store.get(j.id);
@@ -228,9 +239,13 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
     const [train, val, test] = [split.train, split.val, testFull].map((d) => resizeDataset(d, size));
     ctx.info(`final training: ${recipe.optimizer} lr ${recipe.lr.toPrecision(3)}, ${recipe.epochs} epochs on ${train.count} images at ${size}x${size}`);
     const trainer = new Trainer({ arch, train, val, test, recipe, seed, normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] }, run, checkpointName: 'final' });
-    const sub = trainer.events$.subscribe((e) => {
-      ctx.log(e);
-      if (e.type === 'train/epoch-ended') ctx.info(`train epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% ${e.imagesPerSec.toFixed(0)} img/s`);
+    // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
+    const sub = trainer.events$.subscribe({
+      error: () => undefined,
+      next: (e) => {
+        ctx.log(e);
+        if (e.type === 'train/epoch-ended') ctx.info(`train epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% ${e.imagesPerSec.toFixed(0)} img/s`);
+      },
     });
     const onAbort = () => trainer.cancel();
     ctx.signal?.addEventListener('abort', onAbort);

@@ -72,7 +72,7 @@ export type CandidateEventMap = {
   /** Exactly once per job id, whoever trained it and however often it was retried. */
   'queue/job-completed': { jobId: string; result: CandidateResult; cached: boolean };
   /** The job failed for good (attempts exhausted). */
-  'queue/job-failed': { jobId: string; error: string; attempts: number };
+  'queue/job-failed': { jobId: string; error: string; attempts: number; code?: string };
 };
 export type CandidateEvent = EventUnion<CandidateEventMap>;
 

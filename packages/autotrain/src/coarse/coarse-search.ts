@@ -4,6 +4,7 @@ import { FbnetError } from '@fbnet/core';
 import { kendallTauB } from '@fbnet/latency-lut';
 import type { RunDir } from '@fbnet/runs';
 import type { CandidateEvent, CandidateJob, CandidateResult, DataSpec, EvaluationQueue } from '../candidate/job.ts';
+import { candidatesFailedError, FailureLog } from '../candidate/failures.ts';
 import { makeCandidateJob } from '../candidate/make-job.ts';
 import { accuracyAtBudget, chooseEarlyStopBudget, type EarlyStopDecision } from '../early-stop.ts';
 import { FileResultStore, MemoryResultStore, type ResultStore } from '../queue/result-store.ts';
@@ -71,6 +72,7 @@ export class CoarseSearch {
   private cancelled = false;
   private active?: Subscription;
   private readonly store: ResultStore;
+  private readonly failures = new FailureLog();
   predictor: AccuracyPredictor;
 
   constructor(private readonly o: CoarseSearchOptions) {
@@ -116,7 +118,7 @@ export class CoarseSearch {
   }
 
   /** Train jobs through the queue (skipping those already in the store); results in job order. */
-  private async evaluate(jobs: CandidateJob[]): Promise<(CandidateResult | null)[]> {
+  private async evaluate(jobs: CandidateJob[], context: string): Promise<(CandidateResult | null)[]> {
     const todo = jobs.filter((j) => !this.store.get(j.id));
     if (todo.length) {
       let done = jobs.length - todo.length;
@@ -124,6 +126,7 @@ export class CoarseSearch {
       const stream = this.o.queue.submit(todo).pipe(
         tap((e: CandidateEvent) => {
           this.emit(e);
+          this.failures.record(e);
           if (e.type === 'queue/job-completed') {
             this.store.put(e.result);
             done++;
@@ -139,7 +142,10 @@ export class CoarseSearch {
       });
     }
     if (this.cancelled) return jobs.map(() => null);
-    return jobs.map((j) => this.store.get(j.id) ?? null);
+    const res = jobs.map((j) => this.store.get(j.id) ?? null);
+    // Every candidate of a batch failed: that is the run's error (bad data, broken backend), not a thin batch.
+    if (jobs.length && res.every((r) => !r)) throw candidatesFailedError(this.failures.of(jobs.map((j) => j.id)), jobs.length, context);
+    return res;
   }
 
   private async loop(): Promise<CoarseResult | null> {
@@ -193,11 +199,18 @@ export class CoarseSearch {
     if (state.phase === 'early-stop') {
       const pts = nextPoints(o.earlyStop.candidates, seen);
       const full = o.earlyStop.budget === undefined;
-      const res = await this.evaluate(pts.map((p) => job(p, full ? undefined : o.earlyStop.budget)));
+      const jobs = pts.map((p) => job(p, full ? undefined : o.earlyStop.budget));
+      const res = await this.evaluate(jobs, 'of the early-stopping set');
       if (this.cancelled) return null;
+      const failed = this.failures.of(jobs.filter((_, i) => !res[i]).map((j) => j.id));
+      if (failed.length) throw candidatesFailedError(failed, jobs.length, 'of the early-stopping set');
       let budget = o.earlyStop.budget ?? 1;
       if (full) {
         const ok = res.filter((r): r is CandidateResult => !!r && !r.diverged);
+        const diverged = res.length - ok.length;
+        if (ok.length < 3 && diverged) {
+          throw new FbnetError('NUMERIC', `early-stopping rule needs at least 3 fully trained candidates, got ${ok.length}: ${diverged} of ${res.length} diverged (non-finite training loss)`);
+        }
         const decision = chooseEarlyStopBudget(ok.map((r) => r.curve), { threshold: o.earlyStop.threshold, minBudget: o.earlyStop.minBudget, maxBudget: o.earlyStop.maxBudget });
         this.emit({ type: 'autotrain/early-stop-chosen', ...decision, candidates: ok.length });
         state.decision = decision;
@@ -231,7 +244,7 @@ export class CoarseSearch {
       picked.push(...rest.slice(0, nExplore));
       const pts = picked.map((i) => pool[i]);
       for (const p of pts) seen.add(pointKey(p));
-      const res = await this.evaluate(pts.map((p) => job(p, budget)));
+      const res = await this.evaluate(pts.map((p) => job(p, budget)), `of coarse iteration ${it}`);
       if (this.cancelled) return null;
       const fresh: CoarseSample[] = [];
       res.forEach((r, k) => {

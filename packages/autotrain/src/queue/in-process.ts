@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { FbnetError } from '@fbnet/core';
 import type { CandidateEvent, CandidateJob, EvaluationQueue } from '../candidate/job.ts';
 import { trainCandidate } from '../candidate/train-candidate.ts';
 import { MemoryResultStore, type ResultStore } from './result-store.ts';
@@ -40,7 +41,8 @@ export class InProcessQueue implements EvaluationQueue {
             cancelled: () => stopped,
             onEpoch: (epoch, valAccuracy) => !stopped && sub.next({ type: 'queue/job-progress', jobId: job.id, epoch, valAccuracy }),
           }).catch((e: Error) => {
-            if (!stopped) sub.next({ type: 'queue/job-failed', jobId: job.id, error: e.message, attempts: 1 });
+            const code = e instanceof FbnetError ? { code: e.code } : {};
+            if (!stopped) sub.next({ type: 'queue/job-failed', jobId: job.id, error: e.message, attempts: 1, ...code });
             return undefined;
           });
           if (stopped || !r) continue;
