@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { fileSlug, safeJoin } from '@fbnet/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseSearchSpace, Rng, type SearchSpace } from '@fbnet/core';
 import { crossEntropy } from '@fbnet/nn';
@@ -202,7 +202,7 @@ export async function benchDmasking(o: BenchDmaskingOptions = {}): Promise<Bench
 /** Write `benchmarks/results/dmasking-<host>.json` (or into `dir`); returns the path. */
 export function writeBenchDmasking(result: BenchDmaskingResult, dir: string): string {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `dmasking-${result.host.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+  const path = safeJoin(dir, `dmasking-${fileSlug(result.host, 64)}.json`);
   writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
   return path;
 }
