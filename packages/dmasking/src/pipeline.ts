@@ -1,3 +1,4 @@
+import { relative, resolve } from 'node:path';
 import { lastValueFrom, takeUntil, tap, fromEvent, EMPTY } from 'rxjs';
 import { FbnetError, getSearchSpacePreset, parseArchDef, parseSearchSpace, type ArchDef, type BackendPlugin, type KernelPlan, type EventBase, type SearchSpace } from '@fbnet/core';
 import {
@@ -198,7 +199,8 @@ export async function searchV2(run: RunDir, ctx: SearchV2Context, options: Searc
       const res = await trainer.run();
       if (res.epochs < recipe.epochs) throw interrupted(run, 'training');
       const model = await exportV2Model(trainer.net, run.file('model'), space.input_size);
-      final = { testAccuracy: res.testAccuracy ?? NaN, valAccuracy: res.valAccuracy, modelPath: model.modelJson };
+      // Relative to the run, so a copied run points at its own model.
+      final = { testAccuracy: res.testAccuracy ?? NaN, valAccuracy: res.valAccuracy, modelPath: relative(run.path, model.modelJson) };
       run.writeJson('final.json', final);
     } finally {
       signal?.removeEventListener('abort', stop);
@@ -234,7 +236,7 @@ export async function searchV2(run: RunDir, ctx: SearchV2Context, options: Searc
     modelInputSize: space.input_size,
     resource,
     archPath: run.file('arch.json'),
-    modelPath: final.modelPath,
+    modelPath: resolve(run.path, final.modelPath),
     runDir: run.path,
     seconds: { lut: lutSec, search: searchSec, train: trainSec, total: (Date.now() - t0) / 1000 },
   };
