@@ -22,6 +22,10 @@ describe('fbnet search v1 (smoke preset, end to end)', () => {
     expect(ra.backend).toBe('cpu');
     for (const f of [ra.archPath, ra.modelPath, ra.reportPath, join(a, 'lut.json'), join(a, 'events.jsonl')]) expect(existsSync(f), f).toBe(true);
     expect(readFileSync(ra.reportPath, 'utf8')).toContain('<svg');
+    // Paths inside the run are relative to it (a copied run is whole); the CLI shows them resolved.
+    expect(JSON.parse(readFileSync(join(a, 'result.json'), 'utf8'))).toMatchObject({ modelPath: 'model/model.json', archPath: 'arch.json', reportPath: 'report.html' });
+    expect(JSON.parse(readFileSync(join(a, 'final.json'), 'utf8')).modelPath).toBe('model/model.json');
+    expect(ra.modelPath).toBe(join(a, 'model', 'model.json'));
 
     // Same seed and the same latency table; killed right after the first supernet checkpoint.
     const b = join(root, 'b');
