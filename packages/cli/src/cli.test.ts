@@ -44,6 +44,9 @@ describe('fbnet CLI', () => {
     expect(fbnet('cost').code).toBe(2);
     expect(fbnet('frobnicate').code).toBe(2);
     expect(fbnet('cost', v3a, '--bogus').code).toBe(2);
+    const help = fbnet('cost', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage: fbnet cost <arch\.json>/);
   });
   it('search flags are checked before anything runs; --resume keeps the run\'s own options', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fbnet-cli-'));

@@ -24,6 +24,10 @@ export function defineCommand<P>(c: {
     summary: c.summary,
     usage: c.usage,
     async run(argv) {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        process.stdout.write(`${c.summary}\nusage: ${c.usage}\n`);
+        return 0;
+      }
       let parsed: P;
       try {
         parsed = c.parse(argv);
