@@ -4,6 +4,7 @@ import { archLatency, measureNet, resolveTiming, type LatencyTable } from '@fbne
 import { writeJsonAtomic } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { parseRecipe, Trainer } from '@fbnet/train';
+import { follow } from '../streams.ts';
 import type { SearchV1Preset } from './presets.ts';
 import { loadV1Data } from './v1-data.ts';
 
@@ -153,7 +154,7 @@ export async function runBaselines(o: BaselinesOptions): Promise<BaselinesFile> 
     const t0 = Date.now();
     const arch: ArchDef = archFromChoice(space, { ops: b.ops });
     const trainer = new Trainer({ arch, train, val, test, recipe, seed: o.seed, normalization });
-    const sub = trainer.events$.subscribe((e) => e.type === 'train/epoch-ended' && o.onEpoch?.(b.name, e.epoch, recipe.epochs, e.valAccuracy));
+    const sub = follow(trainer.events$, (e) => e.type === 'train/epoch-ended' && o.onEpoch?.(b.name, e.epoch, recipe.epochs, e.valAccuracy));
     const stop = () => trainer.cancel();
     o.signal?.addEventListener('abort', stop);
     let r;
