@@ -15,7 +15,8 @@ export interface FailureContext {
 /** The context from raw argv (`--debug` is global; the command's own parser never sees it). */
 export function failureContext(argv: string[]): FailureContext {
   const positional = argv.filter((a) => !a.startsWith('-'));
-  const command = ['lut', 'bench', 'search'].includes(positional[0]) && positional[1] ? positional.slice(0, 2).join(' ') : (positional[0] ?? '');
+  const withSub = ['lut', 'bench', 'search'].includes(positional[0]) && positional[1];
+  const command = withSub ? positional.slice(0, 2).join(' ') : (positional[0] ?? '');
   return { command, json: argv.includes('--json'), debug: argv.includes('--debug') || !!process.env.FBNET_DEBUG };
 }
 

@@ -62,7 +62,11 @@ function numeric(expects: string, ok: (n: number) => boolean) {
 
 /** Flag constructors; every one yields `undefined` when the flag is absent unless `.default()` is used. */
 export const flag = {
-  bool: (): FlagDef<z.ZodOptional<z.ZodBoolean>> => ({ type: 'boolean', expects: 'no value', schema: z.boolean().optional() }),
+  bool: (): FlagDef<z.ZodOptional<z.ZodBoolean>> => ({
+    type: 'boolean',
+    expects: 'no value',
+    schema: z.boolean().optional(),
+  }),
   text: (expects = 'a value') => valued(expects, z.string().min(1)),
   /** A file or directory path (existence is the command's business: it names the file when it fails). */
   path: () => valued('a path', z.string().min(1)),
@@ -73,7 +77,8 @@ export const flag = {
   /** A seed: the RNG takes 32-bit unsigned integers (splitmix32 seeding). */
   seed: () => numeric('an integer from 0 to 4294967295', (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff),
   port: () => numeric('a port number 0..65535', (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
-  oneOf: <const T extends readonly [string, ...string[]]>(choices: T) => valued(`one of ${choices.join(', ')}`, z.enum(choices)),
+  oneOf: <const T extends readonly [string, ...string[]]>(choices: T) =>
+    valued(`one of ${choices.join(', ')}`, z.enum(choices)),
   /** A comma-separated list whose items are each one of `choices`. */
   listOf: <const T extends readonly [string, ...string[]]>(choices: T) =>
     valued(

@@ -12,7 +12,16 @@ import { usage } from './flags.ts';
 
 // Only the command grammars are imported here; each command's implementation (TF.js and the stages) loads after its
 // command line has been checked.
-const COMMANDS: Command[] = [costCommand, lutCommand, searchCommand, trainCommand, exportCommand, reportCommand, benchCommand, workerCommand];
+const COMMANDS: Command[] = [
+  costCommand,
+  lutCommand,
+  searchCommand,
+  trainCommand,
+  exportCommand,
+  reportCommand,
+  benchCommand,
+  workerCommand,
+];
 
 function help(): string {
   return [

@@ -23,7 +23,8 @@ export function checkNewRunDir(path: string): void {
   if (!statSync(path).isDirectory()) throw new FbnetError('USAGE', `--out ${path} is a file, not a directory`);
   if (existsSync(resolve(path, 'config.json'))) return;
   if (readdirSync(path).length > 0) {
-    throw new FbnetError('USAGE', `--out ${path} is a directory that is not empty and is not an fbnet run; choose a new or empty directory`);
+    const why = 'is a directory that is not empty and is not an fbnet run; choose a new or empty directory';
+    throw new FbnetError('USAGE', `--out ${path} ${why}`);
   }
 }
 
@@ -98,7 +99,9 @@ export function finishedResult(
   const p = run.file('result.json');
   if (!existsSync(p)) return undefined;
   const r = readJsonFile(p, 'run result');
-  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new FbnetError('FILE_INVALID', `run result ${p} is not a JSON object`);
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+    throw new FbnetError('FILE_INVALID', `run result ${p} is not a JSON object`);
+  }
   return isFinal(r as Record<string, unknown>) ? (r as Record<string, unknown>) : undefined;
 }
 
@@ -112,4 +115,24 @@ export function recordResume(run: RunDir, changed: Record<string, unknown>): Rec
   const prior = (run.config as RunConfig & { resumes?: unknown[] }).resumes ?? [];
   run.writeJson('config.json', { ...run.config, options, resumes: [...prior, { at: new Date().toISOString(), changed }] });
   return options;
+}
+
+/** Open a run for `--resume`, refusing a run of another command. */
+export function openRunOf(path: string, command: string): RunDir {
+  const run = RunDir.open(path);
+  if (run.config.command !== command) {
+    run.close();
+    throw new FbnetError('USAGE', `${path} is a "${run.config.command}" run, not a "${command}" run`);
+  }
+  return run;
+}
+
+/** On `--resume`, a flag that fixes what the run computes may only repeat the run's own value. */
+export function keepOnResume(flagName: string, given: unknown, own: unknown): void {
+  if (given === undefined || given === own) return;
+  throw new FbnetError(
+    'USAGE',
+    `--${flagName} ${String(given)} differs from the run's ${String(own ?? 'none')}; ` +
+      'a resumed run keeps it (start a new run to change it)',
+  );
 }

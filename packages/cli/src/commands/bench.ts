@@ -5,19 +5,41 @@ import { BACKEND_FLAG, BACKEND_IDS } from './backends.ts';
 const SHARED = { ...JSON_FLAG, threads: flag.positiveInt(), batch: flag.positiveInt() };
 const COMMON = { ...SHARED, backend: BACKEND_FLAG };
 const KERNELS = {
-  flags: { ...COMMON, arch: flag.path(), space: flag.text('a search space preset name or file'), 'forward-batch': flag.positiveInt(), out: flag.path() },
+  flags: {
+    ...COMMON,
+    arch: flag.path(),
+    space: flag.text('a search space preset name or file'),
+    'forward-batch': flag.positiveInt(),
+    out: flag.path(),
+  },
   args: [],
   check(f: { arch?: string; space?: string }) {
     if (!f.arch === !f.space) throw usage('bench kernels needs one of --arch FILE or --space NAME|FILE');
   },
 };
 const TRAIN = {
-  flags: { ...COMMON, arch: flag.path().required(), steps: flag.positiveInt(), plan: flag.path(), data: flag.oneOf(['random', 'fashion-mnist']) },
+  flags: {
+    ...COMMON,
+    arch: flag.path().required(),
+    steps: flag.positiveInt(),
+    plan: flag.path(),
+    data: flag.oneOf(['random', 'fashion-mnist']),
+  },
   args: [],
 };
-const INFER = { flags: { ...COMMON, arch: flag.path().required(), iterations: flag.positiveInt(), plan: flag.path() }, args: [] };
+const INFER = {
+  flags: { ...COMMON, arch: flag.path().required(), iterations: flag.positiveInt(), plan: flag.path() },
+  args: [],
+};
 const TORCH = {
-  flags: { ...SHARED, arch: flag.path().required(), backends: flag.listOf(BACKEND_IDS), steps: flag.positiveInt(), 'with-plan': flag.bool(), repeats: flag.positiveInt() },
+  flags: {
+    ...SHARED,
+    arch: flag.path().required(),
+    backends: flag.listOf(BACKEND_IDS),
+    steps: flag.positiveInt(),
+    'with-plan': flag.bool(),
+    repeats: flag.positiveInt(),
+  },
   args: [],
 };
 const DMASKING = { flags: { ...COMMON, rounds: flag.positiveInt() }, args: [] };
@@ -32,10 +54,14 @@ export type BenchLine =
 
 export const benchCommand = defineCommand({
   name: 'bench',
-  summary: 'per-device benchmarks: kernels (writes the kernel plan), train, infer, torch (side by side with PyTorch), dmasking (V2 cost ratios)',
+  summary:
+    'per-device benchmarks: kernels (writes the kernel plan), train, infer, torch (side by side with PyTorch), ' +
+    'dmasking (V2 cost ratios)',
   usage:
-    'fbnet bench kernels (--arch FILE | --space NAME|FILE) [--backend ID] [--batch N] [--forward-batch N] [--out plan.json] [--json]\n' +
-    '  fbnet bench train --arch FILE [--backend ID] [--batch 64] [--steps N] [--plan FILE] [--data random|fashion-mnist] [--json]\n' +
+    'fbnet bench kernels (--arch FILE | --space NAME|FILE) [--backend ID] [--batch N] [--forward-batch N] ' +
+    '[--out plan.json] [--json]\n' +
+    '  fbnet bench train --arch FILE [--backend ID] [--batch 64] [--steps N] [--plan FILE] ' +
+    '[--data random|fashion-mnist] [--json]\n' +
     '  fbnet bench infer --arch FILE [--backend ID] [--batch 1] [--iterations N] [--plan FILE] [--json]\n' +
     '  fbnet bench torch --arch FILE [--backends cpu,wasm] [--with-plan] [--repeats N] [--json]\n' +
     '  fbnet bench dmasking [--backend ID] [--batch 32] [--rounds N] [--json]\n' +

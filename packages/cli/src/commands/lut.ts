@@ -41,7 +41,12 @@ const SHOW = {
   },
 };
 const SERVE = {
-  flags: { ...JSON_FLAG, space: flag.text('a search space preset name or file').required(), 'out-dir': flag.path().required(), port: flag.port() },
+  flags: {
+    ...JSON_FLAG,
+    space: flag.text('a search space preset name or file').required(),
+    'out-dir': flag.path().required(),
+    port: flag.port(),
+  },
   args: [],
 };
 export const LUT_GRAMMARS = { measure: MEASURE, validate: VALIDATE, show: SHOW, serve: SERVE };
@@ -54,10 +59,14 @@ export type LutLine =
 
 export const lutCommand = defineCommand({
   name: 'lut',
-  summary: 'latency lookup tables: measure on this device, validate against end-to-end latency, show, serve to a browser device',
+  summary:
+    'latency lookup tables: measure on this device, validate against end-to-end latency, show, ' +
+    'serve to a browser device',
   usage:
-    'fbnet lut measure --space NAME|FILE --out lut.json [--backend ID] [--resume] [--force] [--time-ms N] [--threads N] [--seed N] [--json]\n' +
-    '  fbnet lut validate --lut lut.json --samples N [--backend ID] [--calibration N] [--refit] [--concurrent] [--save] [--force] [--json]\n' +
+    'fbnet lut measure --space NAME|FILE --out lut.json [--backend ID] [--resume] [--force] [--time-ms N] ' +
+    '[--threads N] [--seed N] [--json]\n' +
+    '  fbnet lut validate --lut lut.json --samples N [--backend ID] [--calibration N] [--refit] [--concurrent] ' +
+    '[--save] [--force] [--threads N] [--seed N] [--json]\n' +
     '  fbnet lut show lut.json [--json]\n' +
     '  fbnet lut serve --space NAME|FILE --out-dir DIR [--port N]',
   parse: (argv): LutLine => parseSubcommand(argv, LUT_GRAMMARS),

@@ -41,7 +41,15 @@ export async function runLut(line: LutLine): Promise<number> {
     const f = line.flags;
     const backend = await initBackend(f.backend ?? 'wasm', { threads: f.threads });
     const r = await validateLut(
-      { lut: f.lut, samples: f.samples, calibrationSamples: f.calibration, refit: f.refit, concurrent: f.concurrent, force: f.force, seed: f.seed ?? 0 },
+      {
+        lut: f.lut,
+        samples: f.samples,
+        calibrationSamples: f.calibration,
+        refit: f.refit,
+        concurrent: f.concurrent,
+        force: f.force,
+        seed: f.seed ?? 0,
+      },
       {
         backend: backend.plugin,
         plan: backend.plan,
@@ -57,7 +65,8 @@ export async function runLut(line: LutLine): Promise<number> {
         `Kendall τ ${rep.kendallTau.toFixed(3)} (${rep.samples} archs, ${rep.predictor} sum)`,
     );
     if (rep.corrected) {
-      out.info(`plain sum: MAPE ${rep.plain.mape.toFixed(1)}%, within ±10% ${(rep.plain.within10 * 100).toFixed(1)}%, τ ${rep.plain.kendallTau.toFixed(3)}`);
+      const plain = rep.plain;
+      out.info(`plain sum: MAPE ${plain.mape.toFixed(1)}%, within ±10% ${(plain.within10 * 100).toFixed(1)}%, τ ${plain.kendallTau.toFixed(3)}`);
     }
     if (f.save && r.table.correction) {
       await saveLut(f.lut, r.table);
@@ -80,7 +89,9 @@ export async function runLut(line: LutLine): Promise<number> {
   const failed = new Promise<never>((_, reject) =>
     server.events$.subscribe({
       next: (e) => {
-        if (e.type === 'lut/table-received') out.info(`received ${e.backend} table from ${e.device.cpuModel} (${e.entries} entries): ${e.path}`);
+        if (e.type === 'lut/table-received') {
+          out.info(`received ${e.backend} table from ${e.device.cpuModel} (${e.entries} entries): ${e.path}`);
+        }
         if (e.type === 'lut/table-refused') out.info(`refused a table: ${e.reason}`);
       },
       error: reject,

@@ -10,7 +10,18 @@ import { trackMemory } from '../memory.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
 import { SEARCH_V1_PRESETS, type SearchV1Preset } from '../pipelines/presets.ts';
 import { searchV1 } from '../pipelines/search-v1.ts';
-import { checkInputDir, checkNewRunDir, checkRunFiles, createRun, finishedResult, recordResume, shownResult, storeResult } from '../run-files.ts';
+import {
+  checkInputDir,
+  checkNewRunDir,
+  checkRunFiles,
+  createRun,
+  finishedResult,
+  keepOnResume,
+  openRunOf,
+  recordResume,
+  shownResult,
+  storeResult,
+} from '../run-files.ts';
 import type { SearchLine, SearchVersion } from './search.ts';
 
 interface RunOptions {
@@ -37,7 +48,8 @@ interface V1Overrides {
 /** The v1 preset with the run's flag overrides applied. */
 function v1Preset(name: string, ov: V1Overrides = {}): SearchV1Preset {
   const p = SEARCH_V1_PRESETS[name];
-  const supernetEpochs = ov.supernetEpochs !== undefined ? { epochs: ov.supernetEpochs, warmupEpochs: Math.min(p.supernet.warmupEpochs, ov.supernetEpochs - 1) } : {};
+  const n = ov.supernetEpochs;
+  const supernetEpochs = n !== undefined ? { epochs: n, warmupEpochs: Math.min(p.supernet.warmupEpochs, n - 1) } : {};
   return {
     ...p,
     supernet: {
@@ -65,10 +77,16 @@ function stageContext(run: RunDir, backend: ActiveBackend, out: Output) {
     log: (e: EventBase) => {
       run.appendEvent(e);
       const p = e as EventBase & { stage?: string; phase?: string; done?: number; total?: number; etaSec?: number };
-      if (p.type === 'stage/progress') out.progress(progressBar(`${p.stage}: ${p.phase}`, p.done ?? 0, p.total ?? 0, p.etaSec));
+      if (p.type !== 'stage/progress') return;
+      out.progress(progressBar(`${p.stage}: ${p.phase}`, p.done ?? 0, p.total ?? 0, p.etaSec));
     },
     info: (line: string) => out.info(line),
   };
+}
+
+/** The pipeline options every search takes from the run's options. */
+function common(o: RunOptions) {
+  return { presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut };
 }
 
 const KINDS: Record<SearchVersion, SearchKind> = {
@@ -76,14 +94,13 @@ const KINDS: Record<SearchVersion, SearchKind> = {
     presets: SEARCH_V1_PRESETS,
     run: async (run, backend, o, out) => {
       const preset = v1Preset(o.preset, o.overrides);
-      const r = await searchV1(run, backend, { preset, presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut }, out);
-      return r as unknown as SearchResult;
+      return (await searchV1(run, backend, { preset, ...common(o) }, out)) as unknown as SearchResult;
     },
   },
   v2: {
     presets: SEARCH_V2_PRESETS as Record<string, { space?: string }>,
     run: async (run, backend, o, out) => {
-      const options = { preset: SEARCH_V2_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut };
+      const options = { preset: SEARCH_V2_PRESETS[o.preset], ...common(o) };
       return (await searchV2(run, stageContext(run, backend, out), options)) as unknown as SearchResult;
     },
   },
@@ -92,8 +109,9 @@ const KINDS: Record<SearchVersion, SearchKind> = {
     run: async (run, backend, o, out, signal) => {
       const queue: EvaluationQueue | undefined = o.queue ? new BullmqQueue({ connection: o.queue }) : undefined;
       try {
-        const options = { preset: SEARCH_V3_PRESETS[o.preset], presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut };
-        return (await searchV3(run, { ...stageContext(run, backend, out), queue, signal }, options)) as unknown as SearchResult;
+        const options = { preset: SEARCH_V3_PRESETS[o.preset], ...common(o) };
+        const ctx = { ...stageContext(run, backend, out), queue, signal };
+        return (await searchV3(run, ctx, options)) as unknown as SearchResult;
       } finally {
         await (queue as { close?: () => Promise<void> } | undefined)?.close?.();
       }
@@ -102,7 +120,7 @@ const KINDS: Record<SearchVersion, SearchKind> = {
 };
 
 /** JSON files a resumed search reads back (checked up front so a broken one is named). */
-const RUN_FILES = ['lut.json', 'lut-arch.json', 'search.json', 'coarse.json', 'fine.json', 'final.json', 'result.json', 'arch.json'];
+const RUN_FILES = ['lut.json', 'lut-arch.json', 'search.json', 'coarse.json', 'fine.json', 'final.json', 'result.json'];
 
 /** A table given with --lut must load and belong to this device and backend (unless --force-lut) before a run starts. */
 function checkLut(o: RunOptions, backend: ActiveBackend): void {
@@ -117,7 +135,9 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
   if (f.resume) return resumeSearch(f, command, kind, out);
 
   const preset = f.preset ?? 'quick';
-  if (!kind.presets[preset]) throw new FbnetError('USAGE', `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
+  if (!kind.presets[preset]) {
+    throw new FbnetError('USAGE', `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
+  }
   const ov: V1Overrides = { alpha: f.alpha, beta: f.beta, supernetEpochs: f['supernet-epochs'], epochs: f.epochs };
   const overrides = JSON.parse(JSON.stringify(ov)) as V1Overrides;
   const o: RunOptions = {
@@ -142,18 +162,12 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
 }
 
 async function resumeSearch(f: SearchLine['flags'], command: string, kind: SearchKind, out: Output): Promise<number> {
-  const run = RunDir.open(f.resume!);
-  if (run.config.command !== command) throw new FbnetError('USAGE', `${f.resume} is a "${run.config.command}" run, not a "${command}" run`);
+  const run = openRunOf(f.resume!, command);
   const o = run.config.options as unknown as RunOptions;
   // What the run computes is fixed: repeating the run's own value is fine, another one is refused.
-  const differs = (flagName: string, given: unknown, own: unknown) => {
-    if (given !== undefined && given !== own) {
-      throw new FbnetError('USAGE', `--${flagName} ${String(given)} differs from the run's ${String(own ?? 'none')}; a resumed run keeps it (start a new run to change it)`);
-    }
-  };
-  differs('backend', f.backend, o.backend);
-  differs('seed', f.seed, run.config.seed);
-  differs('lut', f.lut === undefined ? undefined : resolve(f.lut), o.lut === null ? null : resolve(o.lut));
+  keepOnResume('backend', f.backend, o.backend);
+  keepOnResume('seed', f.seed, run.config.seed);
+  keepOnResume('lut', f.lut === undefined ? undefined : resolve(f.lut), o.lut === null ? null : resolve(o.lut));
 
   const finished = finishedResult(run);
   if (finished) {
@@ -171,12 +185,20 @@ async function resumeSearch(f: SearchLine['flags'], command: string, kind: Searc
   if (f.queue !== undefined && f.queue !== o.queue) changed.queue = f.queue;
   if (f['force-lut'] && !o.forceLut) changed.forceLut = true;
   const options = recordResume(run, changed) as unknown as RunOptions;
-  out.info(`resuming ${run.path}${Object.keys(changed).length ? ` with ${JSON.stringify(changed)} (recorded in config.json)` : ''}`);
+  const recorded = Object.keys(changed).length ? ` with ${JSON.stringify(changed)} (recorded in config.json)` : '';
+  out.info(`resuming ${run.path}${recorded}`);
   const backend = await initBackend(options.backend, { threads: options.threads ?? undefined });
   return execute(run, backend, options, kind, command, out);
 }
 
-async function execute(run: RunDir, backend: ActiveBackend, o: RunOptions, kind: SearchKind, command: string, out: Output): Promise<number> {
+async function execute(
+  run: RunDir,
+  backend: ActiveBackend,
+  o: RunOptions,
+  kind: SearchKind,
+  command: string,
+  out: Output,
+): Promise<number> {
   out.info(`fbnet ${command} (${o.preset}) on ${backend.id} [${backend.version}] → ${run.path}`);
   const ac = new AbortController();
   const stop = () => ac.abort();

@@ -7,7 +7,17 @@ import { exportModel, parseRecipe, Trainer, type TrainRecipe, type TrainRecipeIn
 import { initBackend, type ActiveBackend } from '../backend.ts';
 import { readArchDef, readJsonFile } from '../files.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
-import { checkInputDir, checkNewRunDir, createRun, finishedResult, recordResume, shownResult, storeResult } from '../run-files.ts';
+import {
+  checkInputDir,
+  checkNewRunDir,
+  createRun,
+  finishedResult,
+  keepOnResume,
+  openRunOf,
+  recordResume,
+  shownResult,
+  storeResult,
+} from '../run-files.ts';
 import { follow } from '../streams.ts';
 import type { TrainLine } from './train.ts';
 
@@ -48,25 +58,22 @@ export async function runTrain(line: TrainLine): Promise<number> {
 }
 
 async function resumeTrain(f: TrainLine['flags'], out: Output): Promise<number> {
-  const run = RunDir.open(f.resume!);
-  if (run.config.command !== 'train') throw new FbnetError('USAGE', `${f.resume} is a "${run.config.command}" run, not a train run`);
+  const run = openRunOf(f.resume!, 'train');
   const o = run.config.options as unknown as TrainOptions;
   const own = parseRecipe(o.recipe);
-  if (f.backend !== undefined && f.backend !== o.backend) {
-    throw new FbnetError('USAGE', `--backend ${f.backend} differs from the run's ${o.backend}; a resumed run keeps it (start a new run to change it)`);
-  }
-  if (f.seed !== undefined && f.seed !== run.config.seed) {
-    throw new FbnetError('USAGE', `--seed ${f.seed} differs from the run's ${run.config.seed}; a resumed run keeps it (start a new run to change it)`);
-  }
+  keepOnResume('backend', f.backend, o.backend);
+  keepOnResume('seed', f.seed, run.config.seed);
   if (f.epochs !== undefined && f.epochs < own.epochs) {
-    throw new FbnetError('USAGE', `--epochs ${f.epochs} is fewer than the run's ${own.epochs}; on --resume, --epochs can only extend the training`);
+    const why = `--epochs ${f.epochs} is fewer than the run's ${own.epochs}`;
+    throw new FbnetError('USAGE', `${why}; on --resume, --epochs can only extend the training`);
   }
   const extend = f.epochs !== undefined && f.epochs > own.epochs;
   // Finished and not extended: report the result as it is; nothing is trained or written again.
   const finished = finishedResult(run, () => true);
   if (finished && !extend) {
     const shown = shownResult(run, finished);
-    out.info(`${run.path} is finished; test accuracy ${(((finished.testAccuracy as number) ?? 0) * 100).toFixed(2)}%; model ${shown.modelPath}`);
+    const acc = (((finished.testAccuracy as number) ?? 0) * 100).toFixed(2);
+    out.info(`${run.path} is finished; test accuracy ${acc}%; model ${shown.modelPath}`);
     out.result(shown);
     return 0;
   }
@@ -88,7 +95,8 @@ async function train(
 ): Promise<number> {
   const recipe = parseRecipe(o.recipe);
   const { train: trainSet, val, test } = data;
-  out.info(`training ${archPath} on ${trainSet.count} images (val ${val.count}, test ${test.count}) with ${backend.id}; run ${run.path}`);
+  const sizes = `${trainSet.count} images (val ${val.count}, test ${test.count})`;
+  out.info(`training ${archPath} on ${sizes} with ${backend.id}; run ${run.path}`);
   const normalization = { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
   const trainer = new Trainer({ arch, train: trainSet, val, test, recipe, seed: run.config.seed, normalization, run });
   const sub = follow(trainer.events$, (e) => {
@@ -96,7 +104,8 @@ async function train(
     if (e.type === 'stage/progress') out.progress(progressBar(e.phase, e.done, e.total, e.etaSec));
     if (e.type === 'train/epoch-ended') {
       const val = e.valAccuracy !== undefined ? ` val acc ${(e.valAccuracy * 100).toFixed(2)}%` : '';
-      out.info(`epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} train acc ${(e.trainAccuracy * 100).toFixed(2)}%${val} ${e.imagesPerSec.toFixed(1)} img/s`);
+      const acc = `train acc ${(e.trainAccuracy * 100).toFixed(2)}%${val}`;
+      out.info(`epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} ${acc} ${e.imagesPerSec.toFixed(1)} img/s`);
     }
   });
   const stop = () => trainer.cancel();
@@ -105,7 +114,9 @@ async function train(
     const r = await trainer.run();
     out.endProgress();
     // Cancelled (Ctrl-C) after a checkpoint: no result.json, which would mark the run finished.
-    if (r.epochs < recipe.epochs) throw new FbnetError('CHECKPOINT', `training interrupted; resume with: fbnet train --resume ${run.path}`);
+    if (r.epochs < recipe.epochs) {
+      throw new FbnetError('CHECKPOINT', `training interrupted; resume with: fbnet train --resume ${run.path}`);
+    }
     const model = await exportModel(trainer.net, run.file('model'));
     const cost = archCost(arch);
     const stored = storeResult(run, {

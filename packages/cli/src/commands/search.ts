@@ -46,7 +46,9 @@ const FLAGS = {
 
 function check(f: FlagValues<typeof FLAGS>, args: string[]): void {
   const version = args[0] as SearchVersion;
-  if (!SEARCH_VERSIONS.includes(version)) throw usage(`unknown search "${args[0]}"; known: ${SEARCH_VERSIONS.join(', ')}`);
+  if (!SEARCH_VERSIONS.includes(version)) {
+    throw usage(`unknown search "${args[0]}"; known: ${SEARCH_VERSIONS.join(', ')}`);
+  }
   if (f.queue && version !== 'v3') throw usage('--queue applies to search v3 (candidate training)');
   const v1Only = V1_OVERRIDE_FLAGS.find((k) => f[k] !== undefined);
   if (v1Only && version !== 'v1') throw usage(`--${v1Only} applies to search v1`);
@@ -66,7 +68,9 @@ export type SearchLine = CommandLine<typeof FLAGS>;
 
 export const searchCommand = defineCommand({
   name: 'search',
-  summary: 'architecture search — v1: FBNet DNAS; v2: DMaskingNAS (channels, resolution); v3: JointNAS (arch + training recipe)',
+  summary:
+    'architecture search — v1: FBNet DNAS; v2: DMaskingNAS (channels, resolution); ' +
+    'v3: JointNAS (arch + training recipe)',
   usage:
     'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
     '[--alpha X --beta X --supernet-epochs N --epochs N (v1)] [--data-dir DIR] [--lut lut.json [--force-lut]] ' +

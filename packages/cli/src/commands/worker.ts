@@ -17,7 +17,9 @@ export type WorkerLine = CommandLine<typeof WORKER_GRAMMAR.flags>;
 
 export const workerCommand = defineCommand({
   name: 'worker',
-  summary: "train V3 candidates from a Redis/BullMQ queue (run on any number of machines; a killed worker's job is retried elsewhere)",
+  summary:
+    'train V3 candidates from a Redis/BullMQ queue (run on any number of machines; ' +
+    "a killed worker's job is retried elsewhere)",
   usage: 'fbnet worker --queue redis://host:port [--backend ID] [--threads N] [--concurrency 1] [--name NAME] [--json]',
   parse: (argv) => parseCommandLine(argv, WORKER_GRAMMAR),
   load: async () => (await import('./run-worker.ts')).runWorker,
