@@ -122,6 +122,14 @@ const FILES: Case[] = [
     code: 'NUMERIC',
     says: /training loss became NaN/,
   },
+  // The same inside the supernet search (issue: exit 7 and ~40 KB of wasm glue on stderr).
+  {
+    argv: ['search', 'v1', '--preset', 'smoke', '--backend', 'wasm', '--alpha', '1e308', '--beta', '1e308']
+      .concat(['--data-dir', p('data'), '--out', p('s-inf')]),
+    exit: 1,
+    code: 'NUMERIC',
+    says: /supernet weight loss became Infinity/,
+  },
 ];
 
 function checkContract(c: Case, r: CliRun): void {
