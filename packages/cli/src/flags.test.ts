@@ -42,6 +42,7 @@ describe('parseCommandLine', () => {
     [['a.json', '--json=yes'], /--json takes no value/],
     [['a.json', '--bogus'], /unknown flag --bogus; known: --json, --epochs/],
     [['a.json', '-x'], /unknown flag -x/],
+    [['a.json', '--constructor'], /unknown flag --constructor/],
     [['a.json', 'b.json'], /unexpected argument "b.json"/],
     [[], /missing <arch.json>/],
     [['--resume', 'r', 'a.json'], /--resume trains the run's own arch.json; drop "a.json"/],

@@ -107,7 +107,7 @@ export function parseCommandLine<D extends FlagDefs>(argv: string[], g: Grammar<
   for (const t of tokens) {
     if (t.kind === 'positional') args.push(t.value);
     if (t.kind !== 'option') continue;
-    const def = g.flags[t.name];
+    const def = Object.hasOwn(g.flags, t.name) ? g.flags[t.name] : undefined;
     if (!def) {
       const known = Object.keys(g.flags).map((k) => `--${k}`).join(', ');
       throw usage(`unknown flag ${t.rawName}; known: ${known}`);
@@ -116,7 +116,8 @@ export function parseCommandLine<D extends FlagDefs>(argv: string[], g: Grammar<
       if (t.value !== undefined) throw usage(`${t.rawName} takes no value, got "${t.value}"`);
       raw[t.name] = true;
     } else {
-      if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--'))) throw usage(`${t.rawName} needs a value`);
+      const missing = t.value === undefined || (!t.inlineValue && t.value.startsWith('--'));
+      if (missing) throw usage(`${t.rawName} needs a value`);
       raw[t.name] = t.value;
     }
   }
@@ -138,17 +139,6 @@ export function parseCommandLine<D extends FlagDefs>(argv: string[], g: Grammar<
   const flags = parsed.data as FlagValues<D>;
   g.check?.(flags, args);
   return { flags, args };
-}
-
-/** The flags the user actually wrote (for rules such as "--resume keeps the run's options"). */
-export function givenFlags(argv: string[]): Set<string> {
-  const out = new Set<string>();
-  for (const a of argv) {
-    if (a === '--') break;
-    const m = /^--([^=]+)/.exec(a);
-    if (m) out.add(m[1]);
-  }
-  return out;
 }
 
 /**
