@@ -54,6 +54,8 @@ describe('searchV3 (tiny end to end)', () => {
     expect(['coarse', 'verified']).toContain(r.chosenFrom);
     expect(r.searchAccuracy).toBeGreaterThanOrEqual(0);
     expect(r.predictor.n).toBe(preset.perIteration);
+    expect(r.predictor.seedToSeedN).toBeGreaterThanOrEqual(2);
+    expect(r.predictor.seedToSeedTau).toBeGreaterThanOrEqual(-1);
     expect(r.recipe.epochs).toBeGreaterThanOrEqual(2);
     for (const f of [r.archPath, r.modelPath, run.file('coarse.json'), run.file('fine.json'), run.file('final.json'), run.file('candidates.jsonl')]) expect(existsSync(f), f).toBe(true);
     const types = new Set(events.map((e) => e.type));

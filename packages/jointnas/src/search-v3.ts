@@ -51,7 +51,11 @@ export interface SearchV3Result {
   modelPath: string;
   runDir: string;
   /** The predictor on held-out candidates (each coarse iteration's picks, predicted before training). */
-  predictor: { kendallTau: number; rmse: number; n: number };
+  /**
+   * The predictor on held-out candidates, and the noise ceiling it is judged against: the Kendall τ
+   * of the early-stopping set's accuracies under two training seeds (null when not measured).
+   */
+  predictor: { kendallTau: number; rmse: number; n: number; seedToSeedTau: number | null; seedToSeedN: number };
   recipe: TrainRecipe;
   point: JointPoint;
   /** The predictor's score of the chosen candidate (early-stopped validation accuracy). */
@@ -277,7 +281,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
     archPath: run.file('arch.json'),
     modelPath: final.modelPath,
     runDir: run.path,
-    predictor: { kendallTau: coarse.predictor.kendallTau, rmse: coarse.predictor.rmse, n: coarse.predictor.n },
+    predictor: { kendallTau: coarse.predictor.kendallTau, rmse: coarse.predictor.rmse, n: coarse.predictor.n, seedToSeedTau: coarse.seedToSeed?.kendallTau ?? null, seedToSeedN: coarse.seedToSeed?.n ?? 0 },
     recipe,
     point,
     predictedAccuracy: asAccuracy(fine.chosen.predicted ?? fine.best.score),

@@ -154,7 +154,7 @@ export function makeV3Run(dir: string, o: V3FixtureOptions = {}): string {
     kendallTau: kendallTauB(allPred.map((s) => s.predicted!), allPred.map((s) => s.accuracy)),
     rmse: Math.sqrt(allPred.reduce((a, s) => a + (s.predicted! - s.accuracy) ** 2, 0) / allPred.length),
   };
-  const coarse: CoarseResult = { budget: decision.budget, decision, samples, predictor, heldOut };
+  const coarse: CoarseResult = { budget: decision.budget, decision, samples, predictor, heldOut, seedToSeed: null };
   emit({ type: 'autotrain/completed', budget: decision.budget, samples: samples.length, bestAccuracy: Math.max(...samples.map((s) => s.accuracy)), predictor });
   writeJson(join(dir, 'coarse.json'), coarse);
 
@@ -216,7 +216,7 @@ export function makeV3Run(dir: string, o: V3FixtureOptions = {}): string {
       archPath: join(dir, 'arch.json'),
       modelPath: join(dir, 'model', 'model.json'),
       runDir: dir,
-      predictor,
+      predictor: { ...predictor, seedToSeedTau: null, seedToSeedN: 0 },
       recipe,
       point,
       predictedAccuracy: evolution.best.score,

@@ -58,6 +58,17 @@ describe('CoarseSearch (FBNetV3 coarse stage)', () => {
     expect(first!.predictor.n).toBe(6);
     expect(types.at(-1)).toBe('autotrain/completed');
     expect(run.checkpoints()).toContain('predictor');
+    // Noise ceiling: the early-stopping set retrained at the budget with another seed.
+    const s2s = first!.seedToSeed!;
+    expect(s2s.n).toBe(4);
+    expect(s2s.budget).toBe(first!.budget);
+    expect(s2s.pairs.map((p) => p[0])).toEqual(first!.samples.filter((x) => x.iteration === 0).map((x) => x.accuracy));
+    expect(s2s.pairs.some(([a, b]) => a !== b)).toBe(true);
+    expect(s2s.meanAbsDiff).toBeCloseTo(s2s.pairs.reduce((a, [x, y]) => a + Math.abs(x - y), 0) / 4, 12);
+    const ceiling = events.find((e) => e.type === 'autotrain/noise-ceiling-measured');
+    expect(ceiling && ceiling.type === 'autotrain/noise-ceiling-measured' && ceiling.kendallTau).toBe(s2s.kendallTau);
+    expect(types.indexOf('autotrain/noise-ceiling-measured')).toBeLessThan(types.indexOf('predictor/fitted'));
+    expect(events.filter((e) => e.type === 'queue/job-started')).toHaveLength(4 + 4 + 2 * 3);
   });
 
   it('resumes after a cancel without retraining finished candidates, to the same result', async () => {

@@ -35,6 +35,22 @@ export interface CoarseSearchOptions {
   exploreFraction?: number;
   /** Candidates must pass this (e.g. resource constraints); QMC points that fail are skipped. */
   accept?: (p: JointPoint) => boolean;
+  /**
+   * The noise ceiling: retrain this many of the early-stopping set (default all of it; 0 = off)
+   * at the chosen budget with another seed. Their seed-to-seed Kendall τ is the best rank
+   * correlation any predictor of early-stopped accuracy can reach; the predictor is judged by it.
+   */
+  noiseCeiling?: number;
+}
+
+/** How well a candidate's early-stopped accuracy predicts itself under another seed. */
+export interface SeedToSeed {
+  n: number;
+  budget: number;
+  kendallTau: number;
+  /** Mean |accuracy(seed) − accuracy(seed′)|. */
+  meanAbsDiff: number;
+  pairs: [number, number][];
 }
 
 export interface CoarseResult {
@@ -44,6 +60,8 @@ export interface CoarseResult {
   /** Predictor on candidates it had not seen (each iteration's picks, predicted before they were trained). */
   predictor: PredictorMetrics;
   heldOut: { iteration: number; metrics: PredictorMetrics }[];
+  /** The seed-to-seed noise ceiling (null when off or the budget was fixed with no early-stopping set). */
+  seedToSeed: SeedToSeed | null;
 }
 
 interface CoarseState {
@@ -55,6 +73,7 @@ interface CoarseState {
   decision: EarlyStopDecision | null;
   samples: CoarseSample[];
   heldOut: { iteration: number; metrics: PredictorMetrics; pairs: [number, number][] }[];
+  seedToSeed?: SeedToSeed | null;
 }
 
 const STATE = 'coarse-state.json';
@@ -223,6 +242,8 @@ export class CoarseSearch {
         state.samples.push(s);
         this.emit({ type: 'autotrain/candidate-evaluated', ...s });
       });
+      state.seedToSeed = full ? await this.noiseCeiling(pts, budget, state.samples.slice(-pts.length)) : null;
+      if (this.cancelled) return null;
       const fit = await this.predictor.fit(state.samples.map((s) => this.toPredictor(s)), o.fit);
       this.emit({ type: 'predictor/fitted', iteration: 0, samples: state.samples.length, trainRmse: fit.trainRmse });
       state.phase = 'iterations';
@@ -271,7 +292,25 @@ export class CoarseSearch {
       : { n: 0, kendallTau: NaN, rmse: NaN };
     const best = state.samples.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     this.emit({ type: 'autotrain/completed', budget, samples: state.samples.length, bestAccuracy: best.accuracy, predictor: sanitize(metrics) });
-    return { budget, decision: state.decision, samples: state.samples, predictor: metrics, heldOut: state.heldOut.map(({ iteration, metrics }) => ({ iteration, metrics })) };
+    return { budget, decision: state.decision, samples: state.samples, predictor: metrics, heldOut: state.heldOut.map(({ iteration, metrics }) => ({ iteration, metrics })), seedToSeed: state.seedToSeed ?? null };
+  }
+
+  /** Retrain the first `noiseCeiling` early-stopping candidates at `budget` with another seed; τ between the two seeds' accuracies. */
+  private async noiseCeiling(pts: JointPoint[], budget: number, first: CoarseSample[]): Promise<SeedToSeed | null> {
+    const n = Math.min(this.o.noiseCeiling ?? pts.length, pts.length);
+    if (n < 2) return null;
+    // Another seed (initialisation, data order, augmentation), the same data split and budget.
+    const jobs = pts.slice(0, n).map((p) => makeCandidateJob(this.o.space, p, { budget, seed: this.o.seed + 7919, data: this.o.data }));
+    const res = await this.evaluate(jobs, 'of the noise-ceiling set');
+    if (this.cancelled) return null;
+    const pairs: [number, number][] = [];
+    res.forEach((r, i) => {
+      if (r && !r.diverged && !first[i].diverged) pairs.push([first[i].accuracy, accuracyAtBudget(r.curve, budget)]);
+    });
+    const tau = pairs.length > 1 ? kendallTauB(pairs.map((q) => q[0]), pairs.map((q) => q[1])) : NaN;
+    const out: SeedToSeed = { n: pairs.length, budget, kendallTau: Number.isFinite(tau) ? tau : 0, meanAbsDiff: pairs.reduce((a, [x, y]) => a + Math.abs(x - y), 0) / Math.max(pairs.length, 1), pairs };
+    this.emit({ type: 'autotrain/noise-ceiling-measured', n: out.n, budget, kendallTau: out.kendallTau, meanAbsDiff: out.meanAbsDiff });
+    return out;
   }
 
   dispose(): void {

@@ -27,6 +27,8 @@ export type CoarseEventMap = CoreEventMap &
     'predictor/proxy-pretrained': { samples: number; epochs: number; loss: number; kendallTau: number };
     'autotrain/candidate-evaluated': CoarseSample;
     'autotrain/early-stop-chosen': EarlyStopDecision & { candidates: number };
+    /** The early-stopping set retrained with another seed: the rank correlation a perfect predictor could reach. */
+    'autotrain/noise-ceiling-measured': { n: number; budget: number; kendallTau: number; meanAbsDiff: number };
     /** The predictor was refitted on every sample so far; `heldOut`: how it did on this iteration's candidates before seeing them. */
     'predictor/fitted': { iteration: number; samples: number; trainRmse: number; heldOut?: PredictorMetrics };
     'autotrain/iteration-ended': { iteration: number; trained: number; bestAccuracy: number; bestId: string };

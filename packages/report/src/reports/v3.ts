@@ -1,3 +1,4 @@
+import { lastEventOf } from '../run/run-data.ts';
 import { table, type Fact } from '../html/elements.ts';
 import type { Phase } from '../sections/summary.ts';
 import { phaseStates, runSummarySection, trainExportPhases } from '../sections/summary.ts';
@@ -78,11 +79,18 @@ export const V3_REPORT: ReportKind = {
         const ctx = v3Context(run);
         const v = ctx.view;
         const k = v.constraints;
+        const ceiling = lastEventOf<{ kendallTau?: number; n?: number }>(run, 'autotrain/noise-ceiling-measured');
         const limits = [isNum(k?.maxFlops) ? `FLOPs ≤ ${siCount(k.maxFlops)}` : '', isNum(k?.maxParams) ? `params ≤ ${siCount(k.maxParams)}` : '', isNum(k?.maxLatencyMs) ? `LAT ≤ ${ms(k.maxLatencyMs)} ms` : ''].filter(Boolean);
         const items: Fact[] = [
           { label: 'Search space', value: ctx.space?.name ?? v.started?.space ?? '–', hint: isNum(v.started?.dimensions) ? `${v.started.dimensions} dimensions (arch + recipe)` : undefined },
           // Fact labels are upper-cased by the stylesheet (τ would read as T): τ goes in the value.
-          { label: 'Predictor', value: `τ ${fixed(v.predictor?.kendallTau, 3)}`, hint: `Kendall τ held out${isNum(v.predictor?.n) ? ` (n = ${v.predictor.n})` : ''}, RMSE ${isNum(v.predictor?.rmse) ? `${fixed(v.predictor.rmse * 100, 2)} pts` : '–'}` },
+          {
+            label: 'Predictor',
+            value: `τ ${fixed(v.predictor?.kendallTau, 3)}`,
+            hint:
+              `Kendall τ held out${isNum(v.predictor?.n) ? ` (n = ${v.predictor.n})` : ''}, RMSE ${isNum(v.predictor?.rmse) ? `${fixed(v.predictor.rmse * 100, 2)} pts` : '–'}` +
+              (isNum(ceiling?.kendallTau) ? `; noise ceiling τ ${fixed(ceiling.kendallTau, 3)} (seed to seed, n = ${ceiling.n})` : ''),
+          },
           { label: 'Predicted acc.', value: percent(ctx.found?.score), hint: 'found arch + recipe' },
           { label: 'Candidates', value: String(v.candidates.length), hint: isNum(v.earlyStop?.budget) ? `trained, early-stop budget ${v.earlyStop.budget} ep.` : 'trained' },
         ];
