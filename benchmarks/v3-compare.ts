@@ -23,7 +23,7 @@ import { writeJsonAtomic } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { Trainer } from '@fbnet/train';
 import { encodePoint } from '@fbnet/autotrain';
-import { kendallTauB } from '@fbnet/latency-lut';
+import { kendallTauB } from '@fbnet/core';
 import { BUDGET, cachedQueue, data, initBackend, machine, space } from './v3-common.ts';
 
 const args = process.argv.slice(2);

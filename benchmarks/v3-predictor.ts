@@ -7,7 +7,7 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import { AccuracyPredictor, proxyTargets } from '@fbnet/acc-predictor';
 import { archPart, encodePoint, encodingSizes, jointArch, jointDimensions, makeCandidateJob, pointFromUnit, pointKey, Sobol, type CandidateEvent } from '@fbnet/autotrain';
-import { kendallTauB } from '@fbnet/latency-lut';
+import { kendallTauB } from '@fbnet/core';
 import { writeJsonAtomic } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { BUDGET, cachedQueue, data, initBackend, machine, space } from './v3-common.ts';

@@ -93,7 +93,7 @@ describe('AccuracyPredictor', () => {
     expect(r.kendallTau).toBeGreaterThan(0.8);
     const pred = p.proxyPredict(held.map((s) => s.enc));
     const truth = held.map((s) => proxyTargets(s.arch));
-    const { kendallTauB } = await import('@fbnet/latency-lut');
+    const { kendallTauB } = await import('@fbnet/core');
     expect(kendallTauB(pred.map((x) => x[0]), truth.map((x) => x[0]))).toBeGreaterThan(0.8);
     expect(kendallTauB(pred.map((x) => x[1]), truth.map((x) => x[1]))).toBeGreaterThan(0.8);
     const pretrained = p.snapshot('encoder.');

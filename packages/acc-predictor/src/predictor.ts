@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError, Rng } from '@fbnet/core';
-import { kendallTauB } from '@fbnet/latency-lut';
+import { kendallTauB } from '@fbnet/core';
 import type { Checkpoint, RunDir, TensorMap } from '@fbnet/runs';
 import { Adam, createDense, dense, huberLoss, type Activation } from './mlp.ts';
 

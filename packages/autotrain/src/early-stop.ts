@@ -1,5 +1,5 @@
 import { FbnetError } from '@fbnet/core';
-import { kendallTauB } from '@fbnet/latency-lut';
+import { kendallTauB } from '@fbnet/core';
 
 export interface EarlyStopOptions {
   /** Rank correlation the short budget must reach (FBNetV3: 0.92). */

@@ -50,3 +50,4 @@ export type {
 } from './plugins/plugin.ts';
 export { FBNET_KERNELS } from './plugins/kernels.ts';
 export type { BatchNormActAttrs, FusedActivation } from './plugins/kernels.ts';
+export { kendallTauB } from './stats.ts';

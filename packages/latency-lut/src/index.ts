@@ -12,7 +12,7 @@ export { ExpectedLatency, expectedLatency, latencyMatrix } from './expected-late
 export type { LatencyMatrix } from './expected-latency.ts';
 export { fitCorrection, fitCorrectionModel, ridgeFit, solveLinear, CORRECTION_MODELS } from './correction.ts';
 export type { CalibrationPoint, CorrectionModel } from './correction.ts';
-export { kendallTauB, fitFigures } from './metrics.ts';
+export { fitFigures } from './metrics.ts';
 export type { FitFigures } from './metrics.ts';
 
 export { parseLut, lutEntryMap, latencyTableSchema, lutEntrySchema, LUT_FORMAT_VERSION, LUT_KIND } from './schema.ts';

@@ -16,7 +16,8 @@ import {
 import { parseArchDef, Rng } from '@fbnet/core';
 import type { EvolutionEvent, EvolutionResult, ScoredCandidate } from '@fbnet/evolutionary-search';
 import type { SearchV3Result } from '@fbnet/jointnas';
-import { archLatency, kendallTauB } from '@fbnet/latency-lut';
+import { kendallTauB } from '@fbnet/core';
+import { archLatency } from '@fbnet/latency-lut';
 import { archCost } from '@fbnet/shape-propagation';
 import type { TrainEvent } from '@fbnet/train';
 import { fixtureLut } from './_test-lut.ts';

@@ -1,7 +1,7 @@
 import { lastValueFrom, Subject, tap, type Observable, type Subscription } from 'rxjs';
 import { AccuracyPredictor, proxyTargets, type PredictorConfig, type PredictorFitOptions, type PredictorMetrics, type PredictorSample } from '@fbnet/acc-predictor';
 import { FbnetError } from '@fbnet/core';
-import { kendallTauB } from '@fbnet/latency-lut';
+import { kendallTauB } from '@fbnet/core';
 import type { RunDir } from '@fbnet/runs';
 import type { CandidateEvent, CandidateJob, CandidateResult, DataSpec, EvaluationQueue } from '../candidate/job.ts';
 import { candidatesFailedError, FailureLog } from '../candidate/failures.ts';

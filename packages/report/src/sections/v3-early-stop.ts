@@ -1,4 +1,4 @@
-import { kendallTauB } from '@fbnet/latency-lut';
+import { kendallTauB } from '@fbnet/core';
 import { notice, table } from '../html/elements.ts';
 import { missing, ok, type SectionBuilder } from '../html/section.ts';
 import { isNum } from '../run/run-data.ts';
