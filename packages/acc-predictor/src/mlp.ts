@@ -1,3 +1,6 @@
+// Gradients are registered as a side effect of importing tfjs-layers (see @fbnet/nn's gradients.ts);
+// the predictor trains with tf.variableGrads, so it must not rely on another package having done it.
+import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@fbnet/core';
 
