@@ -82,6 +82,10 @@ const USAGE: Case[] = [
   { argv: ['bench', 'kernels'], exit: 2, code: 'USAGE', says: /needs one of --arch FILE or --space/ },
   { argv: ['bench', 'torch', '--arch', A, '--backends', 'cpu,tpu'], exit: 2, code: 'USAGE', says: /--backends must be a comma-separated list/ },
   { argv: ['bench', 'dmasking', '--rounds', '-2'], exit: 2, code: 'USAGE', says: /--rounds must be a positive integer/ },
+  { argv: ['bench', 'baselines', '--random', '0'], exit: 2, code: 'USAGE', says: /--random must be a positive integer/ },
+  { argv: ['bench', 'baselines', '--preset', 'huge'], exit: 2, code: 'USAGE', says: /--preset must be one of quick, smoke, full/ },
+  { argv: ['search', 'v2', '--baselines', A], exit: 2, code: 'USAGE', says: /--baselines applies to search v1/ },
+  { argv: ['search', 'v1', '--tau-end', '0'], exit: 2, code: 'USAGE', says: /--tau-end must be a positive number/ },
   { argv: ['worker', 'stray', '--queue', 'redis://127.0.0.1:1'], exit: 2, code: 'USAGE', says: /unexpected argument "stray"/ },
   { argv: ['worker'], exit: 2, code: 'USAGE', says: /--queue is required/ },
   { argv: ['export'], exit: 2, code: 'USAGE', says: /missing <run-dir>/ },
@@ -97,6 +101,7 @@ const FILES: Case[] = [
   { argv: ['report', p('mine')], exit: 2, code: 'USAGE', says: /mine is not a run directory/ },
   { argv: ['export', p('bad-ckpt-run')], exit: 1, code: 'CHECKPOINT', says: /bad-ckpt-run\/checkpoints\/train\.ckpt/ },
   { argv: ['search', 'v1', '--resume', p('cut-run')], exit: 1, code: 'FILE_INVALID', says: /cut-run\/search\.json/ },
+  { argv: ['search', 'v1', '--baselines', A, '--backend', 'cpu', '--out', p('s-base')], exit: 1, code: 'FILE_INVALID', says: /is not a baselines file/, after: notCreated('s-base') },
   // --out into a directory of the user's: refused, nothing written.
   {
     argv: ['train', A, '--out', p('mine')],

@@ -43,20 +43,33 @@ const TORCH = {
   args: [],
 };
 const DMASKING = { flags: { ...COMMON, rounds: flag.positiveInt() }, args: [] };
-export const BENCH_GRAMMARS = { kernels: KERNELS, train: TRAIN, infer: INFER, torch: TORCH, dmasking: DMASKING };
+const BASELINES = {
+  flags: {
+    ...COMMON,
+    preset: flag.oneOf(['quick', 'smoke', 'full']),
+    random: flag.positiveInt(),
+    seed: flag.seed(),
+    'data-dir': flag.path(),
+    lut: flag.path(),
+    out: flag.path(),
+  },
+  args: [],
+};
+export const BENCH_GRAMMARS = { kernels: KERNELS, train: TRAIN, infer: INFER, torch: TORCH, dmasking: DMASKING, baselines: BASELINES };
 
 export type BenchLine =
   | ({ sub: 'kernels' } & CommandLine<typeof KERNELS.flags>)
   | ({ sub: 'train' } & CommandLine<typeof TRAIN.flags>)
   | ({ sub: 'infer' } & CommandLine<typeof INFER.flags>)
   | ({ sub: 'torch' } & CommandLine<typeof TORCH.flags>)
-  | ({ sub: 'dmasking' } & CommandLine<typeof DMASKING.flags>);
+  | ({ sub: 'dmasking' } & CommandLine<typeof DMASKING.flags>)
+  | ({ sub: 'baselines' } & CommandLine<typeof BASELINES.flags>);
 
 export const benchCommand = defineCommand({
   name: 'bench',
   summary:
     'per-device benchmarks: kernels (writes the kernel plan), train, infer, torch (side by side with PyTorch), ' +
-    'dmasking (V2 cost ratios)',
+    'dmasking (V2 cost ratios), baselines (uniform and random nets a V1 search must beat)',
   usage:
     'fbnet bench kernels (--arch FILE | --space NAME|FILE) [--backend ID] [--batch N] [--forward-batch N] ' +
     '[--out plan.json] [--json]\n' +
@@ -65,6 +78,8 @@ export const benchCommand = defineCommand({
     '  fbnet bench infer --arch FILE [--backend ID] [--batch 1] [--iterations N] [--plan FILE] [--json]\n' +
     '  fbnet bench torch --arch FILE [--backends cpu,wasm] [--with-plan] [--repeats N] [--json]\n' +
     '  fbnet bench dmasking [--backend ID] [--batch 32] [--rounds N] [--json]\n' +
+    '  fbnet bench baselines [--preset quick|full|smoke] [--random N] [--seed N] [--data-dir DIR] [--lut FILE] ' +
+    '[--out FILE] [--backend ID] [--json]\n' +
     '  (every benchmark also takes --threads N)',
   parse: (argv): BenchLine => parseSubcommand(argv, BENCH_GRAMMARS),
   load: async () => (await import('./run-bench.ts')).runBench,

@@ -1,6 +1,10 @@
 import { benchInfer, benchKernels, benchTrain, compareWithTorch, formatCompareTable } from '@fbnet/bench';
 import { benchDmasking, writeBenchDmasking } from '@fbnet/dmasking';
+import { FbnetError } from '@fbnet/core';
+import { loadLut, nodeFingerprint } from '@fbnet/latency-lut';
 import { initBackend } from '../backend.ts';
+import { baselineArchs, runBaselines } from '../pipelines/baselines.ts';
+import { SEARCH_V1_PRESETS } from '../pipelines/presets.ts';
 import { readArchDef } from '../files.ts';
 import { makeOutput, progressBar } from '../output.ts';
 import type { BenchLine } from './bench.ts';
@@ -85,6 +89,39 @@ export async function runBench(line: BenchLine): Promise<number> {
       );
       out.result({ ...r, backend: backend.id, resultsPath: path });
       return 0;
+    }
+    case 'baselines': {
+      const f = line.flags;
+      const presetName = f.preset ?? 'quick';
+      const backend = await initBackend(f.backend ?? 'wasm', { threads: f.threads });
+      const lut = f.lut ? loadLut(f.lut, { device: nodeFingerprint(backend.plugin, backend.plan) }) : undefined;
+      const path = f.out ?? `v1-baselines-${presetName}.json`;
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      try {
+        const r = await runBaselines({
+          preset: SEARCH_V1_PRESETS[presetName],
+          presetName,
+          seed: f.seed ?? 0,
+          random: f.random ?? 6,
+          backend: backend.id,
+          dataDir: f['data-dir'],
+          lut,
+          out: path,
+          signal: ac.signal,
+          onEpoch: (name, e, n) => out.progress(progressBar(`${name}: epoch ${e}/${n}`, e, n)),
+          onNet: (n, i, total) => out.info(`[${i}/${total}] ${n.name}: ${(n.testAccuracy * 100).toFixed(2)}% test, ${n.latencyMs.toFixed(3)} ms, ${n.params} params`),
+        });
+        out.endProgress();
+        const total = baselineArchs(r.space, r.random, r.seed).length;
+        if (r.nets.length < total) throw new FbnetError('CHECKPOINT', `baselines interrupted after ${r.nets.length} of ${total} nets; rerun the same command to continue (${path})`);
+        out.info(`baselines: ${path}; Pareto front: ${r.front.join(', ')}`);
+        out.result({ path, nets: r.nets.length, front: r.front, preset: presetName, backend: backend.id });
+        return 0;
+      } finally {
+        process.off('SIGINT', stop);
+      }
     }
   }
 }

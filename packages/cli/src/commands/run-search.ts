@@ -9,6 +9,7 @@ import { initBackend, type ActiveBackend } from '../backend.ts';
 import { trackMemory } from '../memory.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
 import { SEARCH_V1_PRESETS, type SearchV1Preset } from '../pipelines/presets.ts';
+import { readBaselines } from '../pipelines/baselines.ts';
 import { searchV1 } from '../pipelines/search-v1.ts';
 import {
   checkInputDir,
@@ -36,6 +37,8 @@ interface RunOptions {
   queue: string | null;
   /** v1: preset values overridden by flags (recorded, so --resume continues with them). */
   overrides?: V1Overrides;
+  /** v1: absolute path of a `fbnet bench baselines` file to compare the result with. */
+  baselines?: string | null;
 }
 
 interface V1Overrides {
@@ -43,6 +46,8 @@ interface V1Overrides {
   beta?: number;
   supernetEpochs?: number;
   epochs?: number;
+  tau0?: number;
+  tauEnd?: number;
 }
 
 /** The v1 preset with the run's flag overrides applied. */
@@ -56,6 +61,8 @@ function v1Preset(name: string, ov: V1Overrides = {}): SearchV1Preset {
       ...p.supernet,
       ...(ov.alpha !== undefined ? { alpha: ov.alpha } : {}),
       ...(ov.beta !== undefined ? { beta: ov.beta } : {}),
+      ...(ov.tau0 !== undefined ? { tau0: ov.tau0 } : {}),
+      ...(ov.tauEnd !== undefined ? { tauEnd: ov.tauEnd } : {}),
       ...supernetEpochs,
     },
     final: { ...p.final, ...(ov.epochs !== undefined ? { epochs: ov.epochs } : {}) },
@@ -94,7 +101,7 @@ const KINDS: Record<SearchVersion, SearchKind> = {
     presets: SEARCH_V1_PRESETS,
     run: async (run, backend, o, out) => {
       const preset = v1Preset(o.preset, o.overrides);
-      return (await searchV1(run, backend, { preset, ...common(o) }, out)) as unknown as SearchResult;
+      return (await searchV1(run, backend, { preset, ...common(o), baselines: o.baselines ?? undefined }, out)) as unknown as SearchResult;
     },
   },
   v2: {
@@ -127,6 +134,14 @@ function checkLut(o: RunOptions, backend: ActiveBackend): void {
   if (o.lut) loadLut(o.lut, { device: nodeFingerprint(backend.plugin, backend.plan), force: o.forceLut });
 }
 
+/** A baselines file must be one and belong to this preset's space and recipe before a run starts. */
+function checkBaselines(path: string, preset: string, space: string | undefined): void {
+  const b = readBaselines(path);
+  if (b.preset !== preset || b.space !== space) {
+    throw new FbnetError('USAGE', `--baselines ${path} holds baselines for preset ${b.preset} (${b.space}), not ${preset} (${space})`);
+  }
+}
+
 export async function runSearch({ flags: f, args }: SearchLine): Promise<number> {
   const version = args[0] as SearchVersion;
   const command = `search ${version}`;
@@ -138,7 +153,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
   if (!kind.presets[preset]) {
     throw new FbnetError('USAGE', `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
   }
-  const ov: V1Overrides = { alpha: f.alpha, beta: f.beta, supernetEpochs: f['supernet-epochs'], epochs: f.epochs };
+  const ov: V1Overrides = { alpha: f.alpha, beta: f.beta, supernetEpochs: f['supernet-epochs'], epochs: f.epochs, tau0: f.tau0, tauEnd: f['tau-end'] };
   const overrides = JSON.parse(JSON.stringify(ov)) as V1Overrides;
   const o: RunOptions = {
     preset,
@@ -150,6 +165,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
     threads: f.threads ?? null,
     queue: f.queue ?? null,
     ...(Object.keys(overrides).length ? { overrides } : {}),
+    ...(f.baselines ? { baselines: resolve(f.baselines) } : {}),
   };
   // Every input is checked before the run directory exists: a failed start leaves nothing behind.
   const dir = f.out ?? join('runs', newRunId(version));
@@ -157,6 +173,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
   if (o.dataDir) checkInputDir('data-dir', o.dataDir);
   const backend = await initBackend(o.backend, { threads: o.threads ?? undefined });
   checkLut(o, backend);
+  if (o.baselines) checkBaselines(o.baselines, preset, kind.presets[preset].space);
   const run = createRun(dir, { command, seed: f.seed ?? 0, options: o as unknown as Record<string, unknown> });
   return execute(run, backend, o, kind, command, out);
 }

@@ -16,7 +16,7 @@ export const SEARCH_PRESET_NAMES: Record<SearchVersion, readonly string[]> = {
 };
 
 /** Flags that override the v1 preset (recorded in the run, so --resume continues with them). */
-export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs'] as const;
+export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs', 'tau0', 'tau-end'] as const;
 
 /**
  * What `--resume` does with each flag (docs/errors.md, "Resuming"): these fix what the run
@@ -24,7 +24,7 @@ export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs'] 
  * repeat the run's own value (checked against the run); `--threads`, `--queue` and `--force-lut`
  * may change and are recorded in the run's config.
  */
-export const SEARCH_FIXED_ON_RESUME = ['preset', ...V1_OVERRIDE_FLAGS, 'data-dir', 'out'] as const;
+export const SEARCH_FIXED_ON_RESUME = ['preset', ...V1_OVERRIDE_FLAGS, 'baselines', 'data-dir', 'out'] as const;
 
 const FLAGS = {
   ...JSON_FLAG,
@@ -42,6 +42,9 @@ const FLAGS = {
   beta: flag.positiveNumber(),
   'supernet-epochs': flag.positiveInt(),
   epochs: flag.positiveInt(),
+  tau0: flag.positiveNumber(),
+  'tau-end': flag.positiveNumber(),
+  baselines: flag.path(),
 };
 
 function check(f: FlagValues<typeof FLAGS>, args: string[]): void {
@@ -52,6 +55,7 @@ function check(f: FlagValues<typeof FLAGS>, args: string[]): void {
   if (f.queue && version !== 'v3') throw usage('--queue applies to search v3 (candidate training)');
   const v1Only = V1_OVERRIDE_FLAGS.find((k) => f[k] !== undefined);
   if (v1Only && version !== 'v1') throw usage(`--${v1Only} applies to search v1`);
+  if (f.baselines && version !== 'v1') throw usage('--baselines applies to search v1 (fbnet bench baselines makes the file)');
   if (f.resume) {
     const fixed = SEARCH_FIXED_ON_RESUME.find((k) => f[k] !== undefined);
     if (fixed) throw usage(`--resume continues a run with the options it was started with; drop --${fixed}`);
@@ -73,7 +77,8 @@ export const searchCommand = defineCommand({
     'v3: JointNAS (arch + training recipe)',
   usage:
     'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
-    '[--alpha X --beta X --supernet-epochs N --epochs N (v1)] [--data-dir DIR] [--lut lut.json [--force-lut]] ' +
+    '[--alpha X --beta X --tau0 X --tau-end X --supernet-epochs N --epochs N --baselines FILE (v1)] ' +
+    '[--data-dir DIR] [--lut lut.json [--force-lut]] ' +
     '[--backend cpu|wasm|webgpu|node-gpu] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
   parse: (argv) => parseCommandLine(argv, SEARCH_GRAMMAR),
   load: async () => (await import('./run-search.ts')).runSearch,
