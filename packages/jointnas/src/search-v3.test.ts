@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -58,6 +58,8 @@ describe('searchV3 (tiny end to end)', () => {
     expect(r.predictor.seedToSeedTau).toBeGreaterThanOrEqual(-1);
     expect(r.recipe.epochs).toBeGreaterThanOrEqual(2);
     for (const f of [r.archPath, r.modelPath, run.file('coarse.json'), run.file('fine.json'), run.file('final.json'), run.file('candidates.jsonl')]) expect(existsSync(f), f).toBe(true);
+    // Paths inside the run are relative to it, so a copied run points at its own model.
+    expect(JSON.parse(readFileSync(run.file('final.json'), 'utf8')).modelPath).toBe('model/model.json');
     const types = new Set(events.map((e) => e.type));
     for (const t of ['predictor/proxy-pretrained', 'autotrain/early-stop-chosen', 'predictor/fitted', 'evolution/generation', 'evolution/completed', 'train/completed']) expect(types.has(t), t).toBe(true);
     // Resuming a finished run redoes nothing but the latency measurement and returns the same model.

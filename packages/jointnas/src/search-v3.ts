@@ -1,3 +1,4 @@
+import { relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { AccuracyPredictor, asAccuracy } from '@fbnet/acc-predictor';
@@ -257,7 +258,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
       const r = await trainer.run();
       if (r.epochs < recipe.epochs) throw interrupted('the final training');
       const model = await exportModel(trainer.net, run.file('model'));
-      final = { testAccuracy: r.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: model.modelJson };
+      final = { testAccuracy: r.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: relative(run.path, model.modelJson) };
       run.writeJson('final.json', final);
     } finally {
       ctx.signal?.removeEventListener('abort', onAbort);
@@ -279,7 +280,7 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
     ...(lut ? { predictedLatencyMs: archLatency(lut, arch).totalMs } : {}),
     backend: ctx.backend.id,
     archPath: run.file('arch.json'),
-    modelPath: final.modelPath,
+    modelPath: resolve(run.path, final.modelPath),
     runDir: run.path,
     predictor: { kendallTau: coarse.predictor.kendallTau, rmse: coarse.predictor.rmse, n: coarse.predictor.n, seedToSeedTau: coarse.seedToSeed?.kendallTau ?? null, seedToSeedN: coarse.seedToSeed?.n ?? 0 },
     recipe,

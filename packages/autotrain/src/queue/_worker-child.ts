@@ -13,6 +13,13 @@ const handle = await runWorker({
   lockDurationMs: Number(process.env.LOCK_MS ?? 3000),
   stalledIntervalMs: Number(process.env.STALLED_MS ?? 1000),
 });
-handle.events$.subscribe((e) => process.stdout.write(JSON.stringify(e) + '\n'));
+handle.events$.subscribe({
+  next: (e) => process.stdout.write(JSON.stringify(e) + '\n'),
+  // A failed worker ends the child with a message, not an uncaught rethrow from inside rxjs.
+  error: (e: unknown) => {
+    process.stderr.write(`worker failed: ${(e as Error).message}\n`);
+    process.exit(1);
+  },
+});
 process.stdout.write(JSON.stringify({ type: 'child/ready', worker: handle.name }) + '\n');
 process.on('SIGTERM', () => void handle.close().then(() => process.exit(0)));
