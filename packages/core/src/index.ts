@@ -51,3 +51,4 @@ export type {
 export { FBNET_KERNELS } from './plugins/kernels.ts';
 export type { BatchNormActAttrs, FusedActivation } from './plugins/kernels.ts';
 export { kendallTauB } from './stats.ts';
+export { osKey } from './plugins/os-key.ts';

@@ -1,4 +1,4 @@
-import { FbnetError, planHash as corePlanHash, type KernelPlan } from '@fbnet/core';
+import { FbnetError, osKey, planHash as corePlanHash, type KernelPlan } from '@fbnet/core';
 import type { LatencyTable, LutDevice } from './schema.ts';
 
 const FIELDS = ['cpuModel', 'cores', 'os', 'runtime', 'backend', 'backendVersion', 'planHash'] as const;
@@ -18,7 +18,8 @@ export function planHash(plan: KernelPlan | undefined): string {
 export function fingerprintDifferences(table: LutDevice, current: LutDevice): FingerprintDifference[] {
   const out: FingerprintDifference[] = [];
   for (const f of FIELDS) {
-    if (String(table[f]) !== String(current[f])) out.push({ field: f, table: String(table[f]), current: String(current[f]) });
+    const same = f === 'os' ? osKey(table.os) === osKey(current.os) : String(table[f]) === String(current[f]);
+    if (!same) out.push({ field: f, table: String(table[f]), current: String(current[f]) });
   }
   const keys = new Set([...Object.keys(table.extra ?? {}), ...Object.keys(current.extra ?? {})]);
   for (const k of [...keys].sort()) {

@@ -1,4 +1,4 @@
-import { availableParallelism, cpus, platform, release, arch } from 'node:os';
+import { availableParallelism, cpus, platform, arch } from 'node:os';
 import type { BackendPlugin, KernelPlan } from '@fbnet/core';
 import { NN_INFERENCE_VERSION } from '@fbnet/nn';
 import { planHash } from './device.ts';
@@ -10,7 +10,8 @@ export function nodeFingerprint(backend: Pick<BackendPlugin, 'id' | 'version'>, 
   return {
     cpuModel: (c[0]?.model ?? 'unknown').trim(),
     cores: typeof availableParallelism === 'function' ? availableParallelism() : c.length,
-    os: `${platform()} ${release()} ${arch()}`,
+    // Platform and architecture only: the kernel build does not change block latency (osKey).
+    os: `${platform()} ${arch()}`,
     runtime: `node ${process.versions.node}`,
     backend: backend.id,
     // The blocks' inference path is part of what a table measured (e.g. BN folding).

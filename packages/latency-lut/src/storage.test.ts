@@ -129,3 +129,14 @@ describe('input size caps', () => {
     expectFbnetError(() => loadSearchSpace(space), 'FILE_INVALID', new RegExp(`search space ${space} is 5 MiB, over the 4 MiB cap`));
   });
 });
+
+describe('a table from another kernel build of the same machine', () => {
+  it('is this device: the OS is compared as platform + architecture', () => {
+    const lut = fakeLut(tinySpace());
+    const table = { ...lut, device: { ...lut.device, os: 'linux 6.18.44-fc-v782 x64' } };
+    expect(fingerprintDifferences(table.device, { ...lut.device, os: 'linux x64' })).toEqual([]);
+    expect(fingerprintDifferences(table.device, { ...lut.device, os: 'linux 6.1.0-13 x64' })).toEqual([]);
+    expect(fingerprintDifferences(table.device, { ...lut.device, os: 'darwin x64' }).map((d) => d.field)).toEqual(['os']);
+    expect(() => assertLutDevice(table, { ...lut.device, os: 'linux arm64' })).toThrow(/os: table "linux 6.18.44-fc-v782 x64" vs this device "linux arm64"/);
+  });
+});

@@ -22,7 +22,8 @@ export async function deviceFingerprint(plugin: Pick<BackendPlugin, 'id' | 'vers
     const cpus = nodeOs.cpus();
     cpuModel = (cpus[0]?.model ?? 'unknown').trim().replace(/\s+/g, ' ');
     cores = typeof nodeOs.availableParallelism === 'function' ? nodeOs.availableParallelism() : cpus.length;
-    os = `${proc.platform} ${nodeOs.release()} ${proc.arch}`;
+    // Platform and architecture only: the kernel build does not change kernel speed (osKey).
+    os = `${proc.platform} ${proc.arch}`;
     runtime = `node ${proc.versions.node}`;
   } else {
     const nav = (globalThis as { navigator?: { hardwareConcurrency?: number; userAgent?: string; platform?: string } }).navigator;

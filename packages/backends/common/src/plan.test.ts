@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { FbnetError, type KernelPlan } from '@fbnet/core';
-import { checkPlanDevice, parseKernelPlan, planFileName, planFromTimings, planHash } from './plan.ts';
+import { checkPlanDevice, parseKernelPlan, planDeviceDifferences, planFileName, planFromTimings, planHash } from './plan.ts';
 import { loadDevicePlan, loadKernelPlan, saveKernelPlan } from './plan-io.ts';
 import { deviceFingerprint, deviceSlug } from './fingerprint.ts';
 
@@ -82,5 +82,21 @@ describe('device fingerprint', () => {
     expect(fp).toMatchObject({ backend: 'cpu', backendVersion: 'v1', planHash: planHash(plan()) });
     expect((await deviceFingerprint({ id: 'cpu', version: () => 'v1' })).planHash).toBe('none');
     expect(deviceSlug({ cpuModel: 'Intel(R) Xeon(R) CPU @ 2.20GHz', cores: 4, os: 'linux 6 x64', runtime: 'node 20.1.0' })).toBe('intel-xeon-4c-linux-node20');
+  });
+});
+
+describe('plans on another kernel build of the same machine', () => {
+  it('match: the OS is compared as platform + architecture (osKey), in the device check and the file name', async () => {
+    const { osKey } = await import('@fbnet/core');
+    expect(osKey('linux 6.18.44-fc-v782 x64')).toBe('linux x64');
+    expect(osKey('linux x64')).toBe('linux x64');
+    expect(osKey('macOS')).toBe('macOS');
+    const device = { cpuModel: 'AMD EPYC', cores: 2, os: 'linux 6.18.44-fc-v782 x64', runtime: 'node 20.20.2', backend: 'wasm', backendVersion: 'v' };
+    const here = { ...device, os: 'linux x64' };
+    const plan = planFromTimings([], device);
+    expect(planDeviceDifferences(plan, here)).toEqual([]);
+    expect(planFileName(device)).toBe(planFileName(here));
+    expect(planDeviceDifferences(plan, { ...here, os: 'linux arm64' })).toHaveLength(1);
+    expect(planDeviceDifferences(plan, { ...here, cores: 16 })).toEqual(['cores: plan 2, here 16']);
   });
 });

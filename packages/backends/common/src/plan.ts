@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson, FbnetError, fileSlug, fnv1a, formatZodIssues, shapeKey, type DeviceFingerprint, type KernelPlan, type KernelPlanEntry } from '@fbnet/core';
+import { canonicalJson, FbnetError, fileSlug, fnv1a, formatZodIssues, osKey, shapeKey, type DeviceFingerprint, type KernelPlan, type KernelPlanEntry } from '@fbnet/core';
 
 /**
  * Kernel plan: which variant runs each (kernel, shape) on one device and plugin, chosen by
@@ -56,7 +56,8 @@ const DEVICE_FIELDS = ['cpuModel', 'cores', 'os', 'runtime', 'backend', 'backend
 
 /** Fields in which the plan's device differs from this one: `cores: plan 16, here 2`. */
 export function planDeviceDifferences(plan: KernelPlan, here: Omit<DeviceFingerprint, 'planHash'>): string[] {
-  return DEVICE_FIELDS.filter((f) => plan.device[f] !== here[f]).map((f) => `${f}: plan ${JSON.stringify(plan.device[f])}, here ${JSON.stringify(here[f])}`);
+  const same = (f: (typeof DEVICE_FIELDS)[number]) => (f === 'os' ? osKey(plan.device.os) === osKey(here.os) : plan.device[f] === here[f]);
+  return DEVICE_FIELDS.filter((f) => !same(f)).map((f) => `${f}: plan ${JSON.stringify(plan.device[f])}, here ${JSON.stringify(here[f])}`);
 }
 
 /** Throws DEVICE_MISMATCH naming what differs, unless `force`. Returns the differences. */
@@ -70,7 +71,7 @@ export function checkPlanDevice(plan: KernelPlan, here: Omit<DeviceFingerprint, 
 
 /** Plans are stored under a name derived from the device they belong to. */
 export function planFileName(device: Omit<DeviceFingerprint, 'planHash'>): string {
-  return `kernel-plan-${fileSlug(device.backend)}-${fnv1a(canonicalJson(device))}.json`;
+  return `kernel-plan-${fileSlug(device.backend)}-${fnv1a(canonicalJson({ ...device, os: osKey(device.os) }))}.json`;
 }
 
 export interface TimedVariant {
