@@ -149,3 +149,27 @@ describe('V3 partial runs', () => {
     expect(s.evolution.body).toContain('the result comes from fine.json');
   });
 });
+
+describe('V3 report: the found arch is the exported one', () => {
+  it('when a coarse candidate was chosen over the evolution’s best, every figure of the arch section describes that candidate', async () => {
+    const { getJointSpacePreset, jointArch } = await import('@fbnet/autotrain');
+    const { archCost } = await import('@fbnet/shape-propagation');
+    const { siCount } = await import('./svg/format.ts');
+    const dir = fresh({ lut: true });
+    const result = readJson(dir, 'result.json');
+    const coarse = readJson(dir, 'coarse.json');
+    const fine = readJson(dir, 'fine.json');
+    const pick = coarse.samples.find((c: { point: unknown }) => JSON.stringify(c.point) !== JSON.stringify(fine.best.point));
+    writeFileSync(join(dir, 'result.json'), JSON.stringify({ ...result, point: pick.point, chosenFrom: 'coarse' }));
+    writeFileSync(join(dir, 'fine.json'), JSON.stringify({ ...fine, chosen: { point: pick.point, accuracy: pick.accuracy, source: 'coarse' } }));
+    rmSync(join(dir, 'arch.json'));
+    const space = getJointSpacePreset(readJson(dir, 'config.json').options.space);
+    const want = archCost(jointArch(space, pick.point));
+    const best = archCost(jointArch(space, fine.best.point));
+    expect(want.flops).not.toBe(best.flops);
+    const a = sections(buildReport(dir)).arch.body;
+    expect(a).toContain('best coarse-stage candidate');
+    expect(a).toContain(siCount(want.flops));
+    expect(a).toContain('none: chosen by measurement');
+  });
+});

@@ -16,14 +16,20 @@ export const v3ArchSection: SectionBuilder = {
     }
     const f = ctx.found;
     const r = run.result ?? {};
-    const from = run.arch ? 'arch.json' : 'the fine stage\'s best point (evolution/completed)';
-    const c = archContent(ctx.arch, { caption: `From ${from}. Trained from scratch with the found recipe (run summary).` });
+    const origin =
+      f?.source === 'coarse'
+        ? 'the best coarse-stage candidate (it measured better than every verified fine-stage proposal)'
+        : f?.source === 'verified'
+          ? 'a fine-stage proposal, verified by training it like the coarse candidates'
+          : 'the fine stage\'s best point so far (not yet verified or trained)';
+    const c = archContent(ctx.arch, { caption: `The exported arch: ${origin}. Trained from scratch with the found recipe (run summary); every figure here is of this arch.` });
     if (c.status === 'missing') return c;
     const items = [
       { label: 'Resolution', value: `${ctx.arch.input_size}×${ctx.arch.input_size}` },
       { label: 'FLOPs', value: siCount(f?.flops), hint: 'multiply-adds' },
       { label: 'Params', value: siCount(f?.params) },
-      { label: 'Predicted acc.', value: percent(f?.score), hint: 'at the early-stopping budget' },
+      { label: 'Predicted acc.', value: percent(f?.score), hint: f?.source === 'coarse' ? 'none: chosen by measurement' : 'at the early-stopping budget' },
+      { label: 'Chosen from', value: f?.source ?? '–' },
       { label: 'Latency', value: isNum(r.latencyMs) ? `${ms(r.latencyMs)} ms` : isNum(f?.latencyMs) ? `${ms(f.latencyMs)} ms` : '–', hint: isNum(r.latencyMs) ? 'measured, batch 1' : isNum(f?.latencyMs) ? 'LUT' : undefined },
     ];
     return ok(facts(items) + c.html);

@@ -21,10 +21,13 @@ export interface V3Context {
   cost(point: JointPointView | undefined): PointCost;
   /** The trained candidates with their costs. */
   candidates: (CandidateView & PointCost)[];
-  /** The found architecture: arch.json, else the arch of the fine stage's best point. */
+  /** The found architecture: arch.json, else the arch of the chosen point (else the fine stage's best). */
   arch?: ArchDef;
-  /** Cost of the found arch (its evolution cost report, else computed). */
-  found?: PointCost & { score?: number; point?: JointPointView };
+  /**
+   * The found arch's point and cost: the chosen (trained, exported) point when the run has one,
+   * else the evolution's best while the run is still going; `source` says which.
+   */
+  found?: PointCost & { score?: number; point?: JointPointView; source?: 'coarse' | 'verified' | 'evolution' };
   /** Some candidate has a LUT latency (the run has a latency table that prices them). */
   hasLatency: boolean;
 }
@@ -68,20 +71,31 @@ export function v3Context(run: RunData): V3Context {
     };
     const candidates = view.candidates.map((cand) => ({ ...cand, ...cost(cand.point) }));
     const best = view.best;
+    // The arch trained and exported is the one chosen after verification (fine.json's `chosen`,
+    // result.json's `point`): a coarse candidate or a verified proposal — not necessarily the
+    // evolution's best. Every figure of the found arch describes that one point.
+    const fine = runJson<{ chosen?: { point?: JointPointView; predicted?: number; source?: 'coarse' | 'verified' } }>(run, 'fine.json');
+    const chosenPoint = (run.result?.point as JointPointView | undefined) ?? fine?.chosen?.point;
+    const source = (run.result?.chosenFrom as 'coarse' | 'verified' | undefined) ?? fine?.chosen?.source;
+    const foundPoint = chosenPoint ?? best?.point;
     let arch = run.arch;
-    if (!arch && best?.point && space) {
+    if (!arch && foundPoint && space) {
       try {
-        arch = parseArchDef(jointArch(space, best.point as JointPoint));
+        arch = parseArchDef(jointArch(space, foundPoint as JointPoint));
       } catch {
         arch = undefined;
       }
     }
     let found: V3Context['found'];
-    if (best) {
+    if (chosenPoint) {
+      const predicted = fine?.chosen?.predicted ?? (source === 'verified' && isNum(run.result?.predictedAccuracy) ? run.result.predictedAccuracy : undefined);
+      found = { point: chosenPoint, score: predicted, source, ...cost(chosenPoint) };
+    } else if (best) {
       const computed = cost(best.point);
       found = {
         point: best.point,
         score: best.score,
+        source: 'evolution',
         flops: isNum(best.cost?.flops) ? best.cost.flops : computed.flops,
         params: isNum(best.cost?.params) ? best.cost.params : computed.params,
         latencyMs: isNum(best.cost?.latencyMs) ? best.cost.latencyMs : computed.latencyMs,
