@@ -14,7 +14,7 @@ import { archFromChoice, getSearchSpacePreset, searchLayers } from '@fbnet/core'
 import { measureNet, resolveTiming } from '@fbnet/latency-lut';
 import { RunDir, writeJsonAtomic } from '@fbnet/runs';
 import { initBackend } from '../packages/cli/src/backend.ts';
-import { bestAtOrBelow, paretoFront, readBaselines, runBaselines } from '../packages/cli/src/pipelines/baselines.ts';
+import { bestAtOrBelow, frontInterpolated, paretoFront, readBaselines, runBaselines } from '../packages/cli/src/pipelines/baselines.ts';
 import { SEARCH_V1_PRESETS } from '../packages/cli/src/pipelines/presets.ts';
 
 const { values, positionals } = parseArgs({
@@ -65,9 +65,20 @@ if (mode === 'train') {
   const results = found.map((f) => {
     const latencyMs = median(f.samples);
     const best = bestAtOrBelow(timed, latencyMs);
-    return { ...f, latencyMs, baseline: best ? { name: best.name, testAccuracy: best.testAccuracy, latencyMs: best.latencyMs } : null, marginPts: best ? (f.testAccuracy - best.testAccuracy) * 100 : null };
+    const line = frontInterpolated(timed, latencyMs);
+    return {
+      ...f,
+      latencyMs,
+      baseline: best ? { name: best.name, testAccuracy: best.testAccuracy, latencyMs: best.latencyMs } : null,
+      marginPts: best ? (f.testAccuracy - best.testAccuracy) * 100 : null,
+      marginToInterpolatedFrontPts: line === null ? null : (f.testAccuracy - line) * 100,
+    };
   });
   const margins = results.map((r) => r.marginPts).filter((m): m is number => m !== null);
+  const mean = (v: (number | null)[]) => {
+    const ok = v.filter((m): m is number => m !== null);
+    return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
+  };
   const out = {
     kind: 'fbnet-v1-vs-baselines',
     date: new Date().toISOString(),
@@ -79,12 +90,13 @@ if (mode === 'train') {
     front: paretoFront(timed).map((b) => b.name),
     runs: results.map(({ samples, ...r }) => ({ ...r, latencySamples: samples })),
     meanMarginPts: margins.length ? margins.reduce((a, b) => a + b, 0) / margins.length : null,
+    meanMarginToInterpolatedFrontPts: mean(results.map((r) => r.marginToInterpolatedFrontPts)),
     meanTestAccuracy: results.reduce((a, r) => a + r.testAccuracy, 0) / results.length,
   };
   const path = values.out ?? `benchmarks/results/v1-vs-baselines-${base.preset}.json`;
   writeJsonAtomic(path, out);
   for (const r of out.runs) console.error(`${r.run}: ${(r.testAccuracy * 100).toFixed(2)}% at ${r.latencyMs.toFixed(3)} ms vs ${r.baseline ? `${r.baseline.name} ${(r.baseline.testAccuracy * 100).toFixed(2)}% at ${r.baseline.latencyMs.toFixed(3)} ms: ${r.marginPts!.toFixed(2)} pt` : 'no baseline this fast'}`);
-  console.log(JSON.stringify({ path, meanMarginPts: out.meanMarginPts, front: out.front }));
+  console.log(JSON.stringify({ path, meanMarginPts: out.meanMarginPts, meanMarginToInterpolatedFrontPts: out.meanMarginToInterpolatedFrontPts, front: out.front }));
 } else {
   throw new Error('usage: v1-baselines.ts train|compare …');
 }
