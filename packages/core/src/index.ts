@@ -36,7 +36,9 @@ export { SEARCH_SPACE_PRESETS, getSearchSpacePreset, FBNET_V1_CANDIDATES } from 
 export { event, ofType, isEventOf, assertSerializable } from './events/events.ts';
 export type { EventBase, EventUnion, CoreEvent, CoreEventMap, Stage } from './events/events.ts';
 
-export { BACKEND_PLUGINS, shapeKey, safeAvailability } from './plugins/plugin.ts';
+export { shapeKey, safeAvailability } from './plugins/plugin.ts';
+export { BACKEND_PLUGINS, PluginRegistry } from './plugins/plugin-registry.ts';
+export type { PluginLoader } from './plugins/plugin-registry.ts';
 export { canonicalJson, fnv1a, planHash } from './plugins/plan-hash.ts';
 export type {
   Availability,

@@ -1,5 +1,3 @@
-import { Registry } from '../registry.ts';
-
 /**
  * Backend plugin contract. A plugin wraps a TF.js backend (cpu, wasm, webgpu, node-gpu, or
  * a new one) and contributes kernel variants. Several variants of one kernel are normal;
@@ -80,9 +78,6 @@ export function shapeKey(shape: KernelShape): string {
     .map((k) => `${k}=${shape[k]}`)
     .join(',');
 }
-
-/** Plugins register here (by the CLI or a user's script); stages look them up by id. */
-export const BACKEND_PLUGINS = new Registry<BackendPlugin>('backend plugin');
 
 export async function safeAvailability(p: BackendPlugin): Promise<Availability> {
   try {
