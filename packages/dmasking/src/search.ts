@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Subject, type Observable } from 'rxjs';
 import { FbnetError, Rng, spaceSizeLog10, type RngState, type SearchSpace } from '@fbnet/core';
 import { BatchIterator, type ImageDataset } from '@fbnet/data';
-import { latencyAwareLoss, temperatureAt } from '@fbnet/gumbel-supernet';
-import { countCorrect, crossEntropy, withPathBnStats, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
+import { latencyAwareLoss, pathAccuracy, temperatureAt } from '@fbnet/gumbel-supernet';
+import { countCorrect, crossEntropy, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import type { RunDir, TensorMap } from '@fbnet/runs';
 import { cosineLr, Optimizer } from '@fbnet/train';
 import { argmaxChoice, choiceProbability, describeChoice, distributions, optionIndex, probsOf, sampleChoiceFromProbs } from './derive.ts';
@@ -338,23 +338,15 @@ export class DMaskingSearch {
     const probability = choiceProbability(probsOf(net.thetaValues()), choice);
     const latencyMs = o.latency ? o.latency.expectedValue(oneHot(net, choice)) : undefined;
     const mode: DMaskingMode = { kind: 'fixed', choice };
-    const [h, w, c] = net.inputShape;
-    const bnPass = (_: number, bnMomentum: number) => {
-      const b = it.next();
-      tf.tidy(() => void net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: true, bnMomentum }));
-    };
-    const { correct, count } = await withPathBnStats(net.store, d(o.bnRecalibrationBatches, 4), bnPass, async () => {
-      let correct = 0, count = 0;
-      const evalIt = new BatchIterator(o.data.theta, { batchSize: Math.min(256, o.data.theta.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });
-      for (let i = 0; i < evalIt.batchesPerEpoch; i++) {
-        const b = evalIt.next();
-        correct += tf.tidy(() => countCorrect(net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: false }).logits, tf.tensor1d(b.y, 'int32')));
-        count += b.size;
-        await tick();
-      }
-      return { correct, count };
+    const supernetAccuracy = await pathAccuracy({
+      store: net.store,
+      logits: (x, ctx) => net.forward(x, mode, ctx).logits,
+      inputShape: net.inputShape,
+      bnBatches: it,
+      passes: d(o.bnRecalibrationBatches, 4),
+      evalData: o.data.theta,
     });
-    return { ...base, latencyMs, probability, supernetAccuracy: correct / Math.max(count, 1) };
+    return { ...base, latencyMs, probability, supernetAccuracy };
   }
 
   dispose(): void {

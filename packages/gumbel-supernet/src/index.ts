@@ -6,3 +6,4 @@ export type { MixMode, SupernetLatency } from './supernet.ts';
 export { SupernetSearch } from './search.ts';
 export type { SupernetSearchOptions, SupernetSearchResult } from './search.ts';
 export type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
+export { pathAccuracy } from './path-accuracy.ts';

@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Subject, type Observable } from 'rxjs';
 import { archFromChoice, FbnetError, Rng, type RngState, type SearchSpace } from '@fbnet/core';
 import { BatchIterator, type ImageDataset } from '@fbnet/data';
-import { countCorrect, crossEntropy, withPathBnStats, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
+import { countCorrect, crossEntropy, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import type { RunDir, TensorMap } from '@fbnet/runs';
 import { cosineLr, Optimizer } from '@fbnet/train';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
 import { argmaxTheta, sampleFromTheta, temperatureAt, temperatureDecay, thetaProbs } from './gumbel.ts';
 import { latencyAwareLoss } from './loss.ts';
+import { pathAccuracy } from './path-accuracy.ts';
 import { Supernet, type MixMode, type SupernetLatency } from './supernet.ts';
 
 export interface SupernetSearchOptions {
@@ -311,23 +312,15 @@ export class SupernetSearch {
     const latencyMs = o.latency.fixedMs + ops.reduce((s, k, l) => s + o.latency.layerMs[l][k], 0);
     const arch = archFromChoice(o.space, { ops });
     const mode: MixMode = { kind: 'fixed', ops };
-    const [h, w, c] = net.inputShape;
-    const bnPass = (_: number, bnMomentum: number) => {
-      const b = it.next();
-      tf.tidy(() => void net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: true, bnMomentum }));
-    };
-    const { correct, count } = await withPathBnStats(net.store, d(o.bnRecalibrationBatches, 8), bnPass, async () => {
-      let correct = 0, count = 0;
-      const evalIt = new BatchIterator(o.data.theta, { batchSize: Math.min(256, o.data.theta.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });
-      for (let i = 0; i < evalIt.batchesPerEpoch; i++) {
-        const b = evalIt.next();
-        correct += tf.tidy(() => countCorrect(net.forward(tf.tensor4d(b.x, [b.size, h, w, c]), mode, { training: false }).logits, tf.tensor1d(b.y, 'int32')));
-        count += b.size;
-        await new Promise((res) => setImmediate(res));
-      }
-      return { correct, count };
+    const supernetAccuracy = await pathAccuracy({
+      store: net.store,
+      logits: (x, ctx) => net.forward(x, mode, ctx).logits,
+      inputShape: net.inputShape,
+      bnBatches: it,
+      passes: d(o.bnRecalibrationBatches, 8),
+      evalData: o.data.theta,
     });
-    return { choice: { ops }, ops: ops.map((k, l) => net.layers[l].candidates[k]), arch, latencyMs, probability, supernetAccuracy: correct / Math.max(count, 1) };
+    return { choice: { ops }, ops: ops.map((k, l) => net.layers[l].candidates[k]), arch, latencyMs, probability, supernetAccuracy };
   }
 
   dispose(): void {

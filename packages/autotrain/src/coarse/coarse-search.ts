@@ -1,4 +1,4 @@
-import { lastValueFrom, Subject, tap, type Observable, type Subscription } from 'rxjs';
+import { Subject, tap, type Observable, type Subscription } from 'rxjs';
 import { AccuracyPredictor, proxyTargets, type PredictorConfig, type PredictorFitOptions, type PredictorMetrics, type PredictorSample } from '@fbnet/acc-predictor';
 import { FbnetError } from '@fbnet/core';
 import { kendallTauB } from '@fbnet/core';
