@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KNOWN_PLUGINS, setupPlugin } from '@fbnet/bench';
+import { chooseBackend, registeredPlugins, setupPlugin, type BackendChoice } from '@fbnet/bench';
 import type { BackendPlugin, KernelPlan } from '@fbnet/core';
+import { AUTO_BACKEND } from './commands/backends.ts';
+
+export type { BackendChoice } from '@fbnet/bench';
 
 export interface ActiveBackend {
   id: string;
@@ -9,17 +12,28 @@ export interface ActiveBackend {
   version: string;
   /** The kernel plan in use (this device's, when `fbnet bench kernels` made one). */
   plan?: KernelPlan;
+  /** With `--backend auto`: what was measured and why `id` won. */
+  choice?: BackendChoice;
 }
 
+/** Built-in plugins plus those registered by FBNET_PLUGINS modules. */
 export function knownBackends(): string[] {
-  return [...KNOWN_PLUGINS];
+  return registeredPlugins();
+}
+
+/** The one line `--backend auto` prints. */
+export function describeChoice(choice: BackendChoice): string {
+  return `--backend auto chose ${choice.chosen}: ${choice.reason} [score: ${choice.score}]`;
 }
 
 /**
  * Load, check and activate a backend plugin with this device's kernel plan when one exists
- * (`fbnet bench kernels` writes it); unavailable plugins say why.
+ * (`fbnet bench kernels` writes it); unavailable plugins say why. `auto` first benchmarks every
+ * available registered plugin briefly and activates the fastest (`choice` says why).
  */
 export async function initBackend(id: string, options: { threads?: number; plan?: string; forcePlan?: boolean } = {}): Promise<ActiveBackend> {
-  const { plugin, plan } = await setupPlugin({ backend: id, plan: options.plan ?? 'auto', forcePlan: options.forcePlan, threads: options.threads });
-  return { id: plugin.id, plugin, tfBackend: tf.getBackend(), version: plugin.version(), plan };
+  const choice = id === AUTO_BACKEND ? await chooseBackend({ threads: options.threads }) : undefined;
+  const backend = choice?.chosen ?? id;
+  const { plugin, plan } = await setupPlugin({ backend, plan: options.plan ?? 'auto', forcePlan: options.forcePlan, threads: options.threads });
+  return { id: plugin.id, plugin, tfBackend: tf.getBackend(), version: plugin.version(), plan, ...(choice ? { choice } : {}) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FbnetError } from '@fbnet/core';
+import { BACKEND_PLUGINS, FbnetError } from '@fbnet/core';
 import { BENCH_GRAMMARS } from './commands/bench.ts';
 import { COST_GRAMMAR } from './commands/cost.ts';
 import { LUT_GRAMMARS } from './commands/lut.ts';
@@ -38,7 +38,7 @@ describe('parseCommandLine', () => {
     [['a.json', '--lr', 'Infinity'], /--lr must be a positive number/],
     [['a.json', '--seed', '1.5'], /--seed must be an integer from 0 to 4294967295, got "1.5"/],
     [['a.json', '--seed', '4294967296'], /--seed must be an integer/],
-    [['a.json', '--backend', 'tpu'], /--backend must be one of cpu, wasm, webgpu, node-gpu, got "tpu"/],
+    [['a.json', '--backend', 'tpu'], /--backend must be one of cpu, wasm, webgpu, node-gpu, auto, got "tpu"/],
     [['a.json', '--json=yes'], /--json takes no value/],
     [['a.json', '--bogus'], /unknown flag --bogus; known: --json, --epochs/],
     [['a.json', '-x'], /unknown flag -x/],
@@ -88,5 +88,22 @@ describe('parseCommandLine', () => {
     expect(usageOf(() => parseSubcommand(['torch', '--arch', 'a', '--backends', 'cpu,tpu'], BENCH_GRAMMARS))).toMatch(/--backends must be/);
     expect(parseSubcommand(['torch', '--arch', 'a', '--backends', 'cpu, wasm'], BENCH_GRAMMARS).flags).toMatchObject({ backends: ['cpu', 'wasm'] });
     expect(usageOf(() => parseCommandLine(['stray', '--queue', 'redis://h:1'], WORKER_GRAMMAR))).toMatch(/unexpected argument "stray"/);
+  });
+
+  it('--backend: auto only where a command may pick by benchmark; registered plugins are accepted once registered', () => {
+    expect(parseCommandLine(['a.json', '--backend', 'auto'], TRAIN_GRAMMAR).flags.backend).toBe('auto');
+    expect(parseCommandLine(['v1', '--backend', 'auto'], SEARCH_GRAMMAR).flags.backend).toBe('auto');
+    expect(parseSubcommand(['infer', '--arch', 'a', '--backend', 'auto'], BENCH_GRAMMARS).flags).toMatchObject({ backend: 'auto' });
+    expect(usageOf(() => parseCommandLine(['--queue', 'redis://h:1', '--backend', 'auto'], WORKER_GRAMMAR))).toMatch(
+      /--backend must be one of cpu, wasm, webgpu, node-gpu, got "auto"/,
+    );
+    expect(usageOf(() => parseCommandLine(['a.json', '--backend', 'flag-test-plugin'], TRAIN_GRAMMAR))).toMatch(/got "flag-test-plugin"/);
+    BACKEND_PLUGINS.register('flag-test-plugin', async () => {
+      throw new Error('never loaded by parsing');
+    });
+    expect(parseCommandLine(['a.json', '--backend', 'flag-test-plugin'], TRAIN_GRAMMAR).flags.backend).toBe('flag-test-plugin');
+    expect(usageOf(() => parseCommandLine(['a.json', '--backend', 'tpu'], TRAIN_GRAMMAR))).toMatch(
+      /one of cpu, wasm, webgpu, node-gpu, flag-test-plugin, auto, got "tpu"/,
+    );
   });
 });

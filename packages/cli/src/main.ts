@@ -9,6 +9,7 @@ import { trainCommand } from './commands/train.ts';
 import { workerCommand } from './commands/worker.ts';
 import { failureContext, reportFailure } from './failure.ts';
 import { usage } from './flags.ts';
+import { importPluginModules, PLUGINS_ENV } from './plugin-modules.ts';
 
 // Only the command grammars are imported here; each command's implementation (TF.js and the stages) loads after its
 // command line has been checked.
@@ -44,6 +45,9 @@ export async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   try {
+    // Third-party backend plugins register themselves when imported; without the variable nothing extra loads.
+    const plugins = process.env[PLUGINS_ENV];
+    if (plugins) await importPluginModules(plugins);
     const cmd = COMMANDS.find((c) => c.name === name);
     if (!cmd) throw usage(`unknown command "${name}"; known: ${COMMANDS.map((c) => c.name).join(', ')} (fbnet --help)`);
     return await cmd.run(rest);

@@ -1,9 +1,9 @@
 import { defineCommand } from '../command.ts';
 import { flag, JSON_FLAG, parseSubcommand, usage, type CommandLine } from '../flags.ts';
-import { BACKEND_FLAG, BACKEND_IDS } from './backends.ts';
+import { BACKEND_IDS, BACKEND_OR_AUTO_FLAG } from './backends.ts';
 
 const SHARED = { ...JSON_FLAG, threads: flag.positiveInt(), batch: flag.positiveInt() };
-const COMMON = { ...SHARED, backend: BACKEND_FLAG };
+const COMMON = { ...SHARED, backend: BACKEND_OR_AUTO_FLAG };
 const KERNELS = {
   flags: {
     ...COMMON,
@@ -80,7 +80,7 @@ export const benchCommand = defineCommand({
     '  fbnet bench dmasking [--backend ID] [--batch 32] [--rounds N] [--json]\n' +
     '  fbnet bench baselines [--preset quick|full|smoke] [--random N] [--seed N] [--data-dir DIR] [--lut FILE] ' +
     '[--out FILE] [--backend ID] [--json]\n' +
-    '  (every benchmark also takes --threads N)',
+    '  (every benchmark also takes --threads N; --backend auto benchmarks the available plugins and takes the fastest)',
   parse: (argv): BenchLine => parseSubcommand(argv, BENCH_GRAMMARS),
   load: async () => (await import('./run-bench.ts')).runBench,
 });

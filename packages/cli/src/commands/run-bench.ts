@@ -1,18 +1,24 @@
-import { benchInfer, benchKernels, benchTrain, compareWithTorch, formatCompareTable } from '@fbnet/bench';
+import { benchInfer, benchKernels, benchTrain, chooseBackend, compareWithTorch, formatCompareTable } from '@fbnet/bench';
 import { benchDmasking, writeBenchDmasking } from '@fbnet/dmasking';
 import { FbnetError } from '@fbnet/core';
 import { loadLut, nodeFingerprint } from '@fbnet/latency-lut';
-import { initBackend } from '../backend.ts';
+import { describeChoice, initBackend } from '../backend.ts';
 import { baselineArchs, runBaselines } from '../pipelines/baselines.ts';
 import { SEARCH_V1_PRESETS } from '../pipelines/presets.ts';
 import { readArchDef } from '../files.ts';
 import { makeOutput, progressBar } from '../output.ts';
+import { AUTO_BACKEND } from './backends.ts';
 import type { BenchLine } from './bench.ts';
 
 export async function runBench(line: BenchLine): Promise<number> {
   const out = makeOutput(!!line.flags.json);
   // The arch file is read here first so a missing or broken file is named before any benchmark starts.
   if ('arch' in line.flags && line.flags.arch) readArchDef(line.flags.arch);
+  if ('backend' in line.flags && line.flags.backend === AUTO_BACKEND) {
+    const choice = await chooseBackend({ threads: line.flags.threads });
+    out.info(describeChoice(choice));
+    line.flags.backend = choice.chosen;
+  }
   switch (line.sub) {
     case 'kernels': {
       const f = line.flags;

@@ -5,7 +5,7 @@ import { BullmqQueue, SEARCH_V3_PRESETS, searchV3, type EvaluationQueue } from '
 import { loadLut, nodeFingerprint } from '@fbnet/latency-lut';
 import { writeReport } from '@fbnet/report';
 import { newRunId, RunDir } from '@fbnet/runs';
-import { initBackend, type ActiveBackend } from '../backend.ts';
+import { describeChoice, initBackend, type ActiveBackend, type BackendChoice } from '../backend.ts';
 import { trackMemory } from '../memory.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
 import { SEARCH_V1_PRESETS, type SearchV1Preset } from '../pipelines/presets.ts';
@@ -39,6 +39,8 @@ interface RunOptions {
   overrides?: V1Overrides;
   /** v1: absolute path of a `fbnet bench baselines` file to compare the result with. */
   baselines?: string | null;
+  /** `--backend auto`: every candidate's figures or why it could not run (`backend` is the winner). */
+  backendChoice?: BackendChoice;
 }
 
 interface V1Overrides {
@@ -172,6 +174,10 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
   checkNewRunDir(dir);
   if (o.dataDir) checkInputDir('data-dir', o.dataDir);
   const backend = await initBackend(o.backend, { threads: o.threads ?? undefined });
+  if (backend.choice) {
+    out.info(describeChoice(backend.choice));
+    Object.assign(o, { backend: backend.id, backendChoice: backend.choice });
+  }
   checkLut(o, backend);
   if (o.baselines) checkBaselines(o.baselines, preset, kind.presets[preset].space);
   const run = createRun(dir, { command, seed: f.seed ?? 0, options: o as unknown as Record<string, unknown> });
@@ -182,7 +188,7 @@ async function resumeSearch(f: SearchLine['flags'], command: string, kind: Searc
   const run = openRunOf(f.resume!, command);
   const o = run.config.options as unknown as RunOptions;
   // What the run computes is fixed: repeating the run's own value is fine, another one is refused.
-  keepOnResume('backend', f.backend, o.backend);
+  keepOnResume('backend', f.backend === 'auto' && o.backendChoice ? o.backend : f.backend, o.backend);
   keepOnResume('seed', f.seed, run.config.seed);
   keepOnResume('lut', f.lut === undefined ? undefined : resolve(f.lut), o.lut === null ? null : resolve(o.lut));
 

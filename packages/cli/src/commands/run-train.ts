@@ -4,7 +4,7 @@ import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, splitTrainVal 
 import { newRunId, RunDir } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { exportModel, parseRecipe, Trainer, type TrainRecipe, type TrainRecipeInput } from '@fbnet/train';
-import { initBackend, type ActiveBackend } from '../backend.ts';
+import { describeChoice, initBackend, type ActiveBackend, type BackendChoice } from '../backend.ts';
 import { readArchDef, readJsonFile } from '../files.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
 import {
@@ -25,6 +25,8 @@ interface TrainOptions {
   recipe: TrainRecipe;
   dataDir: string | null;
   backend: string;
+  /** `--backend auto`: every candidate's figures or why it could not run (`backend` is the winner). */
+  backendChoice?: BackendChoice;
 }
 
 function loadData(dataDir: string | null, seed: number) {
@@ -51,6 +53,10 @@ export async function runTrain(line: TrainLine): Promise<number> {
   checkNewRunDir(dir);
   if (o.dataDir) checkInputDir('data-dir', o.dataDir);
   const backend = await initBackend(o.backend);
+  if (backend.choice) {
+    out.info(describeChoice(backend.choice));
+    Object.assign(o, { backend: backend.id, backendChoice: backend.choice });
+  }
   const data = loadData(o.dataDir, seed);
   const run = createRun(dir, { command: 'train', seed, options: o as unknown as Record<string, unknown> });
   run.writeJson('arch.json', arch);
@@ -61,7 +67,7 @@ async function resumeTrain(f: TrainLine['flags'], out: Output): Promise<number> 
   const run = openRunOf(f.resume!, 'train');
   const o = run.config.options as unknown as TrainOptions;
   const own = parseRecipe(o.recipe);
-  keepOnResume('backend', f.backend, o.backend);
+  keepOnResume('backend', f.backend === 'auto' && o.backendChoice ? o.backend : f.backend, o.backend);
   keepOnResume('seed', f.seed, run.config.seed);
   if (f.epochs !== undefined && f.epochs < own.epochs) {
     const why = `--epochs ${f.epochs} is fewer than the run's ${own.epochs}`;

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.ts';
 import { flag, JSON_FLAG, parseCommandLine, usage, type CommandLine, type FlagValues } from '../flags.ts';
-import { BACKEND_FLAG } from './backends.ts';
+import { BACKEND_OR_AUTO_FLAG } from './backends.ts';
 
 export const SEARCH_VERSIONS = ['v1', 'v2', 'v3'] as const;
 export type SearchVersion = (typeof SEARCH_VERSIONS)[number];
@@ -34,7 +34,7 @@ const FLAGS = {
   'data-dir': flag.path(),
   lut: flag.path(),
   'force-lut': flag.bool(),
-  backend: BACKEND_FLAG,
+  backend: BACKEND_OR_AUTO_FLAG,
   seed: flag.seed(),
   threads: flag.positiveInt(),
   queue: flag.redisUrl(),
@@ -79,7 +79,7 @@ export const searchCommand = defineCommand({
     'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
     '[--alpha X --beta X --tau0 X --tau-end X --supernet-epochs N --epochs N --baselines FILE (v1)] ' +
     '[--data-dir DIR] [--lut lut.json [--force-lut]] ' +
-    '[--backend cpu|wasm|webgpu|node-gpu] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
+    '[--backend cpu|wasm|webgpu|node-gpu|auto] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
   parse: (argv) => parseCommandLine(argv, SEARCH_GRAMMAR),
   load: async () => (await import('./run-search.ts')).runSearch,
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.ts';
 import { flag, JSON_FLAG, parseCommandLine, usage, type CommandLine, type FlagValues } from '../flags.ts';
-import { BACKEND_FLAG } from './backends.ts';
+import { BACKEND_OR_AUTO_FLAG } from './backends.ts';
 
 /**
  * `--resume` keeps what the training computes: these flags are refused with it. `--epochs` may
@@ -17,7 +17,7 @@ const FLAGS = {
   'data-dir': flag.path(),
   out: flag.path(),
   resume: flag.path(),
-  backend: BACKEND_FLAG,
+  backend: BACKEND_OR_AUTO_FLAG,
   seed: flag.seed(),
 };
 
@@ -39,7 +39,7 @@ export const trainCommand = defineCommand({
   summary: 'train an arch def from scratch on Fashion-MNIST, evaluate, export a TF.js Layers model',
   usage:
     'fbnet train <arch.json> [--epochs N] [--batch N] [--lr X] [--recipe recipe.json] [--data-dir DIR] [--out DIR] ' +
-    '[--backend cpu] [--seed N] [--json]\n  fbnet train --resume DIR [--epochs N (to extend)] [--json]',
+    '[--backend cpu|auto] [--seed N] [--json]\n  fbnet train --resume DIR [--epochs N (to extend)] [--json]',
   parse: (argv) => parseCommandLine(argv, TRAIN_GRAMMAR),
   load: async () => (await import('./run-train.ts')).runTrain,
 });
