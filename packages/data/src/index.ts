@@ -27,6 +27,19 @@ export {
 } from './subset-manifest.ts';
 export type { SubsetManifest } from './subset-manifest.ts';
 
+// Bring-your-own data: image folders, IDX folders, CIFAR-10 binary, one entry point
+export { loadDataset, detectDataFormat, DATA_FORMATS } from './load-dataset.ts';
+export type { DataFormat, ResolvedDataFormat, LoadDatasetOptions, LoadedDataset, SplitOrigin } from './load-dataset.ts';
+export { listImageFolder, decodeImageFolder, isJunkFile, FOLDER_SPLITS } from './image-folder.ts';
+export type { FolderListing, FolderFile, FolderSplitName, DecodeFolderOptions, DecodeProgress } from './image-folder.ts';
+export { decodeImage, grayToRgb, IMAGE_EXTENSIONS } from './image-decode.ts';
+export type { DecodedImage } from './image-decode.ts';
+export { resizeBilinear } from './resize.ts';
+export { loadIdxFolder, looksLikeIdxFolder } from './idx-folder.ts';
+export type { IdxFolderData } from './idx-folder.ts';
+export { loadCifar10, readCifar10Batches, findCifar10Dir, CIFAR10_CLASSES, CIFAR10_RECORD_BYTES } from './cifar10.ts';
+export { dataCacheKey, defaultDataCacheDir, readDataCache, writeDataCache, DATA_CACHE_VERSION } from './data-cache.ts';
+
 // Splits
 export {
   stratifiedPartition,
@@ -43,6 +56,7 @@ export { parseBatchPosition, batchPositionSchema } from './batch-position.ts';
 export type { BatchPosition } from './batch-position.ts';
 export {
   computeMeanStd,
+  computeChannelMeanStd,
   normalizePixels,
   pixelTable,
   FASHION_MNIST_MEAN,

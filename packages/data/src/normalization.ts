@@ -73,3 +73,26 @@ export function normalizePixels(pixels: Uint8Array, norm: Normalization, out = n
   for (let i = 0; i < pixels.length; i++) out[i] = t[pixels[i]];
   return out;
 }
+
+/**
+ * Per-channel mean and population std ([0, 1] scale) of NHWC pixels with `channels` channels, one
+ * 256-bin histogram per channel as in `computeMeanStd`. Computed on the training split only, so the
+ * exported model's normalisation layer sees no test data.
+ */
+export function computeChannelMeanStd(pixels: Uint8Array, channels: number): { mean: number[]; std: number[] } {
+  if (!(Number.isInteger(channels) && channels > 0) || pixels.length % channels !== 0) {
+    throw new FbnetError('USAGE', `computeChannelMeanStd: ${pixels.length} pixel value(s) do not split into ${channels} channel(s)`);
+  }
+  if (pixels.length === 0) throw new FbnetError('USAGE', 'computeChannelMeanStd: no pixels');
+  const mean: number[] = [];
+  const std: number[] = [];
+  const plane = new Uint8Array(pixels.length / channels);
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < plane.length; i++) plane[i] = pixels[i * channels + c];
+    const m = computeMeanStd(plane);
+    mean.push(m.mean);
+    // A constant channel (all-black border data) would divide by 0 in the model's input layer.
+    std.push(m.std > 0 ? m.std : 1);
+  }
+  return { mean, std };
+}
