@@ -15,9 +15,9 @@ export interface CliRun {
   last: string;
 }
 
-export function fbnetAsync(args: string[], cwd?: string): Promise<CliRun> {
+export function fbnetAsync(args: string[], cwd?: string, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FBNET_BIN, ...args], { cwd, env: { ...process.env, FBNET_DEBUG: '' } });
+    const child = spawn(process.execPath, [FBNET_BIN, ...args], { cwd, env: { ...process.env, FBNET_DEBUG: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
