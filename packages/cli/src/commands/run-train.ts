@@ -19,20 +19,28 @@ import {
   storeResult,
 } from '../run-files.ts';
 import { follow } from '../streams.ts';
+import { loadUserData, type UserDataSource } from '../user-data.ts';
 import type { TrainLine } from './train.ts';
 
 interface TrainOptions {
   recipe: TrainRecipe;
   dataDir: string | null;
+  /** `--data`: the user's own data set (absent: Fashion-MNIST from dataDir or the bundled subset). */
+  data?: UserDataSource | null;
   backend: string;
   /** `--backend auto`: every candidate's figures or why it could not run (`backend` is the winner). */
   backendChoice?: BackendChoice;
 }
 
-function loadData(dataDir: string | null, seed: number) {
-  const full = loadFashionMnist({ split: 'train', dataDir: dataDir ?? undefined });
-  const test = loadFashionMnist({ split: 'test', dataDir: dataDir ?? undefined });
-  return { ...splitTrainVal(full, { valFraction: 0.1, seed }), test };
+function loadData(o: TrainOptions, arch: ArchDef, archPath: string, seed: number, out: Output) {
+  if (o.data) {
+    const d = loadUserData(o.data, arch, archPath, seed, out);
+    return { train: d.train, val: d.val, test: d.test, normalization: d.normalization };
+  }
+  const full = loadFashionMnist({ split: 'train', dataDir: o.dataDir ?? undefined });
+  const test = loadFashionMnist({ split: 'test', dataDir: o.dataDir ?? undefined });
+  const normalization = { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
+  return { ...splitTrainVal(full, { valFraction: 0.1, seed }), test, normalization };
 }
 
 export async function runTrain(line: TrainLine): Promise<number> {
@@ -47,7 +55,8 @@ export async function runTrain(line: TrainLine): Promise<number> {
   if (f.epochs !== undefined) recipeIn.epochs = f.epochs;
   if (f.batch !== undefined) recipeIn.batchSize = f.batch;
   if (f.lr !== undefined) recipeIn.lr = f.lr;
-  const o: TrainOptions = { recipe: parseRecipe(recipeIn), dataDir: f['data-dir'] ?? null, backend: f.backend ?? 'cpu' };
+  const data = f.data ? { path: f.data, format: f['data-format'] ?? 'auto' } : null;
+  const o: TrainOptions = { recipe: parseRecipe(recipeIn), dataDir: f['data-dir'] ?? null, data, backend: f.backend ?? 'cpu' };
   const seed = f.seed ?? 0;
   const dir = f.out ?? join('runs', newRunId('train'));
   checkNewRunDir(dir);
@@ -57,10 +66,10 @@ export async function runTrain(line: TrainLine): Promise<number> {
     out.info(describeChoice(backend.choice));
     Object.assign(o, { backend: backend.id, backendChoice: backend.choice });
   }
-  const data = loadData(o.dataDir, seed);
+  const loaded = loadData(o, arch, archPath, seed, out);
   const run = createRun(dir, { command: 'train', seed, options: o as unknown as Record<string, unknown> });
   run.writeJson('arch.json', arch);
-  return train(run, arch, o, backend, data, archPath, out);
+  return train(run, arch, o, backend, loaded, archPath, out);
 }
 
 async function resumeTrain(f: TrainLine['flags'], out: Output): Promise<number> {
@@ -87,7 +96,8 @@ async function resumeTrain(f: TrainLine['flags'], out: Output): Promise<number> 
   if (extend) out.info(`extending ${run.path} from ${own.epochs} to ${f.epochs} epochs (recorded in config.json)`);
   const arch = readArchDef(run.file('arch.json'));
   const backend = await initBackend(options.backend ?? 'cpu');
-  return train(run, arch, options, backend, loadData(options.dataDir, run.config.seed), run.file('arch.json'), out);
+  const archPath = run.file('arch.json');
+  return train(run, arch, options, backend, loadData(options, arch, archPath, run.config.seed, out), archPath, out);
 }
 
 async function train(
@@ -103,7 +113,7 @@ async function train(
   const { train: trainSet, val, test } = data;
   const sizes = `${trainSet.count} images (val ${val.count}, test ${test.count})`;
   out.info(`training ${archPath} on ${sizes} with ${backend.id}; run ${run.path}`);
-  const normalization = { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
+  const { normalization } = data;
   const trainer = new Trainer({ arch, train: trainSet, val, test, recipe, seed: run.config.seed, normalization, run });
   const sub = follow(trainer.events$, (e) => {
     run.appendEvent(e);
