@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BACKEND_PLUGINS } from '@fbnet/core';
-import { BENCH_ARCH, fbnetAsync } from './_cli-test-support.ts';
+import { BENCH_ARCH, fbnetAsync, writeTinyData } from './_cli-test-support.ts';
 import { importPluginModules } from './plugin-modules.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -25,18 +25,31 @@ describe('FBNET_PLUGINS', () => {
     await expect(importPluginModules('no-such-package-fbnet', dir)).rejects.toThrow(/cannot import "no-such-package-fbnet"/);
   });
 
-  it('the real CLI accepts a plugin registered by a module named in FBNET_PLUGINS, and only then', { timeout: 120_000 }, async () => {
-    const args = ['bench', 'infer', '--arch', BENCH_ARCH, '--backend', 'cpu-plus', '--iterations', '3', '--json'];
-    const [plain, withPlugin] = await Promise.all([
-      fbnetAsync(args, ROOT),
-      fbnetAsync(args, ROOT, { FBNET_PLUGINS: 'docs/examples/cpu-plus-plugin.ts' }),
-    ]);
-    expect(plain.code).toBe(2);
-    expect(JSON.parse(plain.last).error.message).toMatch(/--backend must be one of cpu, wasm, webgpu, node-gpu, auto, got "cpu-plus"/);
-    expect(withPlugin.code, withPlugin.stderr).toBe(0);
-    const r = JSON.parse(withPlugin.last);
+  it('the real CLI takes --backend <plugin> from a module in FBNET_PLUGINS; auto weighs it and records the choice', { timeout: 180_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fbnet-plugins-cli-'));
+    const data = writeTinyData(join(dir, 'data'), { train: 64, test: 16 });
+    const env = { FBNET_PLUGINS: 'docs/examples/cpu-plus-plugin.ts' };
+    const infer = ['bench', 'infer', '--arch', BENCH_ARCH, '--backend', 'cpu-plus', '--iterations', '3', '--json'];
+    const train = ['train', BENCH_ARCH, '--backend', 'auto', '--epochs', '1', '--batch', '32', '--data-dir', data, '--out', join(dir, 'run'), '--json'];
+    const [explicit, auto] = await Promise.all([fbnetAsync(infer, ROOT, env), fbnetAsync(train, ROOT, env)]);
+
+    expect(explicit.code, explicit.stderr).toBe(0);
+    const r = JSON.parse(explicit.last);
     expect(r.backend).toBe('cpu-plus');
     expect(r.fingerprint.backendVersion).toMatch(/cpu-plus 1/);
     expect(r.variantCalls.Add['same-shape-js']).toBeGreaterThan(0);
+
+    expect(auto.code, auto.stderr).toBe(0);
+    const options = JSON.parse(readFileSync(join(dir, 'run', 'config.json'), 'utf8')).options;
+    const choice = options.backendChoice;
+    expect(choice.requested).toBe('auto');
+    expect(choice.candidates.map((c: { id: string }) => c.id)).toEqual(['cpu', 'wasm', 'webgpu', 'node-gpu', 'cpu-plus']);
+    const measured = choice.candidates.filter((c: { available: boolean }) => c.available);
+    expect(measured.map((c: { id: string }) => c.id)).toContain('cpu-plus');
+    const best = Math.min(...measured.map((c: { score: number }) => c.score));
+    expect(measured.find((c: { id: string }) => c.id === choice.chosen).score).toBe(best);
+    expect(options.backend).toBe(choice.chosen);
+    for (const c of choice.candidates) expect(c.available ? c.score > 0 : c.reason.length > 0).toBe(true);
+    expect(auto.stderr + auto.stdout).toContain(`--backend auto chose ${choice.chosen}: `);
   });
 });
