@@ -79,7 +79,8 @@ export async function chooseBackend(o: ChooseBackendOptions = {}): Promise<Backe
     }
     try {
       const f = await probe(plugin, { threads: o.threads });
-      candidates.push({ id, available: true, inferMs: f.inferMs, trainStepMs: f.trainStepMs, score: f.inferMs + f.trainStepMs });
+      const score = f.inferMs + f.trainStepMs;
+      candidates.push({ id, available: true, inferMs: f.inferMs, trainStepMs: f.trainStepMs, score });
     } catch (e) {
       candidates.push({ id, available: false, reason: `benchmark failed: ${(e as Error).message}` });
     } finally {
@@ -88,7 +89,8 @@ export async function chooseBackend(o: ChooseBackendOptions = {}): Promise<Backe
   }
   const ranked = candidates.filter((c) => c.available).sort((a, b) => a.score - b.score);
   if (!ranked.length) {
-    throw new FbnetError('BACKEND_UNAVAILABLE', `--backend auto: no plugin can run here: ${candidates.map(describe).join('; ')}`);
+    const why = candidates.map(describe).join('; ');
+    throw new FbnetError('BACKEND_UNAVAILABLE', `--backend auto: no plugin can run here: ${why}`);
   }
   const best = ranked[0];
   const others = candidates.filter((c) => c !== best).map(describe);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend, registeredPlugins, setupPlugin, type BackendChoice } from '@fbnet/bench';
+import { chooseBackend, setupPlugin, type BackendChoice } from '@fbnet/bench';
 import type { BackendPlugin, KernelPlan } from '@fbnet/core';
 import { AUTO_BACKEND } from './commands/backends.ts';
 
@@ -16,11 +16,6 @@ export interface ActiveBackend {
   choice?: BackendChoice;
 }
 
-/** Built-in plugins plus those registered by FBNET_PLUGINS modules. */
-export function knownBackends(): string[] {
-  return registeredPlugins();
-}
-
 /** The one line `--backend auto` prints. */
 export function describeChoice(choice: BackendChoice): string {
   return `--backend auto chose ${choice.chosen}: ${choice.reason} [score: ${choice.score}]`;
@@ -34,6 +29,7 @@ export function describeChoice(choice: BackendChoice): string {
 export async function initBackend(id: string, options: { threads?: number; plan?: string; forcePlan?: boolean } = {}): Promise<ActiveBackend> {
   const choice = id === AUTO_BACKEND ? await chooseBackend({ threads: options.threads }) : undefined;
   const backend = choice?.chosen ?? id;
-  const { plugin, plan } = await setupPlugin({ backend, plan: options.plan ?? 'auto', forcePlan: options.forcePlan, threads: options.threads });
+  const { threads, forcePlan } = options;
+  const { plugin, plan } = await setupPlugin({ backend, plan: options.plan ?? 'auto', forcePlan, threads });
   return { id: plugin.id, plugin, tfBackend: tf.getBackend(), version: plugin.version(), plan, ...(choice ? { choice } : {}) };
 }

@@ -25,12 +25,14 @@ describe('FBNET_PLUGINS', () => {
     await expect(importPluginModules('no-such-package-fbnet', dir)).rejects.toThrow(/cannot import "no-such-package-fbnet"/);
   });
 
-  it('the real CLI takes --backend <plugin> from a module in FBNET_PLUGINS; auto weighs it and records the choice', { timeout: 180_000 }, async () => {
+  const name = 'the real CLI takes --backend <plugin> from a module in FBNET_PLUGINS; auto weighs it and records the choice';
+  it(name, { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fbnet-plugins-cli-'));
     const data = writeTinyData(join(dir, 'data'), { train: 64, test: 16 });
     const env = { FBNET_PLUGINS: 'docs/examples/cpu-plus-plugin.ts' };
     const infer = ['bench', 'infer', '--arch', BENCH_ARCH, '--backend', 'cpu-plus', '--iterations', '3', '--json'];
-    const train = ['train', BENCH_ARCH, '--backend', 'auto', '--epochs', '1', '--batch', '32', '--data-dir', data, '--out', join(dir, 'run'), '--json'];
+    const train = ['train', BENCH_ARCH, '--backend', 'auto', '--epochs', '1', '--batch', '32', '--data-dir', data];
+    train.push('--out', join(dir, 'run'), '--json');
     const [explicit, auto] = await Promise.all([fbnetAsync(infer, ROOT, env), fbnetAsync(train, ROOT, env)]);
 
     expect(explicit.code, explicit.stderr).toBe(0);

@@ -34,7 +34,8 @@ export class PluginRegistry {
     if (!p) {
       p = loader().then((plugin) => {
         if (plugin.id !== id) {
-          throw new FbnetError('BACKEND_UNAVAILABLE', `backend plugin registered as "${id}" loaded a plugin with id "${plugin.id}"`);
+          const why = `backend plugin registered as "${id}" loaded a plugin with id "${plugin.id}"`;
+          throw new FbnetError('BACKEND_UNAVAILABLE', why);
         }
         return plugin;
       });
