@@ -1,9 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi, type Mock } from 'vitest';
 import { PluginRegistry, type Availability, type BackendPlugin } from '@fbnet/core';
 import { chooseBackend, type CandidateProbe } from './auto-select.ts';
 import { registerBuiltinPlugins } from './plugins.ts';
 
-function fake(id: string, availability: () => Promise<Availability>): BackendPlugin & { dispose: ReturnType<typeof vi.fn> } {
+function fake(id: string, availability: () => Promise<Availability>): BackendPlugin & { dispose: Mock<() => void> } {
   return {
     id,
     tfBackend: 'cpu',
@@ -12,7 +12,7 @@ function fake(id: string, availability: () => Promise<Availability>): BackendPlu
     init: async () => {},
     variants: () => [],
     version: () => '0',
-    dispose: vi.fn(),
+    dispose: vi.fn<() => void>(),
   };
 }
 
