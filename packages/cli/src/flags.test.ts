@@ -102,6 +102,8 @@ describe('parseCommandLine', () => {
       throw new Error('never loaded by parsing');
     });
     expect(parseCommandLine(['a.json', '--backend', 'flag-test-plugin'], TRAIN_GRAMMAR).flags.backend).toBe('flag-test-plugin');
+    const torch = parseSubcommand(['torch', '--arch', 'a', '--backends', 'wasm,flag-test-plugin'], BENCH_GRAMMARS);
+    expect(torch.flags).toMatchObject({ backends: ['wasm', 'flag-test-plugin'] });
     expect(usageOf(() => parseCommandLine(['a.json', '--backend', 'tpu'], TRAIN_GRAMMAR))).toMatch(
       /one of cpu, wasm, webgpu, node-gpu, flag-test-plugin, auto, got "tpu"/,
     );

@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import { BACKEND_PLUGINS } from '@fbnet/core';
-import { KNOWN_PLUGINS } from '@fbnet/bench/plugins';
+// Registers the built-in plugins (lazily: only @fbnet/core loads), so `--backend` is checked without loading TF.js.
+import '@fbnet/bench/plugins';
 import type { FlagDef } from '../flags.ts';
-
-/**
- * The built-in plugin ids (bench's light `plugins` entry registers them lazily, so `--backend` is checked without
- * loading TF.js). Plugins that modules named in FBNET_PLUGINS register are accepted too: the list is read when the
- * command line is parsed, after those modules ran.
- */
-export const BACKEND_IDS = KNOWN_PLUGINS;
 
 /** `--backend auto`: benchmark every available plugin briefly and take the fastest (search, train, bench). */
 export const AUTO_BACKEND = 'auto';
 
-/** Every id `--backend` accepts now: registered plugins (built-ins first), plus `auto` where allowed. */
+/**
+ * Every id `--backend` accepts, read from the registry when the command line is parsed: the built-ins, then the
+ * plugins that modules named in FBNET_PLUGINS registered (main imports those before parsing), plus `auto` where allowed.
+ */
 export function backendChoices(auto: boolean): string[] {
   return [...BACKEND_PLUGINS.ids(), ...(auto ? [AUTO_BACKEND] : [])];
 }
@@ -34,3 +31,16 @@ function backendFlag(auto: boolean): FlagDef<z.ZodOptional<z.ZodString>> {
 export const BACKEND_FLAG = backendFlag(false);
 /** For commands that may pick the plugin by benchmark. */
 export const BACKEND_OR_AUTO_FLAG = backendFlag(true);
+
+/** `--backends a,b` (bench torch): a comma-separated list of registered plugin ids, read at parse time like `--backend`. */
+export const BACKEND_LIST_FLAG = {
+  type: 'string' as const,
+  get expects() {
+    return `a comma-separated list of ${backendChoices(false).join(', ')}`;
+  },
+  schema: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.string().refine((id) => BACKEND_PLUGINS.has(id))).min(1))
+    .optional(),
+};

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.ts';
 import { flag, JSON_FLAG, parseSubcommand, usage, type CommandLine } from '../flags.ts';
-import { BACKEND_IDS, BACKEND_OR_AUTO_FLAG } from './backends.ts';
+import { BACKEND_LIST_FLAG, BACKEND_OR_AUTO_FLAG } from './backends.ts';
 
 const SHARED = { ...JSON_FLAG, threads: flag.positiveInt(), batch: flag.positiveInt() };
 const COMMON = { ...SHARED, backend: BACKEND_OR_AUTO_FLAG };
@@ -35,7 +35,7 @@ const TORCH = {
   flags: {
     ...SHARED,
     arch: flag.path().required(),
-    backends: flag.listOf(BACKEND_IDS),
+    backends: BACKEND_LIST_FLAG,
     steps: flag.positiveInt(),
     'with-plan': flag.bool(),
     repeats: flag.positiveInt(),
