@@ -24,11 +24,14 @@ import {
   storeResult,
 } from '../run-files.ts';
 import type { SearchLine, SearchVersion } from './search.ts';
+import type { UserDataSource } from '../user-data.ts';
 
 interface RunOptions {
   preset: string;
   space?: string;
   dataDir: string | null;
+  /** v1 `--data`: the user's data set (the space preset is adapted to it). */
+  data?: UserDataSource | null;
   /** Absolute path of the table given with --lut (an input outside the run). */
   lut: string | null;
   forceLut: boolean;
@@ -95,7 +98,7 @@ function stageContext(run: RunDir, backend: ActiveBackend, out: Output) {
 
 /** The pipeline options every search takes from the run's options. */
 function common(o: RunOptions) {
-  return { presetName: o.preset, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut };
+  return { presetName: o.preset, dataDir: o.dataDir ?? undefined, data: o.data ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut };
 }
 
 const KINDS: Record<SearchVersion, SearchKind> = {
@@ -161,6 +164,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
     preset,
     space: kind.presets[preset].space,
     dataDir: f['data-dir'] ?? null,
+    ...(f.data ? { data: { path: f.data, format: f['data-format'] ?? 'auto' } } : {}),
     lut: f.lut ? resolve(f.lut) : null,
     forceLut: !!f['force-lut'],
     backend: f.backend ?? 'wasm',
@@ -173,6 +177,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
   const dir = f.out ?? join('runs', newRunId(version));
   checkNewRunDir(dir);
   if (o.dataDir) checkInputDir('data-dir', o.dataDir);
+  if (o.data) checkInputDir('data', o.data.path);
   const backend = await initBackend(o.backend, { threads: o.threads ?? undefined });
   if (backend.choice) {
     out.info(describeChoice(backend.choice));

@@ -1,6 +1,7 @@
 import { defineCommand } from '../command.ts';
 import { flag, JSON_FLAG, parseCommandLine, usage, type CommandLine, type FlagValues } from '../flags.ts';
 import { BACKEND_OR_AUTO_FLAG } from './backends.ts';
+import { DATA_FLAGS } from '../data-flags.ts';
 
 export const SEARCH_VERSIONS = ['v1', 'v2', 'v3'] as const;
 export type SearchVersion = (typeof SEARCH_VERSIONS)[number];
@@ -24,7 +25,7 @@ export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs', 
  * repeat the run's own value (checked against the run); `--threads`, `--queue` and `--force-lut`
  * may change and are recorded in the run's config.
  */
-export const SEARCH_FIXED_ON_RESUME = ['preset', ...V1_OVERRIDE_FLAGS, 'baselines', 'data-dir', 'out'] as const;
+export const SEARCH_FIXED_ON_RESUME = ['preset', ...V1_OVERRIDE_FLAGS, 'baselines', 'data-dir', 'data', 'data-format', 'out'] as const;
 
 const FLAGS = {
   ...JSON_FLAG,
@@ -32,6 +33,7 @@ const FLAGS = {
   out: flag.path(),
   resume: flag.path(),
   'data-dir': flag.path(),
+  ...DATA_FLAGS,
   lut: flag.path(),
   'force-lut': flag.bool(),
   backend: BACKEND_OR_AUTO_FLAG,
@@ -56,6 +58,10 @@ function check(f: FlagValues<typeof FLAGS>, args: string[]): void {
   const v1Only = V1_OVERRIDE_FLAGS.find((k) => f[k] !== undefined);
   if (v1Only && version !== 'v1') throw usage(`--${v1Only} applies to search v1`);
   if (f.baselines && version !== 'v1') throw usage('--baselines applies to search v1 (fbnet bench baselines makes the file)');
+  if (f.data && version !== 'v1') throw usage('--data applies to search v1 (v2 and v3 search Fashion-MNIST, --data-dir)');
+  if (f.data && f['data-dir']) throw usage('--data and --data-dir both name the data; give one (--data-dir is for Fashion-MNIST files)');
+  if (f.data && f.baselines) throw usage('--baselines are measured on Fashion-MNIST; they do not apply to --data');
+  if (f['data-format'] && !f.data) throw usage('--data-format applies to --data; give --data <path>');
   if (f.resume) {
     const fixed = SEARCH_FIXED_ON_RESUME.find((k) => f[k] !== undefined);
     if (fixed) throw usage(`--resume continues a run with the options it was started with; drop --${fixed}`);
@@ -78,7 +84,7 @@ export const searchCommand = defineCommand({
   usage:
     'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
     '[--alpha X --beta X --tau0 X --tau-end X --supernet-epochs N --epochs N --baselines FILE (v1)] ' +
-    '[--data-dir DIR] [--lut lut.json [--force-lut]] ' +
+    '[--data-dir DIR | --data PATH [--data-format F] (v1)] [--lut lut.json [--force-lut]] ' +
     '[--backend cpu|wasm|webgpu|node-gpu|auto] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
   parse: (argv) => parseCommandLine(argv, SEARCH_GRAMMAR),
   load: async () => (await import('./run-search.ts')).runSearch,

@@ -12,13 +12,17 @@ import type { Output } from '../output.ts';
 import { formatDuration, progressBar } from '../output.ts';
 import { follow } from '../streams.ts';
 import { compareToBaselines, readBaselines, type BaselinesFile } from './baselines.ts';
-import { loadV1Data } from './v1-data.ts';
+import type { UserDataSource } from '../user-data.ts';
+import { adaptSpaceToData } from './data-space.ts';
+import { loadV1Data, loadV1UserData } from './v1-data.ts';
 import type { SearchV1Preset } from './presets.ts';
 
 export interface SearchV1Options {
   preset: SearchV1Preset;
   presetName: string;
   dataDir?: string;
+  /** `--data`: the user's data set; the space preset is adapted to its size, channels and classes. */
+  data?: UserDataSource;
   /** A latency table to reuse instead of measuring one. */
   lut?: string;
   forceLut?: boolean;
@@ -60,8 +64,11 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
   const t0 = Date.now();
   const log = logger(run, out);
   const p = o.preset;
-  const space = getSearchSpacePreset(p.space);
   const seed = run.config.seed;
+  // User data is read first: the space (stem channels, classes, input size) follows it.
+  const user = o.data ? loadV1UserData(p, o.data, seed, out) : undefined;
+  const space = user ? adaptSpaceToData(getSearchSpacePreset(p.space), user.data) : getSearchSpacePreset(p.space);
+  if (user) run.writeJson('space.json', space);
   if (o.baselines && !run.readJson('baselines.json')) {
     const b = readBaselines(o.baselines);
     if (b.preset !== o.presetName || b.space !== p.space) throw new FbnetError('USAGE', `${o.baselines} holds baselines for preset ${b.preset} (${b.space}), not ${o.presetName} (${p.space})`);
@@ -100,7 +107,7 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
 
   // 2. Data: the training set is split into a held-out validation part and the search/training part;
   // the search part again 80/20 into weight and θ data (FBNet).
-  const { train, val, test, normalization } = loadV1Data(p, o.dataDir, seed);
+  const { train, val, test, normalization } = user ?? loadV1Data(p, o.dataDir, seed);
   const [wData, tData] = splitDataset(train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed });
 
   // 3. Supernet search.

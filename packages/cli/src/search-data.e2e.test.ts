@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeImageFolder, listImageFolder } from '@fbnet/data';
+import { writeClassFolder } from '@fbnet/data/testing';
+import { fbnetAsync } from './_cli-test-support.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'fbnet-search-data-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
+  const data = join(root, 'rgb3');
+  writeClassFolder(join(data, 'train'), [14, 16, 12], 12);
+  writeClassFolder(join(data, 'test'), [5, 5, 5], 12, { seed: 1000 });
+
+  it('adapts the space, exports [null, 12, 12, 3] with 3 outputs, and the model scores test/ as reported', { timeout: 90_000 }, async () => {
+    const out = join(root, 'run');
+    const args = ['search', 'v1', '--preset', 'smoke', '--data', data, '--backend', 'cpu', '--out', out, '--json'];
+    const r = await fbnetAsync(args, undefined, { XDG_CACHE_HOME: join(root, 'cache') });
+    if (r.code !== 0) throw new Error(`search failed (${r.code}): ${r.stderr}`);
+    expect(r.stderr).toContain('fbnet-v1-fmnist@12x12x3-k3');
+    const result = JSON.parse(r.last);
+    const space = JSON.parse(readFileSync(join(out, 'space.json'), 'utf8'));
+    expect([space.input_size, space.input_channels, space.num_classes]).toEqual([12, 3, 3]);
+    const arch = JSON.parse(readFileSync(join(out, 'arch.json'), 'utf8'));
+    expect([arch.input_size, arch.input_channels, arch.num_classes]).toEqual([12, 3, 3]);
+
+    const json = JSON.parse(readFileSync(result.modelPath, 'utf8'));
+    const weights = readFileSync(join(out, 'model', json.weightsManifest[0].paths[0]));
+    await tf.setBackend('cpu');
+    const model = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+      }),
+    );
+    expect(model.inputs[0].shape).toEqual([null, 12, 12, 3]);
+    expect(model.outputs[0].shape).toEqual([null, 3]);
+    // The exported model takes raw 0..255 pixels: its normalisation layer holds the training split's statistics.
+    const test = decodeImageFolder(listImageFolder(data)).test!;
+    const x = tf.tensor4d(Float32Array.from(test.images), [test.count, 12, 12, 3]);
+    const pred = tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
+    let right = 0;
+    for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) right++;
+    // Same weights, another process and kernel path: at most one near-tie may fall the other way.
+    expect(Math.abs(right / test.count - result.testAccuracy)).toBeLessThanOrEqual(1 / test.count + 1e-9);
+    x.dispose();
+    model.dispose();
+  });
+
+  it('refuses --data on v2/v3, with --data-dir, and with --baselines', async () => {
+    const cases = [
+      ['search', 'v2', '--data', data],
+      ['search', 'v1', '--data', data, '--data-dir', data],
+      ['search', 'v1', '--data', data, '--baselines', join(root, 'b.json')],
+    ];
+    for (const c of cases) {
+      const r = await fbnetAsync(c);
+      expect(r.code, c.join(' ')).toBe(2);
+    }
+  });
+});
