@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -63,5 +63,16 @@ describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
       const r = await fbnetAsync(c);
       expect(r.code, c.join(' ')).toBe(2);
     }
+  });
+
+  it('a folder with a stray file fails before a run directory exists, naming the file', async () => {
+    const bad = join(root, 'bad');
+    writeClassFolder(bad, [2, 2], 8);
+    writeFileSync(join(bad, 'class1', 'labels.csv'), 'a,b');
+    const out = join(root, 'bad-run');
+    const r = await fbnetAsync(['search', 'v1', '--preset', 'smoke', '--data', bad, '--out', out, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.last).error.message).toContain(join(bad, 'class1', 'labels.csv'));
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { FbnetError, type ArchDef } from '@fbnet/core';
-import { loadDataset, type DataFormat, type LoadedDataset } from '@fbnet/data';
+import { detectDataFormat, listImageFolder, loadDataset, type DataFormat, type LoadedDataset } from '@fbnet/data';
 import { progressBar, type Output } from './output.ts';
 
 /** A user data set as a run records it (config.json), so `--resume` reloads the same data. */
@@ -32,6 +32,15 @@ export function loadUserData(src: UserDataSource, arch: ArchDef, archPath: strin
   const splits = `train ${data.train.count}, val ${data.val.count} (${data.origin.val}), test ${data.test.count} (${data.origin.test})`;
   out.info(`data ${src.path}: ${data.format}, ${data.classNames.length} classes, ${shape}; ${splits}${cached}`);
   return data;
+}
+
+/**
+ * The cheap checks of `--data` (the path exists, its format is known, an image folder's layout
+ * and file names are sound), run before a run directory is created; decoding comes later.
+ */
+export function checkUserData(src: UserDataSource): void {
+  const format = src.format === 'auto' ? detectDataFormat(src.path) : src.format;
+  if (format === 'folder') listImageFolder(src.path);
 }
 
 export function checkArchFitsData(arch: ArchDef, archPath: string, data: LoadedDataset): void {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -77,6 +77,13 @@ describe('image folders', () => {
     expect(b.cacheFile).toBe(a.cacheFile);
     expect(Buffer.from(b.train.images).equals(Buffer.from(a.train.images))).toBe(true);
     expect(Array.from(b.test.labels)).toEqual(Array.from(a.test.labels));
+
+    // A damaged cache file is not trusted: decoded again, same arrays, cache rewritten.
+    writeFileSync(a.cacheFile!, Buffer.from(readFileSync(a.cacheFile!).subarray(0, 100)));
+    const c = loadDataset(root, { cacheDir: cache });
+    expect(c.fromCache).toBe(false);
+    expect(Buffer.from(c.train.images).equals(Buffer.from(a.train.images))).toBe(true);
+    expect(loadDataset(root, { cacheDir: cache }).fromCache).toBe(true);
 
     // A changed file changes the key: decoded again.
     const later = new Date(Date.now() + 5000);

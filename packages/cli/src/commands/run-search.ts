@@ -24,7 +24,7 @@ import {
   storeResult,
 } from '../run-files.ts';
 import type { SearchLine, SearchVersion } from './search.ts';
-import type { UserDataSource } from '../user-data.ts';
+import { checkUserData, type UserDataSource } from '../user-data.ts';
 
 interface RunOptions {
   preset: string;
@@ -177,7 +177,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
   const dir = f.out ?? join('runs', newRunId(version));
   checkNewRunDir(dir);
   if (o.dataDir) checkInputDir('data-dir', o.dataDir);
-  if (o.data) checkInputDir('data', o.data.path);
+  if (o.data) checkUserData(o.data);
   const backend = await initBackend(o.backend, { threads: o.threads ?? undefined });
   if (backend.choice) {
     out.info(describeChoice(backend.choice));
