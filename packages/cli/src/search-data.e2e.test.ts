@@ -15,11 +15,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
   const data = join(root, 'rgb3');
   writeClassFolder(join(data, 'train'), [14, 16, 12], 12);
-  writeClassFolder(join(data, 'test'), [5, 5, 5], 12, { seed: 1000 });
+  // test/ images are 14x14: without --data-size the sizes would disagree.
+  writeClassFolder(join(data, 'test'), [5, 5, 5], 14, { seed: 1000 });
 
   it('adapts the space, exports [null, 12, 12, 3] with 3 outputs, and the model scores test/ as reported', { timeout: 90_000 }, async () => {
     const out = join(root, 'run');
-    const args = ['search', 'v1', '--preset', 'smoke', '--data', data, '--backend', 'cpu', '--out', out, '--json'];
+    const args = ['search', 'v1', '--preset', 'smoke', '--data', data, '--data-size', '12', '--backend', 'cpu', '--out', out, '--json'];
     const r = await fbnetAsync(args, undefined, { XDG_CACHE_HOME: join(root, 'cache') });
     if (r.code !== 0) throw new Error(`search failed (${r.code}): ${r.stderr}`);
     expect(r.stderr).toContain('fbnet-v1-fmnist@12x12x3-k3');
@@ -42,7 +43,7 @@ describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
     expect(model.inputs[0].shape).toEqual([null, 12, 12, 3]);
     expect(model.outputs[0].shape).toEqual([null, 3]);
     // The exported model takes raw 0..255 pixels: its normalisation layer holds the training split's statistics.
-    const test = decodeImageFolder(listImageFolder(data)).test!;
+    const test = decodeImageFolder(listImageFolder(data), { size: 12 }).test!;
     const x = tf.tensor4d(Float32Array.from(test.images), [test.count, 12, 12, 3]);
     const pred = tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
     let right = 0;
@@ -58,6 +59,7 @@ describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
       ['search', 'v2', '--data', data],
       ['search', 'v1', '--data', data, '--data-dir', data],
       ['search', 'v1', '--data', data, '--baselines', join(root, 'b.json')],
+      ['search', 'v1', '--data-size', '12'],
     ];
     for (const c of cases) {
       const r = await fbnetAsync(c);

@@ -6,6 +6,8 @@ import { progressBar, type Output } from './output.ts';
 export interface UserDataSource {
   path: string;
   format: DataFormat;
+  /** search v1 `--data-size`: square side images are resized to (default: their own size). `fbnet train` uses the arch's input_size. */
+  size?: number;
 }
 
 /**

@@ -164,7 +164,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
     preset,
     space: kind.presets[preset].space,
     dataDir: f['data-dir'] ?? null,
-    ...(f.data ? { data: { path: f.data, format: f['data-format'] ?? 'auto' } } : {}),
+    ...(f.data ? { data: { path: f.data, format: f['data-format'] ?? 'auto', size: f['data-size'] } } : {}),
     lut: f.lut ? resolve(f.lut) : null,
     forceLut: !!f['force-lut'],
     backend: f.backend ?? 'wasm',

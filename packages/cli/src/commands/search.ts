@@ -25,7 +25,7 @@ export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs', 
  * repeat the run's own value (checked against the run); `--threads`, `--queue` and `--force-lut`
  * may change and are recorded in the run's config.
  */
-export const SEARCH_FIXED_ON_RESUME = ['preset', ...V1_OVERRIDE_FLAGS, 'baselines', 'data-dir', 'data', 'data-format', 'out'] as const;
+export const SEARCH_FIXED_ON_RESUME = ['preset', ...V1_OVERRIDE_FLAGS, 'baselines', 'data-dir', 'data', 'data-format', 'data-size', 'out'] as const;
 
 const FLAGS = {
   ...JSON_FLAG,
@@ -34,6 +34,7 @@ const FLAGS = {
   resume: flag.path(),
   'data-dir': flag.path(),
   ...DATA_FLAGS,
+  'data-size': flag.positiveInt(),
   lut: flag.path(),
   'force-lut': flag.bool(),
   backend: BACKEND_OR_AUTO_FLAG,
@@ -62,6 +63,7 @@ function check(f: FlagValues<typeof FLAGS>, args: string[]): void {
   if (f.data && f['data-dir']) throw usage('--data and --data-dir both name the data; give one (--data-dir is for Fashion-MNIST files)');
   if (f.data && f.baselines) throw usage('--baselines are measured on Fashion-MNIST; they do not apply to --data');
   if (f['data-format'] && !f.data) throw usage('--data-format applies to --data; give --data <path>');
+  if (f['data-size'] && !f.data) throw usage('--data-size applies to --data; give --data <path>');
   if (f.resume) {
     const fixed = SEARCH_FIXED_ON_RESUME.find((k) => f[k] !== undefined);
     if (fixed) throw usage(`--resume continues a run with the options it was started with; drop --${fixed}`);
@@ -84,7 +86,7 @@ export const searchCommand = defineCommand({
   usage:
     'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
     '[--alpha X --beta X --tau0 X --tau-end X --supernet-epochs N --epochs N --baselines FILE (v1)] ' +
-    '[--data-dir DIR | --data PATH [--data-format F] (v1)] [--lut lut.json [--force-lut]] ' +
+    '[--data-dir DIR | --data PATH [--data-format F] [--data-size N] (v1)] [--lut lut.json [--force-lut]] ' +
     '[--backend cpu|wasm|webgpu|node-gpu|auto] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
   parse: (argv) => parseCommandLine(argv, SEARCH_GRAMMAR),
   load: async () => (await import('./run-search.ts')).runSearch,

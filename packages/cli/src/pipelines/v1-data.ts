@@ -35,6 +35,7 @@ export function loadV1UserData(p: SearchV1Preset, src: UserDataSource, seed: num
   const t0 = Date.now();
   const data: LoadedDataset = loadDataset(src.path, {
     format: src.format,
+    size: src.size,
     seed,
     valFraction: p.valFraction,
     onProgress: (done, total) => {
