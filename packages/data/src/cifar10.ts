@@ -73,7 +73,10 @@ function classNamesOf(dir: string): readonly string[] {
 /** CIFAR-10 binary version: `data_batch_1..5.bin` (any of them present) for training, `test_batch.bin` for test. */
 export function loadCifar10(path: string): { train: ImageDataset; test?: ImageDataset; dir: string } {
   const dir = findCifar10Dir(path);
-  if (!dir) throw new FbnetError('FILE_INVALID', `${path}: no CIFAR-10 batch files (data_batch_N.bin, test_batch.bin) here or in cifar-10-batches-bin/`);
+  if (!dir) {
+    const want = 'no CIFAR-10 batch files (data_batch_N.bin, test_batch.bin) here or in cifar-10-batches-bin/';
+    throw new FbnetError('FILE_INVALID', `${path}: ${want}`);
+  }
   const names = readdirSync(dir);
   const trainFiles = names
     .filter((n) => TRAIN_FILE.test(n))

@@ -25,7 +25,8 @@ export function dataCacheKey(listing: FolderListing, size: number | undefined): 
   const files = FOLDER_SPLITS.map((s) =>
     (listing.splits[s] ?? []).map((f) => [f.path.slice(listing.root.length), f.bytes, f.mtimeMs, f.label]),
   );
-  return sha256Hex(new TextEncoder().encode(JSON.stringify({ v: DATA_CACHE_VERSION, size: size ?? null, classes: listing.classNames, files })));
+  const key = { v: DATA_CACHE_VERSION, size: size ?? null, classes: listing.classNames, files };
+  return sha256Hex(new TextEncoder().encode(JSON.stringify(key)));
 }
 
 type Splits = Partial<Record<FolderSplitName, ImageDataset>>;
@@ -58,7 +59,8 @@ export function readDataCache(dir: string, key: string): Splits | undefined {
       const images = new Uint8Array(buf.subarray(at, at + size));
       const labels = new Uint8Array(buf.subarray(at + size, at + size + s.count));
       at += size + s.count;
-      out[s.name] = { images, labels, count: s.count, height: s.height, width: s.width, channels: s.channels, classNames: h.classNames };
+      const { count, height, width, channels } = s;
+      out[s.name] = { images, labels, count, height, width, channels, classNames: h.classNames };
     }
     return at === buf.length ? out : undefined;
   } catch {

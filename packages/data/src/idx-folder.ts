@@ -61,7 +61,8 @@ export function looksLikeIdxFolder(dir: string): boolean {
 function pick(kind: string, files: IdxFile[], split: Split, dir: string): IdxFile | undefined {
   const mine = files.filter((f) => splitOf(f.name) === split);
   if (mine.length > 1) {
-    throw new FbnetError('FILE_INVALID', `${dir}: ${mine.length} IDX ${kind} files for the ${split} split (${mine.map((f) => f.name).join(', ')}); keep one`);
+    const names = mine.map((f) => f.name).join(', ');
+    throw new FbnetError('FILE_INVALID', `${dir}: ${mine.length} IDX ${kind} files for the ${split} split (${names}); keep one`);
   }
   return mine[0];
 }
@@ -107,7 +108,8 @@ export function loadIdxFolder(dir: string): IdxFolderData {
   const train = read(found.train);
   const test = found.test ? read(found.test) : undefined;
   if (test && (test.height !== train.height || test.width !== train.width || test.channels !== train.channels)) {
-    throw new FbnetError('DATA_CORRUPT', `${found.test!.images}: images are ${test.height}x${test.width}x${test.channels}, the training images ${train.height}x${train.width}x${train.channels}`);
+    const shape = (d: typeof train) => `${d.height}x${d.width}x${d.channels}`;
+    throw new FbnetError('DATA_CORRUPT', `${found.test!.images}: images are ${shape(test)}, the training images ${shape(train)}`);
   }
   let k = 0;
   for (const l of train.labels) k = Math.max(k, l + 1);

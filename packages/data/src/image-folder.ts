@@ -115,7 +115,8 @@ export function listImageFolder(root: string): FolderListing {
     for (const name of names) {
       const label = classNames.indexOf(name);
       if (label < 0) {
-        throw new FbnetError('FILE_INVALID', `${join(dir, name)}: class "${name}" has no folder in ${trainDir} (classes: ${classNames.join(', ')})`);
+        const known = classNames.join(', ');
+        throw new FbnetError('FILE_INVALID', `${join(dir, name)}: class "${name}" has no folder in ${trainDir} (classes: ${known})`);
       }
       for (const f of imagesOf(join(dir, name))) files.push({ ...f, label });
     }
@@ -136,7 +137,10 @@ export interface DecodeFolderOptions {
  * if any image of the folder is colour, every image becomes RGB (gray repeated), so the data
  * set has one channel count.
  */
-export function decodeImageFolder(listing: FolderListing, options: DecodeFolderOptions = {}): Partial<Record<FolderSplitName, ImageDataset>> {
+export function decodeImageFolder(
+  listing: FolderListing,
+  options: DecodeFolderOptions = {},
+): Partial<Record<FolderSplitName, ImageDataset>> {
   const all = FOLDER_SPLITS.flatMap((s) => listing.splits[s] ?? []);
   const decoded: DecodedImage[] = [];
   all.forEach((f, i) => {

@@ -77,7 +77,8 @@ function resizeDataset(ds: ImageDataset, size: number): ImageDataset {
   const to = size * size * ds.channels;
   const images = new Uint8Array(ds.count * to);
   for (let i = 0; i < ds.count; i++) {
-    resizeBilinear(ds.images.subarray(i * from, (i + 1) * from), ds, { height: size, width: size }, ds.channels, images.subarray(i * to, (i + 1) * to));
+    const src = ds.images.subarray(i * from, (i + 1) * from);
+    resizeBilinear(src, ds, { height: size, width: size }, ds.channels, images.subarray(i * to, (i + 1) * to));
   }
   return { ...ds, images, height: size, width: size };
 }
@@ -101,7 +102,9 @@ function loadFolder(path: string, o: LoadDatasetOptions) {
 export function loadDataset(path: string, options: LoadDatasetOptions = {}): LoadedDataset {
   const format = !options.format || options.format === 'auto' ? detectDataFormat(path) : options.format;
   const size = options.size;
-  if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw new FbnetError('USAGE', `loadDataset: size must be a positive integer, got ${size}`);
+  if (size !== undefined && !(Number.isInteger(size) && size > 0)) {
+    throw new FbnetError('USAGE', `loadDataset: size must be a positive integer, got ${size}`);
+  }
   let parts: { train: ImageDataset; val?: ImageDataset; test?: ImageDataset; cacheFile?: string; fromCache?: boolean };
   switch (format) {
     case 'folder':
@@ -114,7 +117,10 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Loa
       parts = loadCifar10(path);
       break;
     case 'fashion-mnist':
-      parts = { train: loadFashionMnist({ split: 'train', dataDir: path }), test: loadFashionMnist({ split: 'test', dataDir: path }) };
+      parts = {
+        train: loadFashionMnist({ split: 'train', dataDir: path }),
+        test: loadFashionMnist({ split: 'test', dataDir: path }),
+      };
       break;
     default:
       throw new FbnetError('USAGE', `loadDataset: unknown format "${String(format)}"; known: ${DATA_FORMATS.join(', ')}`);

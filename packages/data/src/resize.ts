@@ -15,7 +15,9 @@ export function resizeBilinear(
 ): Uint8Array {
   const { height: H, width: W } = from;
   const { height: h, width: w } = to;
-  if (src.length !== H * W * channels) throw new FbnetError('USAGE', `resizeBilinear: ${H}x${W}x${channels} needs ${H * W * channels} values, got ${src.length}`);
+  if (src.length !== H * W * channels) {
+    throw new FbnetError('USAGE', `resizeBilinear: ${H}x${W}x${channels} needs ${H * W * channels} values, got ${src.length}`);
+  }
   if (!(h > 0 && w > 0)) throw new FbnetError('USAGE', `resizeBilinear: target size must be positive, got ${h}x${w}`);
   if (H === h && W === w) {
     out.set(src);

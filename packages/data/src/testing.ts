@@ -49,9 +49,16 @@ export function writeBytes(root: string, rel: string, bytes: Uint8Array | string
 }
 
 /** An image folder `root/<class>/img<i>.png` of `perClass[k]` RGB PNGs for class k (names "class0", "class1", …). */
-export function writeClassFolder(root: string, perClass: readonly number[], size: number, options: { seed?: number; color?: 'rgb' | 'gray' } = {}): void {
+export function writeClassFolder(
+  root: string,
+  perClass: readonly number[],
+  size: number,
+  options: { seed?: number; color?: 'rgb' | 'gray' } = {},
+): void {
   let n = options.seed ?? 0;
   perClass.forEach((count, k) => {
-    for (let i = 0; i < count; i++) writeBytes(root, `class${k}/img${i}.png`, encodePng(classImage(k, size, n++), options.color ?? 'rgb'));
+    for (let i = 0; i < count; i++) {
+      writeBytes(root, `class${k}/img${i}.png`, encodePng(classImage(k, size, n++), options.color ?? 'rgb'));
+    }
   });
 }
