@@ -42,6 +42,19 @@ describe('IDX folders under any names', () => {
     expect([all.test.height, all.test.width]).toEqual([8, 8]);
   });
 
+  it('reads rank-4 RGB IDX images (N, H, W, 3) and makes a validation split without a test file', () => {
+    const data = new Uint8Array(8 * 2 * 2 * 3).map((_, i) => i);
+    writeFileSync(join(dir, 'rgb-train-images'), encodeIdx({ dtype: 'ubyte', dims: [8, 2, 2, 3], data }));
+    writeFileSync(join(dir, 'rgb-train-labels'), idxLabels([0, 1, 0, 1, 0, 1, 0, 1]));
+    const d = loadIdxFolder(dir);
+    expect([d.train.channels, d.test]).toEqual([3, undefined]);
+    expect(d.train.images[13]).toBe(13);
+    const all = loadDataset(dir, { valFraction: 0.25, testFraction: 0.25 });
+    expect(all.origin).toEqual({ val: 'split', test: 'split' });
+    expect([all.train.count, all.val.count, all.test.count]).toEqual([4, 2, 2]);
+    expect(all.normalization.mean).toHaveLength(3);
+  });
+
   it('names the file whose partner is missing, and a label/image count mismatch', () => {
     writeFileSync(join(dir, 'a-train-images'), idxImages(4, 3, 3, 0));
     expectFbnetError(() => loadIdxFolder(dir), 'FILE_INVALID', join(dir, 'a-train-images'), 'no IDX label file');

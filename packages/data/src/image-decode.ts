@@ -76,6 +76,12 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
     new FbnetError('DATA_CORRUPT', `${name}: ${what}`, cause === undefined ? undefined : { cause });
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isPng(bytes)) {
+    // IHDR is the first chunk: width and height at bytes 16-23, big-endian (PNG spec §11.2.2).
+    if (bytes.length >= 24) {
+      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const [w, h] = [v.getUint32(16, false), v.getUint32(20, false)];
+      if (w * h > MAX_MEGAPIXELS * 1e6) throw corrupt(`PNG header says ${w}x${h}, more than ${MAX_MEGAPIXELS} megapixels`);
+    }
     let png: { width: number; height: number; data: Buffer; color?: boolean; palette?: boolean };
     try {
       png = pngjs.PNG.sync.read(buf) as typeof png;

@@ -46,6 +46,10 @@ describe('decodeImage', () => {
     const jpg = encodeJpeg(classImage(0, 8, 1));
     expectFbnetError(() => decodeImage(jpg.subarray(0, 30), 'x/bad.jpg'), 'DATA_CORRUPT', 'x/bad.jpg', 'corrupt JPEG');
     expectFbnetError(() => decodeImage(new TextEncoder().encode('hello'), 'x/a.png'), 'DATA_CORRUPT', 'x/a.png', 'not a PNG or JPEG');
+    const huge = png.slice();
+    new DataView(huge.buffer).setUint32(16, 100_000, false);
+    new DataView(huge.buffer).setUint32(20, 100_000, false);
+    expectFbnetError(() => decodeImage(huge, 'x/huge.png'), 'DATA_CORRUPT', 'x/huge.png', '100000x100000');
   });
 });
 
@@ -144,6 +148,15 @@ describe('image folders', () => {
     rmSync(join(root, 'class1'), { recursive: true });
 
     expectFbnetError(() => listImageFolder(root), 'FILE_INVALID', root, 'at least 2 class folders', 'only "class0"');
+  });
+
+  it('with val/ but no test/, cuts the test split from train/ and keeps val/ whole', () => {
+    writeClassFolder(join(root, 'train'), [10, 10], 4);
+    writeClassFolder(join(root, 'val'), [1, 2], 4, { seed: 30 });
+    const d = loadDataset(root, { cacheDir: false, testFraction: 0.2 });
+    expect(d.origin).toEqual({ val: 'files', test: 'split' });
+    expect([d.train.count, d.val.count, d.test.count]).toEqual([16, 3, 4]);
+    expect(classCounts(d.test.labels, 2)).toEqual([2, 2]);
   });
 
   it('refuses a val/ class that training does not have', () => {
