@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RunDir } from '@fbnet/runs';
 import { BENCH_ARCH, fbnetAsync, pooled, writeTinyData } from './_cli-test-support.ts';
 
 /**
@@ -50,6 +51,21 @@ describe('fbnet train --resume', () => {
     expect(statSync(join(trained, 'model', 'weights.bin')).mtimeMs).toBe(before.model);
     expect(fromCopy.code, fromCopy.stderr).toBe(0);
     expect(json(fromCopy.stdout)).toMatchObject({ modelPath: join(copy, 'model', 'model.json'), runDir: copy, testAccuracy: first.testAccuracy });
+  });
+
+  it('a finished run is reported even while another process holds its lock (reporting only reads)', { timeout: 120_000 }, async () => {
+    const holder = RunDir.open(trained);
+    try {
+      const r = await fbnetAsync(['train', '--resume', trained, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(json(r.stdout)).toEqual(first);
+      // Work on a locked run is still refused, naming the holder.
+      const more = await fbnetAsync(['train', '--resume', trained, '--epochs', '9', '--json']);
+      expect(more.code).toBe(2);
+      expect(more.stderr).toMatch(/in use by process/);
+    } finally {
+      holder.close();
+    }
   });
 
   it('refuses a flag that would change what the run computes, naming it', { timeout: 120_000 }, async () => {

@@ -118,8 +118,8 @@ export function recordResume(run: RunDir, changed: Record<string, unknown>): Rec
 }
 
 /** Open a run for `--resume`, refusing a run of another command. */
-export function openRunOf(path: string, command: string): RunDir {
-  const run = RunDir.open(path);
+export function openRunOf(path: string, command: string, options: { lock?: boolean } = {}): RunDir {
+  const run = RunDir.open(path, options);
   if (run.config.command !== command) {
     run.close();
     throw new FbnetError('USAGE', `${path} is a "${run.config.command}" run, not a "${command}" run`);

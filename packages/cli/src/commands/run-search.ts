@@ -190,22 +190,25 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
 }
 
 async function resumeSearch(f: SearchLine['flags'], command: string, kind: SearchKind, out: Output): Promise<number> {
-  const run = openRunOf(f.resume!, command);
-  const o = run.config.options as unknown as RunOptions;
+  // Checks and a finished run's report only read the run: they need no lock (and must not meet
+  // another process's). The lock is taken when work is about to start.
+  const peek = openRunOf(f.resume!, command, { lock: false });
+  const o = peek.config.options as unknown as RunOptions;
   // What the run computes is fixed: repeating the run's own value is fine, another one is refused.
   keepOnResume('backend', f.backend === 'auto' && o.backendChoice ? o.backend : f.backend, o.backend);
-  keepOnResume('seed', f.seed, run.config.seed);
+  keepOnResume('seed', f.seed, peek.config.seed);
   keepOnResume('lut', f.lut === undefined ? undefined : resolve(f.lut), o.lut === null ? null : resolve(o.lut));
 
-  const finished = finishedResult(run);
+  const finished = finishedResult(peek);
   if (finished) {
     // A finished run is reported as it is: nothing is measured, trained or written again.
-    const shown = shownResult(run, finished);
-    out.info(`${run.path} is finished (${String(finished.finishedAt ?? 'earlier')}); its result:`);
+    const shown = shownResult(peek, finished);
+    out.info(`${peek.path} is finished (${String(finished.finishedAt ?? 'earlier')}); its result:`);
     out.info(`model: ${shown.modelPath}\narch: ${shown.archPath}\nreport: ${shown.reportPath}`);
     out.result(shown);
     return 0;
   }
+  const run = openRunOf(f.resume!, command);
   checkRunFiles(run, RUN_FILES);
   // These only change how the rest runs, not what it computes: taken and recorded in config.json.
   const changed: Partial<RunOptions> = {};

@@ -73,25 +73,27 @@ export async function runTrain(line: TrainLine): Promise<number> {
 }
 
 async function resumeTrain(f: TrainLine['flags'], out: Output): Promise<number> {
-  const run = openRunOf(f.resume!, 'train');
-  const o = run.config.options as unknown as TrainOptions;
+  // Checks and a finished run's report only read the run: no lock until work starts.
+  const peek = openRunOf(f.resume!, 'train', { lock: false });
+  const o = peek.config.options as unknown as TrainOptions;
   const own = parseRecipe(o.recipe);
   keepOnResume('backend', f.backend === 'auto' && o.backendChoice ? o.backend : f.backend, o.backend);
-  keepOnResume('seed', f.seed, run.config.seed);
+  keepOnResume('seed', f.seed, peek.config.seed);
   if (f.epochs !== undefined && f.epochs < own.epochs) {
     const why = `--epochs ${f.epochs} is fewer than the run's ${own.epochs}`;
     throw new FbnetError('USAGE', `${why}; on --resume, --epochs can only extend the training`);
   }
   const extend = f.epochs !== undefined && f.epochs > own.epochs;
   // Finished and not extended: report the result as it is; nothing is trained or written again.
-  const finished = finishedResult(run, () => true);
+  const finished = finishedResult(peek, () => true);
   if (finished && !extend) {
-    const shown = shownResult(run, finished);
+    const shown = shownResult(peek, finished);
     const acc = (((finished.testAccuracy as number) ?? 0) * 100).toFixed(2);
-    out.info(`${run.path} is finished; test accuracy ${acc}%; model ${shown.modelPath}`);
+    out.info(`${peek.path} is finished; test accuracy ${acc}%; model ${shown.modelPath}`);
     out.result(shown);
     return 0;
   }
+  const run = openRunOf(f.resume!, 'train');
   const options = extend ? (recordResume(run, { recipe: { ...own, epochs: f.epochs } }) as unknown as TrainOptions) : o;
   if (extend) out.info(`extending ${run.path} from ${own.epochs} to ${f.epochs} epochs (recorded in config.json)`);
   const arch = readArchDef(run.file('arch.json'));
