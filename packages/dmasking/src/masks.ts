@@ -34,10 +34,12 @@ export function prefixMatrix(widths: readonly number[], k: number): Float32Array
 
 /** Outer product of weight vectors, flattened row-major (the joint weights of independent choices). */
 export function jointWeights(ws: readonly tf.Tensor1D[]): tf.Tensor1D {
+  if (!ws.length) return tf.ones([1]) as tf.Tensor1D;
   return tf.tidy(() => {
-    let acc = tf.ones([1]) as tf.Tensor1D;
-    for (const w of ws) acc = tf.reshape(tf.mul(tf.reshape(acc, [-1, 1]), tf.reshape(w, [1, -1])), [-1]) as tf.Tensor1D;
-    return acc;
+    // One choice: its own weights (no kernels); several: outer products, row-major.
+    let acc = ws[0];
+    for (const w of ws.slice(1)) acc = tf.reshape(tf.mul(tf.reshape(acc, [-1, 1]), tf.reshape(w, [1, -1])), [-1]) as tf.Tensor1D;
+    return acc === ws[0] ? (tf.clone(acc) as tf.Tensor1D) : acc;
   });
 }
 
@@ -47,10 +49,16 @@ export function isAllOnes(t: MaskTable): boolean {
 }
 
 /** M = Σ_d w_d l_{widths[d]} with w the joint weights of `t.keys` (eq. 3 over joint options). */
-export function tableMask(t: MaskTable, weights: (key: string) => tf.Tensor1D): tf.Tensor1D {
+export function tableMask(t: MaskTable, weights: (key: string) => tf.Tensor1D, prefixCache?: Map<string, tf.Tensor2D>): tf.Tensor1D {
   return tf.tidy(() => {
     const joint = jointWeights(t.keys.map(weights));
-    const m = tf.tensor2d(prefixMatrix(t.widths, t.k), [t.widths.length, t.k]);
+    // The [D, k] 0/1 matrix is a constant of the table: uploaded once when a cache is given.
+    const id = `${t.k}:${t.widths.join(',')}`;
+    let m = prefixCache?.get(id);
+    if (!m) {
+      m = tf.tensor2d(prefixMatrix(t.widths, t.k), [t.widths.length, t.k]);
+      if (prefixCache) prefixCache.set(id, tf.keep(m));
+    }
     return tf.reshape(tf.matMul(tf.reshape(joint, [1, -1]), m), [t.k]) as tf.Tensor1D;
   });
 }

@@ -120,6 +120,8 @@ export class DMaskingSupernet {
   readonly costGraph: EffectiveGraph;
   readonly inputShape: [number, number, number];
   readonly resolutions: number[];
+  /** The masks' constant 0/1 prefix matrices, uploaded once (freed by dispose). */
+  private readonly prefixCache = new Map<string, tf.Tensor2D>();
   private readonly headW: tf.Variable;
   private readonly headB: tf.Variable;
 
@@ -255,7 +257,7 @@ export class DMaskingSupernet {
             const w = weights[key];
             if (!w) throw new FbnetError('USAGE', `no weights for choice "${key}"`);
             return w;
-          }),
+          }, this.prefixCache),
         );
       }
       return memo.get(id)!;
@@ -330,6 +332,8 @@ export class DMaskingSupernet {
   dispose(): void {
     this.store.dispose();
     this.thetas.forEach((t) => t.dispose());
+    this.prefixCache.forEach((t) => t.dispose());
+    this.prefixCache.clear();
   }
 }
 
