@@ -54,3 +54,18 @@ export { FBNET_KERNELS } from './plugins/kernels.ts';
 export type { BatchNormActAttrs, FusedActivation } from './plugins/kernels.ts';
 export { kendallTauB } from './stats.ts';
 export { osKey } from './plugins/os-key.ts';
+export { ARTIFACT_KINDS, defineStage, runStage, stagesSettled, isStageResult } from './stages/stage.ts';
+export type {
+  ArtifactKind,
+  StageCheckpoint,
+  StageContext,
+  StageEvent,
+  StageFn,
+  StageIo,
+  StageLogEvent,
+  StageProgressEvent,
+  StageResultEvent,
+  StageRun,
+  StageStartedEvent,
+  RunStageOptions,
+} from './stages/stage.ts';
