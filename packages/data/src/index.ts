@@ -73,3 +73,4 @@ export { randomHorizontalFlip } from './horizontal-flip.ts';
 export { mixup } from './mixup.ts';
 export type { MixupResult } from './mixup.ts';
 export { sampleBeta, sampleGamma } from './beta.ts';
+export type { StageData } from './stage-data.ts';
