@@ -9,3 +9,7 @@ export { evaluate } from './evaluate.ts';
 export type { EvalResult } from './evaluate.ts';
 export { exportModel } from './export.ts';
 export type { ExportedModel } from './export.ts';
+export { trainNet, archHash } from './trainer.ts';
+export type { TrainRun, TrainLoopIo, TrainOutcome, TrainCompleted } from './trainer.ts';
+export { trainStage, exportStage, loadTrainedNet } from './train-stage.ts';
+export type { TrainStageInput, TrainStageResult, ExportStageInput, ExportStageResult, WeightsMeta } from './train-stage.ts';

@@ -34,7 +34,8 @@ export class Optimizer {
   private slot(v: tf.Variable, n: number): tf.Variable[] {
     let s = this.slots.get(v.name);
     if (!s) {
-      s = Array.from({ length: n }, () => tf.variable(tf.zerosLike(v), false));
+      // Inside tidy: the zeros are released, the variables (not tracked by tidy) stay; restore() calls this outside apply's tidy.
+      s = tf.tidy(() => Array.from({ length: n }, () => tf.variable(tf.zerosLike(v), false)));
       this.slots.set(v.name, s);
     }
     return s;
