@@ -15,7 +15,7 @@ import { measureNet, resolveTiming } from '@fbnet/latency-lut';
 import { RunDir, writeJsonAtomic } from '@fbnet/runs';
 import { initBackend } from '../packages/cli/src/backend.ts';
 import { bestAtOrBelow, frontInterpolated, paretoFront, readBaselines, runBaselines } from '../packages/cli/src/pipelines/baselines.ts';
-import { SEARCH_V1_PRESETS } from '../packages/cli/src/pipelines/presets.ts';
+import { SEARCH_V1_PRESETS } from '@fbnet/pipeline';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

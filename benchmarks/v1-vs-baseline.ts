@@ -20,7 +20,7 @@ import { RunDir, writeJsonAtomic } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { parseRecipe, Trainer } from '@fbnet/train';
 import { initBackend } from '../packages/cli/src/backend.ts';
-import { SEARCH_V1_PRESETS } from '../packages/cli/src/pipelines/presets.ts';
+import { SEARCH_V1_PRESETS } from '@fbnet/pipeline';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
 const run = RunDir.open(positionals[0]);

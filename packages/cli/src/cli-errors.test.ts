@@ -168,7 +168,7 @@ describe('fbnet: exit codes, JSON error line, no stack traces', () => {
   });
 
   it('the light lists the grammar checks against match the packages they stand for', async () => {
-    const { SEARCH_V1_PRESETS } = await import('./pipelines/presets.ts');
+    const { SEARCH_V1_PRESETS } = await import('@fbnet/pipeline');
     const { SEARCH_V2_PRESETS } = await import('@fbnet/dmasking');
     const { SEARCH_V3_PRESETS } = await import('@fbnet/jointnas');
     expect(SEARCH_PRESET_NAMES.v1).toEqual(Object.keys(SEARCH_V1_PRESETS));

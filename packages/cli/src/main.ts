@@ -4,6 +4,7 @@ import { costCommand } from './commands/cost.ts';
 import { exportCommand } from './commands/export.ts';
 import { lutCommand } from './commands/lut.ts';
 import { reportCommand } from './commands/report.ts';
+import { runCommand } from './commands/run.ts';
 import { searchCommand } from './commands/search.ts';
 import { trainCommand } from './commands/train.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -17,6 +18,7 @@ const COMMANDS: Command[] = [
   costCommand,
   lutCommand,
   searchCommand,
+  runCommand,
   trainCommand,
   exportCommand,
   reportCommand,

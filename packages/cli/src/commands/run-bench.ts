@@ -4,7 +4,7 @@ import { FbnetError } from '@fbnet/core';
 import { loadLut, nodeFingerprint } from '@fbnet/latency-lut';
 import { describeChoice, initBackend } from '../backend.ts';
 import { baselineArchs, runBaselines } from '../pipelines/baselines.ts';
-import { SEARCH_V1_PRESETS } from '../pipelines/presets.ts';
+import { SEARCH_V1_PRESETS } from '@fbnet/pipeline';
 import { readArchDef } from '../files.ts';
 import { makeOutput, progressBar } from '../output.ts';
 import { AUTO_BACKEND } from './backends.ts';

@@ -8,7 +8,7 @@ import { newRunId, RunDir } from '@fbnet/runs';
 import { describeChoice, initBackend, type ActiveBackend, type BackendChoice } from '../backend.ts';
 import { trackMemory } from '../memory.ts';
 import { makeOutput, progressBar, type Output } from '../output.ts';
-import { SEARCH_V1_PRESETS, type SearchV1Preset } from '../pipelines/presets.ts';
+import { SEARCH_V1_PRESETS, type SearchV1Preset } from '@fbnet/pipeline';
 import { readBaselines } from '../pipelines/baselines.ts';
 import { searchV1 } from '../pipelines/search-v1.ts';
 import {

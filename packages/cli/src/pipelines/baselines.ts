@@ -5,7 +5,7 @@ import { writeJsonAtomic } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { parseRecipe, Trainer } from '@fbnet/train';
 import { follow } from '../streams.ts';
-import type { SearchV1Preset } from './presets.ts';
+import type { SearchV1Preset } from '@fbnet/pipeline';
 import { loadV1Data } from './v1-data.ts';
 
 /**

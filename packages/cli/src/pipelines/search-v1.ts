@@ -13,9 +13,9 @@ import { formatDuration, progressBar } from '../output.ts';
 import { follow } from '../streams.ts';
 import { compareToBaselines, readBaselines, type BaselinesFile } from './baselines.ts';
 import type { UserDataSource } from '../user-data.ts';
-import { adaptSpaceToData } from './data-space.ts';
+import { adaptSpaceToData } from '@fbnet/pipeline';
 import { loadV1Data, loadV1UserData } from './v1-data.ts';
-import type { SearchV1Preset } from './presets.ts';
+import type { SearchV1Preset } from '@fbnet/pipeline';
 
 export interface SearchV1Options {
   preset: SearchV1Preset;

@@ -163,8 +163,12 @@ export function runStage<R, E extends EventBase>(events$: Observable<StageEvent<
     let result: R | undefined;
     let sub: Subscription | undefined;
     const onAbort = () => {
+      // Wait for what this unsubscribe cancelled (the stage and the stages it runs), not for every
+      // cancelled stage: a pipeline's own body waits here for its running stage.
+      const before = new Set(settling);
       sub?.unsubscribe();
-      void stagesSettled().then(() => reject(new FbnetError('CHECKPOINT', 'stage cancelled; its checkpoint is kept and the run resumes from it')));
+      const mine = [...settling].filter((p) => !before.has(p));
+      void Promise.allSettled(mine).then(() => reject(new FbnetError('CHECKPOINT', 'stage cancelled; its checkpoint is kept and the run resumes from it')));
     };
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });

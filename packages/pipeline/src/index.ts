@@ -1,0 +1,14 @@
+export { PIPELINE_PRESETS, pipelineSchema, parsePipeline, readPipelineFile } from './schema.ts';
+export type { Pipeline, PipelineInput, PipelinePreset, PipelineStageEntry } from './schema.ts';
+export { PIPELINE_STAGES, registerPipelineStage, producersOf } from './catalog.ts';
+export type { Artifacts, ArtifactBag, Consumption, PipelineStage, PresetFamily, StageEnv } from './catalog.ts';
+export { checkPipeline, firstFamily, INITIAL_ARTIFACTS } from './check.ts';
+export type { CheckedStage } from './check.ts';
+export { pipelineStage, dataLimits, presetSpace, stageRecordName } from './runner.ts';
+export type { PipelineInputs, PipelineResult, StageRecord } from './runner.ts';
+export { loadStageData, loadFashionMnistData, loadUserStageData, limitImages } from './data.ts';
+export type { DataSpec, DataLimits } from './data.ts';
+export { adaptSpaceToData } from './data-space.ts';
+export { SEARCH_V1_PRESETS } from './presets-v1.ts';
+export type { SearchV1Preset } from './presets-v1.ts';
+import './stages.ts';
