@@ -42,3 +42,7 @@ export { serveLut } from './serve/server.ts';
 export type { ServeLutOptions, LutServer, LutServeEvent, BrowserBackend } from './serve/server.ts';
 export type { BrowserJob, BrowserMessage } from './serve/job.ts';
 export { bundleBrowserRunner } from './serve/bundle.ts';
+export { runMeasureLut } from './measure-lut.ts';
+export type { MeasureLutOutcome, LutEmit } from './measure-lut.ts';
+export { measureLutStage } from './measure-lut-stage.ts';
+export type { MeasureLutStageInput, MeasureLutStageResult, MeasureLutStageEvent } from './measure-lut-stage.ts';

@@ -2,7 +2,7 @@ import { Observable } from 'rxjs';
 import { FbnetError, safeAvailability, type BackendPlugin, type KernelPlan, type SearchSpace } from '@fbnet/core';
 import { assertLutDevice } from './device.ts';
 import { sourceEntries, type LutSource } from './enumerate.ts';
-import { LUT_STAGE, lutEmitter, type LutEvent } from './events.ts';
+import { LUT_STAGE, lutEmitter, type LutEvent, type LutStreamEventMap } from './events.ts';
 import { hashJson } from './hash.ts';
 import { measureConfigs } from './measure-probes.ts';
 import { planContexts } from './context-plan.ts';
@@ -79,106 +79,7 @@ export function measureLut(input: MeasureLutInput, context: LutContext): Observa
   return new Observable<LutEvent>((sub) => {
     const ac = new AbortController();
     const emit = lutEmitter(sub, ac.signal);
-    const run = async () => {
-      const started = performance.now();
-      const source = resolveSource(input);
-      const wanted = sourceEntries(source);
-      await activateBackend(context);
-      const device = context.device ?? nodeFingerprint(context.backend, context.plan);
-      let table = input.existing;
-      if (!table && input.out && lutExists(input.out)) {
-        if (input.resume) table = loadLut(input.out);
-        else if (!input.force) throw new FbnetError('USAGE', `${input.out} exists: pass resume to continue it or force to overwrite it`);
-      }
-      if (table && !input.resume && !input.force) throw new FbnetError('USAGE', 'an existing table was given: pass resume to continue it');
-      if (table && !input.resume) table = undefined;
-      if (table) {
-        assertLutDevice(table, device, { force: input.force });
-        table = { ...table, device, entries: [...table.entries], sources: [...table.sources] };
-      }
-      const now = new Date().toISOString();
-      const lut: LatencyTable = table ?? {
-        kind: LUT_KIND,
-        version: LUT_FORMAT_VERSION,
-        createdAt: now,
-        updatedAt: now,
-        device,
-        timing: resolveTiming(input.timing),
-        sources: [],
-        entries: [],
-        measureSec: 0,
-      };
-      const rec = sourceRecord(source);
-      if (!lut.sources.some((s) => s.hash === rec.hash)) lut.sources.push(rec as LatencyTable['sources'][number]);
-      // A correction was fitted to the old entry set; new entries or sources make it stale.
-      const have = new Set(lut.entries.map((e) => e.key));
-      const todo = wanted.filter((e) => !have.has(e.key));
-      if (todo.length && lut.correction) delete lut.correction;
-      emit('stage/started', { stage: LUT_STAGE, config: { backend: context.backend.id, entries: wanted.length, out: input.out } });
-      emit('lut/measure-planned', { total: wanted.length, existing: wanted.length - todo.length, toMeasure: todo.length, backend: context.backend.id, path: input.out });
-      const saveEvery = Math.max(1, input.saveEvery ?? 1);
-      const baseSec = lut.measureSec ?? 0;
-      const save = async () => {
-        lut.updatedAt = new Date().toISOString();
-        lut.measureSec = baseSec + (performance.now() - started) / 1000;
-        if (input.out) {
-          await saveLut(input.out, lut);
-          emit('lut/saved', { path: input.out, entries: lut.entries.length });
-        }
-      };
-      let done = 0;
-      let sinceSave = 0;
-      let roundsEta: number | undefined;
-      const measureOptions = {
-        signal: ac.signal,
-        seed: input.seed,
-        groupSize: input.groupSize,
-        onEntry: async (e: LutEntry) => {
-          // Entries finished before a cancellation are kept (and saved): they are valid.
-          lut.entries.push(e);
-          done++;
-          emit('lut/entry-measured', {
-            key: e.key,
-            kind: e.kind,
-            opType: e.opType,
-            input: e.input as [number, number, number],
-            medianMs: e.medianMs,
-            p10Ms: e.p10Ms,
-            p90Ms: e.p90Ms,
-            samples: e.samples,
-            done,
-            total: todo.length,
-          });
-          if (++sinceSave >= saveEvery) {
-            sinceSave = 0;
-            await save();
-          }
-          const perEntry = (performance.now() - started) / 1000 / done;
-          const etaSec = done === todo.length ? 0 : (roundsEta ?? perEntry * (todo.length - done));
-          emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec, note: e.key });
-        },
-      };
-      if (todo.length && lut.timing.context === 'net') {
-        const t0 = performance.now();
-        await measureContexts(planContexts(source, new Set(todo.map((r) => r.key))), lut.timing, {
-          ...measureOptions,
-          // Entries finish in bursts (a group of contexts at a time): the ETA comes from the rounds.
-          onRound: (f) => {
-            const sec = (performance.now() - t0) / 1000;
-            roundsEta = f > 0 ? (sec / f) * (1 - f) : undefined;
-            emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec: roundsEta, note: `${Math.round(100 * f)}% of the timing rounds` });
-          },
-        });
-      } else {
-        await measureConfigs(todo.map((r) => r.config), lut.timing, measureOptions);
-      }
-      if (ac.signal.aborted) return;
-      if (sinceSave > 0 || todo.length === 0 || !input.out) await save();
-      const elapsedSec = (performance.now() - started) / 1000;
-      emit('lut/completed', { table: lut, path: input.out, measured: done, reused: wanted.length - todo.length, elapsedSec });
-      emit('stage/completed', { stage: LUT_STAGE, result: { entries: lut.entries.length, measured: done, elapsedSec } });
-    };
-    run().then(
+    runMeasureLut(input, context, ac.signal, emit).then(
       () => sub.complete(),
       (e) => {
         if (ac.signal.aborted && e instanceof MeasurementAborted) return;
@@ -187,4 +88,118 @@ export function measureLut(input: MeasureLutInput, context: LutContext): Observa
     );
     return () => ac.abort();
   });
+}
+
+/** What a finished measurement produced (`lut/completed` less its type). */
+export type MeasureLutOutcome = LutStreamEventMap['lut/completed'];
+
+/** `emit(type, payload)`: where `runMeasureLut` sends its events. */
+export type LutEmit = <K extends keyof LutStreamEventMap>(type: K, payload: LutStreamEventMap[K]) => void;
+
+/**
+ * The work behind `measureLut`, as a promise that settles only once the work has stopped:
+ * resolves with the outcome, or with `undefined` when `signal` aborted (the entries finished
+ * before it are in `out`, their last save landed); rejects on failure (an abort may also
+ * reject with `MeasurementAborted`).
+ */
+export async function runMeasureLut(input: MeasureLutInput, context: LutContext, signal: AbortSignal, emit: LutEmit): Promise<MeasureLutOutcome | undefined> {
+  const started = performance.now();
+  const source = resolveSource(input);
+  const wanted = sourceEntries(source);
+  await activateBackend(context);
+  const device = context.device ?? nodeFingerprint(context.backend, context.plan);
+  let table = input.existing;
+  if (!table && input.out && lutExists(input.out)) {
+    if (input.resume) table = loadLut(input.out);
+    else if (!input.force) throw new FbnetError('USAGE', `${input.out} exists: pass resume to continue it or force to overwrite it`);
+  }
+  if (table && !input.resume && !input.force) throw new FbnetError('USAGE', 'an existing table was given: pass resume to continue it');
+  if (table && !input.resume) table = undefined;
+  if (table) {
+    assertLutDevice(table, device, { force: input.force });
+    table = { ...table, device, entries: [...table.entries], sources: [...table.sources] };
+  }
+  const now = new Date().toISOString();
+  const lut: LatencyTable = table ?? {
+    kind: LUT_KIND,
+    version: LUT_FORMAT_VERSION,
+    createdAt: now,
+    updatedAt: now,
+    device,
+    timing: resolveTiming(input.timing),
+    sources: [],
+    entries: [],
+    measureSec: 0,
+  };
+  const rec = sourceRecord(source);
+  if (!lut.sources.some((s) => s.hash === rec.hash)) lut.sources.push(rec as LatencyTable['sources'][number]);
+  // A correction was fitted to the old entry set; new entries or sources make it stale.
+  const have = new Set(lut.entries.map((e) => e.key));
+  const todo = wanted.filter((e) => !have.has(e.key));
+  if (todo.length && lut.correction) delete lut.correction;
+  emit('stage/started', { stage: LUT_STAGE, config: { backend: context.backend.id, entries: wanted.length, out: input.out } });
+  emit('lut/measure-planned', { total: wanted.length, existing: wanted.length - todo.length, toMeasure: todo.length, backend: context.backend.id, path: input.out });
+  const saveEvery = Math.max(1, input.saveEvery ?? 1);
+  const baseSec = lut.measureSec ?? 0;
+  const save = async () => {
+    lut.updatedAt = new Date().toISOString();
+    lut.measureSec = baseSec + (performance.now() - started) / 1000;
+    if (input.out) {
+      await saveLut(input.out, lut);
+      emit('lut/saved', { path: input.out, entries: lut.entries.length });
+    }
+  };
+  let done = 0;
+  let sinceSave = 0;
+  let roundsEta: number | undefined;
+  const measureOptions = {
+    signal,
+    seed: input.seed,
+    groupSize: input.groupSize,
+    onEntry: async (e: LutEntry) => {
+      // Entries finished before a cancellation are kept (and saved): they are valid.
+      lut.entries.push(e);
+      done++;
+      emit('lut/entry-measured', {
+        key: e.key,
+        kind: e.kind,
+        opType: e.opType,
+        input: e.input as [number, number, number],
+        medianMs: e.medianMs,
+        p10Ms: e.p10Ms,
+        p90Ms: e.p90Ms,
+        samples: e.samples,
+        done,
+        total: todo.length,
+      });
+      if (++sinceSave >= saveEvery) {
+        sinceSave = 0;
+        await save();
+      }
+      const perEntry = (performance.now() - started) / 1000 / done;
+      const etaSec = done === todo.length ? 0 : (roundsEta ?? perEntry * (todo.length - done));
+      emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec, note: e.key });
+    },
+  };
+  if (todo.length && lut.timing.context === 'net') {
+    const t0 = performance.now();
+    await measureContexts(planContexts(source, new Set(todo.map((r) => r.key))), lut.timing, {
+      ...measureOptions,
+      // Entries finish in bursts (a group of contexts at a time): the ETA comes from the rounds.
+      onRound: (f) => {
+        const sec = (performance.now() - t0) / 1000;
+        roundsEta = f > 0 ? (sec / f) * (1 - f) : undefined;
+        emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec: roundsEta, note: `${Math.round(100 * f)}% of the timing rounds` });
+      },
+    });
+  } else {
+    await measureConfigs(todo.map((r) => r.config), lut.timing, measureOptions);
+  }
+  if (signal.aborted) return undefined;
+  if (sinceSave > 0 || todo.length === 0 || !input.out) await save();
+  const elapsedSec = (performance.now() - started) / 1000;
+  const outcome: MeasureLutOutcome = { table: lut, path: input.out, measured: done, reused: wanted.length - todo.length, elapsedSec };
+  emit('lut/completed', outcome);
+  emit('stage/completed', { stage: LUT_STAGE, result: { entries: lut.entries.length, measured: done, elapsedSec } });
+  return outcome;
 }
