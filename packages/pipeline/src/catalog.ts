@@ -20,7 +20,8 @@ export interface Artifacts {
   /** A fitted accuracy predictor, serialized (path of its JSON in the run). */
   predictor: { path: string; kendallTau?: number };
   recipe: TrainRecipeInput;
-  weights: { path: string; testAccuracy?: number; valAccuracy?: number; epochs: number };
+  /** Trained weights (a checkpoint in the run) and the arch they belong to. */
+  weights: { path: string; arch: ArchDef; testAccuracy?: number; valAccuracy?: number; epochs: number };
   model: { modelPath: string; archPath: string; params: number; flops: number };
   report: { reportPath: string };
 }
@@ -62,7 +63,8 @@ export interface PipelineStage<O = Record<string, unknown>, R = unknown> {
   consumes(options: O): Consumption[];
   produces(options: O): ArtifactKind[];
   start(artifacts: ArtifactBag, options: O, env: StageEnv): Observable<StageEvent<R>>;
-  collect(result: R, options: O, env: StageEnv): ArtifactBag;
+  /** The artifacts the result gives (`inputs`: the artifacts the stage was started with). */
+  collect(result: R, options: O, env: StageEnv, inputs: ArtifactBag): ArtifactBag;
   /** A few figures for the final `--json` line's `stages` entry. */
   summarize?(result: R): Record<string, unknown>;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { lastValueFrom, takeWhile, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineStage, runStage, stagesSettled, type FbnetError } from '@fbnet/core';
+import { archFromChoice, defineStage, getSearchSpacePreset, runStage, sampleChoice, Rng, stagesSettled, type FbnetError } from '@fbnet/core';
 import type { StageData } from '@fbnet/data';
 import { RunDir } from '@fbnet/runs';
 import { registerPipelineStage, type ArtifactBag } from './catalog.ts';
@@ -14,6 +14,8 @@ import { parsePipeline } from './schema.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fbnet-pipeline-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const SPACE = getSearchSpacePreset('fbnet-v1-fmnist');
+const TEST_ARCH = archFromChoice(SPACE, sampleChoice(SPACE, new Rng(1)));
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Counts `steps` steps, one per tick, checkpointing its position on cancel; the count ends up in `recipe.epochs`. */
@@ -53,7 +55,7 @@ registerPipelineStage({
     seen.push(a);
     return countStage({ steps: 2, name: `count-${env.index}` }, env.ctx);
   },
-  collect: (r, _o, env) => ({ weights: { path: `w-${env.index}.ckpt`, epochs: r.n, testAccuracy: 0.5 } }),
+  collect: (r, _o, env) => ({ weights: { path: `w-${env.index}.ckpt`, arch: TEST_ARCH, epochs: r.n, testAccuracy: 0.5 } }),
 });
 
 function tinyData(): StageData {

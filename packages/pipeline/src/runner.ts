@@ -113,13 +113,14 @@ export const pipelineStage = defineStage<PipelineInputs, PipelineResult, EventBa
     for (const k of Object.keys(s.inputs) as ArtifactKind[]) (inputs as Record<string, unknown>)[k] = artifacts[k];
     const ts = Date.now();
     io.emit({ type: 'pipeline/stage-started', index: s.index, stage: s.name, consumes: Object.keys(s.inputs) } as EventBase);
-    const result = await runStage(s.stage.start({ ...artifacts, ...inputs }, s.options, env), {
+    const given = { ...artifacts, ...inputs };
+    const result = await runStage(s.stage.start(given, s.options, env), {
       signal: io.signal,
       onEvent: (e) => {
         if (e.type !== 'stage/result') io.emit(e as EventBase);
       },
     });
-    const produced = s.stage.collect(result, s.options, env);
+    const produced = s.stage.collect(result, s.options, env, given);
     const record: StageRecord = {
       stage: s.name,
       seconds: (Date.now() - ts) / 1000,

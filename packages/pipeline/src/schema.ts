@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { FbnetError, formatZodIssues } from '@fbnet/core';
 import { FILE_SIZE_CAPS, readJsonCapped } from '@fbnet/core/node';
+import { DATA_FORMATS } from '@fbnet/data';
 
 export const PIPELINE_PRESETS = ['smoke', 'quick', 'full'] as const;
 export type PipelinePreset = (typeof PIPELINE_PRESETS)[number];
@@ -13,7 +14,7 @@ const dataSchema = z.discriminatedUnion('source', [
     .object({
       source: z.literal('path'),
       path: z.string().min(1),
-      format: z.enum(['auto', 'image-folder', 'idx', 'cifar10']).optional(),
+      format: z.enum(DATA_FORMATS).optional(),
       size: z.number().int().min(8).max(1024).optional(),
     })
     .strict(),
