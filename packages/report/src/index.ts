@@ -6,6 +6,8 @@ export { V1_REPORT, v1Phases } from './reports/v1.ts';
 export { V2_REPORT, v2Phases } from './reports/v2.ts';
 export { V3_REPORT, v3Phases } from './reports/v3.ts';
 export { GENERIC_REPORT } from './reports/generic.ts';
+export { reportStage } from './report-stage.ts';
+export type { ReportStageInput, ReportStageResult } from './report-stage.ts';
 
 // Run data
 export { loadRun, eventsOf, lastEventOf, byEpoch, runJson } from './run/run-data.ts';
