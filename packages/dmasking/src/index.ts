@@ -9,11 +9,12 @@ export type { SlotPlan, CandidatePlan } from './plan.ts';
 export { DMaskingSupernet } from './supernet.ts';
 export type { ChoiceWeights, ChoiceInfo, DMaskingMode } from './supernet.ts';
 export { inheritWeights } from './inherit.ts';
-export { SpaceLatency } from './latency.ts';
 
 // Search
-export { DMaskingSearch } from './search.ts';
-export type { DMaskingSearchOptions, DMaskingSearchResult, ResourceKind, ResourceLoss } from './search.ts';
+export { dmaskingStage, dmaskingSearch, dmaskingSpace } from './search.ts';
+export type { DMaskingInput, DMaskingOptions, DMaskingResult, DMaskingSearchOptions, DMaskingSearchResult, ResourceKind, ResourceLoss } from './search.ts';
+export { spaceAroundArch } from './seed-space.ts';
+export type { SpaceAroundArchOptions } from './seed-space.ts';
 export { argmaxChoice, sampleChoiceFromProbs, choiceProbability, describeChoice, distributions, probsOf, choiceFrom, optionIndex } from './derive.ts';
 export type { DMaskingEvent, DMaskingEventMap, V2ArchSummary, LayerDistribution } from './events.ts';
 

@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { contractTable, jointConfigs, jointWeights } from '@fbnet/latency-lut';
+
+// Joint-option helpers live with the latency model (`@fbnet/latency-lut`), which contracts the same tables.
+export { contractTable, jointConfigs, jointWeights };
 
 /**
  * Channel masks of DMaskingNAS (FBNetV2 eq. 2-3): l_i ∈ R^k is c_i ones then k - c_i zeros,
@@ -32,17 +36,6 @@ export function prefixMatrix(widths: readonly number[], k: number): Float32Array
   return m;
 }
 
-/** Outer product of weight vectors, flattened row-major (the joint weights of independent choices). */
-export function jointWeights(ws: readonly tf.Tensor1D[]): tf.Tensor1D {
-  if (!ws.length) return tf.ones([1]) as tf.Tensor1D;
-  return tf.tidy(() => {
-    // One choice: its own weights (no kernels); several: outer products, row-major.
-    let acc = ws[0];
-    for (const w of ws.slice(1)) acc = tf.reshape(tf.mul(tf.reshape(acc, [-1, 1]), tf.reshape(w, [1, -1])), [-1]) as tf.Tensor1D;
-    return acc === ws[0] ? (tf.clone(acc) as tf.Tensor1D) : acc;
-  });
-}
-
 /** True when a table is the same full-width mask for every joint option (no mask needed). */
 export function isAllOnes(t: MaskTable): boolean {
   return t.widths.every((c) => c >= t.k);
@@ -66,20 +59,4 @@ export function tableMask(t: MaskTable, weights: (key: string) => tf.Tensor1D, p
 /** M = Σ_i g_i l_{c_i} for one choice (eq. 3). */
 export function channelMask(g: tf.Tensor1D, widths: readonly number[], k: number): tf.Tensor1D {
   return tableMask({ keys: ['g'], dims: [widths.length], widths: [...widths], k }, () => g);
-}
-
-/** Joint configurations of some choices, row-major (the last dimension varies fastest). */
-export function jointConfigs(dims: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const d of dims) out = out.flatMap((c) => Array.from({ length: d }, (_, i) => [...c, i]));
-  return out;
-}
-
-/**
- * Σ_{joint d} Π_k w_k[d_k] · table[d] as a differentiable scalar: the expectation of a
- * per-joint-option value under independent categorical weights (eq. 9's expected latency
- * with inputs that depend on the previous layer's choice).
- */
-export function contractTable(ws: readonly tf.Tensor1D[], table: readonly number[]): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.mul(jointWeights(ws), tf.tensor1d(table as number[]))) as tf.Scalar);
 }

@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { lastValueFrom, takeUntil, tap, fromEvent, EMPTY } from 'rxjs';
-import { FbnetError, getSearchSpacePreset, parseArchDef, parseSearchSpace, type ArchDef, type BackendPlugin, type KernelPlan, type EventBase, type SearchSpace } from '@fbnet/core';
+import { FbnetError, getSearchSpacePreset, parseArchDef, parseSearchSpace, runStage, type ArchDef, type BackendPlugin, type KernelPlan, type EventBase, type SearchSpace } from '@fbnet/core';
 import {
   FASHION_MNIST_MEAN,
   FASHION_MNIST_STD,
@@ -13,15 +13,14 @@ import {
   takeSamples,
   type ImageDataset,
 } from '@fbnet/data';
-import { archLatency, loadLut, measureLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
+import { archLatency, LatencyModel, loadLut, measureLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
 import type { RunDir } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { parseRecipe, Trainer } from '@fbnet/train';
 import type { V2ArchSummary } from './events.ts';
 import { exportV2Model, resizeDataset } from './export.ts';
-import { SpaceLatency } from './latency.ts';
 import type { SearchV2Preset } from './presets.ts';
-import { DMaskingSearch, type ResourceKind } from './search.ts';
+import { dmaskingStage, type ResourceKind } from './search.ts';
 
 export interface SearchV2Context {
   /** The backend plugin, already initialised by the caller (the CLI). */
@@ -116,56 +115,50 @@ export async function searchV2(run: RunDir, ctx: SearchV2Context, options: Searc
     run.writeJson('lut.json', spaceLut);
     ctx.info(`latency table: reusing ${options.lut} (${spaceLut.entries.length} entries)`);
   }
-  let latency: SpaceLatency | undefined;
-  if (resource === 'latency') {
-    if (!spaceLut || !hasAll(space, spaceLut)) {
-      ctx.info(`latency table: measuring ${space.name} on ${ctx.backend.id} (every block, width, expansion and resolution; resumes if interrupted)`);
-      spaceLut = await measure(measureLut({ space, out: run.file('lut.json'), resume: true, force: options.forceLut, timing: p.lutTiming, seed }, { backend: ctx.backend, plan: ctx.plan }), ctx, aborted$);
-      if (!spaceLut || signal?.aborted) throw interrupted(run, 'latency measurement');
-    }
-    latency = new SpaceLatency(space, spaceLut);
-  } else if (spaceLut && hasAll(space, spaceLut)) latency = new SpaceLatency(space, spaceLut);
+  if (resource === 'latency' && (!spaceLut || !hasAll(space, spaceLut))) {
+    ctx.info(`latency table: measuring ${space.name} on ${ctx.backend.id} (every block, width, expansion and resolution; resumes if interrupted)`);
+    spaceLut = await measure(measureLut({ space, out: run.file('lut.json'), resume: true, force: options.forceLut, timing: p.lutTiming, seed }, { backend: ctx.backend, plan: ctx.plan }), ctx, aborted$);
+    if (!spaceLut || signal?.aborted) throw interrupted(run, 'latency measurement');
+  }
   const lutSec = (Date.now() - tl) / 1000;
 
-  // 2. Data: a held-out validation part, the rest split 80/20 into weight and α data (FBNet).
+  // 2. Data: a held-out validation part; the stage splits the rest 80/20 into weight and α data (FBNet).
   const full = limit(loadFashionMnist({ split: 'train', dataDir: options.dataDir }), p.maxTrainImages, seed);
   const test = limit(loadFashionMnist({ split: 'test', dataDir: options.dataDir }), p.maxTestImages, seed);
   const { train, val } = splitTrainVal(full, { valFraction: p.valFraction, seed });
-  const [wData, tData] = splitDataset(train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed });
   const normalization = { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
 
-  // 3. DMasking supernet search.
+  // 3. DMasking supernet search (the dmasking stage; the latency table enters when the search is latency-aware or it covers the space).
   const ts = Date.now();
   let searched = run.readJson<SearchFile>('search.json');
   if (!searched) {
+    const [wData, tData] = splitDataset(train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed });
     ctx.info(`DMasking supernet: ${space.name}, ${resource}-aware, ${p.supernet.epochs} epochs on ${wData.count}/${tData.count} images (weights/α)`);
-    const search = new DMaskingSearch({ space, data: { weights: wData, theta: tData }, normalization, seed, run, resource, latency, loss: p.loss, ...p.supernet });
-    // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
-    const sub = search.events$.subscribe({
-      error: () => undefined,
-      next: (e) => {
-        ctx.log(e);
-        if (e.type === 'dmasking/epoch-ended') {
-          ctx.info(
-            `supernet epoch ${e.epoch}: τ ${e.temperature.toFixed(2)} CE ${e.weightCe.toFixed(3)} effective ${(e.effectiveFlops / 1e6).toFixed(3)} MFLOPs` +
-              (e.expectedLatencyMs !== undefined ? ` E[LAT] ${e.expectedLatencyMs.toFixed(3)} ms` : '') +
-              (e.thetaAccuracy !== undefined ? ` α-acc ${(e.thetaAccuracy * 100).toFixed(1)}%` : ' (warm-up)') +
-              ` ${e.imagesPerSec.toFixed(0)} img/s`,
-          );
-        }
-      },
-    });
-    const stop = () => search.cancel();
-    signal?.addEventListener('abort', stop);
+    const stage = dmaskingStage(
+      { space, table: spaceLut, options: { resource, loss: p.loss, ...p.supernet } },
+      { seed, backend: { id: ctx.backend.id, plugin: ctx.backend, plan: ctx.plan }, data: { train, val, test, normalization, source: 'fashion-mnist' }, run },
+    );
     try {
-      const r = await search.run();
-      if (!r) throw interrupted(run, 'search');
+      const r = await runStage(stage, {
+        signal,
+        onEvent: (e) => {
+          if (e.type === 'stage/started' || e.type === 'stage/result') return;
+          ctx.log(e);
+          if (e.type === 'dmasking/epoch-ended') {
+            ctx.info(
+              `supernet epoch ${e.epoch}: τ ${e.temperature.toFixed(2)} CE ${e.weightCe.toFixed(3)} effective ${(e.effectiveFlops / 1e6).toFixed(3)} MFLOPs` +
+                (e.expectedLatencyMs !== undefined ? ` E[LAT] ${e.expectedLatencyMs.toFixed(3)} ms` : '') +
+                (e.thetaAccuracy !== undefined ? ` α-acc ${(e.thetaAccuracy * 100).toFixed(1)}%` : ' (warm-up)') +
+                ` ${e.imagesPerSec.toFixed(0)} img/s`,
+            );
+          }
+        },
+      });
       searched = { derived: r.derived, sampled: r.sampled, alphas: r.alphas };
       run.writeJson('search.json', searched);
-    } finally {
-      signal?.removeEventListener('abort', stop);
-      sub.unsubscribe();
-      search.dispose();
+    } catch (e) {
+      if (signal?.aborted) throw interrupted(run, 'search');
+      throw e;
     }
   }
   const derived = searched.derived;
@@ -265,12 +258,7 @@ async function measure(events: ReturnType<typeof measureLut>, ctx: SearchV2Conte
 }
 
 function hasAll(space: SearchSpace, lut: LatencyTable): boolean {
-  try {
-    new SpaceLatency(space, lut);
-    return true;
-  } catch {
-    return false;
-  }
+  return LatencyModel.of(space, lut).coversSpace();
 }
 
 function hasArch(lut: LatencyTable, arch: ArchDef): boolean {

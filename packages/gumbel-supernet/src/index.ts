@@ -2,8 +2,10 @@ export { gumbelSoftmax, stopGradient, temperatureAt, temperatureDecay, thetaProb
 export { latencyAwareLoss } from './loss.ts';
 export type { LatencyLossOptions } from './loss.ts';
 export { Supernet } from './supernet.ts';
-export type { MixMode, SupernetLatency } from './supernet.ts';
-export { SupernetSearch } from './search.ts';
-export type { SupernetSearchOptions, SupernetSearchResult } from './search.ts';
+export type { MixMode } from './supernet.ts';
+export { gumbelSupernetStage, supernetSearch, SupernetSearch } from './search.ts';
+export type { GumbelSupernetInput, GumbelSupernetOptions, GumbelSupernetResult, SupernetSearchOptions, SupernetSearchResult } from './search.ts';
+export { runBilevel, sampleAndDerive } from './bilevel.ts';
+export type { BilevelOptions, BilevelProblem, BilevelNet, BilevelEpoch, BilevelOutcome, BilevelPhase, PhaseSums } from './bilevel.ts';
 export type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
 export { pathAccuracy } from './path-accuracy.ts';

@@ -1,23 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Subject, type Observable } from 'rxjs';
-import { archFromChoice, FbnetError, Rng, type RngState, type SearchSpace } from '@fbnet/core';
-import { BatchIterator, type ImageDataset } from '@fbnet/data';
-import { countCorrect, crossEntropy, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
-import type { RunDir, TensorMap } from '@fbnet/runs';
-import { cosineLr, Optimizer } from '@fbnet/train';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import {
+  archFromChoice,
+  defineStage,
+  FbnetError,
+  getSearchSpacePreset,
+  parseArchDef,
+  parseSearchSpace,
+  stagesSettled,
+  type ArchDef,
+  type SearchSpace,
+  type StageContext,
+  type StageIo,
+  type StageRun,
+} from '@fbnet/core';
+import { FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset, type BatchIterator, type ImageDataset, type StageData } from '@fbnet/data';
+import { LatencyModel, type LatencyTable, type LayerLatency } from '@fbnet/latency-lut';
+import { countCorrect, crossEntropy, type InputNormalization } from '@fbnet/nn';
+import { runBilevel, sampleAndDerive } from './bilevel.ts';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
-import { argmaxTheta, sampleFromTheta, temperatureAt, temperatureDecay, thetaProbs } from './gumbel.ts';
+import { argmaxTheta, sampleFromTheta, thetaProbs } from './gumbel.ts';
 import { latencyAwareLoss } from './loss.ts';
 import { pathAccuracy } from './path-accuracy.ts';
-import { Supernet, type MixMode, type SupernetLatency } from './supernet.ts';
+import { Supernet, type MixMode } from './supernet.ts';
 
-export interface SupernetSearchOptions {
-  space: SearchSpace;
-  latency: SupernetLatency;
-  /** FBNet splits the training set: 80% trains the weights, 20% trains θ. */
-  data: { weights: ImageDataset; theta: ImageDataset };
-  normalization: InputNormalization;
-  seed: number;
+/** The V1 search's settings (the fields of a preset's `supernet`); every default is the FBNet paper's. */
+export interface GumbelSupernetOptions {
   epochs: number;
   batchSize?: number;
   /** Cap on steps per epoch in each phase (quick presets). */
@@ -49,283 +57,222 @@ export interface SupernetSearchOptions {
   samples?: number;
   /** Batches used to re-estimate BN statistics before scoring a sampled arch with shared weights. */
   bnRecalibrationBatches?: number;
-  run?: RunDir;
 }
 
-export interface SupernetSearchResult {
+/** Input of `gumbelSupernetStage` (plain data). */
+export interface GumbelSupernetInput {
+  /** The V1 search space, or a preset name. */
+  space: SearchSpace | string;
+  /** A latency table of the space (this device's); or, instead, `latency`. */
+  table?: LatencyTable;
+  /** A [layers x candidates] latency matrix plus fixed ms (synthetic latencies, tests). */
+  latency?: LayerLatency;
+  options: GumbelSupernetOptions;
+}
+
+/** Result of `gumbelSupernetStage`. */
+export interface GumbelSupernetResult {
   derived: ArchSummary;
   sampled: ArchSummary[];
+  /** θ per searchable layer at the end. */
   thetas: number[][];
   epochs: number;
+  /** The derived arch's def (named `fbnet-v1-<seed>`). */
+  arch: ArchDef;
 }
 
-interface SearchMeta {
-  epoch: number;
-  rng: RngState;
-  wPos: unknown;
-  tPos: unknown;
-  wOpt: { t: number; kind: 'sgd' };
-  tOpt: { t: number; kind: 'adam' };
-  step: number;
+/** The search on data already split 80/20 (what the stage and `SupernetSearch` run). */
+export interface SupernetSearchOptions extends GumbelSupernetOptions {
+  space: SearchSpace;
+  latency: LayerLatency | LatencyModel;
+  /** FBNet splits the training set: 80% trains the weights, 20% trains θ. */
+  data: { weights: ImageDataset; theta: ImageDataset };
+  normalization: InputNormalization;
+  seed: number;
+  run?: StageRun;
+  /** Checkpoint name inside the run (default `supernet`). */
+  checkpointName?: string;
 }
+
+export type SupernetSearchResult = Omit<GumbelSupernetResult, 'arch'>;
 
 const d = <T>(v: T | undefined, x: T) => (v === undefined ? x : v);
 
 /**
- * The FBNetV1 DNAS search loop: per epoch, weights by SGD on the weight split, then (after
- * warm-up) θ by Adam on the θ split, both with the latency-aware loss; temperature annealed
- * per epoch; checkpointed atomically every epoch and resumable to the same result.
+ * The FBNetV1 DNAS search (the shared bilevel loop, `bilevel.ts`, with V1's forward and loss):
+ * per epoch, weights by SGD on the weight split, then (after warm-up) θ by Adam on the θ split,
+ * both with the latency-aware loss (eq. 2) of the expected latency (eq. 9); then archs sampled
+ * from P_θ (eq. 6) and argmax θ derived. Undefined when `io.signal` aborted (checkpoint kept).
+ */
+export async function supernetSearch(o: SupernetSearchOptions, io: StageIo<SupernetEvent>): Promise<SupernetSearchResult | undefined> {
+  const latency = o.latency instanceof LatencyModel ? o.latency : LatencyModel.fromLayers(o.latency);
+  const net = new Supernet(o.space, o.normalization, o.seed);
+  try {
+    const unit = o.latencyUnit ?? 'auto';
+    const { layerMs, fixedMs } = latency.layers;
+    const minMs = fixedMs + layerMs.reduce((s, row) => s + Math.min(...row), 0);
+    const latencyScale = unit === 'ms' ? 1 : unit === 'us' ? 1000 : minMs > 2 ? 1 : 1000;
+    const lossOpts = { alpha: d(o.alpha, 0.2), beta: d(o.beta, 0.6) };
+
+    const outcome = await runBilevel(
+      {
+        name: 'supernet',
+        checkpoint: o.checkpointName ?? 'supernet',
+        run: o.run,
+        data: o.data,
+        net,
+        arch: { prefix: 't', label: 'θ', entries: net.thetas.map((t, i) => [String(i), t]) },
+        loss: (x, y, s, stats) => {
+          const f = net.forward(x, { kind: 'gumbel', tau: s.tau, noise: s.noise, hard: o.hard }, s.ctx, latency);
+          const ce = crossEntropy(f.logits, y);
+          const loss = latencyAwareLoss(ce, tf.mul(f.latencyMs, latencyScale) as tf.Scalar, lossOpts);
+          stats.ce = ce.dataSync()[0];
+          stats.lat = f.latencyMs.dataSync()[0];
+          if (s.phase === 'arch') stats.correct = countCorrect(f.logits, y);
+          return loss;
+        },
+        started: (resumedAtEpoch) =>
+          io.emit({ type: 'supernet/started', layers: net.layers.length, candidates: net.layers.map((l) => l.candidates), epochs: o.epochs, resumedAtEpoch, params: net.store.count() }),
+        epochEnded: (e) => {
+          const a = e.arch;
+          const n = Math.max(a?.steps ?? 0, 1);
+          io.emit({
+            type: 'supernet/epoch-ended',
+            epoch: e.epoch,
+            temperature: e.temperature,
+            weightLoss: e.weights.sums.loss / e.weights.steps,
+            weightCe: e.weights.sums.ce / e.weights.steps,
+            thetaLoss: a ? a.sums.loss / n : undefined,
+            thetaCe: a ? a.sums.ce / n : undefined,
+            latencyMs: latency.expectedV1Value(net.thetaValues().map((t) => thetaProbs(t))),
+            thetaAccuracy: a ? a.sums.correct / Math.max(a.steps * e.batchSize, 1) : undefined,
+            lrWeights: e.lr,
+            seconds: e.seconds,
+            imagesPerSec: e.seen / Math.max(e.seconds, 1e-9),
+          });
+          io.emit({ type: 'supernet/theta', epoch: e.epoch, probs: net.thetaValues().map((t) => thetaProbs(t)) });
+        },
+        checkpointSaved: (epoch) => io.emit({ type: 'supernet/checkpoint-saved', epoch }),
+      },
+      { ...o },
+      io,
+    );
+    if (!outcome.completed) return undefined;
+
+    const thetas = net.thetaValues();
+    const am = argmaxTheta(thetas);
+    const found = await sampleAndDerive(
+      { seed: o.seed, samples: d(o.samples, 8), signal: io.signal },
+      (rng) => sampleFromTheta(thetas, rng),
+      (s) => s.ops.join(','),
+      am,
+      (s) => summarize(net, latency, o, s.ops, s.probability, outcome.thetaBatches),
+    );
+    if (!found) return undefined;
+    io.emit({ type: 'search/arch-sampled', archs: found.sampled });
+    io.emit({ type: 'search/arch-derived', ...found.derived });
+    return { derived: found.derived, sampled: found.sampled, thetas, epochs: outcome.epochs };
+  } finally {
+    net.dispose();
+    if (latency !== o.latency) latency.dispose();
+  }
+}
+
+/** Describe an architecture and score it with the supernet's shared weights (BN re-estimated). */
+async function summarize(net: Supernet, latency: LatencyModel, o: SupernetSearchOptions, ops: number[], probability: number, it: BatchIterator): Promise<ArchSummary> {
+  const latencyMs = latency.choiceMs(ops);
+  const arch = archFromChoice(o.space, { ops });
+  const mode: MixMode = { kind: 'fixed', ops };
+  const supernetAccuracy = await pathAccuracy({
+    store: net.store,
+    logits: (x, ctx) => net.forward(x, mode, ctx).logits,
+    inputShape: net.inputShape,
+    bnBatches: it,
+    passes: d(o.bnRecalibrationBatches, 8),
+    evalData: o.data.theta,
+  });
+  return { choice: { ops }, ops: ops.map((k, l) => net.layers[l].candidates[k]), arch, latencyMs, probability, supernetAccuracy };
+}
+
+/**
+ * FBNetV1 DNAS as a stage: `ctx.data.train` split 80/20 into weight and θ data (as `fbnet
+ * search v1` does), the supernet searched under the table's latency model, checkpointed in
+ * `ctx.run` as `${ctx.prefix}supernet`. Unsubscribing stops it after the step in progress with
+ * a checkpoint of the exact position; the same stage on the same run resumes from it and gives
+ * the result an uninterrupted run gives.
+ */
+export const gumbelSupernetStage = defineStage<GumbelSupernetInput, GumbelSupernetResult, SupernetEvent, StageData>('gumbel-supernet', async (input, ctx, io) => {
+  const space = typeof input.space === 'string' ? getSearchSpacePreset(input.space) : parseSearchSpace(input.space);
+  const data = ctx.data;
+  if (!data) throw new FbnetError('USAGE', 'gumbel-supernet: the stage context has no data set (ctx.data)');
+  let latency: LatencyModel;
+  if (input.table) latency = LatencyModel.of(space, input.table);
+  else if (input.latency) latency = LatencyModel.fromLayers(input.latency);
+  else throw new FbnetError('USAGE', 'gumbel-supernet: give a latency table of the space (table) or a latency matrix (latency)');
+  try {
+    const [weights, theta] = splitDataset(data.train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed: ctx.seed });
+    const r = await supernetSearch(
+      { ...input.options, space, latency, data: { weights, theta }, normalization: data.normalization, seed: ctx.seed, run: ctx.run, checkpointName: `${ctx.prefix ?? ''}supernet` },
+      io,
+    );
+    if (!r) return undefined as unknown as GumbelSupernetResult;
+    return { ...r, arch: parseArchDef({ ...r.derived.arch, name: `fbnet-v1-${ctx.seed}` }) };
+  } finally {
+    latency.dispose();
+  }
+});
+
+/**
+ * `SupernetSearch` of earlier releases, kept for callers that construct a search and `run()` it:
+ * a thin wrapper that runs `supernetSearch` through a stage. `cancel()` unsubscribes (the
+ * search stops after its step and checkpoints); `run()` then resolves to null.
  */
 export class SupernetSearch {
-  readonly supernet: Supernet;
   private readonly subject = new Subject<SupernetEvent>();
   readonly events$: Observable<SupernetEvent> = this.subject.asObservable();
+  private sub?: Subscription;
   private cancelled = false;
-  readonly latencyScale: number;
-  /** Per-epoch decay of the temperature (from `tauEnd` when given). */
-  readonly tauDecay: number;
 
-  constructor(private readonly o: SupernetSearchOptions) {
-    this.supernet = new Supernet(o.space, o.normalization, o.seed);
-    this.tauDecay = temperatureDecay(o.epochs, d(o.tau0, 5), o.tauEnd, d(o.tauDecay, 0.045));
-    const unit = o.latencyUnit ?? 'auto';
-    const minMs = o.latency.fixedMs + o.latency.layerMs.reduce((s, row) => s + Math.min(...row), 0);
-    this.latencyScale = unit === 'ms' ? 1 : unit === 'us' ? 1000 : minMs > 2 ? 1 : 1000;
-  }
+  constructor(private readonly o: SupernetSearchOptions) {}
 
   cancel(): void {
     this.cancelled = true;
+    this.sub?.unsubscribe();
   }
 
-  private emit(e: SupernetEvent): void {
-    this.subject.next(e);
-  }
-
-  async run(): Promise<SupernetSearchResult | null> {
-    try {
-      const r = await this.loop();
-      this.subject.complete();
-      return r;
-    } catch (e) {
-      this.subject.error(e);
-      throw e;
-    }
-  }
-
-  private loss(logits: tf.Tensor2D, y: tf.Tensor1D, latMs: tf.Scalar): { loss: tf.Scalar; ce: tf.Scalar } {
-    const ce = crossEntropy(logits, y);
-    const lat = tf.mul(latMs, this.latencyScale) as tf.Scalar;
-    return { loss: latencyAwareLoss(ce, lat, { alpha: d(this.o.alpha, 0.2), beta: d(this.o.beta, 0.6) }), ce };
-  }
-
-  private async loop(): Promise<SupernetSearchResult | null> {
-    const o = this.o;
-    const net = this.supernet;
-    const [h, w, c] = net.inputShape;
-    const bs = Math.min(d(o.batchSize, 64), o.data.weights.count, o.data.theta.count);
-    const wVars = net.weightVariables();
-    const tVars = net.thetas;
-    const names = new Map<string, string>([...net.store.entries().map(([n, v]) => [v.name, n] as [string, string]), ...tVars.map((v, i) => [v.name, `theta.${i}`] as [string, string])]);
-    const keyOf = (v: tf.Variable) => names.get(v.name)!;
-    const wOpt = new Optimizer({ kind: 'sgd', momentum: d(o.weightMomentum, 0.9), weightDecay: d(o.weightDecay, 1e-4) }, (v) => /\.w$/.test(keyOf(v)));
-    const tOpt = new Optimizer({ kind: 'adam', weightDecay: d(o.thetaDecay, 5e-4) });
-    let rng = new Rng(o.seed).fork('supernet');
-    let epoch = 0;
-    let step = 0;
-    let wPos: unknown, tPos: unknown;
-
-    const saved = o.run?.loadCheckpoint<SearchMeta>('supernet');
-    if (saved) {
-      const pick = (p: string) => Object.fromEntries(Object.entries(saved.tensors).filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v])) as TensorMap;
-      net.store.restore(pick('p:') as ParamSnapshot);
-      const th = pick('t:');
-      tVars.forEach((v, i) => {
-        const e = th[String(i)];
-        if (!e || e.data.length !== v.size) throw new FbnetError('CHECKPOINT', `supernet checkpoint lacks θ for layer ${i}`);
-        tf.tidy(() => v.assign(tf.tensor(e.data, v.shape)));
+  run(): Promise<SupernetSearchResult | null> {
+    return new Promise((resolve, reject) => {
+      if (this.cancelled) return resolve(null);
+      let result: SupernetSearchResult | null = null;
+      this.sub = searchStage(this.o, { seed: this.o.seed, backend: { id: tf.getBackend() } }).subscribe({
+        next: (e) => {
+          if (e.type === 'stage/result') result = (e as { result: SupernetSearchResult }).result;
+          else if (e.type !== 'stage/started') this.subject.next(e as SupernetEvent);
+        },
+        error: (err) => {
+          this.subject.error(err);
+          reject(err);
+        },
+        complete: () => {
+          this.subject.complete();
+          resolve(result);
+        },
       });
-      wOpt.restore(saved.meta.wOpt, pick('o:'), wVars, keyOf);
-      tOpt.restore(saved.meta.tOpt, pick('q:'), tVars, keyOf);
-      epoch = saved.meta.epoch;
-      step = saved.meta.step;
-      rng = Rng.fromState(saved.meta.rng);
-      wPos = saved.meta.wPos;
-      tPos = saved.meta.tPos;
-    }
-    const wIt = new BatchIterator(o.data.weights, { batchSize: bs, seed: o.seed, dropLast: true, normalization: { kind: 'raw' }, position: wPos });
-    const tIt = new BatchIterator(o.data.theta, { batchSize: bs, seed: o.seed + 1, dropLast: true, normalization: { kind: 'raw' }, position: tPos });
-    const wSteps = Math.min(wIt.batchesPerEpoch, o.stepsPerEpoch ?? Infinity);
-    const tSteps = Math.min(tIt.batchesPerEpoch, o.stepsPerEpoch ?? Infinity);
-    const warmup = d(o.warmupEpochs, 1);
-    const totalW = wSteps * o.epochs;
-    const totalWork = o.epochs * wSteps + Math.max(0, o.epochs - warmup) * tSteps;
-    this.emit({ type: 'supernet/started', layers: net.layers.length, candidates: net.layers.map((l) => l.candidates), epochs: o.epochs, resumedAtEpoch: epoch, params: net.store.count() });
-    const t0 = Date.now();
-    const doneAtStart = epoch * wSteps + Math.max(0, epoch - warmup) * tSteps;
-    let done = doneAtStart;
-    const progress = (phase: string) => {
-      const rate = (done - doneAtStart) / Math.max((Date.now() - t0) / 1000, 1e-3);
-      this.emit({ type: 'stage/progress', stage: 'supernet', phase, done, total: totalWork, etaSec: rate > 0 ? (totalWork - done) / rate : undefined });
-    };
-
-    while (epoch < o.epochs && !this.cancelled) {
-      const te = Date.now();
-      const tau = temperatureAt(epoch, d(o.tau0, 5), this.tauDecay);
-      let wLoss = 0, wCe = 0, lat = 0, lr = 0, seen = 0;
-      for (let b = 0; b < wSteps && !this.cancelled; b++) {
-        lr = cosineLr(step, totalW, d(o.weightLr, 0.1));
-        const batch = wIt.next();
-        const noise = net.sampleNoise(rng);
-        const r = tf.tidy(() => {
-          const x = tf.tensor4d(batch.x, [batch.size, h, w, c]);
-          const y = tf.tensor1d(batch.y, 'int32');
-          let ceV = 0, latV = 0;
-          const { value, grads } = tf.variableGrads(() => {
-            const f = net.forward(x, { kind: 'gumbel', tau, noise, hard: o.hard }, { training: true }, o.latency);
-            const { loss, ce } = this.loss(f.logits, y, f.latencyMs);
-            ceV = ce.dataSync()[0];
-            latV = f.latencyMs.dataSync()[0];
-            return loss;
-          }, wVars);
-          const l = value.dataSync()[0];
-          if (!Number.isFinite(l)) throw new FbnetError('NUMERIC', `supernet weight loss became ${l} at epoch ${epoch + 1}, step ${b + 1}; the last checkpoint is kept`);
-          wOpt.apply(wVars, grads, lr);
-          return { l, ceV, latV };
+      this.sub.add(() => {
+        if (!this.cancelled) return;
+        void stagesSettled().then(() => {
+          this.subject.complete();
+          resolve(null);
         });
-        step++;
-        wLoss += r.l;
-        wCe += r.ceV;
-        lat += r.latV;
-        seen += batch.size;
-        done++;
-        if (b % 5 === 4 || b === wSteps - 1) progress(`epoch ${epoch + 1}/${o.epochs} weights`);
-        await new Promise((res) => setImmediate(res));
-      }
-      let tLoss: number | undefined, tCe: number | undefined, tAcc: number | undefined;
-      if (epoch >= warmup && !this.cancelled) {
-        let sl = 0, sc = 0, sa = 0, n = 0, tl = 0;
-        for (let b = 0; b < tSteps && !this.cancelled; b++) {
-          const batch = tIt.next();
-          const noise = net.sampleNoise(rng);
-          const r = tf.tidy(() => {
-            const x = tf.tensor4d(batch.x, [batch.size, h, w, c]);
-            const y = tf.tensor1d(batch.y, 'int32');
-            let ceV = 0, acc = 0, latV = 0;
-            const { value, grads } = tf.variableGrads(() => {
-              const f = net.forward(x, { kind: 'gumbel', tau, noise, hard: o.hard }, { training: true, updateStats: false }, o.latency);
-              const { loss, ce } = this.loss(f.logits, y, f.latencyMs);
-              ceV = ce.dataSync()[0];
-              latV = f.latencyMs.dataSync()[0];
-              acc = countCorrect(f.logits, y);
-              return loss;
-            }, tVars);
-            const l = value.dataSync()[0];
-            if (!Number.isFinite(l)) throw new FbnetError('NUMERIC', `supernet θ loss became ${l} at epoch ${epoch + 1}; the last checkpoint is kept`);
-            tOpt.apply(tVars, grads, d(o.thetaLr, 0.01));
-            return { l, ceV, acc, latV };
-          });
-          sl += r.l;
-          sc += r.ceV;
-          sa += r.acc;
-          tl += r.latV;
-          n++;
-          done++;
-          if (b % 5 === 4 || b === tSteps - 1) progress(`epoch ${epoch + 1}/${o.epochs} θ`);
-          await new Promise((res) => setImmediate(res));
-        }
-        tLoss = sl / Math.max(n, 1);
-        tCe = sc / Math.max(n, 1);
-        tAcc = sa / Math.max(n * bs, 1);
-        void tl;
-      }
-      if (this.cancelled) break;
-      epoch++;
-      const seconds = (Date.now() - te) / 1000;
-      const latencyMs = this.expectedLatencyMs();
-      this.emit({
-        type: 'supernet/epoch-ended',
-        epoch,
-        temperature: tau,
-        weightLoss: wLoss / wSteps,
-        weightCe: wCe / wSteps,
-        thetaLoss: tLoss,
-        thetaCe: tCe,
-        latencyMs,
-        thetaAccuracy: tAcc,
-        lrWeights: lr,
-        seconds,
-        imagesPerSec: seen / Math.max(seconds, 1e-9),
       });
-      void lat;
-      this.emit({ type: 'supernet/theta', epoch, probs: net.thetaValues().map((t) => thetaProbs(t)) });
-      if (o.run) {
-        const tensors: TensorMap = {};
-        for (const [k, v] of Object.entries(net.store.snapshot())) tensors[`p:${k}`] = v;
-        net.thetas.forEach((t, i) => (tensors[`t:${i}`] = { shape: t.shape.slice(), data: t.dataSync() as Float32Array }));
-        const ws = wOpt.state(wVars, keyOf);
-        const ts = tOpt.state(tVars, keyOf);
-        for (const [k, v] of Object.entries(ws.tensors)) tensors[`o:${k}`] = v;
-        for (const [k, v] of Object.entries(ts.tensors)) tensors[`q:${k}`] = v;
-        const meta: SearchMeta = { epoch, rng: rng.state(), wPos: wIt.position(), tPos: tIt.position(), wOpt: ws.meta as SearchMeta['wOpt'], tOpt: ts.meta as SearchMeta['tOpt'], step };
-        o.run.saveCheckpoint('supernet', { meta, tensors });
-        this.emit({ type: 'supernet/checkpoint-saved', epoch });
-      }
-    }
-    wOpt.dispose();
-    tOpt.dispose();
-    if (this.cancelled) return null;
-
-    const thetas = net.thetaValues();
-    const sampleRng = new Rng(o.seed).fork('sample-archs');
-    const seen = new Set<string>();
-    const sampled: ArchSummary[] = [];
-    const n = d(o.samples, 8);
-    for (let i = 0; i < n * 4 && sampled.length < n; i++) {
-      const s = sampleFromTheta(thetas, sampleRng);
-      const key = s.ops.join(',');
-      if (seen.has(key)) continue;
-      seen.add(key);
-      sampled.push(await this.summarize(s.ops, s.probability, tIt));
-    }
-    this.emit({ type: 'search/arch-sampled', archs: sampled });
-    const am = argmaxTheta(thetas);
-    const derived = sampled.find((s) => s.ops.join() === am.ops.map((i, l) => net.layers[l].candidates[i]).join()) ?? (await this.summarize(am.ops, am.probability, tIt));
-    this.emit({ type: 'search/arch-derived', ...derived });
-    return { derived, sampled, thetas, epochs: epoch };
-  }
-
-  /** Σ_l E_{P_θ}[LAT] — the expected latency of an arch sampled from P_θ (eq. 4, eq. 6), in ms. */
-  expectedLatencyMs(): number {
-    const l = this.o.latency;
-    let s = l.fixedMs;
-    this.supernet.thetaValues().forEach((t, i) => {
-      const p = thetaProbs(t);
-      s += p.reduce((a, pi, j) => a + pi * l.layerMs[i][j], 0);
     });
-    return s;
-  }
-
-  /** Describe an architecture and score it with the supernet's shared weights (BN re-estimated). */
-  private async summarize(ops: number[], probability: number, it: BatchIterator): Promise<ArchSummary> {
-    const net = this.supernet;
-    const o = this.o;
-    const latencyMs = o.latency.fixedMs + ops.reduce((s, k, l) => s + o.latency.layerMs[l][k], 0);
-    const arch = archFromChoice(o.space, { ops });
-    const mode: MixMode = { kind: 'fixed', ops };
-    const supernetAccuracy = await pathAccuracy({
-      store: net.store,
-      logits: (x, ctx) => net.forward(x, mode, ctx).logits,
-      inputShape: net.inputShape,
-      bnBatches: it,
-      passes: d(o.bnRecalibrationBatches, 8),
-      evalData: o.data.theta,
-    });
-    return { choice: { ops }, ops: ops.map((k, l) => net.layers[l].candidates[k]), arch, latencyMs, probability, supernetAccuracy };
   }
 
   dispose(): void {
-    this.supernet.dispose();
+    this.cancel();
   }
 }
+
+const searchStage = defineStage<SupernetSearchOptions, SupernetSearchResult, SupernetEvent>('supernet', async (o, _ctx, io) => (await supernetSearch(o, io)) as SupernetSearchResult);
 
 export type { SupernetEventMap };

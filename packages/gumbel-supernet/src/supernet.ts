@@ -11,15 +11,8 @@ import {
   type SearchSpace,
 } from '@fbnet/core';
 import { BlockModule, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
+import type { LatencyModel } from '@fbnet/latency-lut';
 import { gumbelSoftmax } from './gumbel.ts';
-
-/** Per-layer, per-candidate latency (ms) from a latency table, plus the fixed blocks' and head's. */
-export interface SupernetLatency {
-  /** [layer][candidate] milliseconds, in the space's candidate order. */
-  layerMs: number[][];
-  /** Stem, fixed blocks and head, milliseconds. */
-  fixedMs: number;
-}
 
 /** How the searchable layers mix their candidates in one forward pass. */
 export type MixMode =
@@ -113,10 +106,10 @@ export class Supernet {
   }
 
   /**
-   * Logits and expected latency Σ_l Σ_i m_{l,i} LAT(b_{l,i}) + fixed (eq. 9, ms).
+   * Logits and expected latency Σ_l Σ_i m_{l,i} LAT(b_{l,i}) + fixed (eq. 9, ms; the latency model's `expectedV1`).
    * In `fixed` mode only the chosen candidate of each layer runs.
    */
-  forward(x: tf.Tensor4D, mode: MixMode, ctx: ForwardContext, latency?: SupernetLatency): { logits: tf.Tensor2D; latencyMs: tf.Scalar } {
+  forward(x: tf.Tensor4D, mode: MixMode, ctx: ForwardContext, latency?: LatencyModel): { logits: tf.Tensor2D; latencyMs: tf.Scalar } {
     return tf.tidy(() => {
       const [n, h, w, c] = x.shape;
       if (h !== this.inputShape[0] || w !== this.inputShape[1] || c !== this.inputShape[2]) {
@@ -146,17 +139,7 @@ export class Supernet {
       const feats = tf.reshape(tf.mean(y, [1, 2]), [n, y.shape[3]]) as tf.Tensor2D;
       const logits = tf.add(tf.matMul(feats, this.headW as unknown as tf.Tensor2D), this.headB) as tf.Tensor2D;
       let lat: tf.Scalar = tf.scalar(0);
-      if (latency) {
-        if (latency.layerMs.length !== this.layers.length) throw new FbnetError('USAGE', `latency table has ${latency.layerMs.length} layers, supernet ${this.layers.length}`);
-        const terms: tf.Scalar[] = [tf.scalar(latency.fixedMs)];
-        this.layers.forEach((l, i) => {
-          const row = latency.layerMs[i];
-          if (row.length !== l.candidates.length) throw new FbnetError('USAGE', `latency table layer ${i} has ${row.length} candidates, supernet ${l.candidates.length}`);
-          if (mode.kind === 'fixed') terms.push(tf.scalar(row[mode.ops[i]]));
-          else terms.push(tf.sum(tf.mul(ms![i], tf.tensor1d(row))) as tf.Scalar);
-        });
-        lat = tf.addN(terms) as tf.Scalar;
-      }
+      if (latency) lat = mode.kind === 'fixed' ? tf.scalar(latency.choiceMs(mode.ops)) : latency.expectedV1(ms!);
       return { logits, latencyMs: lat };
     });
   }

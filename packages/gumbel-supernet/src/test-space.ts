@@ -1,5 +1,5 @@
 import { parseSearchSpace, type SearchSpace } from '@fbnet/core';
-import type { SupernetLatency } from './supernet.ts';
+import type { LayerLatency } from '@fbnet/latency-lut';
 
 /** A tiny V1-style space on 28x28x1 for tests: two searchable layers of three candidates. */
 export function tinySpace(): SearchSpace {
@@ -24,4 +24,4 @@ export function tinySpace(): SearchSpace {
 }
 
 /** Synthetic latency table: candidate 1 of every layer is by far the slowest. */
-export const tinyLatency: SupernetLatency = { layerMs: [[0.2, 3.0, 0.1], [0.3, 3.0, 0.1]], fixedMs: 0.2 };
+export const tinyLatency: LayerLatency = { layerMs: [[0.2, 3.0, 0.1], [0.3, 3.0, 0.1]], fixedMs: 0.2 };
