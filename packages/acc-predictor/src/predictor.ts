@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError, Rng } from '@fbnet/core';
 import { kendallTauB } from '@fbnet/core';
-import type { Checkpoint, RunDir, TensorMap } from '@fbnet/runs';
+import type { StageCheckpoint, StageRun } from '@fbnet/core';
+
+type Checkpoint<M> = StageCheckpoint<M>;
+type TensorMap = StageCheckpoint['tensors'];
 import { Adam, createDense, dense, huberLoss, type Activation } from './mlp.ts';
 
 /** Shape of the neural acquisition function (FBNetV3 fig. 3). */
@@ -34,6 +37,8 @@ export interface ProxyPretrainOptions {
   epochs?: number;
   lr?: number;
   batchSize?: number;
+  /** Checked after every epoch: once aborted, training throws a CHECKPOINT error (the weights are then partly trained; reload the last checkpoint). */
+  signal?: AbortSignal;
 }
 
 /** FBNetV3 §3.2: Huber loss; encoder frozen for `frozenEpochs`, then all fine-tuned for `fineTuneEpochs` with a decaying lr. */
@@ -49,6 +54,8 @@ export interface PredictorFitOptions {
   huberDelta?: number;
   /** Decoupled (AdamW) weight decay of the weight matrices; strong, since samples are few. */
   weightDecay?: number;
+  /** Checked after every epoch: once aborted, training throws a CHECKPOINT error (reload the last checkpoint). */
+  signal?: AbortSignal;
 }
 
 export interface PredictorSample {
@@ -202,7 +209,7 @@ export class PredictorNet {
     this.proxyNorm = norm;
     const y = targets.map((r) => r.map((v, j) => (v - norm.mean[j]) / norm.std[j]));
     const vars = [...this.variables('encoder.'), ...this.variables('proxy.')];
-    const loss = await this.train(arch, null, y, vars, o.epochs ?? 100, o.batchSize ?? 64, () => o.lr ?? 3e-3, 'proxy', (p, t) => tf.losses.meanSquaredError(t, p) as tf.Scalar, 'pretrain', 1e-5);
+    const loss = await this.train(arch, null, y, vars, o.epochs ?? 100, o.batchSize ?? 64, () => o.lr ?? 3e-3, 'proxy', (p, t) => tf.losses.meanSquaredError(t, p) as tf.Scalar, 'pretrain', 1e-5, o.signal);
     this.pretrainedEncoder = this.snapshot('encoder.');
     const pred = this.proxyPredict(arch).map((r) => r[0]);
     return { loss, kendallTau: kendallTauB(pred, targets.map((r) => r[0])) };
@@ -239,9 +246,9 @@ export class PredictorNet {
     const fineEpochs = o.fineTuneEpochs ?? 50;
     const lr = o.lr ?? 1e-2;
     const fineLr = o.fineTuneLr ?? 3e-3;
-    const frozenLoss = await this.train(arch, recipe, y, this.variables('accuracy.'), frozenEpochs, bs, () => lr, 'accuracy', lossFn, 'frozen', wd);
+    const frozenLoss = await this.train(arch, recipe, y, this.variables('accuracy.'), frozenEpochs, bs, () => lr, 'accuracy', lossFn, 'frozen', wd, o.signal);
     const all = [...this.variables('encoder.'), ...this.variables('accuracy.')];
-    const fineTuneLoss = await this.train(arch, recipe, y, all, fineEpochs, bs, (e) => 0.5 * fineLr * (1 + Math.cos((Math.PI * e) / Math.max(1, fineEpochs))), 'accuracy', lossFn, 'fine-tune', wd);
+    const fineTuneLoss = await this.train(arch, recipe, y, all, fineEpochs, bs, (e) => 0.5 * fineLr * (1 + Math.cos((Math.PI * e) / Math.max(1, fineEpochs))), 'accuracy', lossFn, 'fine-tune', wd, o.signal);
     this.fits++;
     const pred = this.predict(arch, recipe);
     const trainRmse = Math.sqrt(pred.reduce((s, p, i) => s + (p - samples[i].accuracy) ** 2, 0) / samples.length);
@@ -260,6 +267,7 @@ export class PredictorNet {
     loss: (pred: tf.Tensor, target: tf.Tensor) => tf.Scalar,
     label: string,
     weightDecay: number,
+    signal?: AbortSignal,
   ): Promise<number> {
     const n = arch.length;
     const bs = Math.min(batchSize, n);
@@ -291,6 +299,7 @@ export class PredictorNet {
         }
         last = sum / Math.max(batches, 1);
         if (!Number.isFinite(last)) throw new FbnetError('NUMERIC', `predictor ${label} loss became ${last} at epoch ${e + 1}`);
+        if (signal?.aborted) throw new FbnetError('CHECKPOINT', `predictor ${label} training cancelled at epoch ${e + 1}`);
         if (e % 10 === 9) await new Promise((r) => setImmediate(r));
       }
     } finally {
@@ -415,10 +424,21 @@ export class AccuracyPredictor {
 
   /** Fit every member on all samples (each from the pretrained encoder and its own fresh head). */
   async fit(samples: PredictorSample[], o: PredictorFitOptions = {}): Promise<PredictorFitReport> {
+    const reports: PredictorFitReport[] = [];
+    for (let i = 0; i < this.members.length; i++) reports.push(await this.fitMember(i, samples, o));
+    return this.fitReport(samples, reports);
+  }
+
+  /** Fit member `i` alone (one step of `fit`; a stage checkpoints between members). */
+  fitMember(i: number, samples: PredictorSample[], o: PredictorFitOptions = {}): Promise<PredictorFitReport> {
+    return this.members[i].fit(samples, o);
+  }
+
+  /** The ensemble's report from its members' (in member order), as `fit` returns it. */
+  fitReport(samples: PredictorSample[], reports: PredictorFitReport[]): PredictorFitReport {
     let frozenLoss = 0;
     let fineTuneLoss = 0;
-    for (const m of this.members) {
-      const r = await m.fit(samples, o);
+    for (const r of reports) {
       frozenLoss += r.frozenLoss / this.members.length;
       fineTuneLoss += r.fineTuneLoss / this.members.length;
     }
@@ -481,11 +501,11 @@ export class AccuracyPredictor {
     return new AccuracyPredictor(meta.config, members);
   }
 
-  save(run: RunDir, name = 'predictor'): void {
+  save(run: Pick<StageRun, 'saveCheckpoint'>, name = 'predictor'): void {
     run.saveCheckpoint(name, this.state());
   }
 
-  static load(run: RunDir, name = 'predictor'): AccuracyPredictor | undefined {
+  static load(run: Pick<StageRun, 'loadCheckpoint'>, name = 'predictor'): AccuracyPredictor | undefined {
     const c = run.loadCheckpoint<PredictorMeta | PredictorNetMeta>(name);
     return c ? AccuracyPredictor.fromState(c) : undefined;
   }

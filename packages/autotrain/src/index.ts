@@ -18,7 +18,7 @@ export type { EarlyStopOptions, EarlyStopDecision } from './early-stop.ts';
 // Candidate jobs and evaluation queues
 export { dataSpecSchema, candidateJobSchema, parseCandidateJob } from './candidate/job.ts';
 export type { DataSpec, CandidateJob, CandidateResult, CandidateEvent, CandidateEventMap, EvaluationQueue } from './candidate/job.ts';
-export { makeCandidateJob } from './candidate/make-job.ts';
+export { makeCandidateJob, jobFor } from './candidate/make-job.ts';
 export { candidatesFailedError, FailureLog, summarizeFailures } from './candidate/failures.ts';
 export type { CandidateFailure } from './candidate/failures.ts';
 export type { MakeJobOptions } from './candidate/make-job.ts';
@@ -39,7 +39,21 @@ export type { RedisConnection } from './queue/redis-connection.ts';
 export { probeRedis } from './queue/redis-probe.ts';
 export type { RedisProbeOptions } from './queue/redis-probe.ts';
 
-// Coarse stage
-export { CoarseSearch } from './coarse/coarse-search.ts';
-export type { CoarseSearchOptions, CoarseResult } from './coarse/coarse-search.ts';
+// Coarse stage and recipe search (stages)
+export { coarseSearchStage, runCoarse, queueFrom } from './coarse/coarse-search.ts';
+export type { CoarseSearchInput, CoarseSettings, CoarseResult, CoarseStageResult, QueueSpec, SeedToSeed } from './coarse/coarse-search.ts';
+export { recipeSearchStage } from './coarse/recipe-search.ts';
+export type { RecipeSearchInput, RecipeSearchResult } from './coarse/recipe-search.ts';
+export { jointCoarseSpace, recipeCoarseSpace } from './coarse/coarse-space.ts';
+export type { CoarseSpace } from './coarse/coarse-space.ts';
 export type { CoarseEvent, CoarseEventMap, CoarseSample } from './coarse/events.ts';
+
+// The joint space as a genome for @fbnet/evolutionary-search (registered as space kind `joint`),
+// and the accuracy predictor's serialized format as a fitness it can load.
+export { jointGenome, mutatePoint, crossoverPoints } from './space/joint-genome.ts';
+import { registerGenomeKind, registerPredictorFormat, type Genome } from '@fbnet/evolutionary-search';
+import { deserializePredictor, PREDICTOR_FORMAT, type SerializedPredictor } from '@fbnet/acc-predictor';
+import { jointGenome } from './space/joint-genome.ts';
+import { parseJointSpace } from './space/joint-space.ts';
+registerGenomeKind('joint', (space) => jointGenome(parseJointSpace(space)) as Genome<unknown>);
+registerPredictorFormat(PREDICTOR_FORMAT, (s) => deserializePredictor(s as unknown as SerializedPredictor));

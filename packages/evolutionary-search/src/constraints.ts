@@ -1,5 +1,4 @@
 import type { ArchDef } from '@fbnet/core';
-import { jointArch, type JointPoint, type JointSpace } from '@fbnet/autotrain';
 import { archLatency, type LatencyTable } from '@fbnet/latency-lut';
 import { archCost } from '@fbnet/shape-propagation';
 
@@ -19,43 +18,52 @@ export interface CostReport {
   violations: string[];
 }
 
-/** Latency of an arch def in ms; e.g. `lutLatency(table)`. */
-export type LatencyModel = (arch: ArchDef) => number;
-
-/** LAT(a) from a per-device latency table (eq. 3). Throws on blocks the table lacks. */
-export function lutLatency(lut: LatencyTable): LatencyModel {
-  return (arch) => archLatency(lut, arch).totalMs;
+/** What an arch costs: FLOPs and params by shape propagation, latency from a latency table when one is given. */
+export interface ArchCosts {
+  flops: number;
+  params: number;
+  latencyMs?: number;
 }
 
 /**
- * Checks points of a joint space against constraints: FLOPs and params by shape propagation,
- * latency by a latency model (a latency table) when one is given. Costs are cached by architecture.
+ * Checks points of any space (given how a point becomes an arch) against constraints: FLOPs and
+ * params by shape propagation, latency by `archLatency` of a latency table when one is given.
+ * Costs are cached by architecture.
  */
-export class ConstraintChecker {
-  private readonly cache = new Map<string, { flops: number; params: number; latencyMs?: number }>();
-  constructor(readonly space: JointSpace, readonly constraints: Constraints, private readonly latency?: LatencyModel) {}
+export class ConstraintChecker<P = unknown> {
+  private readonly cache = new Map<string, ArchCosts>();
+  constructor(
+    private readonly archOf: (p: P) => ArchDef,
+    readonly constraints: Constraints,
+    readonly table?: LatencyTable,
+  ) {}
 
-  cost(p: JointPoint): CostReport {
-    const arch = jointArch(this.space, p);
+  /** FLOPs, params (and latency with a table) of an arch; cached. */
+  archCosts(arch: ArchDef): ArchCosts {
     const key = JSON.stringify([arch.input_size, arch.blocks]);
     let c = this.cache.get(key);
     if (!c) {
       const ac = archCost(arch);
-      c = { flops: ac.flops, params: ac.params, ...(this.latency ? { latencyMs: this.latency(arch) } : {}) };
+      c = { flops: ac.flops, params: ac.params, ...(this.table ? { latencyMs: archLatency(this.table, arch).totalMs } : {}) };
       this.cache.set(key, c);
     }
+    return c;
+  }
+
+  cost(p: P): CostReport {
+    const c = this.archCosts(this.archOf(p));
     const k = this.constraints;
     const violations: string[] = [];
     if (k.maxFlops !== undefined && c.flops > k.maxFlops) violations.push(`FLOPs ${c.flops} > ${k.maxFlops}`);
     if (k.maxParams !== undefined && c.params > k.maxParams) violations.push(`params ${c.params} > ${k.maxParams}`);
     if (k.maxLatencyMs !== undefined) {
-      if (c.latencyMs === undefined) violations.push('latency constraint without a latency model');
+      if (c.latencyMs === undefined) violations.push('latency constraint without a latency table');
       else if (c.latencyMs > k.maxLatencyMs) violations.push(`latency ${c.latencyMs.toFixed(4)} ms > ${k.maxLatencyMs} ms`);
     }
     return { ...c, ok: violations.length === 0, violations };
   }
 
-  ok(p: JointPoint): boolean {
+  ok(p: P): boolean {
     return this.cost(p).ok;
   }
 }

@@ -1,5 +1,11 @@
-export { ConstraintChecker, lutLatency } from './constraints.ts';
-export type { Constraints, CostReport, LatencyModel } from './constraints.ts';
-export { mutate, mutateValue, crossover, constrained } from './operators.ts';
-export { evolutionarySearch, runEvolution } from './evolution.ts';
-export type { EvolutionOptions, EvolutionResult, EvolutionEvent, EvolutionEventMap, ScoredCandidate } from './evolution.ts';
+export type { Genome, DimValue } from './genome.ts';
+export { mutateValue, constrained } from './genome.ts';
+export { archSpaceGenome } from './arch-space-genome.ts';
+export { ConstraintChecker } from './constraints.ts';
+export type { Constraints, CostReport, ArchCosts } from './constraints.ts';
+export { registerPredictorFormat, loadPredictorFn, predictorFitness, costFitness, fitnessFromSpec } from './fitness.ts';
+export type { Fitness, FitnessSpec, PredictorFn, SerializedPredictorLike } from './fitness.ts';
+export { evolve } from './evolution.ts';
+export type { PointRecord, EvolveOptions, EvolveHooks, EvolutionSettings, EvolutionState, EvolutionResult, EvolutionEvent, EvolutionEventMap, ScoredCandidate } from './evolution.ts';
+export { evolutionStage, registerGenomeKind, genomeFor } from './stage.ts';
+export type { EvolutionSpace, EvolutionStageInput, EvolutionStageResult } from './stage.ts';

@@ -1,13 +1,30 @@
 import { relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { lastValueFrom, tap, toArray } from 'rxjs';
-import { AccuracyPredictor, asAccuracy } from '@fbnet/acc-predictor';
-import { archPart, candidatesFailedError, CoarseSearch, FailureLog, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointRecipe, makeCandidateJob, pointKey, resizeDataset, type CandidateResult, type CoarseResult, type EvaluationQueue, type JointPoint } from '@fbnet/autotrain';
-import { FbnetError, parseArchDef, type BackendPlugin, type KernelPlan, type EventBase } from '@fbnet/core';
+import { AccuracyPredictor, asAccuracy, serializePredictor, type SerializedPredictor } from '@fbnet/acc-predictor';
+import {
+  archPart,
+  candidatesFailedError,
+  coarseSearchStage,
+  FailureLog,
+  FileResultStore,
+  getJointSpacePreset,
+  InProcessQueue,
+  jointArch,
+  jointRecipe,
+  makeCandidateJob,
+  pointKey,
+  resizeDataset,
+  type CandidateEvent,
+  type CoarseEvent as CoarseEventOf,
+  type CandidateResult,
+  type CoarseResult,
+  type EvaluationQueue,
+  type JointPoint,
+} from '@fbnet/autotrain';
+import { defineStage, FbnetError, parseArchDef, runStage, type BackendPlugin, type KernelPlan, type EventBase, type StageContext, type StageRun } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
-import { ConstraintChecker, lutLatency, runEvolution, type Constraints, type EvolutionResult } from '@fbnet/evolutionary-search';
+import { ConstraintChecker, evolutionStage, type Constraints, type EvolutionResult } from '@fbnet/evolutionary-search';
 import { archLatency, loadLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
-import type { RunDir } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { exportModel, Trainer, type TrainRecipe } from '@fbnet/train';
 import type { SearchV3Preset } from './presets.ts';
@@ -23,7 +40,7 @@ export interface SearchV3Context {
   info(line: string): void;
   /** Where candidates train (default: in process). */
   queue?: EvaluationQueue;
-  /** Abort between steps; the run directory keeps everything done so far. */
+  /** Aborting it cancels the running stage (within one step); the run directory keeps everything done so far. */
   signal?: AbortSignal;
 }
 
@@ -36,6 +53,8 @@ export interface SearchV3Options {
   forceLut?: boolean;
   /** Overrides the preset's constraints. */
   constraints?: Constraints;
+  /** The search seed (default: the run's `config.seed`). */
+  seed?: number;
 }
 
 export interface SearchV3Result {
@@ -72,12 +91,12 @@ export interface SearchV3Result {
 }
 
 interface FineFile {
-  best: EvolutionResult['best'];
+  best: EvolutionResult<JointPoint>['best'];
   /** The predictor's top proposals, trained like coarse candidates (same budget). */
   verified: { point: JointPoint; predicted: number; accuracy: number; id: string }[];
   /** The candidate trained further: the best measured among coarse samples and verified proposals. */
   chosen: { point: JointPoint; accuracy: number; predicted?: number; source: 'coarse' | 'verified' };
-  top: EvolutionResult['population'];
+  top: EvolutionResult<JointPoint>['population'];
   generations: number;
   evaluated: number;
   constraints: Constraints;
@@ -97,15 +116,33 @@ function limit(ds: ImageDataset, n: number | undefined, seed: number): ImageData
  * found architecture with the found recipe → TF.js export → measured latency. Each phase is
  * skipped when its output exists and resumes from its checkpoints otherwise.
  */
-export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Options): Promise<SearchV3Result> {
+export async function searchV3(run: StageRun & { config?: { seed: number } }, ctx: SearchV3Context, o: SearchV3Options): Promise<SearchV3Result> {
   const t0 = Date.now();
   const p = o.preset;
-  const seed = run.config.seed;
+  const seed = o.seed ?? run.config?.seed;
+  if (seed === undefined) throw new FbnetError('USAGE', 'search v3: no seed (options.seed or the run config)');
   const space = getJointSpacePreset(p.space);
   const constraints = o.constraints ?? p.constraints;
   if (tf.getBackend() !== ctx.backend.tfBackend) await ctx.backend.init();
   const aborted = () => ctx.signal?.aborted === true;
   const interrupted = (phase: string) => new FbnetError('CHECKPOINT', `search v3 interrupted during ${phase}; resume the run at ${run.path}`);
+  const stageCtx: StageContext = { seed, backend: { id: ctx.backend.id, plugin: ctx.backend, plan: ctx.plan }, run };
+  /** Run one stage to its result: its events into the run log (the result itself goes into a run file), cancelled by the signal. */
+  const stage = async <R>(events$: Parameters<typeof runStage<R, EventBase>>[0], phase: string, onEvent: (e: EventBase) => void = () => undefined): Promise<R> => {
+    try {
+      return await runStage<R, EventBase>(events$, {
+        signal: ctx.signal,
+        onEvent: (e) => {
+          if (e.type === 'stage/result') return;
+          ctx.log(e);
+          onEvent(e);
+        },
+      });
+    } catch (e) {
+      if (aborted()) throw interrupted(phase);
+      throw e;
+    }
+  };
 
   let lut: LatencyTable | undefined;
   if (o.lut) {
@@ -113,51 +150,45 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
     if (!run.readJson('lut.json')) run.writeJson('lut.json', lut);
   }
   if (constraints.maxLatencyMs !== undefined && !lut) throw new FbnetError('USAGE', 'a latency constraint needs a latency table (lut)');
-  const checker = new ConstraintChecker(space, constraints, lut ? lutLatency(lut) : undefined);
+  const checker = new ConstraintChecker((x: JointPoint) => jointArch(space, x), constraints, lut);
 
   // 1. Coarse stage.
   const tc = Date.now();
   let coarse = run.readJson<CoarseResult>('coarse.json');
+  let acquisition: SerializedPredictor | undefined;
   if (!coarse) {
     ctx.info(`coarse stage: ${space.name}, early-stopping rule on ${p.earlyStop.candidates} candidates, ${p.iterations} iterations × ${p.perIteration} candidates (${ctx.queue?.kind ?? 'in-process'} queue)`);
-    const search = new CoarseSearch({
-      space,
-      data: { source: 'fashion-mnist', ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed },
-      seed,
-      queue: ctx.queue ?? new InProcessQueue(),
-      run,
-      proxy: p.proxy,
-      fit: p.fit,
-      earlyStop: p.earlyStop,
-      iterations: p.iterations,
-      perIteration: p.perIteration,
-      poolSize: p.poolSize,
-      exploreFraction: p.exploreFraction,
-      accept: (x) => checker.ok(x),
-    });
-    // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
-    const sub = search.events$.subscribe({
-      error: () => undefined,
-      next: (e) => {
-        ctx.log(e);
-        if (e.type === 'predictor/proxy-pretrained') ctx.info(`proxy head pretrained on ${e.samples} archs: Kendall τ(FLOPs) ${e.kendallTau.toFixed(3)}`);
-        if (e.type === 'autotrain/early-stop-chosen') ctx.info(`early stopping: budget ${e.budget} epochs (τ ${e.taus.map((t) => t.tau.toFixed(2)).join(' → ')}${e.reached ? '' : `, threshold ${e.threshold} not reached`})`);
-        if (e.type === 'autotrain/candidate-evaluated') ctx.info(`candidate ${e.id}: ${(e.accuracy * 100).toFixed(2)}%${e.predicted !== undefined ? ` (predicted ${(asAccuracy(e.predicted) * 100).toFixed(2)}%)` : ''} in ${e.seconds.toFixed(1)} s on ${e.worker}`);
-        if (e.type === 'predictor/fitted' && e.heldOut) ctx.info(`predictor refit on ${e.samples} samples; on this iteration's candidates before training: τ ${e.heldOut.kendallTau.toFixed(3)}, RMSE ${(e.heldOut.rmse * 100).toFixed(2)} pts`);
+    const r = await stage<CoarseResult & { acquisition: SerializedPredictor }>(
+      coarseSearchStage(
+        {
+          space,
+          data: { source: 'fashion-mnist', ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed },
+          queue: ctx.queue ?? { kind: 'in-process' },
+          proxy: p.proxy,
+          fit: p.fit,
+          earlyStop: p.earlyStop,
+          iterations: p.iterations,
+          perIteration: p.perIteration,
+          poolSize: p.poolSize,
+          exploreFraction: p.exploreFraction,
+          constraints,
+          ...(lut ? { latencyTable: lut } : {}),
+        },
+        stageCtx,
+      ),
+      'the coarse stage',
+      (e) => {
+        const c = e as CoarseEventOf;
+        if (c.type === 'predictor/proxy-pretrained') ctx.info(`proxy head pretrained on ${c.samples} archs: Kendall τ(FLOPs) ${c.kendallTau.toFixed(3)}`);
+        if (c.type === 'autotrain/early-stop-chosen') ctx.info(`early stopping: budget ${c.budget} epochs (τ ${c.taus.map((t) => t.tau.toFixed(2)).join(' → ')}${c.reached ? '' : `, threshold ${c.threshold} not reached`})`);
+        if (c.type === 'autotrain/candidate-evaluated') ctx.info(`candidate ${c.id}: ${(c.accuracy * 100).toFixed(2)}%${c.predicted !== undefined ? ` (predicted ${(asAccuracy(c.predicted) * 100).toFixed(2)}%)` : ''} in ${c.seconds.toFixed(1)} s on ${c.worker}`);
+        if (c.type === 'predictor/fitted' && c.heldOut) ctx.info(`predictor refit on ${c.samples} samples; on this iteration's candidates before training: τ ${c.heldOut.kendallTau.toFixed(3)}, RMSE ${(c.heldOut.rmse * 100).toFixed(2)} pts`);
       },
-    });
-    const onAbort = () => search.cancel();
-    ctx.signal?.addEventListener('abort', onAbort);
-    try {
-      const r = await search.run();
-      if (!r) throw interrupted('the coarse stage');
-      coarse = r;
-      run.writeJson('coarse.json', coarse);
-    } finally {
-      ctx.signal?.removeEventListener('abort', onAbort);
-      sub.unsubscribe();
-      search.dispose();
-    }
+    );
+    const { acquisition: _a, ...result } = r;
+    coarse = result;
+    acquisition = r.acquisition;
+    run.writeJson('coarse.json', coarse);
   }
   const coarseSec = (Date.now() - tc) / 1000;
 
@@ -165,15 +196,25 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
   const tf_ = Date.now();
   let fine = run.readJson<FineFile>('fine.json');
   if (!fine) {
-    const predictor = AccuracyPredictor.load(run);
-    if (!predictor) throw new FbnetError('CHECKPOINT', `${run.path} has coarse results but no predictor checkpoint`);
-    try {
+    if (!acquisition) {
+      const loaded = AccuracyPredictor.load(run);
+      if (!loaded) throw new FbnetError('CHECKPOINT', `${run.path} has coarse results but no predictor checkpoint`);
+      acquisition = serializePredictor(loaded);
+      loaded.dispose();
+    }
+    {
       const initial = [...coarse.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point);
       ctx.info(`fine stage: genetic search from the ${Math.min(initial.length, p.evolution.populationSize)} best candidates under ${JSON.stringify(constraints)}`);
-      const r = await runEvolution({ space, predictor, checker, initial, seed, ...p.evolution }, (e) => {
-        ctx.log(e);
-        if (e.type === 'evolution/generation' && (e.improved || e.generation % 5 === 0)) ctx.info(`generation ${e.generation}: best predicted ${(asAccuracy(e.bestScore) * 100).toFixed(2)}%, mutation rate ${e.mutationRate.toFixed(3)}`);
-      });
+      const r = await stage<EvolutionResult<JointPoint>>(
+        evolutionStage({ space: { kind: 'joint', space }, fitness: { kind: 'predictor', predictor: acquisition }, constraints, ...(lut ? { latencyTable: lut } : {}), initial, options: p.evolution }, stageCtx),
+        'the fine stage',
+        (e) => {
+          if (e.type === 'evolution/generation') {
+            const g = e as EventBase & { generation: number; improved: boolean; bestScore: number; mutationRate: number };
+            if (g.improved || g.generation % 5 === 0) ctx.info(`generation ${g.generation}: best predicted ${(asAccuracy(g.bestScore) * 100).toFixed(2)}%, mutation rate ${g.mutationRate.toFixed(3)}`);
+          }
+        },
+      );
       // Verification: the top proposals are trained like coarse candidates (FBNetV3 trains its final
       // candidates; with few coarse samples the predictor's extrapolations need checking).
       const known = new Set(coarse.samples.map((x) => pointKey(x.point)));
@@ -195,12 +236,24 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
       if (todo.length) {
         ctx.info(`verifying the ${jobs.length} best proposals (${coarse.budget} epochs each)`);
         const failures = new FailureLog();
-        await lastValueFrom((ctx.queue ?? new InProcessQueue()).submit(todo).pipe(tap((e) => ctx.log(e)), toArray())).then((evs) => {
-          for (const e of evs) {
-            failures.record(e);
-            if (e.type === 'queue/job-completed') store.put(e.result);
-          }
+        await new Promise<void>((resolve, reject) => {
+          const sub = (ctx.queue ?? new InProcessQueue()).submit(todo).subscribe({
+            next: (e: CandidateEvent) => {
+              ctx.log(e);
+              failures.record(e);
+              if (e.type === 'queue/job-completed') store.put(e.result);
+            },
+            error: reject,
+            complete: resolve,
+          });
+          const stop = () => {
+            sub.unsubscribe();
+            resolve();
+          };
+          ctx.signal?.addEventListener('abort', stop, { once: true });
+          sub.add(() => ctx.signal?.removeEventListener('abort', stop));
         });
+        if (aborted()) throw interrupted('the fine stage');
         // Some proposals may fail (the best coarse candidate still stands); all of them failing is the run's error.
         const failed = failures.of(todo.map((j) => j.id));
         if (!aborted() && failed.length === todo.length) throw candidatesFailedError(failed, todo.length, 'verifying proposals');
@@ -220,8 +273,6 @@ export async function searchV3(run: RunDir, ctx: SearchV3Context, o: SearchV3Opt
             : { point: r.best.point, accuracy: NaN, predicted: r.best.score, source: 'verified' };
       fine = { best: r.best, verified, chosen, top: r.population.slice(0, 5), generations: r.generations, evaluated: r.evaluated, constraints };
       run.writeJson('fine.json', fine);
-    } finally {
-      predictor.dispose();
     }
   }
   if (aborted()) throw interrupted('the fine stage');
