@@ -42,6 +42,13 @@ function fixtures() {
   writeFileSync(p('bad-ckpt-run', 'config.json'), config('train', { backend: 'cpu', dataDir: null }));
   writeFileSync(p('bad-ckpt-run', 'arch.json'), readFileSync(BENCH_ARCH));
   writeFileSync(p('bad-ckpt-run', 'checkpoints', 'train.ckpt'), 'FBNETCKPT2\x10\x00\x00\x00{"meta": {}}');
+  // Pipeline files: cut off, an unknown stage, an ill-typed chain, bad stage options, an unknown key.
+  writeFileSync(p('cut-pipeline.json'), '{"stages": [{"stage": "train"');
+  const pipeline = (v: unknown) => JSON.stringify(v);
+  writeFileSync(p('p-unknown.json'), pipeline({ preset: 'smoke', stages: [{ stage: 'gumbel-supernett' }] }));
+  writeFileSync(p('p-chain.json'), pipeline({ preset: 'smoke', stages: [{ stage: 'export' }, { stage: 'train' }] }));
+  writeFileSync(p('p-options.json'), pipeline({ preset: 'smoke', stages: [{ stage: 'train', epochs: -2 }] }));
+  writeFileSync(p('p-key.json'), pipeline({ preset: 'smoke', stagez: [] }));
 }
 
 const A = BENCH_ARCH;
@@ -98,6 +105,20 @@ const FILES: Case[] = [
   { argv: ['bench', 'infer', '--arch', p('truncated.json')], exit: 1, code: 'FILE_INVALID', says: /truncated\.json is not valid JSON/ },
   { argv: ['lut', 'show', p('missing.json')], exit: 1, code: 'FILE_INVALID', says: /missing\.json/ },
   { argv: ['report', p('mine')], exit: 2, code: 'USAGE', says: /mine is not a run directory/ },
+  { argv: ['run'], exit: 2, code: 'USAGE', says: /missing <pipeline\.json>/ },
+  { argv: ['run', p('nowhere.json')], exit: 2, code: 'USAGE', says: /nowhere\.json does not exist/ },
+  { argv: ['run', A, '--resume', p('cut-run'), '--seed', '3'], exit: 2, code: 'USAGE', says: /drop --seed/ },
+  { argv: ['run', p('p-unknown.json'), '--out', p('r-unknown')], exit: 2, code: 'USAGE', says: /stage 1 "gumbel-supernett": unknown stage; known: .*gumbel-supernet/, after: notCreated('r-unknown') },
+  {
+    argv: ['run', p('p-chain.json'), '--out', p('r-chain')],
+    exit: 2,
+    code: 'USAGE',
+    says: /stage 1 "export" needs trained weights \(weights\), and no earlier stage produces it; stage 2 "train" produces it but comes after/,
+    after: notCreated('r-chain'),
+  },
+  { argv: ['run', p('p-options.json'), '--out', p('r-options')], exit: 2, code: 'USAGE', says: /stage 1 "train": invalid options: epochs/, after: notCreated('r-options') },
+  { argv: ['run', p('cut-pipeline.json'), '--out', p('r-cut')], exit: 1, code: 'FILE_INVALID', says: /cut-pipeline\.json is not valid JSON/, after: notCreated('r-cut') },
+  { argv: ['run', p('p-key.json'), '--out', p('r-key')], exit: 1, code: 'FILE_INVALID', says: /p-key\.json: .*stagez/, after: notCreated('r-key') },
   { argv: ['export', p('bad-ckpt-run')], exit: 1, code: 'CHECKPOINT', says: /bad-ckpt-run\/checkpoints\/train\.ckpt/ },
   { argv: ['search', 'v1', '--resume', p('cut-run')], exit: 1, code: 'FILE_INVALID', says: /cut-run\/search\.json/ },
   { argv: ['search', 'v1', '--baselines', A, '--backend', 'cpu', '--out', p('s-base')], exit: 1, code: 'FILE_INVALID', says: /is not a baselines file/, after: notCreated('s-base') },

@@ -45,7 +45,7 @@ export function checkPipeline(p: Pipeline): CheckedStage[] {
         const later = p.stages.findIndex((s, j) => j > index && PIPELINE_STAGES.has(s.stage) && producersOf(c.kind).includes(s.stage));
         const producers = producersOf(c.kind);
         const hint = later >= 0 ? `; stage ${later + 1} "${p.stages[later].stage}" produces it but comes after` : producers.length ? `; it is produced by ${producers.join(', ')}` : '';
-        throw new FbnetError('USAGE', `${where} needs ${article(c.kind)} ${c.kind}, and no earlier stage produces one${hint}`);
+        throw new FbnetError('USAGE', `${where} needs ${KIND_NOUNS[c.kind]} (${c.kind}), and no earlier stage produces it${hint}`);
       }
       inputs[c.kind] = from;
     }
@@ -67,4 +67,15 @@ export function firstFamily(p: Pipeline): PresetFamily {
   return 'v1';
 }
 
-const article = (k: string) => (/^[aeiou]/.test(k) ? 'an' : 'a');
+/** What each kind is, for messages. */
+export const KIND_NOUNS: Record<ArtifactKind, string> = {
+  space: 'a search space',
+  'latency-table': 'a latency table',
+  arch: 'an arch',
+  candidates: 'scored candidates',
+  predictor: 'an accuracy predictor',
+  recipe: 'a training recipe',
+  weights: 'trained weights',
+  model: 'an exported model',
+  report: 'a report',
+};

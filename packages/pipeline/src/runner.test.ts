@@ -71,7 +71,7 @@ describe('pipeline type check', () => {
     expect(() => checkPipeline(p([{ stage: 't-recipe', steps: 0 }]))).toThrow(/stage 1 "t-recipe": invalid options: steps/);
     expect(() => checkPipeline(p([{ stage: 't-recipe', typo: 1 }]))).toThrow(/stage 1 "t-recipe": invalid options/);
     expect(() => checkPipeline(p([{ stage: 't-weights' }, { stage: 't-recipe' }]))).toThrow(
-      /stage 1 "t-weights" needs a recipe, and no earlier stage produces one; stage 2 "t-recipe" produces it but comes after/,
+      /stage 1 "t-weights" needs a training recipe \(recipe\), and no earlier stage produces it; stage 2 "t-recipe" produces it but comes after/,
     );
     const err = (() => {
       try {
@@ -81,7 +81,7 @@ describe('pipeline type check', () => {
       }
     })();
     expect(err?.code).toBe('USAGE');
-    expect(err?.message).toMatch(/stage 2 "t-weights" needs an arch/);
+    expect(err?.message).toMatch(/stage 2 "t-weights" needs an arch \(arch\)/);
   });
   it('takes each input from the nearest earlier producer', () => {
     const c = checkPipeline(parsePipeline({ stages: [{ stage: 't-recipe' }, { stage: 't-recipe' }, { stage: 't-weights' }] }));
