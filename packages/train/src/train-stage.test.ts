@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createCpuPlugin } from '@fbnet/backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertSerializable, runStage, stagesSettled, type ArchDef, type EventBase, type StageContext } from '@fbnet/core';
+import { assertSerializable, parseArchDef, runStage, stagesSettled, type ArchDef, type EventBase, type StageContext } from '@fbnet/core';
 import { loadFashionMnist, takeSamples, type ImageDataset, type StageData } from '@fbnet/data';
 import { Net } from '@fbnet/nn';
 import { loadCheckpoint, RunDir } from '@fbnet/runs';
@@ -157,7 +157,7 @@ describe('exportStage', () => {
     const model = await tfl.loadLayersModel(
       tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer }),
     );
-    const x = tf.tensor4d(data.test.images.slice(0, 8 * 28 * 28), [8, 28, 28, 1], 'float32');
+    const x = tf.tensor4d(data.test!.images.slice(0, 8 * 28 * 28), [8, 28, 28, 1], 'float32');
     const want = tf.tidy(() => tf.softmax(t.net.forward(x, { training: false })).dataSync());
     const got = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
     expect(got.length).toBe(80);
@@ -168,10 +168,13 @@ describe('exportStage', () => {
     run.close();
   });
 
-  it('refuses weights trained for another arch', async () => {
+  it('takes the arch parsed or not (defaults filled in), and refuses weights trained for another arch', async () => {
     const run = newRun();
     const ctx = ctxOf(run);
-    const trained = await runStage(trainStage({ arch, recipe: { epochs: 1, batchSize: 32 } }, ctx));
+    const { basic_args: _b, ...bare } = arch;
+    const trained = await runStage(trainStage({ arch: bare, recipe: { epochs: 1, batchSize: 32 } }, ctx));
+    const out = await runStage(exportStage({ arch: parseArchDef(bare), weights: trained.weights }, ctx));
+    expect(out.modelPath).toBe('model/model.json');
     const other: ArchDef = { ...arch, blocks: [[['conv_k3', 8, 2, 1]], [['conv_k1', 16, 1, 1]]] };
     await expect(runStage(exportStage({ arch: other, weights: trained.weights }, ctx))).rejects.toThrow(/another architecture/);
     run.close();

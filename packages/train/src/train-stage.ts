@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { defineStage, FbnetError, type ArchDef, type StageRun } from '@fbnet/core';
+import { defineStage, FbnetError, parseArchDef, type ArchDef, type StageRun } from '@fbnet/core';
 import type { StageData } from '@fbnet/data';
 import { Net, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import { loadCheckpoint, saveCheckpoint } from '@fbnet/runs';
@@ -40,6 +40,11 @@ export interface WeightsMeta {
   normalization: InputNormalization;
 }
 
+/** The network an arch def describes, defaults filled in (a parsed and an unparsed def of one net agree). */
+function netKey(arch: ArchDef): string {
+  return archHash(parseArchDef(arch));
+}
+
 function needRun(run: StageRun | undefined, stage: string): StageRun {
   if (!run) throw new FbnetError('USAGE', `the ${stage} stage needs a run directory (context.run) for its checkpoint and files`);
   return run;
@@ -60,7 +65,7 @@ export const trainStage = defineStage<TrainStageInput, TrainStageResult, TrainEv
   const recipe = parseRecipe(input.recipe);
   const name = `${ctx.prefix ?? ''}${input.name ?? 'train'}`;
   const weights = `${name}.weights.ckpt`;
-  const hash = archHash(input.arch);
+  const hash = netKey(input.arch);
   const done = run.readJson<TrainStageResult & { archHash: string }>(`${name}.result.json`);
   if (done && done.archHash === hash && existsSync(run.file(done.weights))) {
     io.info(`train: ${name} already finished in this run (${done.weights})`);
@@ -102,7 +107,7 @@ export function loadTrainedNet(arch: ArchDef, path: string, seed = 0): Net {
   if (!existsSync(path)) throw new FbnetError('USAGE', `no weights file at ${path}`);
   const ckpt = loadCheckpoint<WeightsMeta>(path);
   if (ckpt.meta?.kind !== 'fbnet-weights') throw new FbnetError('FILE_INVALID', `${path} is not a weights file of the train stage`);
-  if (ckpt.meta.archHash !== archHash(arch)) throw new FbnetError('USAGE', `${path} holds weights of another architecture`);
+  if (ckpt.meta.archHash !== netKey(arch)) throw new FbnetError('USAGE', `${path} holds weights of another architecture`);
   const net = new Net(arch, { seed, normalization: ckpt.meta.normalization });
   try {
     const snap: ParamSnapshot = {};
