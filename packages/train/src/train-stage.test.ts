@@ -172,7 +172,7 @@ describe('exportStage', () => {
     const run = newRun();
     const ctx = ctxOf(run);
     const { basic_args: _b, ...bare } = arch;
-    const trained = await runStage(trainStage({ arch: bare, recipe: { epochs: 1, batchSize: 32 } }, ctx));
+    const trained = await runStage(trainStage({ arch: bare as ArchDef /* as read from JSON, without defaults */, recipe: { epochs: 1, batchSize: 32 } }, ctx));
     const out = await runStage(exportStage({ arch: parseArchDef(bare), weights: trained.weights }, ctx));
     expect(out.modelPath).toBe('model/model.json');
     const other: ArchDef = { ...arch, blocks: [[['conv_k3', 8, 2, 1]], [['conv_k1', 16, 1, 1]]] };
