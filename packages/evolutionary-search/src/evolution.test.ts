@@ -1,98 +1,184 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '@fbnet/core';
-import { AccuracyPredictor } from '@fbnet/acc-predictor';
-import { checkPoint, encodePoint, encodingSizes, getJointSpacePreset, jointDimensions, pointFromUnit, sobolPoints, type JointPoint } from '@fbnet/autotrain';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { archFromChoice, getSearchSpacePreset, parseArchDef, Rng, runStage, searchLayers, stagesSettled, type ArchChoice, type StageContext } from '@fbnet/core';
+import { archLatency } from '@fbnet/latency-lut';
+import { RunDir } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
-import { jointArch } from '@fbnet/autotrain';
+import { archSpaceGenome } from './arch-space-genome.ts';
 import { ConstraintChecker } from './constraints.ts';
-import { runEvolution } from './evolution.ts';
-import { constrained, crossover, mutate } from './operators.ts';
+import { evolve, type EvolutionEvent } from './evolution.ts';
+import { costFitness, fitnessFromSpec, predictorFitness, registerPredictorFormat, type SerializedPredictorLike } from './fitness.ts';
+import { evolutionStage, type EvolutionStageInput, type EvolutionStageResult } from './stage.ts';
+import { tableFor } from './_test-lut.ts';
 
-const space = getJointSpacePreset('fbnet-v3-fmnist');
-const dims = jointDimensions(space);
-const points = sobolPoints(64, dims.length, { shiftSeed: 9 }).map((u) => pointFromUnit(space, u));
-const flops = (p: JointPoint) => archCost(jointArch(space, p)).flops;
-const medianFlops = [...points.map(flops)].sort((a, b) => a - b)[32];
+const v1 = getSearchSpacePreset('fbnet-v1-fmnist');
+const v2 = getSearchSpacePreset('fbnet-v2-fmnist');
+const g1 = archSpaceGenome(v1);
+const g2 = archSpaceGenome(v2);
+const rng0 = new Rng(11);
+const randoms = Array.from({ length: 40 }, () => g1.sample(rng0));
+const flopsOf = (c: ArchChoice) => archCost(archFromChoice(v1, c)).flops;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-beforeAll(async () => {
-  tf.env().set('PROD', true);
-  await tf.setBackend('cpu');
+/** A linear predictor as plain JSON: score = w · encoding (its "weights" favour the first candidate op everywhere). */
+interface LinearPredictor extends SerializedPredictorLike {
+  format: 'test/linear';
+  w: number[];
+}
+registerPredictorFormat('test/linear', (s) => {
+  const w = (s as LinearPredictor).w;
+  return { predict: (arch) => arch.map((a) => a.reduce((t, x, i) => t + x * (w[i] ?? 0), 0)) };
 });
+const width = g1.encode!(randoms[0]).arch.length;
+const linear: LinearPredictor = { format: 'test/linear', w: Array.from({ length: width }, (_, i) => Math.cos(i * 1.7)) };
 
-/** A stand-in predictor: bigger nets and a mid-range lr score higher (read-only, like the real one). */
-const fakePredictor = {
-  predict: (arch: number[][], recipe: number[][]) => arch.map((a, i) => a.reduce((s, x) => s + x, 0) / a.length - Math.abs(recipe[i][5] - 0.6)),
-} as unknown as AccuracyPredictor;
-
-describe('constraint-respecting variation', () => {
-  it('mutation and crossover stay in the space and never hand back a violating candidate', () => {
-    const rng = new Rng(1);
-    const checker = new ConstraintChecker(space, { maxFlops: medianFlops, maxParams: 40_000 });
-    let made = 0, nulls = 0;
-    for (let i = 0; i < 300; i++) {
-      const a = points[rng.int(64)], b = points[rng.int(64)];
-      const m = mutate(space, a, 0.2, rng);
-      checkPoint(space, m);
-      const c = crossover(space, a, b, rng);
-      checkPoint(space, c);
-      for (const v of dims.map((d) => d.key)) expect([a[v], b[v]]).toContain(c[v]);
-      const child = constrained(() => mutate(space, crossover(space, a, b, rng), 0.3, rng), (p) => checker.ok(p), 10);
-      if (child) {
-        made++;
-        const cost = checker.cost(child);
-        expect(cost.flops).toBeLessThanOrEqual(medianFlops);
-        expect(cost.params).toBeLessThanOrEqual(40_000);
-      } else nulls++;
+describe('the genome of a core SearchSpace', () => {
+  it('samples, mutates and crosses over within the space (V1 ops; V2 channels, expansions, resolution)', () => {
+    const rng = new Rng(3);
+    for (const [g, space] of [[g1, v1], [g2, v2]] as const) {
+      const layers = searchLayers(space);
+      for (let i = 0; i < 100; i++) {
+        const a = g.sample(rng), b = g.sample(rng);
+        const m = g.mutate(a, 0.2, rng);
+        expect(g.key(m)).not.toBe(g.key(a));
+        const c = g.crossover(a, b, rng);
+        for (const p of [m, c]) {
+          parseArchDef(g.arch(p));
+          p.ops.forEach((o, l) => expect(o).toBeLessThan(layers[l].candidates.length));
+        }
+        // Each stage's layers come whole from one parent.
+        for (let s = 0; s < space.stages.length; s++) {
+          const ls = layers.filter((l) => l.stage === s).map((l) => l.index);
+          if (!ls.length) continue;
+          const fromA = ls.every((l) => c.ops[l] === a.ops[l] && c.channels?.[l] === a.channels?.[l]);
+          const fromB = ls.every((l) => c.ops[l] === b.ops[l] && c.channels?.[l] === b.channels?.[l]);
+          expect(fromA || fromB).toBe(true);
+        }
+        expect(g.encode!(c).arch).toHaveLength(g.encode!(a).arch.length);
+      }
     }
-    expect(made).toBeGreaterThan(50);
-    expect(made + nulls).toBe(300);
-  });
-
-  it('a latency model bounds candidates too; a latency limit without a model rejects everything', () => {
-    const lat = (a: Parameters<typeof archCost>[0]) => archCost(a).flops / 1e6;
-    const checker = new ConstraintChecker(space, { maxLatencyMs: medianFlops / 1e6 }, lat);
-    for (const p of points) expect(checker.ok(p)).toBe(flops(p) <= medianFlops);
-    expect(new ConstraintChecker(space, { maxLatencyMs: 1 }).cost(points[0]).violations).toEqual(['latency constraint without a latency model']);
+    expect(g1.key(randoms[0])).toBe(g1.key(JSON.parse(JSON.stringify(randoms[0]))));
   });
 });
 
-describe('adaptive genetic search', () => {
-  it('climbs the predicted score under the constraint, adapts the mutation rate, stops on stagnation', async () => {
-    const checker = new ConstraintChecker(space, { maxFlops: medianFlops });
-    const gens: { rate: number; improved: boolean; best: number }[] = [];
-    const r = await runEvolution({ space, predictor: fakePredictor, checker, initial: points.slice(0, 20), seed: 3, populationSize: 8, childrenPerGeneration: 16, maxGenerations: 60, patience: 5 }, (e) => {
-      if (e.type === 'evolution/generation') gens.push({ rate: e.mutationRate, improved: e.improved, best: e.bestScore });
-    });
-    const initialBest = Math.max(...fakePredictor.predict(points.slice(0, 20).filter((p) => checker.ok(p)).map((p) => encodePoint(space, p).arch), points.slice(0, 20).filter((p) => checker.ok(p)).map((p) => encodePoint(space, p).recipe)));
-    expect(r.best.score).toBeGreaterThan(initialBest);
-    for (const c of r.population) expect(c.cost.flops).toBeLessThanOrEqual(medianFlops);
-    expect(r.generations).toBeLessThan(60);
-    expect(gens.slice(-5).every((g) => !g.improved)).toBe(true);
+describe('evolution over any space with any fitness', () => {
+  it('minimizes FLOPs under a params limit: every candidate within it, better than all initial ones; the mutation rate adapts; stops on stagnation', async () => {
+    const maxParams = median(randoms.map((c) => archCost(archFromChoice(v1, c)).params));
+    const checker = new ConstraintChecker((c: ArchChoice) => g1.arch(c), { maxParams });
+    const gens: { rate: number; improved: boolean }[] = [];
+    const r = (await evolve({ genome: g1, fitness: costFitness('flops', checker), checker, initial: randoms, seed: 2, populationSize: 8, childrenPerGeneration: 16, maxGenerations: 80, patience: 4 }, {
+      onEvent: (e: EvolutionEvent) => e.type === 'evolution/generation' && gens.push({ rate: e.mutationRate, improved: e.improved }),
+    }))!;
+    const feasible = randoms.filter((c) => checker.ok(c));
+    expect(r.best.cost.flops).toBeLessThan(Math.min(...feasible.map(flopsOf)));
+    expect(r.best.score).toBe(-r.best.cost.flops);
+    for (const c of r.population) expect(c.cost.params).toBeLessThanOrEqual(maxParams);
+    expect(r.generations).toBeLessThan(80);
+    expect(gens.slice(-4).every((g) => !g.improved)).toBe(true);
     for (let i = 1; i < gens.length; i++) {
       if (gens[i].improved) expect(gens[i].rate).toBeLessThan(gens[i - 1].rate + 1e-12);
       else expect(gens[i].rate).toBeGreaterThanOrEqual(Math.min(gens[i - 1].rate, 0.5) - 1e-12);
     }
   });
 
-  it('reuses one fitted predictor across constraints: no refit, each result within its own limits', async () => {
-    const sizes = encodingSizes(space);
-    const p = new AccuracyPredictor({ archDim: sizes.arch, recipeDim: sizes.recipe, seed: 2 });
-    const rng = new Rng(4);
-    await p.fit(points.map((x) => ({ ...encodePoint(space, x), accuracy: 0.7 + 0.1 * rng.next() })), { frozenEpochs: 3, fineTuneEpochs: 3 });
-    const before = p.state();
-    const results = [];
-    for (const maxFlops of [medianFlops * 2, medianFlops, medianFlops / 2]) {
-      const checker = new ConstraintChecker(space, { maxFlops });
-      const r = await runEvolution({ space, predictor: p, checker, initial: points, seed: 5, populationSize: 8, childrenPerGeneration: 16, maxGenerations: 8, patience: 3 });
+  it('latency from a latency table: as fitness it is minimized by the table's prices; as a constraint it bounds every candidate', async () => {
+    const table = tableFor([...randoms, ...Array.from({ length: 400 }, () => g1.sample(rng0))].flatMap((c) => {
+      // Price every single-layer change too, so mutations stay in the table.
+      const out = [g1.arch(c)];
+      for (let l = 0; l < c.ops.length; l++) for (let o = 0; o < searchLayers(v1)[l].candidates.length; o++) out.push(g1.arch({ ...c, ops: c.ops.map((x, i) => (i === l ? o : x)) }));
+      return out;
+    }));
+    const known = new Set(table.entries.map((e) => e.key));
+    const priced = (c: ArchChoice) => {
+      try {
+        archLatency(table, g1.arch(c));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(known.size).toBeGreaterThan(10);
+    const lat = (c: ArchChoice) => archLatency(table, g1.arch(c)).totalMs;
+    const maxLatencyMs = median(randoms.map(lat));
+    const checker = new ConstraintChecker((c: ArchChoice) => g1.arch(c), { maxLatencyMs }, table);
+    const inTable = { ...checker, ok: (c: ArchChoice) => priced(c) && checker.ok(c), cost: (c: ArchChoice) => checker.cost(c) } as unknown as ConstraintChecker<ArchChoice>;
+    const r = (await evolve({ genome: g1, fitness: fitnessFromSpec({ kind: 'latency', table }, g1, checker), checker: inTable, initial: randoms, seed: 5, populationSize: 8, childrenPerGeneration: 16, maxGenerations: 15, patience: 4 }))!;
+    for (const c of r.population) expect(c.cost.latencyMs!).toBeLessThanOrEqual(maxLatencyMs);
+    expect(r.best.cost.latencyMs).toBeCloseTo(lat(r.best.point), 12);
+    expect(r.best.cost.latencyMs!).toBeLessThan(Math.min(...randoms.filter((c) => lat(c) <= maxLatencyMs).map(lat)));
+    expect(new ConstraintChecker((c: ArchChoice) => g1.arch(c), { maxLatencyMs: 1 }).cost(randoms[0]).violations).toEqual(['latency constraint without a latency table']);
+  });
+
+  it('a predictor fitness (a loaded serialized predictor) is maximized and only read, so one predictor serves several constraints', async () => {
+    const fitness = predictorFitness(g1, { predict: (a) => a.map((x) => x.reduce((t, v, i) => t + v * linear.w[i], 0)) });
+    const flops = randoms.map(flopsOf);
+    const bests = [];
+    for (const maxFlops of [median(flops) * 2, median(flops), median(flops) / 2]) {
+      const checker = new ConstraintChecker((c: ArchChoice) => g1.arch(c), { maxFlops });
+      const r = (await evolve({ genome: g1, fitness, checker, initial: randoms, seed: 7, populationSize: 8, childrenPerGeneration: 16, maxGenerations: 12, patience: 3 }))!;
       for (const c of r.population) expect(c.cost.flops).toBeLessThanOrEqual(maxFlops);
-      results.push(r);
+      const initialBest = Math.max(...fitness.score(randoms.filter((c) => checker.ok(c))));
+      expect(r.best.score).toBeGreaterThan(initialBest);
+      bests.push(r.best.score);
     }
-    const after = p.state();
-    for (const k of Object.keys(before.tensors)) expect(Array.from(after.tensors[k].data)).toEqual(Array.from(before.tensors[k].data));
-    expect(after.meta.members.map((m) => m.fits)).toEqual(before.meta.members.map((m) => m.fits));
-    expect(results[2].best.cost.flops).toBeLessThanOrEqual(medianFlops / 2);
-    p.dispose();
+    // A looser constraint never finds a worse best.
+    expect(bests[0]).toBeGreaterThanOrEqual(bests[2]);
+  });
+});
+
+const stageInput = (): EvolutionStageInput => ({
+  space: { kind: 'arch', space: v1 },
+  fitness: { kind: 'predictor', predictor: linear },
+  constraints: { maxFlops: median(randoms.map(flopsOf)) },
+  initial: randoms.slice(0, 10),
+  options: { populationSize: 8, childrenPerGeneration: 16, maxGenerations: 12, patience: 12 },
+});
+const ctxIn = (dir: string): StageContext => ({ seed: 9, backend: { id: 'none' }, run: RunDir.create(dir, { command: 'test', seed: 9, options: {} }) });
+
+describe('evolutionStage', () => {
+  it('runs over a core SearchSpace from plain data to plain data: ranked candidates and the best arch', async () => {
+    const events: string[] = [];
+    const r = await runStage(evolutionStage(stageInput(), { seed: 9, backend: { id: 'none' } }), { onEvent: (e) => events.push(e.type) });
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+    expect(r.fitness).toBe('predictor');
+    expect(r.arch).toEqual(archFromChoice(v1, r.best.point as ArchChoice));
+    expect(r.recipe).toBeUndefined();
+    expect(r.population.map((c) => c.score)).toEqual([...r.population.map((c) => c.score)].sort((a, b) => b - a));
+    expect(events[0]).toBe('stage/started');
+    expect(events.at(-1)).toBe('stage/result');
+    expect(events.filter((t) => t === 'evolution/generation')).toHaveLength(12);
+  });
+
+  it('unsubscribing stops within one generation and leaves a checkpoint; the same stage resumes from it to the same result', async () => {
+    const whole = await runStage(evolutionStage(stageInput(), ctxIn(join(mkdtempSync(join(tmpdir(), 'fbnet-evo-')), 'run'))));
+    const dir = join(mkdtempSync(join(tmpdir(), 'fbnet-evo-')), 'run');
+    const ctx = ctxIn(dir);
+    let gens = 0;
+    await new Promise<void>((resolve) => {
+      const sub = evolutionStage(stageInput(), ctx).subscribe((e) => {
+        if (e.type === 'evolution/generation' && ++gens === 3) {
+          sub.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    await stagesSettled();
+    const saved = ctx.run!.readJson<{ generation: number }>('evolution-state.json')!;
+    expect(saved.generation).toBeGreaterThanOrEqual(3);
+    expect(saved.generation).toBeLessThanOrEqual(4);
+    const later: string[] = [];
+    const resumed: EvolutionStageResult = await runStage(evolutionStage(stageInput(), ctx), { onEvent: (e) => later.push(e.type) });
+    expect(later).not.toContain('evolution/started');
+    expect(later.filter((t) => t === 'evolution/generation')).toHaveLength(12 - saved.generation);
+    expect(resumed).toEqual(whole);
+  });
+
+  it('refuses what it cannot run: an unknown space kind, a latency limit without a table, an unknown predictor format', async () => {
+    const ctx = { seed: 1, backend: { id: 'none' } };
+    await expect(runStage(evolutionStage({ ...stageInput(), space: { kind: 'nope', space: {} } }, ctx))).rejects.toThrow(/unknown space kind "nope"/);
+    await expect(runStage(evolutionStage({ ...stageInput(), constraints: { maxLatencyMs: 1 } }, ctx))).rejects.toThrow(/latency constraint needs a latency table/);
+    await expect(runStage(evolutionStage({ ...stageInput(), fitness: { kind: 'predictor', predictor: { format: 'x/y' } } }, ctx))).rejects.toThrow(/no loader for predictor format "x\/y"/);
   });
 });
