@@ -5,7 +5,7 @@ export type { TrainRecipe, TrainRecipeInput } from './recipe.ts';
 export { Optimizer, cosineLr } from './optimizers.ts';
 export type { OptimizerConfig, OptimizerKind } from './optimizers.ts';
 export { WeightEma } from './ema.ts';
-export { evaluate } from './evaluate.ts';
+export { evaluate, evaluateUnlessAborted } from './evaluate.ts';
 export type { EvalResult } from './evaluate.ts';
 export { exportModel } from './export.ts';
 export type { ExportedModel } from './export.ts';

@@ -5,7 +5,7 @@ import { BatchIterator, mixup, randomCrop, randomHorizontalFlip, type ImageDatas
 import { countCorrect, crossEntropy, Net, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import type { TensorMap } from '@fbnet/runs';
 import { WeightEma } from './ema.ts';
-import { evaluate } from './evaluate.ts';
+import { evaluate, evaluateUnlessAborted, type EvalResult } from './evaluate.ts';
 import { cosineLr, Optimizer } from './optimizers.ts';
 import type { TrainRecipe } from './recipe.ts';
 
@@ -209,15 +209,28 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
         }
         break;
       }
-      epoch++;
-      lastLoss = lossSum / Math.max(seen, 1);
       let valAccuracy: number | undefined;
       if (o.val && o.evalEveryEpoch !== false) {
         ema?.swapIn();
-        valAccuracy = (await evaluate(net, o.val)).accuracy;
-        ema?.swapOut();
+        let r: EvalResult | undefined;
+        try {
+          r = await evaluateUnlessAborted(net, o.val, signal);
+        } finally {
+          ema?.swapOut();
+        }
+        if (!r) {
+          // Cancelled during the epoch's validation: every step is done, the epoch's end is not.
+          save({ batch: b, lossSum, correct, seen, lr, seconds });
+          if (run) io.emit({ type: 'train/checkpoint-saved', epoch, step, batch: b });
+          break;
+        }
+        valAccuracy = r.accuracy;
       }
-      const ev = { type: 'train/epoch-ended' as const, epoch, trainLoss: lastLoss, trainAccuracy: correct / Math.max(seen, 1), valAccuracy, lr, imagesPerSec: seen / Math.max(seconds, 1e-9), seconds };
+      epoch++;
+      lastLoss = lossSum / Math.max(seen, 1);
+      // The epoch's time includes its validation, as it always has.
+      const epochSeconds = priorSeconds + (Date.now() - te) / 1000;
+      const ev = { type: 'train/epoch-ended' as const, epoch, trainLoss: lastLoss, trainAccuracy: correct / Math.max(seen, 1), valAccuracy, lr, imagesPerSec: seen / Math.max(epochSeconds, 1e-9), seconds: epochSeconds };
       const { type: _type, ...entry } = ev;
       history.push(entry as TrainEventMap['train/epoch-ended']);
       io.emit(ev);
