@@ -3,9 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { archFromChoice, Rng, sampleChoice } from '@fbnet/core';
-import { archLatency, blockOutputShape, entryKey, entryOpType, resolveTiming, spaceEntries, LUT_FORMAT_VERSION, LUT_KIND, type LatencyTable, type LutEntry } from '@fbnet/latency-lut';
+import { archLatency, blockOutputShape, LatencyModel, entryKey, entryOpType, resolveTiming, spaceEntries, LUT_FORMAT_VERSION, LUT_KIND, type LatencyTable, type LutEntry } from '@fbnet/latency-lut';
 import { oneHotWeights } from '@fbnet/shape-propagation';
-import { SpaceLatency } from './latency.ts';
 import { tinyV2Space } from './_test-space.ts';
 
 beforeAll(async () => {
@@ -49,19 +48,21 @@ function fakeLut(withCorrection: boolean): LatencyTable {
   return lut;
 }
 
-describe('V2 expected latency from a latency table', () => {
+describe('the latency model on a V2 space (masked expectation)', () => {
   it.each([false, true])('at one-hot weights equals LAT of the derived arch (archLatency), correction %s', (withCorrection) => {
     const space = tinyV2Space();
     const lut = fakeLut(withCorrection);
-    const lat = new SpaceLatency(space, lut);
+    const lat = LatencyModel.of(space, lut);
     expect(lat.entries).toBe(spaceEntries(space).length);
     const rng = new Rng(1);
     for (let t = 0; t < 30; t++) {
       const choice = sampleChoice(space, rng);
       const want = archLatency(lut, archFromChoice(space, choice)).totalMs;
-      expect(lat.expectedValue(oneHotWeights(space, choice))).toBeCloseTo(want, 10);
+      expect(lat.expectedMaskedValue(oneHotWeights(space, choice))).toBeCloseTo(want, 10);
+      expect(lat.expectedMaskedValue(lat.oneHot(choice))).toBeCloseTo(want, 10);
+      expect(lat.archMs(archFromChoice(space, choice))).toBeCloseTo(want, 10);
       const w = Object.fromEntries(Object.entries(oneHotWeights(space, choice)).map(([k, v]) => [k, tf.tensor1d(v)]));
-      const got = tf.tidy(() => lat.expected(w).dataSync()[0]);
+      const got = tf.tidy(() => lat.expectedMasked(w).dataSync()[0]);
       expect(Math.abs(got - want) / want).toBeLessThan(1e-6);
       tf.dispose(Object.values(w));
     }
@@ -70,7 +71,7 @@ describe('V2 expected latency from a latency table', () => {
   it('soft weights: the expectation over sampled archs (Monte Carlo agrees), and gradients match finite differences', () => {
     const space = tinyV2Space();
     const lut = fakeLut(false);
-    const lat = new SpaceLatency(space, lut);
+    const lat = LatencyModel.of(space, lut);
     const rng = new Rng(2);
     const keys = Object.keys(oneHotWeights(space, sampleChoice(space, rng))).filter((k) => oneHotWeights(space, sampleChoice(space, rng))[k].length > 1);
     const probs: Record<string, number[]> = {};
@@ -80,7 +81,7 @@ describe('V2 expected latency from a latency table', () => {
       const s = raw.reduce((a, b) => a + b, 0);
       probs[k] = raw.map((x) => x / s);
     }
-    const exact = lat.expectedValue(probs);
+    const exact = lat.expectedMaskedValue(probs);
     // Monte Carlo over archs drawn from the product distribution
     const byKey = (k: string) => rng.categorical(probs[k]);
     let mc = 0;
@@ -96,12 +97,12 @@ describe('V2 expected latency from a latency table', () => {
     expect(Math.abs(mc / n - exact) / exact).toBeLessThan(0.02);
     // gradient of the tensor form vs central differences of the number form
     const tensors = Object.fromEntries(keys.map((k) => [k, tf.tensor1d(probs[k])]));
-    const grads = tf.grads((...xs: tf.Tensor[]) => lat.expected(Object.fromEntries(keys.map((k, i) => [k, xs[i] as tf.Tensor1D]))))(keys.map((k) => tensors[k]));
+    const grads = tf.grads((...xs: tf.Tensor[]) => lat.expectedMasked(Object.fromEntries(keys.map((k, i) => [k, xs[i] as tf.Tensor1D]))))(keys.map((k) => tensors[k]));
     keys.forEach((k, ki) => {
       const g = grads[ki].dataSync();
       probs[k].forEach((p, i) => {
         const h = 1e-5;
-        const at = (d: number) => lat.expectedValue({ ...probs, [k]: probs[k].map((x, j) => (j === i ? x + d : x)) });
+        const at = (d: number) => lat.expectedMaskedValue({ ...probs, [k]: probs[k].map((x, j) => (j === i ? x + d : x)) });
         const fd = (at(h) - at(-h)) / (2 * h);
         expect(g[i]).toBeCloseTo(fd, 3);
       });
@@ -112,6 +113,6 @@ describe('V2 expected latency from a latency table', () => {
   it('a table that lacks entries of the space is refused, saying how many', () => {
     const lut = fakeLut(false);
     lut.entries = lut.entries.slice(0, 10);
-    expect(() => new SpaceLatency(tinyV2Space(), lut)).toThrow(/lacks \d+ of the \d+ entries/);
+    expect(() => LatencyModel.of(tinyV2Space(), lut).entries).toThrow(/lacks \d+ of the \d+ entries/);
   });
 });

@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createCpuPlugin } from '@fbnet/backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseArchDef, resolveArch, Rng } from '@fbnet/core';
-import { loadFashionMnist, takeSamples, type ImageDataset } from '@fbnet/data';
+import type { Observable, Subscription } from 'rxjs';
+import { assertSerializable, parseArchDef, resolveArch, Rng, runStage, stagesSettled, type StageCheckpoint, type StageContext } from '@fbnet/core';
+import { loadFashionMnist, takeSamples, type ImageDataset, type StageData } from '@fbnet/data';
+import { LatencyModel } from '@fbnet/latency-lut';
 import { crossEntropy } from '@fbnet/nn';
 import { RunDir } from '@fbnet/runs';
 import { latencyAwareLoss } from './loss.ts';
-import { SupernetSearch } from './search.ts';
+import { gumbelSupernetStage, SupernetSearch, type GumbelSupernetInput } from './search.ts';
 import { Supernet } from './supernet.ts';
 import { tinyLatency, tinySpace } from './test-space.ts';
+
+const tinyModel = LatencyModel.fromLayers(tinyLatency);
 
 const norm = { mean: [0.286], std: [0.353] };
 let data: ImageDataset;
@@ -55,7 +59,7 @@ describe('Supernet', () => {
     net.thetas[1].assign(tf.tensor1d([0.0, 0.25, -0.1]));
     const mode = { kind: 'gumbel' as const, tau: 2, noise };
     const lossFn = () => {
-      const f = net.forward(x, mode, { training: true, updateStats: false }, tinyLatency);
+      const f = net.forward(x, mode, { training: true, updateStats: false }, tinyModel);
       return latencyAwareLoss(crossEntropy(f.logits, y), tf.mul(f.latencyMs, 1000) as tf.Scalar, { alpha: 0.2, beta: 0.6 });
     };
     const wVar = net.store.get('w.l0.k3_e3.pw.w');
@@ -93,7 +97,7 @@ describe('Supernet', () => {
     const net = new Supernet(tinySpace(), norm, 1);
     const noise = net.sampleNoise(new Rng(5));
     const mode = { kind: 'gumbel' as const, tau: 1, noise };
-    const { lat, m } = tf.tidy(() => ({ lat: net.forward(x, mode, { training: false }, tinyLatency).latencyMs.dataSync()[0], m: net.mixWeights(mode).map((t) => Array.from(t.dataSync())) }));
+    const { lat, m } = tf.tidy(() => ({ lat: net.forward(x, mode, { training: false }, tinyModel).latencyMs.dataSync()[0], m: net.mixWeights(mode).map((t) => Array.from(t.dataSync())) }));
     const want = 0.2 + m[0].reduce((s, mi, i) => s + mi * tinyLatency.layerMs[0][i], 0) + m[1].reduce((s, mi, i) => s + mi * tinyLatency.layerMs[1][i], 0);
     expect(lat).toBeCloseTo(want, 5);
     net.dispose();
@@ -104,7 +108,7 @@ describe('Supernet', () => {
     const rng = new Rng(1);
     const step = () =>
       tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => crossEntropy(net.forward(x, { kind: 'gumbel', tau: 5, noise: net.sampleNoise(rng) }, { training: true }, tinyLatency).logits, y), net.weightVariables());
+        const { grads } = tf.variableGrads(() => crossEntropy(net.forward(x, { kind: 'gumbel', tau: 5, noise: net.sampleNoise(rng) }, { training: true }, tinyModel).logits, y), net.weightVariables());
         for (const v of net.weightVariables()) v.assign(tf.sub(v, tf.mul(grads[v.name], 0.01)));
       });
     step();
@@ -116,35 +120,36 @@ describe('Supernet', () => {
   });
 });
 
-describe('SupernetSearch', () => {
-  const base = () => ({
-    space: tinySpace(),
-    latency: tinyLatency,
-    normalization: norm,
-    epochs: 3,
-    batchSize: 32,
-    stepsPerEpoch: 3,
-    warmupEpochs: 1,
-    samples: 3,
-    bnRecalibrationBatches: 1,
-  });
+describe('gumbelSupernetStage', () => {
+  const options = { epochs: 3, batchSize: 16, stepsPerEpoch: 6, warmupEpochs: 1, samples: 3, bnRecalibrationBatches: 1 };
+  const ctxOf = (run?: RunDir): StageContext<StageData> => ({ seed: 7, backend: { id: 'cpu' }, data: { train: takeSamples(data, range(0, 256)), normalization: norm, source: 'test' }, run, prefix: 'v1.' });
+  const input = (): GumbelSupernetInput => ({ space: tinySpace(), latency: tinyLatency, options });
+  const newRun = (name: string) => RunDir.create(join(mkdtempSync(join(tmpdir(), 'fbnet-supernet-')), name), { command: 'test', seed: 7, options: {} });
 
-  it('latency pressure moves P_θ away from the slowest candidates and derives a valid arch', async () => {
-    const s = new SupernetSearch({ ...base(), data: { weights: takeSamples(data, range(0, 192)), theta: takeSamples(data, range(192, 256)) }, seed: 1, alpha: 5, beta: 1, thetaLr: 0.2, latencyUnit: 'us', tauEnd: 0.5 });
+  it('latency pressure moves P_θ away from the slowest candidates and derives a valid arch; events are plain data; steps leak no tensors', async () => {
     const types: string[] = [];
     const taus: number[] = [];
     const lats: number[] = [];
     const pTheta: number[][][] = [];
-    s.events$.subscribe((e) => {
-      types.push(e.type);
-      if (e.type === 'supernet/epoch-ended') (taus.push(e.temperature), lats.push(e.latencyMs));
-      if (e.type === 'supernet/theta') pTheta.push(e.probs);
-    });
-    const r = (await s.run())!;
+    const tensorsAtEpochEnd: number[] = [];
+    const r = await runStage(
+      gumbelSupernetStage({ ...input(), options: { ...options, stepsPerEpoch: 3, batchSize: 16, alpha: 5, beta: 1, thetaLr: 0.5, latencyUnit: 'us', tauEnd: 0.5 } }, { ...ctxOf(), seed: 1 }),
+      {
+        onEvent: (e) => {
+          assertSerializable(e);
+          types.push(e.type);
+          if (e.type === 'supernet/epoch-ended') (taus.push(e.temperature), lats.push(e.latencyMs), tensorsAtEpochEnd.push(tf.memory().numTensors));
+          if (e.type === 'supernet/theta') pTheta.push(e.probs);
+        },
+      },
+    );
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     // τ anneals 5 → 0.5 geometrically over the 3 epochs: 5, √(5·0.5), 0.5.
     expect(taus[0]).toBe(5);
     expect(taus[1]).toBeCloseTo(Math.sqrt(2.5), 10);
     expect(taus[2]).toBeCloseTo(0.5, 10);
+    // epochs 2 and 3 both train weights and θ (every optimizer slot exists by then): same tensor count
+    expect(tensorsAtEpochEnd[2]).toBe(tensorsAtEpochEnd[1]);
     // The logged expected latency is E_{P_θ}[LAT] (eq. 4 probabilities, no temperature).
     pTheta.forEach((probs, e) => {
       const want = 0.2 + probs.reduce((a, row, l) => a + row.reduce((b, p, k) => b + p * tinyLatency.layerMs[l][k], 0), 0);
@@ -154,38 +159,86 @@ describe('SupernetSearch', () => {
     expect(p[0]).toBeLessThan(1 / 3);
     expect(p[1]).toBeLessThan(1 / 3);
     expect(types.filter((t) => t === 'supernet/epoch-ended')).toHaveLength(3);
+    expect(types[0]).toBe('stage/started');
+    expect(types.at(-1)).toBe('stage/result');
     expect(types).toContain('search/arch-derived');
     const derived = resolveArch(parseArchDef(r.derived.arch));
     expect(derived.blocks).toHaveLength(3);
+    expect(r.arch).toEqual(parseArchDef({ ...r.derived.arch, name: 'fbnet-v1-1' }));
     expect(r.derived.latencyMs).toBeCloseTo(0.2 + tinyLatency.layerMs[0][r.derived.choice.ops[0]] + tinyLatency.layerMs[1][r.derived.choice.ops[1]], 10);
     expect(r.sampled.length).toBeGreaterThan(0);
     for (const a of r.sampled) expect(a.supernetAccuracy).toBeGreaterThanOrEqual(0);
-    s.dispose();
   });
 
-  it('resumes after an interruption to exactly the θ and weights of an uninterrupted run', async () => {
-    const dataSplit = { weights: takeSamples(data, range(0, 128)), theta: takeSamples(data, range(128, 192)) };
-    const a = new SupernetSearch({ ...base(), data: dataSplit, seed: 7 });
-    const ra = (await a.run())!;
-    const wa = a.supernet.store.snapshot();
-    a.dispose();
+  it('unsubscribed mid-epoch (weight phase, θ phase, while deriving) and resubscribed, it ends bit-identical to an uninterrupted run', async () => {
+    const runA = newRun('a');
+    const ra = await runStage(gumbelSupernetStage(input(), ctxOf(runA)));
 
-    const dir = join(mkdtempSync(join(tmpdir(), 'fbnet-supernet-')), 'run');
-    const run = RunDir.create(dir, { command: 'search v1', seed: 7, options: {} });
-    const b = new SupernetSearch({ ...base(), data: dataSplit, seed: 7, run });
+    const runB = newRun('b');
+    const stops: ((e: { type: string } & Record<string, unknown>) => boolean)[] = [
+      // epoch 2, weight phase after its 5th of 6 steps
+      (e) => e.type === 'stage/progress' && e.phase === 'epoch 2/3 weights' && e.done === 6 + 5,
+      // epoch 3, end of the θ phase (before the epoch's end)
+      (e) => e.type === 'stage/progress' && e.phase === 'epoch 3/3 θ',
+      // after the last epoch's checkpoint, while sampling archs
+      (e) => e.type === 'supernet/checkpoint-saved' && e.epoch === 3,
+    ];
+    const positions: unknown[] = [];
+    for (const stop of stops) {
+      await cancelWhen(gumbelSupernetStage(input(), ctxOf(RunDir.open(runB.path))), stop);
+      await stagesSettled();
+      positions.push(runB.loadCheckpoint<{ epoch: number; at?: { phase: string; batch: number } }>('v1.supernet')!.meta);
+    }
+    expect(positions).toMatchObject([{ epoch: 1, at: { phase: 'weights', batch: 5 } }, { epoch: 2, at: { phase: 'arch', batch: 3 } }, { epoch: 3 }]);
+    const rb = await runStage(gumbelSupernetStage(input(), ctxOf(RunDir.open(runB.path))));
+    expect(rb.thetas).toEqual(ra.thetas);
+    expect(rb.derived).toEqual(ra.derived);
+    expect(rb.sampled).toEqual(ra.sampled);
+    expect(rb.arch).toEqual(ra.arch);
+    // The last checkpoints (weights, BN statistics, θ, optimizer slots, rng, iterators) are the same bits.
+    expectSameCheckpoint(runA.loadCheckpoint('v1.supernet')!, runB.loadCheckpoint('v1.supernet')!);
+  });
+
+  it('SupernetSearch (the wrapper the CLI uses): cancel() stops it with a checkpoint and run() resolves null; a new one resumes to the same θ', async () => {
+    const split = { weights: takeSamples(data, range(0, 128)), theta: takeSamples(data, range(128, 192)) };
+    const o = { space: tinySpace(), latency: tinyLatency, normalization: norm, seed: 7, data: split, ...options, stepsPerEpoch: 3 };
+    const a = new SupernetSearch(o);
+    const ra = (await a.run())!;
+    const run = newRun('w');
+    const b = new SupernetSearch({ ...o, run });
     b.events$.subscribe((e) => e.type === 'supernet/checkpoint-saved' && e.epoch === 2 && b.cancel());
     expect(await b.run()).toBeNull();
-    b.dispose();
-
-    const c = new SupernetSearch({ ...base(), data: dataSplit, seed: 7, run: RunDir.open(dir) });
+    const c = new SupernetSearch({ ...o, run: RunDir.open(run.path) });
+    let resumedAt = -1;
+    c.events$.subscribe((e) => e.type === 'supernet/started' && (resumedAt = e.resumedAtEpoch));
     const rc = (await c.run())!;
+    expect(resumedAt).toBe(2);
     expect(rc.thetas).toEqual(ra.thetas);
-    const wc = c.supernet.store.snapshot();
-    for (const k of Object.keys(wa)) expect(Array.from(wc[k].data), k).toEqual(Array.from(wa[k].data));
     expect(rc.derived.ops).toEqual(ra.derived.ops);
-    c.dispose();
   });
 });
+
+/** Subscribe, and unsubscribe at the first event `stop` accepts (fails if the stream ends first). */
+function cancelWhen<E extends { type: string }>(events$: Observable<E>, stop: (e: E & Record<string, unknown>) => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const sub: Subscription = events$.subscribe({
+      next: (e) => {
+        if (stop(e as E & Record<string, unknown>)) {
+          sub.unsubscribe();
+          resolve();
+        }
+      },
+      error: reject,
+      complete: () => reject(new Error('the stage completed before the cancellation point')),
+    });
+  });
+}
+
+function expectSameCheckpoint(a: StageCheckpoint, b: StageCheckpoint): void {
+  expect(b.meta).toEqual(a.meta);
+  expect(Object.keys(b.tensors).sort()).toEqual(Object.keys(a.tensors).sort());
+  for (const k of Object.keys(a.tensors)) expect(Array.from(b.tensors[k].data), k).toEqual(Array.from(a.tensors[k].data));
+}
 
 function range(a: number, b: number): number[] {
   return Array.from({ length: b - a }, (_, i) => a + i);

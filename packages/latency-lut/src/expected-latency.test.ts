@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archFromChoice, FBNET_V1_CANDIDATES, FbnetError, parseSearchSpace, Rng } from '@fbnet/core';
-import { expectedLatency, latencyMatrix } from './expected-latency.ts';
+import { archFromChoice, FBNET_V1_CANDIDATES, FbnetError, parseSearchSpace, Rng, sampleChoice } from '@fbnet/core';
+import { LatencyModel, latencyMatrix } from './expected-latency.ts';
 import { archLatency } from './predict.ts';
 import type { LatencyTable } from './schema.ts';
 import { fakeLut, tinySpace } from './_test-fixtures.ts';
@@ -24,17 +24,24 @@ function refExpected(theta: number[][], lat: number[][], fixed: number): number 
   return s;
 }
 
-describe('latency matrix and the eq. 9 expectation', () => {
+describe('latency model: the V1 matrix and the eq. 9 expectation', () => {
   const space = tinySpace();
   const lut = fakeLut(space);
 
-  it('a one-hot m gives exactly LAT(a) of the arch it selects', () => {
-    const e = expectedLatency(space, lut);
+  const oneHotRows = (ops: number[]) => ops.map((k) => tf.tensor1d([0, 1, 2].map((i) => (i === k ? 1 : 0))));
+
+  it('a one-hot m gives exactly LAT(a) of the arch it selects, and so do choiceMs, archMs and the masked form', () => {
+    const e = LatencyModel.of(space, lut);
     for (const ops of [[0, 0, 0, 0], [1, 2, 0, 1], [2, 2, 2, 2]]) {
-      const m = tf.cast(tf.oneHot(tf.tensor1d(ops, 'int32'), 3), 'float32') as tf.Tensor2D;
-      const v = e.expected(m);
-      expect(v.dataSync()[0]).toBeCloseTo(archLatency(lut, archFromChoice(space, { ops })).plainMs, 4);
-      tf.dispose([m, v]);
+      const want = archLatency(lut, archFromChoice(space, { ops })).plainMs;
+      const rows = oneHotRows(ops);
+      const v = e.expectedV1(rows);
+      expect(v.dataSync()[0]).toBeCloseTo(want, 4);
+      expect(e.choiceMs(ops)).toBeCloseTo(want, 10);
+      expect(e.archMs(archFromChoice(space, { ops }))).toBeCloseTo(want, 10);
+      expect(e.expectedV1Value(ops.map((k) => [0, 1, 2].map((i) => (i === k ? 1 : 0))))).toBeCloseTo(want, 10);
+      expect(e.expectedMaskedValue(e.oneHot({ ops }))).toBeCloseTo(want, 10);
+      tf.dispose([...rows, v]);
     }
     e.dispose();
   });
@@ -45,22 +52,34 @@ describe('latency matrix and the eq. 9 expectation', () => {
     // fakeLut medians: entry i -> 1 + i (see predict.test.ts for the order)
     expect(m.ms).toEqual([[3, 4, 5], [6, 7, 8], [9, 10, 11], [9, 10, 11]]);
     expect(m.fixedMs).toBeCloseTo(1 + 2 + 12 + 13 + 0.01, 10);
+    expect(LatencyModel.of(space, lut).layers).toEqual({ layerMs: m.ms, fixedMs: m.fixedMs });
   });
 
-  it('value and gradient w.r.t. θ through a softmax match a float64 reference and finite differences', () => {
-    const e = expectedLatency(space, lut);
-    const lat = e.matrix.ms;
+  it('value and gradient w.r.t. θ through a softmax match a float64 reference and finite differences; no tensor leaks', () => {
+    const e = LatencyModel.of(space, lut);
+    const lat = e.layers.layerMs;
+    const fixed = e.layers.fixedMs;
     const rng = new Rng(3);
     const theta0 = lat.map((r) => r.map(() => rng.normal()));
-    const theta = tf.tensor2d(theta0);
-    const f = (t: tf.Tensor2D) => e.expected(tf.softmax(t) as tf.Tensor2D);
+    const thetas = theta0.map((r) => tf.tensor1d(r));
+    const f = (...t: tf.Tensor[]) => e.expectedV1(t.map((x) => tf.softmax(x) as tf.Tensor1D));
+    const once = () =>
+      tf.tidy(() => {
+        const g = tf.grads(f)(thetas);
+        return { value: f(...thetas).dataSync()[0], grad: g.map((x) => Array.from(x.dataSync())) };
+      });
+    once(); // the model keeps its matrix rows as tensors from the first call on
     const before = tf.memory().numTensors;
-    const { value, grad } = tf.tidy(() => {
-      const g = tf.valueAndGrad(f)(theta);
-      return { value: g.value.dataSync()[0], grad: g.grad.arraySync() as number[][] };
-    });
+    const { value, grad } = once();
     expect(tf.memory().numTensors).toBe(before);
-    expect(value).toBeCloseTo(refExpected(theta0, lat, e.fixedMs), 3);
+    expect(value).toBeCloseTo(refExpected(theta0, lat, fixed), 3);
+    const softmax = (r: number[]) => {
+      const mx = Math.max(...r);
+      const ex = r.map((t) => Math.exp(t - mx));
+      const z = ex.reduce((a, b) => a + b, 0);
+      return ex.map((x) => x / z);
+    };
+    expect(e.expectedV1Value(theta0.map(softmax))).toBeCloseTo(refExpected(theta0, lat, fixed), 10);
     const h = 1e-5;
     theta0.forEach((row, l) =>
       row.forEach((_, i) => {
@@ -68,47 +87,66 @@ describe('latency matrix and the eq. 9 expectation', () => {
         const minus = theta0.map((r) => [...r]);
         plus[l][i] += h;
         minus[l][i] -= h;
-        const fd = (refExpected(plus, lat, e.fixedMs) - refExpected(minus, lat, e.fixedMs)) / (2 * h);
+        const fd = (refExpected(plus, lat, fixed) - refExpected(minus, lat, fixed)) / (2 * h);
         // analytic: p_i (lat_i − E_l)
         expect(grad[l][i]).toBeCloseTo(fd, 3);
       }),
     );
     // the gradient pushes probability towards cheaper candidates: dE/dθ < 0 for the cheapest of each layer
     grad.forEach((row, l) => expect(row[lat[l].indexOf(Math.min(...lat[l]))]).toBeLessThan(0));
-    theta.dispose();
+    tf.dispose(thetas);
     e.dispose();
   });
 
-  it('takes one Tensor1D per layer (ragged candidate lists) as well', () => {
-    const e = expectedLatency(space, lut);
-    const rows = [[0.2, 0.3, 0.5], [1, 0, 0], [0, 0, 1], [0.5, 0.5, 0]].map((r) => tf.tensor1d(r));
-    const m2 = tf.stack(rows) as tf.Tensor2D;
-    const a = e.expected(rows);
-    const b = e.expected(m2);
-    expect(a.dataSync()[0]).toBeCloseTo(b.dataSync()[0], 4);
-    const grads = tf.grads((...w: tf.Tensor[]) => e.expected(w as tf.Tensor1D[]))(rows);
-    expect(grads.map((g) => Array.from(g.dataSync()))).toEqual(e.matrix.ms.map((r) => r.map((x) => expect.closeTo(x, 4))));
-    tf.dispose([...rows, m2, a, b, ...grads]);
+  it('the V1 expectation and the masked (V2) one agree on a V1 space at soft weights', () => {
+    const e = LatencyModel.of(space, lut);
+    const rng = new Rng(9);
+    const probs = e.layers.layerMs.map((r) => {
+      const raw = r.map(() => 0.1 + rng.next());
+      const z = raw.reduce((a, b) => a + b, 0);
+      return raw.map((x) => x / z);
+    });
+    const keyed = Object.fromEntries(probs.map((p, l) => [`op/${l}`, p]));
+    expect(e.expectedMaskedValue(keyed)).toBeCloseTo(e.expectedV1Value(probs), 9);
+    const rows = probs.map((p) => tf.tensor1d(p));
+    const a = tf.tidy(() => e.expectedV1(rows).dataSync()[0]);
+    const b = tf.tidy(() => e.expectedMasked(Object.fromEntries(rows.map((r, l) => [`op/${l}`, r]))).dataSync()[0]);
+    expect(Math.abs(a - b) / a).toBeLessThan(1e-6);
+    tf.dispose(rows);
     e.dispose();
   });
 
-  it('folds the table\'s correction into the matrix (it is linear in the entries)', () => {
+  it('a model from a given layer matrix: synthetic latencies, no table behind it', () => {
+    const e = LatencyModel.fromLayers({ layerMs: [[1, 2], [3, 4, 5]], fixedMs: 0.5 });
+    expect(e.choiceMs([1, 2])).toBe(0.5 + 2 + 5);
+    expect(e.expectedV1Value([[0.5, 0.5], [0, 1, 0]])).toBeCloseTo(0.5 + 1.5 + 4, 12);
+    expect(() => e.archMs(archFromChoice(space, sampleChoice(space, new Rng(1))))).toThrow(/no table/);
+    expect(() => e.expectedMaskedValue({})).toThrow(/no search space/);
+    e.dispose();
+  });
+
+  it("folds the table's correction into the matrix (it is linear in the entries)", () => {
     const corrected: LatencyTable = {
       ...lut,
       correction: { model: 'per-op', offsetMs: 0.7, scale: 1, opWeights: { skip: 2 }, calibration: { samples: 3, seed: 0, looMape: {}, plain: { mape: 1, within10: 1, kendallTau: 1 }, corrected: { mape: 1, within10: 1, kendallTau: 1 } }, fittedAt: 'x' },
     };
-    const e = expectedLatency(space, corrected);
+    const e = LatencyModel.of(space, corrected);
     const ops = [2, 0, 2, 1];
-    const m = tf.cast(tf.oneHot(tf.tensor1d(ops, 'int32'), 3), 'float32') as tf.Tensor2D;
-    expect(e.expected(m).dataSync()[0]).toBeCloseTo(archLatency(corrected, archFromChoice(space, { ops })).correctedMs!, 4);
-    expect(expectedLatency(space, corrected, { corrected: false }).matrix.ms).toEqual(latencyMatrix(space, lut).ms);
+    const rows = oneHotRows(ops);
+    const want = archLatency(corrected, archFromChoice(space, { ops })).correctedMs!;
+    expect(tf.tidy(() => e.expectedV1(rows).dataSync()[0])).toBeCloseTo(want, 4);
+    expect(e.archMs(archFromChoice(space, { ops }))).toBeCloseTo(want, 10);
+    expect(e.expectedMaskedValue(e.oneHot({ ops }))).toBeCloseTo(want, 10);
+    expect(LatencyModel.of(space, corrected, { corrected: false }).layers.layerMs).toEqual(latencyMatrix(space, lut).ms);
+    tf.dispose(rows);
     e.dispose();
   });
 
   it('rejects wrongly shaped weights', () => {
-    const e = expectedLatency(space, lut);
-    expect(() => e.expected(tf.zeros([4, 2]) as tf.Tensor2D)).toThrow(/shape \[4,2\], expected \[4,3\]/);
-    expect(() => e.expected([tf.zeros([3]) as tf.Tensor1D])).toThrow(/weights for 1 layers, the space has 4/);
+    const e = LatencyModel.of(space, lut);
+    expect(() => e.expectedV1([0, 1, 2, 3].map(() => tf.zeros([2]) as tf.Tensor1D))).toThrow(/layer 0 weights have shape \[2\], expected \[3\]/);
+    expect(() => e.expectedV1([tf.zeros([3]) as tf.Tensor1D])).toThrow(/weights for 1 layers, the space has 4/);
+    expect(() => e.expectedMaskedValue({ 'op/0': [1, 0, 0] })).toThrow(/no weights for choice "op\/1"/);
     e.dispose();
   });
 
