@@ -83,7 +83,7 @@ describe('evolution over any space with any fitness', () => {
     }
   });
 
-  it('latency from a latency table: as fitness it is minimized by the table's prices; as a constraint it bounds every candidate', async () => {
+  it('latency from a latency table: as fitness it is minimized by the table prices; as a constraint it bounds every candidate', async () => {
     const table = tableFor([...randoms, ...Array.from({ length: 400 }, () => g1.sample(rng0))].flatMap((c) => {
       // Price every single-layer change too, so mutations stay in the table.
       const out = [g1.arch(c)];
