@@ -88,6 +88,40 @@ describe('Trainer', () => {
     c.dispose();
   });
 
+  it('cancel() mid-epoch: run() resolves with the epochs done, the checkpoint keeps the batch, a new Trainer resumes there and ends with the same weights', async () => {
+    const r2 = parseRecipe({ epochs: 2, batchSize: 16, lr: 0.1, momentum: 0.9, augment: { crop: 2, flip: true } });
+    const small = takeSamples(train, Array.from({ length: 96 }, (_, i) => i * 6 + 1)); // 6 steps an epoch
+    const a = new Trainer({ arch, train: small, recipe: r2, seed: 4, normalization: norm });
+    await a.run();
+    const want = a.net.store.snapshot();
+    a.dispose();
+
+    const dir = join(mkdtempSync(join(tmpdir(), 'fbnet-train-')), 'run');
+    const run = RunDir.create(dir, { command: 'train', seed: 4, options: {} });
+    const b = new Trainer({ arch, train: small, recipe: r2, seed: 4, normalization: norm, run });
+    const saved: unknown[] = [];
+    b.events$.subscribe((e) => {
+      if (e.type === 'stage/progress' && e.done === 5) b.cancel();
+      if (e.type === 'train/checkpoint-saved') saved.push({ epoch: e.epoch, step: e.step, batch: e.batch });
+    });
+    const partial = await b.run();
+    expect(partial.epochs).toBe(0);
+    expect(partial.valAccuracy).toBeUndefined();
+    expect(saved).toEqual([{ epoch: 0, step: 5, batch: 5 }]);
+    b.dispose();
+
+    const c = new Trainer({ arch, train: small, recipe: r2, seed: 4, normalization: norm, run });
+    const started: unknown[] = [];
+    c.events$.subscribe((e) => e.type === 'train/started' && started.push([e.resumedAtEpoch, e.resumedAtBatch]));
+    const done = await c.run();
+    expect(done.epochs).toBe(2);
+    expect(started).toEqual([[0, 5]]);
+    const got = c.net.store.snapshot();
+    for (const k of Object.keys(want)) expect(Array.from(got[k].data), k).toEqual(Array.from(want[k].data));
+    c.dispose();
+    run.close();
+  });
+
   it('a NaN loss stops with a clear error and keeps the last checkpoint', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'fbnet-train-')), 'run');
     const run = RunDir.create(dir, { command: 'train', seed: 1, options: {} });
