@@ -4,60 +4,52 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
+import type { Observable, Subscription } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archFromChoice, assertSerializable, parseArchDef, resolveArch } from '@fbnet/core';
-import { loadFashionMnist, takeSamples, type ImageDataset } from '@fbnet/data';
+import { archFromChoice, assertSerializable, parseArchDef, resolveArch, runStage, searchLayers, stagesSettled, type StageCheckpoint, type StageContext } from '@fbnet/core';
+import { loadFashionMnist, takeSamples, type ImageDataset, type StageData } from '@fbnet/data';
 import { RunDir } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import type { DMaskingEvent } from './events.ts';
-import { DMaskingSearch, type DMaskingSearchOptions } from './search.ts';
+import { dmaskingStage, type DMaskingInput } from './search.ts';
+import { spaceAroundArch } from './seed-space.ts';
 import { tinyV2Space28 } from './_test-space.ts';
 
-let weights: ImageDataset;
-let theta: ImageDataset;
+let train: ImageDataset;
 
 beforeAll(async () => {
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   const full = loadFashionMnist({ split: 'train' });
-  weights = takeSamples(full, Array.from({ length: 64 }, (_, i) => i * 5));
-  theta = takeSamples(full, Array.from({ length: 24 }, (_, i) => i * 5 + 1));
+  train = takeSamples(full, Array.from({ length: 96 }, (_, i) => i * 5));
 });
 
-const options = (run?: RunDir): DMaskingSearchOptions => ({
-  space: tinyV2Space28(),
-  data: { weights, theta },
-  normalization: { mean: [0.286], std: [0.353] },
-  seed: 3,
-  epochs: 3,
-  warmupEpochs: 1,
-  batchSize: 8,
-  stepsPerEpoch: 2,
-  samples: 2,
-  bnRecalibrationBatches: 1,
-  thetaLr: 0.05,
-  run,
-});
+const options = { epochs: 3, warmupEpochs: 1, batchSize: 8, stepsPerEpoch: 7, samples: 2, bnRecalibrationBatches: 1, thetaLr: 0.05 };
+const input = (): DMaskingInput => ({ space: tinyV2Space28(), options });
+const ctxOf = (run?: RunDir): StageContext<StageData> => ({ seed: 3, backend: { id: 'cpu' }, data: { train, normalization: { mean: [0.286], std: [0.353] }, source: 'test' }, run });
+const newRun = (name: string) => RunDir.create(join(mkdtempSync(join(tmpdir(), 'dmasking-')), name), { command: 'test', seed: 3, options: {} });
 
-describe('DMaskingSearch', () => {
+describe('dmaskingStage', () => {
   it('a tiny end-to-end search derives a valid arch, emits serializable events, and a training step leaks no tensors', async () => {
-    const search = new DMaskingSearch(options());
     const events: DMaskingEvent[] = [];
     const tensorsAtEpochEnd: number[] = [];
-    search.events$.subscribe((e) => {
-      assertSerializable(e);
-      events.push(e);
-      if (e.type === 'dmasking/epoch-ended') tensorsAtEpochEnd.push(tf.memory().numTensors);
+    const r = await runStage(dmaskingStage(input(), ctxOf()), {
+      onEvent: (e) => {
+        assertSerializable(e);
+        events.push(e as DMaskingEvent);
+        if (e.type === 'dmasking/epoch-ended') tensorsAtEpochEnd.push(tf.memory().numTensors);
+      },
     });
-    const r = await search.run();
-    expect(r).not.toBeNull();
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     const space = tinyV2Space28();
-    const arch = parseArchDef(r!.derived.arch);
+    const arch = parseArchDef(r.derived.arch);
     expect(resolveArch(arch).blocks).toHaveLength(4);
-    expect(arch).toEqual(archFromChoice(space, r!.derived.choice));
-    expect([20, 28]).toContain(r!.derived.resolution);
-    expect(r!.derived.flops).toBe(archCost(arch).flops);
-    expect(r!.derived.supernetAccuracy).toBeGreaterThanOrEqual(0);
+    expect(arch).toEqual(archFromChoice(space, r.derived.choice));
+    expect(r.arch).toEqual(parseArchDef({ ...arch, name: 'fbnet-v2-3' }));
+    expect(r.space).toEqual(space);
+    expect([20, 28]).toContain(r.derived.resolution);
+    expect(r.derived.flops).toBe(archCost(arch).flops);
+    expect(r.derived.supernetAccuracy).toBeGreaterThanOrEqual(0);
     // epochs 2 and 3 both train weights and α (every optimizer slot exists by then): same tensor count
     expect(tensorsAtEpochEnd).toHaveLength(3);
     expect(tensorsAtEpochEnd[2]).toBe(tensorsAtEpochEnd[1]);
@@ -69,33 +61,86 @@ describe('DMaskingSearch', () => {
       expect(dist.layers[1].channels).toHaveLength(3);
       expect(dist.resolution).toHaveLength(2);
     }
-    const ended = events.filter((e) => e.type === 'dmasking/epoch-ended');
-    for (const e of ended) if (e.type === 'dmasking/epoch-ended') expect(e.effectiveFlops).toBeGreaterThan(0);
-    search.dispose();
+    for (const e of events) if (e.type === 'dmasking/epoch-ended') expect(e.effectiveFlops).toBeGreaterThan(0);
   });
 
-  it('resume after cancel gives identical α and the same derived arch', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'dmasking-'));
-    const straight = new DMaskingSearch(options(RunDir.create(join(base, 'a'), { command: 'test', seed: 3, options: {} })));
-    const ra = await straight.run();
-    straight.dispose();
-
-    const runB = RunDir.create(join(base, 'b'), { command: 'test', seed: 3, options: {} });
-    const first = new DMaskingSearch(options(runB));
-    first.events$.subscribe((e) => {
-      if (e.type === 'dmasking/checkpoint-saved' && e.epoch === 2) first.cancel();
-    });
-    expect(await first.run()).toBeNull();
-    first.dispose();
-    const second = new DMaskingSearch(options(RunDir.open(join(base, 'b'))));
+  it('unsubscribed mid-epoch (weight phase, α phase, while deriving) and resubscribed, it ends bit-identical to an uninterrupted run', async () => {
+    const runA = newRun('a');
+    const ra = await runStage(dmaskingStage(input(), { ...ctxOf(runA), prefix: 'v2.' }));
+    const runB = newRun('b');
+    const stops: ((e: { type: string } & Record<string, unknown>) => boolean)[] = [
+      // epoch 2, weight phase after its 5th of 7 steps (progress every 5 steps and at a phase's end)
+      (e) => e.type === 'stage/progress' && e.phase === 'epoch 2/3 weights' && e.done === 7 + 5,
+      // epoch 3, end of the α phase (its 2 batches), before the epoch's end
+      (e) => e.type === 'stage/progress' && e.phase === 'epoch 3/3 α',
+      (e) => e.type === 'dmasking/checkpoint-saved' && e.epoch === 3,
+    ];
+    const metas: unknown[] = [];
     let resumedAt = -1;
-    second.events$.subscribe((e) => {
-      if (e.type === 'dmasking/started') resumedAt = e.resumedAtEpoch;
+    for (const stop of stops) {
+      await cancelWhen(dmaskingStage(input(), { ...ctxOf(RunDir.open(runB.path)), prefix: 'v2.' }), stop);
+      await stagesSettled();
+      metas.push(runB.loadCheckpoint('v2.dmasking')!.meta);
+    }
+    expect(metas).toMatchObject([{ epoch: 1, at: { phase: 'weights', batch: 5 } }, { epoch: 2, at: { phase: 'arch', batch: 2 } }, { epoch: 3 }]);
+    expect((metas[2] as { at?: unknown }).at).toBeUndefined();
+    const rb = await runStage(dmaskingStage(input(), { ...ctxOf(RunDir.open(runB.path)), prefix: 'v2.' }), {
+      onEvent: (e) => void (e.type === 'dmasking/started' && (resumedAt = e.resumedAtEpoch)),
     });
-    const rb = await second.run();
-    second.dispose();
-    expect(resumedAt).toBe(2);
-    expect(rb!.alphas).toEqual(ra!.alphas);
-    expect(rb!.derived.choice).toEqual(ra!.derived.choice);
+    expect(resumedAt).toBe(3);
+    expect(rb.alphas).toEqual(ra.alphas);
+    expect(rb.derived).toEqual(ra.derived);
+    expect(rb.sampled).toEqual(ra.sampled);
+    expectSameCheckpoint(runA.loadCheckpoint('v2.dmasking')!, runB.loadCheckpoint('v2.dmasking')!);
+  });
+
+  it('seeded from an arch (e.g. V1\'s): searches widths, expansions and resolution around it', async () => {
+    const v1 = parseArchDef({
+      name: 'v1-found',
+      input_size: 28,
+      input_channels: 1,
+      num_classes: 10,
+      blocks: [[['conv_k3', 8, 2, 1]], [['ir_k3', 8, 2, 1, { expansion: 3 }], ['skip', 12, 1, 1]], [['ir_k5', 16, 2, 2, { expansion: 6 }]]],
+    });
+    const space = spaceAroundArch(v1);
+    const layers = searchLayers(space);
+    expect(layers).toHaveLength(4);
+    expect(layers.map((l) => l.channels)).toEqual([[4, 6, 8], [6, 9, 12], [8, 12, 16], [8, 12, 16]]);
+    expect(layers.map((l) => l.expansions)).toEqual([[2, 3], undefined, [3, 6], [3, 6]]);
+    expect(space.resolutions).toEqual([20, 24, 28]);
+    // the arch itself is the point of the space at every largest option
+    const top = archFromChoice(space, { ops: [0, 0, 0, 0], channels: [2, 2, 2, 2], expansions: [1, 0, 1, 1], resolution: 2 });
+    expect(resolveArch(parseArchDef(top)).blocks.map((b) => b.spec)).toEqual(resolveArch(v1).blocks.map((b) => b.spec));
+    const r = await runStage(dmaskingStage({ arch: v1, options: { ...options, epochs: 2, stepsPerEpoch: 2 } }, ctxOf()));
+    expect(r.space).toEqual(space);
+    expect(r.arch.input_size).toBe(r.derived.resolution);
+    expect(resolveArch(r.arch).blocks).toHaveLength(5);
+  });
+
+  it('refuses a latency-aware search without a table, and an input without space or arch', async () => {
+    await expect(runStage(dmaskingStage({ space: tinyV2Space28(), options: { ...options, resource: 'latency' } }, ctxOf()))).rejects.toThrow(/needs a latency table/);
+    await expect(runStage(dmaskingStage({ options }, ctxOf()))).rejects.toThrow(/give a search space/);
   });
 });
+
+/** Subscribe, and unsubscribe at the first event `stop` accepts (fails if the stream ends first). */
+function cancelWhen<E extends { type: string }>(events$: Observable<E>, stop: (e: E & Record<string, unknown>) => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const sub: Subscription = events$.subscribe({
+      next: (e) => {
+        if (stop(e as E & Record<string, unknown>)) {
+          sub.unsubscribe();
+          resolve();
+        }
+      },
+      error: reject,
+      complete: () => reject(new Error('the stage completed before the cancellation point')),
+    });
+  });
+}
+
+function expectSameCheckpoint(a: StageCheckpoint, b: StageCheckpoint): void {
+  expect(b.meta).toEqual(a.meta);
+  expect(Object.keys(b.tensors).sort()).toEqual(Object.keys(a.tensors).sort());
+  for (const k of Object.keys(a.tensors)) expect(Array.from(b.tensors[k].data), k).toEqual(Array.from(a.tensors[k].data));
+}
