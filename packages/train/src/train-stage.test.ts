@@ -124,6 +124,12 @@ describe('trainStage', () => {
     const again = await runStage(trainStage(input, ctxOf(runB)), { onEvent: (e) => fifth.push(e) });
     expect(again).toEqual(b);
     expect(fifth.some((e) => e.type === 'train/started')).toBe(false);
+    // …unless the recipe changed: more epochs continue from the last checkpoint.
+    const sixth: EventBase[] = [];
+    const longer = await runStage(trainStage({ arch, recipe: { ...recipe, epochs: 3 } }, ctxOf(runB)), { onEvent: (e) => sixth.push(e) });
+    expect(sixth.find((e) => e.type === 'train/started')).toMatchObject({ resumedAtEpoch: 2 });
+    expect(longer.epochs).toBe(3);
+    expect(tf.memory().numTensors).toBe(before);
     runA.close();
     runB.close();
   });

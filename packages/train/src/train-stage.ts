@@ -56,7 +56,8 @@ function needRun(run: StageRun | undefined, stage: string): StageRun {
  * Checkpoints `<prefix><name>` every epoch; unsubscribing stops before the next step and
  * checkpoints the exact position, and the same stage on the same run resumes from it and ends
  * bit-identical to an uninterrupted run. The trained weights (EMA weights when EMA is on) go to
- * `<prefix><name>.weights.ckpt` in the run; a finished training is not repeated.
+ * `<prefix><name>.weights.ckpt` in the run; a finished training is not repeated (a recipe with
+ * more epochs continues it from its last checkpoint).
  */
 export const trainStage = defineStage<TrainStageInput, TrainStageResult, TrainEvent, StageData>('train', async (input, ctx, io) => {
   const run = needRun(ctx.run, 'train');
@@ -66,10 +67,11 @@ export const trainStage = defineStage<TrainStageInput, TrainStageResult, TrainEv
   const name = `${ctx.prefix ?? ''}${input.name ?? 'train'}`;
   const weights = `${name}.weights.ckpt`;
   const hash = netKey(input.arch);
-  const done = run.readJson<TrainStageResult & { archHash: string }>(`${name}.result.json`);
-  if (done && done.archHash === hash && existsSync(run.file(done.weights))) {
+  const recipeKey = JSON.stringify(recipe);
+  const done = run.readJson<TrainStageResult & { archHash: string; recipe: string }>(`${name}.result.json`);
+  if (done && done.archHash === hash && done.recipe === recipeKey && existsSync(run.file(done.weights))) {
     io.info(`train: ${name} already finished in this run (${done.weights})`);
-    const { archHash: _h, ...result } = done;
+    const { archHash: _h, recipe: _r, ...result } = done;
     return result;
   }
   const net = new Net(input.arch, { seed: ctx.seed, normalization: data.normalization, dropout: recipe.dropout });
@@ -95,7 +97,7 @@ export const trainStage = defineStage<TrainStageInput, TrainStageResult, TrainEv
       ...(r.testAccuracy !== undefined ? { testAccuracy: r.testAccuracy } : {}),
       seconds: r.seconds,
     };
-    run.writeJson(`${name}.result.json`, { ...result, archHash: hash });
+    run.writeJson(`${name}.result.json`, { ...result, archHash: hash, recipe: recipeKey });
     return result;
   } finally {
     net.dispose();
