@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_ARCH, fbnetAsync, pooled, writeTinyData, type CliRun } from './_cli-test-support.ts';
 import { SEARCH_PRESET_NAMES } from './commands/search.ts';
+import { PIPELINE_PRESETS as RUN_PRESETS } from './commands/run.ts';
 
 /**
  * The exit-code contract (docs/errors.md) for every command, with bad flags and bad files:
@@ -195,5 +196,7 @@ describe('fbnet: exit codes, JSON error line, no stack traces', () => {
     expect(SEARCH_PRESET_NAMES.v1).toEqual(Object.keys(SEARCH_V1_PRESETS));
     expect(SEARCH_PRESET_NAMES.v2).toEqual(Object.keys(SEARCH_V2_PRESETS));
     expect(SEARCH_PRESET_NAMES.v3).toEqual(Object.keys(SEARCH_V3_PRESETS));
+    const { PIPELINE_PRESETS } = await import('@fbnet/pipeline');
+    expect([...RUN_PRESETS]).toEqual([...PIPELINE_PRESETS]);
   });
 });

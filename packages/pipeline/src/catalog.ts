@@ -22,7 +22,8 @@ export interface Artifacts {
   recipe: TrainRecipeInput;
   /** Trained weights (a checkpoint in the run) and the arch they belong to. */
   weights: { path: string; arch: ArchDef; testAccuracy?: number; valAccuracy?: number; epochs: number };
-  model: { modelPath: string; archPath: string; params: number; flops: number };
+  /** An exported model (paths relative to the run) with its cost and the trained net's accuracy. */
+  model: { modelPath: string; archPath: string; params: number; flops: number; testAccuracy?: number; valAccuracy?: number };
   report: { reportPath: string };
 }
 export type ArtifactBag = { [K in ArtifactKind]?: Artifacts[K] };

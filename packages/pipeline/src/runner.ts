@@ -150,7 +150,8 @@ export const pipelineStage = defineStage<PipelineInputs, PipelineResult, EventBa
       archPath: resolve(run.path, model.archPath),
     });
   }
-  if (artifacts.weights) Object.assign(result, { testAccuracy: artifacts.weights.testAccuracy, valAccuracy: artifacts.weights.valAccuracy });
+  const acc = model ?? artifacts.weights;
+  if (acc) Object.assign(result, { testAccuracy: acc.testAccuracy, valAccuracy: acc.valAccuracy });
   if (artifacts.report) result.reportPath = resolve(run.path, artifacts.report.reportPath);
   result.seconds = (Date.now() - t0) / 1000;
   return result;

@@ -1,17 +1,29 @@
 import { z } from 'zod';
-import { parseArchDef } from '@fbnet/core';
-import { SEARCH_V2_PRESETS } from '@fbnet/dmasking';
-import { exportStage, trainStage, type TrainRecipeInput } from '@fbnet/train';
+import { defineStage, FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type StageContext } from '@fbnet/core';
+import { fitPredictorStage, type PredictorSample, type SerializedPredictor } from '@fbnet/acc-predictor';
+import { coarseSearchStage, encodePoint, getJointSpacePreset, recipeSearchStage, type JointPoint } from '@fbnet/autotrain';
+import type { StageData } from '@fbnet/data';
+import { dmaskingStage, exportV2Model, resizeDataset, SEARCH_V2_PRESETS } from '@fbnet/dmasking';
+import { evolutionStage, type FitnessSpec } from '@fbnet/evolutionary-search';
+import { gumbelSupernetStage } from '@fbnet/gumbel-supernet';
+import { jointnasStage, SEARCH_V3_PRESETS } from '@fbnet/jointnas';
+import { latencyMatrix, loadLut, measureLutStage, type LatencyTable } from '@fbnet/latency-lut';
+import { reportStage } from '@fbnet/report';
+import { archCost } from '@fbnet/shape-propagation';
+import { exportStage, loadTrainedNet, trainStage, type TrainRecipeInput } from '@fbnet/train';
+import { relative } from 'node:path';
 import { registerPipelineStage, type ArtifactBag, type StageEnv } from './catalog.ts';
 import { SEARCH_V1_PRESETS } from './presets-v1.ts';
 
 /*
  * The shipped stages as pipelines see them (docs/pipelines.md lists their options). Each entry
- * adapts artifacts and preset-sized options to the stage's typed input and its result back to
- * artifacts; the work is the package's stage.
+ * adapts artifacts and preset-sized options to the package stage's typed input, and its result
+ * back to artifacts; the work is the package's stage.
  */
 
 const recipeSchema = z.record(z.string(), z.unknown());
+const timingSchema = z.object({ timeMs: z.number().positive(), warmupMs: z.number().nonnegative(), minSamples: z.number().int().positive(), warmupSamples: z.number().int().nonnegative() }).partial().strict();
+const constraintsSchema = z.object({ maxFlops: z.number().positive(), maxParams: z.number().positive(), maxLatencyMs: z.number().positive() }).partial().strict();
 
 /** The final-training recipe of the preset family a stage follows. */
 function presetRecipe(env: StageEnv): TrainRecipeInput {
@@ -19,9 +31,309 @@ function presetRecipe(env: StageEnv): TrainRecipeInput {
   return SEARCH_V1_PRESETS[env.preset].final;
 }
 
+/** The latency table an earlier stage measured, read back from the run. */
+function tableOf(a: ArtifactBag, env: StageEnv): LatencyTable {
+  const t = a['latency-table'];
+  if (!t) throw new FbnetError('USAGE', `stage ${env.index + 1}: no latency table`);
+  return loadLut(env.file(t.path), { force: true });
+}
+
+/** A JSON file of the run written by an earlier stage. */
+function readRunJson<T>(env: StageEnv, path: string): T {
+  const v = env.ctx.run?.readJson<T>(path);
+  if (v === undefined) throw new FbnetError('FILE_INVALID', `${env.file(path)} is missing from the run`);
+  return v;
+}
+
+/** The data at the arch's input size (V2 searches the input resolution: the net trains on subsampled images). */
+function dataAt(ctx: StageContext<StageData>, size: number): StageContext<StageData> {
+  const d = ctx.data;
+  if (!d || d.train.height === size) return ctx;
+  const r = (ds: StageData['train'] | undefined) => (ds ? resizeDataset(ds, size) : undefined);
+  return { ...ctx, data: { ...d, train: resizeDataset(d.train, size), val: r(d.val), test: r(d.test) } };
+}
+
+// ── latency-lut ───────────────────────────────────────────────────────────────────────────────
+registerPipelineStage({
+  name: 'latency-lut',
+  summary: 'measure the latency table of the search space on this device (or reuse a table measured on it)',
+  options: z
+    .object({
+      /** A search-space preset to measure instead of the pipeline's space. */
+      space: z.string().min(1).optional(),
+      /** A table file to start from (refused unless measured on this device, or `force`). */
+      reuse: z.string().min(1).optional(),
+      force: z.boolean().default(false),
+      timing: timingSchema.optional(),
+    })
+    .strict(),
+  consumes: (o) => (o.space ? [] : [{ kind: 'space' }]),
+  produces: () => ['latency-table'],
+  start: (a, o, env) => {
+    const space = o.space ? getSearchSpacePreset(o.space) : a.space!;
+    const family = env.family === 'v2' ? SEARCH_V2_PRESETS[env.preset] : SEARCH_V1_PRESETS[env.preset];
+    return measureLutStage({ space, timing: { ...family.lutTiming, ...o.timing }, force: o.force, ...(o.reuse ? { reuse: o.reuse } : {}) }, env.ctx);
+  },
+  collect: (r, _o, env) => ({ 'latency-table': { path: r.path ?? `${env.ctx.prefix ?? ''}lut.json`, entries: r.table.entries.length, device: `${r.table.device.backend} on ${r.table.device.cpuModel}` } }),
+  summarize: (r) => ({ entries: r.table.entries.length, measured: r.measured, reused: r.reused }),
+});
+
+// ── gumbel-supernet (V1 DNAS) ─────────────────────────────────────────────────────────────────
+const v1Supernet = z
+  .object({
+    epochs: z.number().int().positive(),
+    warmupEpochs: z.number().int().nonnegative(),
+    stepsPerEpoch: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    samples: z.number().int().positive(),
+    alpha: z.number().positive(),
+    beta: z.number().positive(),
+    thetaLr: z.number().positive(),
+    tau0: z.number().positive(),
+    tauEnd: z.number().positive(),
+  })
+  .partial()
+  .strict();
+registerPipelineStage({
+  name: 'gumbel-supernet',
+  summary: 'FBNetV1 DNAS: a Gumbel-softmax supernet over the space, latency-aware loss from the table; derives an arch',
+  family: 'v1',
+  options: v1Supernet,
+  consumes: () => [{ kind: 'space' }, { kind: 'latency-table' }],
+  produces: () => ['arch'],
+  start: (a, o, env) => {
+    const preset = SEARCH_V1_PRESETS[env.preset].supernet;
+    const epochs = o.epochs ?? preset.epochs;
+    const options = { ...preset, ...(o.epochs !== undefined ? { warmupEpochs: Math.min(preset.warmupEpochs, epochs - 1) } : {}), ...o };
+    return gumbelSupernetStage({ space: a.space!, table: tableOf(a, env), options }, env.ctx);
+  },
+  collect: (r, _o, env) => {
+    const p = env.ctx.prefix ?? '';
+    env.ctx.run?.writeJson(`${p}search.json`, { derived: r.derived, sampled: r.sampled });
+    env.ctx.run?.writeJson(`${p}arch.json`, r.arch);
+    return { arch: r.arch };
+  },
+  summarize: (r) => ({ arch: r.derived.ops, latencyMs: r.derived.latencyMs, supernetAccuracy: r.derived.supernetAccuracy, epochs: r.epochs }),
+});
+
+// ── dmasking (V2) ─────────────────────────────────────────────────────────────────────────────
+registerPipelineStage({
+  name: 'dmasking',
+  summary: 'FBNetV2 DMaskingNAS: channel, expansion and input-resolution search in the V2 space, or around an earlier arch (from: "arch")',
+  family: 'v2',
+  options: z
+    .object({
+      /** `space`: the V2 preset's space (or `space`); `arch`: widths, expansions and resolution around the nearest earlier arch. */
+      from: z.enum(['space', 'arch']).default('space'),
+      space: z.string().min(1).optional(),
+      resource: z.enum(['flops', 'params', 'latency']).optional(),
+      epochs: z.number().int().positive().optional(),
+      warmupEpochs: z.number().int().nonnegative().optional(),
+      stepsPerEpoch: z.number().int().positive().optional(),
+      batchSize: z.number().int().positive().optional(),
+      samples: z.number().int().positive().optional(),
+      thetaLr: z.number().positive().optional(),
+      tau0: z.number().positive().optional(),
+      tauDecay: z.number().positive().optional(),
+      around: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+  consumes: (o) => [
+    ...(o.from === 'arch' ? [{ kind: 'arch' as const }] : []),
+    { kind: 'latency-table' as const, optional: o.resource !== 'latency' && SEARCH_V2_PRESETS.quick.resource !== 'latency' },
+  ],
+  produces: () => ['arch'],
+  start: (a, o, env) => {
+    const preset = SEARCH_V2_PRESETS[env.preset];
+    const { from, space, around, resource, ...sizes } = o;
+    const options = { ...preset.supernet, ...sizes, resource: resource ?? preset.resource, loss: preset.loss };
+    const table = a['latency-table'] ? tableOf(a, env) : undefined;
+    if (options.resource === 'latency' && !table) throw new FbnetError('USAGE', `stage ${env.index + 1} "dmasking": resource "latency" needs a latency-lut stage before it`);
+    const input = from === 'arch' ? { arch: a.arch!, ...(around ? { around } : {}) } : { space: space ?? preset.space };
+    return dmaskingStage({ ...input, ...(table ? { table } : {}), options } as Parameters<typeof dmaskingStage>[0], env.ctx);
+  },
+  collect: (r, _o, env) => {
+    const p = env.ctx.prefix ?? '';
+    env.ctx.run?.writeJson(`${p}search.json`, { derived: r.derived, sampled: r.sampled, alphas: r.alphas });
+    env.ctx.run?.writeJson(`${p}arch.json`, r.arch);
+    return { arch: r.arch, space: r.space };
+  },
+  summarize: (r) => ({ arch: r.derived.ops, channels: r.derived.channels, resolution: r.derived.resolution, flops: r.derived.flops, epochs: r.epochs }),
+});
+
+// ── autotrain (V3 coarse stage) and its recipe search ─────────────────────────────────────────
+registerPipelineStage({
+  name: 'autotrain',
+  summary: 'FBNetV3 coarse stage over the joint arch + recipe space (QMC sampling, early-stopping by rank correlation, predictor-guided iterations); or, with mode "recipe", a training-recipe search for the nearest earlier arch',
+  family: 'v3',
+  options: z
+    .object({
+      mode: z.enum(['joint', 'recipe']).default('joint'),
+      /** Joint space preset (default: the V3 preset's). */
+      space: z.string().min(1).optional(),
+      constraints: constraintsSchema.optional(),
+      iterations: z.number().int().positive().optional(),
+      perIteration: z.number().int().positive().optional(),
+    })
+    .strict(),
+  consumes: (o) => (o.mode === 'recipe' ? [{ kind: 'arch' }] : [{ kind: 'latency-table', optional: true }]),
+  produces: (o) => (o.mode === 'recipe' ? ['recipe'] : ['candidates', 'predictor']),
+  start: (a, o, env) => {
+    const p = SEARCH_V3_PRESETS[env.preset];
+    const space = getJointSpacePreset(o.space ?? p.space);
+    const settings = {
+      data: { source: 'fashion-mnist' as const, ...p.candidateData, seed: env.ctx.seed },
+      queue: { kind: 'in-process' as const },
+      proxy: p.proxy,
+      fit: p.fit,
+      earlyStop: p.earlyStop,
+      iterations: o.iterations ?? p.iterations,
+      perIteration: o.perIteration ?? p.perIteration,
+      poolSize: p.poolSize,
+      exploreFraction: p.exploreFraction,
+    };
+    if (o.mode === 'recipe') return recipeSearchStage({ ...settings, arch: a.arch!, space } as Parameters<typeof recipeSearchStage>[0], env.ctx) as never;
+    const table = a['latency-table'] ? tableOf(a, env) : undefined;
+    const constraints = { ...p.constraints, ...o.constraints };
+    return coarseSearchStage({ ...settings, space, constraints, ...(table ? { latencyTable: table } : {}) } as Parameters<typeof coarseSearchStage>[0], env.ctx) as never;
+  },
+  collect: (r: Record<string, unknown>, o, env): ArtifactBag => {
+    const p = env.ctx.prefix ?? '';
+    if (o.mode === 'recipe') {
+      env.ctx.run?.writeJson(`${p}recipe-search.json`, r);
+      return { recipe: r.recipe as TrainRecipeInput };
+    }
+    const samples = r.samples as unknown[];
+    const candidatesPath = `${p}candidates.json`;
+    const predictorPath = `${p}predictor.json`;
+    env.ctx.run?.writeJson(candidatesPath, { space: o.space ?? SEARCH_V3_PRESETS[env.preset].space, budget: r.budget, samples });
+    env.ctx.run?.writeJson(predictorPath, r.acquisition);
+    const tau = (r.predictor as { kendallTau?: number } | undefined)?.kendallTau;
+    return { candidates: { from: 'autotrain', count: samples.length, path: candidatesPath }, predictor: { path: predictorPath, ...(tau !== undefined ? { kendallTau: tau } : {}) } };
+  },
+  summarize: (r: Record<string, unknown>) =>
+    'recipe' in r ? { accuracy: r.accuracy, budget: r.budget } : { candidates: (r.samples as unknown[]).length, budget: r.budget, predictorTau: (r.predictor as { kendallTau?: number }).kendallTau },
+});
+
+// ── acc-predictor ────────────────────────────────────────────────────────────────────────────
+registerPipelineStage({
+  name: 'acc-predictor',
+  summary: 'fit the accuracy predictor (encoder + accuracy head, Huber loss, frozen then fine-tuned) on the scored candidates',
+  options: z.object({ frozenEpochs: z.number().int().positive().optional(), fineTuneEpochs: z.number().int().positive().optional(), heldOutFraction: z.number().min(0).max(0.5).default(0.2) }).strict(),
+  consumes: () => [{ kind: 'candidates' }, { kind: 'predictor', optional: true }],
+  produces: () => ['predictor'],
+  start: (a, o, env) => {
+    const file = readRunJson<{ space: string; samples: { point: JointPoint; accuracy: number }[] }>(env, a.candidates!.path);
+    const space = getJointSpacePreset(file.space);
+    const all: PredictorSample[] = file.samples.filter((s) => Number.isFinite(s.accuracy)).map((s) => ({ ...encodePoint(space, s.point), accuracy: s.accuracy }));
+    // A seeded, fixed share is held out: the predictor is judged on candidates it did not see.
+    const nHeld = Math.floor(all.length * o.heldOutFraction);
+    const base = a.predictor ? readRunJson<SerializedPredictor>(env, a.predictor.path) : undefined;
+    const p = SEARCH_V3_PRESETS[env.preset].fit;
+    const fit = { ...p, ...(o.frozenEpochs ? { frozenEpochs: o.frozenEpochs } : {}), ...(o.fineTuneEpochs ? { fineTuneEpochs: o.fineTuneEpochs } : {}) };
+    return fitPredictorStage({ ...(base ? { predictor: base } : {}), samples: all.slice(nHeld), heldOut: all.slice(0, nHeld), fit }, env.ctx);
+  },
+  collect: (r, _o, env) => {
+    const path = `${env.ctx.prefix ?? ''}predictor-fitted.json`;
+    env.ctx.run?.writeJson(path, r.predictor);
+    return { predictor: { path, ...(r.heldOut ? { kendallTau: r.heldOut.kendallTau } : {}) } };
+  },
+  summarize: (r) => ({ train: r.train, heldOut: r.heldOut }),
+});
+
+// ── evolutionary-search ──────────────────────────────────────────────────────────────────────
+registerPipelineStage({
+  name: 'evolutionary-search',
+  summary: 'constrained adaptive evolution: over the joint arch + recipe space with the accuracy predictor (FBNetV3 fine stage), or over the layer-wise space with a cost fitness',
+  options: z
+    .object({
+      /** predictor: maximise predicted accuracy (joint space); flops/params: the largest net within the constraints; latency: the fastest. */
+      fitness: z.enum(['predictor', 'flops', 'params', 'latency']).default('predictor'),
+      /** Joint space preset for `fitness: predictor` (default: the V3 preset's). */
+      space: z.string().min(1).optional(),
+      constraints: constraintsSchema.optional(),
+      /**
+       * A latency budget that holds on any device: this far from the space's fastest arch (0) to its
+       * slowest (1) by the table, e.g. 0.3. Sets constraints.maxLatencyMs (layer-wise space only).
+       */
+      latencyBudget: z.number().min(0).max(1).optional(),
+      populationSize: z.number().int().positive().optional(),
+      childrenPerGeneration: z.number().int().positive().optional(),
+      maxGenerations: z.number().int().positive().optional(),
+      patience: z.number().int().positive().optional(),
+    })
+    .strict(),
+  consumes: (o) => {
+    const latency = o.fitness === 'latency' || o.constraints?.maxLatencyMs !== undefined || o.latencyBudget !== undefined;
+    return [
+      ...(o.fitness === 'predictor' ? [{ kind: 'predictor' as const }, { kind: 'candidates' as const, optional: true }] : [{ kind: 'space' as const }]),
+      ...(latency ? [{ kind: 'latency-table' as const }] : []),
+    ];
+  },
+  produces: (o) => (o.fitness === 'predictor' ? ['arch', 'recipe'] : ['arch']),
+  start: (a, o, env) => {
+    const p = SEARCH_V3_PRESETS[env.preset];
+    const { fitness: kind, space: spaceName, constraints: given, latencyBudget, ...sizes } = o;
+    let c = given;
+    if (latencyBudget !== undefined) {
+      if (kind === 'predictor') throw new FbnetError('USAGE', `stage ${env.index + 1} "evolutionary-search": latencyBudget applies to the layer-wise space; give constraints.maxLatencyMs`);
+      const m = latencyMatrix(a.space!, tableOf(a, env));
+      const fastest = m.fixedMs + m.ms.reduce((s, row) => s + Math.min(...row), 0);
+      const slowest = m.fixedMs + m.ms.reduce((s, row) => s + Math.max(...row), 0);
+      c = { ...c, maxLatencyMs: fastest + latencyBudget * (slowest - fastest) };
+      env.ctx.run?.appendEvent({ type: 'stage/log', stage: 'evolutionary-search', level: 'info', message: `latency budget ${c.maxLatencyMs!.toFixed(4)} ms (${latencyBudget} of ${fastest.toFixed(4)}–${slowest.toFixed(4)} ms)` } as never);
+    }
+    const table = a['latency-table'] ? tableOf(a, env) : undefined;
+    const options = { ...p.evolution, ...sizes };
+    if (kind === 'predictor') {
+      const predictor = readRunJson<SerializedPredictor>(env, a.predictor!.path);
+      const cands = a.candidates ? readRunJson<{ space: string; samples: { point: JointPoint; accuracy: number }[] }>(env, a.candidates.path) : undefined;
+      const space = getJointSpacePreset(spaceName ?? cands?.space ?? p.space);
+      const initial = cands ? [...cands.samples].sort((x, y) => y.accuracy - x.accuracy).map((s) => s.point) : undefined;
+      return evolutionStage(
+        { space: { kind: 'joint', space }, fitness: { kind: 'predictor', predictor }, constraints: { ...p.constraints, ...c }, ...(table ? { latencyTable: table } : {}), ...(initial ? { initial } : {}), options },
+        env.ctx,
+      );
+    }
+    const fitness: FitnessSpec = kind === 'latency' ? { kind, table: table! } : { kind };
+    return evolutionStage({ space: { kind: 'arch', space: a.space! }, fitness, constraints: c ?? {}, ...(table ? { latencyTable: table } : {}), options }, env.ctx);
+  },
+  collect: (r, o, env) => {
+    const arch = parseArchDef({ ...r.arch, name: r.arch.name ?? `fbnet-evolved-${env.ctx.seed}` });
+    env.ctx.run?.writeJson(`${env.ctx.prefix ?? ''}arch.json`, arch);
+    env.ctx.run?.writeJson(`${env.ctx.prefix ?? ''}evolution.json`, { fitness: r.fitness, best: r.best, generations: r.generations });
+    return o.fitness === 'predictor' ? { arch, recipe: r.recipe as TrainRecipeInput } : { arch };
+  },
+  summarize: (r) => ({ fitness: r.fitness, bestScore: r.best.score, generations: r.generations }),
+});
+
+// ── jointnas (V3 end to end) ─────────────────────────────────────────────────────────────────
+registerPipelineStage({
+  name: 'jointnas',
+  summary: 'FBNetV3 end to end (what `fbnet search v3` runs): coarse stage, fine stage, verification, final training, export',
+  family: 'v3',
+  options: z.object({ constraints: constraintsSchema.optional(), dataDir: z.string().min(1).optional() }).strict(),
+  consumes: () => [{ kind: 'latency-table', optional: true }],
+  produces: () => ['arch', 'recipe', 'model'],
+  start: (a, o, env) =>
+    jointnasStage({ preset: env.preset, ...(a['latency-table'] ? { latencyTable: tableOf(a, env) } : {}), ...(o.constraints ? { constraints: o.constraints } : {}), ...(o.dataDir ? { dataDir: o.dataDir } : {}) }, env.ctx),
+  collect: (r, _o, env) => {
+    const run = env.ctx.run!;
+    const arch = parseArchDef(readRunJson<ArchDef>(env, relative(run.path, r.archPath)));
+    const cost = archCost(arch);
+    return {
+      arch,
+      recipe: r.recipe as TrainRecipeInput,
+      model: { modelPath: relative(run.path, r.modelPath), archPath: relative(run.path, r.archPath), params: cost.params, flops: cost.flops, testAccuracy: r.testAccuracy, ...(r.valAccuracy !== undefined ? { valAccuracy: r.valAccuracy } : {}) },
+    };
+  },
+  summarize: (r) => ({ testAccuracy: r.testAccuracy, predictedAccuracy: r.predictedAccuracy, chosenFrom: r.chosenFrom, candidatesTrained: r.candidatesTrained }),
+});
+
+// ── train, export, report ────────────────────────────────────────────────────────────────────
 registerPipelineStage({
   name: 'train',
-  summary: 'train the arch from scratch (the recipe: options.recipe, else an earlier recipe artifact, else the preset family’s final recipe)',
+  summary: 'train the arch from scratch (recipe: options.recipe, else an earlier recipe, else the preset family’s final recipe); a V2 arch trains on inputs subsampled to its resolution',
   options: z
     .object({
       /** A whole recipe (parseRecipe input) instead of the preset's or an earlier stage's. */
@@ -37,23 +349,59 @@ registerPipelineStage({
   start: (a, o, env) => {
     const base = (o.recipe as TrainRecipeInput | undefined) ?? a.recipe ?? presetRecipe(env);
     const recipe = { ...base, ...(o.epochs !== undefined ? { epochs: o.epochs } : {}) } as TrainRecipeInput;
-    return trainStage({ arch: a.arch!, recipe, name: o.name ?? 'final' }, env.ctx);
+    return trainStage({ arch: a.arch!, recipe, name: o.name ?? 'final' }, dataAt(env.ctx, a.arch!.input_size));
   },
   collect: (r, _o, env, given): ArtifactBag => {
-    const arch = given.arch!;
     env.ctx.run?.writeJson(`${env.ctx.prefix ?? ''}final.json`, { testAccuracy: r.testAccuracy, valAccuracy: r.valAccuracy, weights: r.weights, epochs: r.epochs });
-    return { weights: { path: r.weights, arch, testAccuracy: r.testAccuracy, valAccuracy: r.valAccuracy, epochs: r.epochs } };
+    return { weights: { path: r.weights, arch: given.arch!, testAccuracy: r.testAccuracy, valAccuracy: r.valAccuracy, epochs: r.epochs } };
   },
   summarize: (r) => ({ epochs: r.epochs, testAccuracy: r.testAccuracy, valAccuracy: r.valAccuracy, params: r.params }),
 });
 
+/** Export of a net that trained below the data's size: the model takes the data's size and subsamples inside (V2 resolution search). */
+const exportResampledStage = defineStage<{ arch: ArchDef; weights: string; inputSize: number }, { modelPath: string; archPath: string; params: number; flops: number; bytes: number }>(
+  'export',
+  async (input, ctx, io) => {
+    const run = ctx.run;
+    if (!run) throw new FbnetError('USAGE', 'the export stage needs a run directory (context.run)');
+    const net = loadTrainedNet(input.arch, run.file(input.weights), ctx.seed);
+    try {
+      if (io.signal.aborted) return undefined as never;
+      const model = await exportV2Model(net, run.file(`${ctx.prefix ?? ''}model`), input.inputSize);
+      const archPath = `${ctx.prefix ?? ''}model/arch.json`;
+      run.writeJson(archPath, input.arch);
+      const cost = archCost(input.arch);
+      return { modelPath: relative(run.path, model.modelJson), archPath, params: cost.params, flops: cost.flops, bytes: model.bytes };
+    } finally {
+      net.dispose();
+    }
+  },
+);
+
 registerPipelineStage({
   name: 'export',
-  summary: 'write the trained net as a TF.js Layers model (model.json, weights.bin, arch.json)',
+  summary: 'write the trained net as a TF.js Layers model (model.json, weights.bin, arch.json) taking raw images of the data’s size',
   options: z.object({}).strict(),
   consumes: () => [{ kind: 'weights' }],
   produces: () => ['model'],
-  start: (a, _o, env) => exportStage({ arch: parseArchDef(a.weights!.arch), weights: a.weights!.path }, env.ctx),
-  collect: (r) => ({ model: { modelPath: r.modelPath, archPath: r.archPath, params: r.params, flops: r.flops } }),
+  start: (a, _o, env) => {
+    const arch = parseArchDef(a.weights!.arch);
+    const size = env.ctx.data?.train.height ?? arch.input_size;
+    if (size !== arch.input_size) return exportResampledStage({ arch, weights: a.weights!.path, inputSize: size }, env.ctx);
+    return exportStage({ arch, weights: a.weights!.path }, env.ctx);
+  },
+  collect: (r, _o, _env, given) => ({
+    model: { modelPath: r.modelPath, archPath: r.archPath, params: r.params, flops: r.flops, ...(given.weights?.testAccuracy !== undefined ? { testAccuracy: given.weights.testAccuracy } : {}), ...(given.weights?.valAccuracy !== undefined ? { valAccuracy: given.weights.valAccuracy } : {}) },
+  }),
   summarize: (r) => ({ params: r.params, flops: r.flops, bytes: r.bytes }),
+});
+
+registerPipelineStage({
+  name: 'report',
+  summary: 'the run’s self-contained HTML report (plots of every stage that ran)',
+  options: z.object({}).strict(),
+  consumes: () => [],
+  produces: () => ['report'],
+  start: (_a, _o, env) => reportStage({}, env.ctx),
+  collect: (r) => ({ report: { reportPath: r.reportPath } }),
 });

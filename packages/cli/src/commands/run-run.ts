@@ -23,7 +23,7 @@ export async function runPipelineCommand({ flags: f, args }: RunLine): Promise<n
   if (f.resume) return resume(f, args[0], out);
   const file = resolve(args[0]);
   const read = readPipelineFile(file);
-  const pipeline: Pipeline = { ...read, ...(f.backend !== undefined ? { backend: f.backend } : {}), ...(f.seed !== undefined ? { seed: f.seed } : {}) };
+  const pipeline: Pipeline = { ...read, ...(f.backend !== undefined ? { backend: f.backend } : {}), ...(f.seed !== undefined ? { seed: f.seed } : {}), ...(f.preset !== undefined ? { preset: f.preset as Pipeline['preset'] } : {}) };
   // The whole chain is type-checked before anything is created or loaded.
   checkPipeline(pipeline);
   const dir = f.out ?? join('runs', newRunId(pipeline.name ?? 'pipeline'));
