@@ -11,6 +11,7 @@ import {
   type SearchLayer,
   type SearchSpace,
 } from '@fbnet/core';
+import { compactAxes } from '@fbnet/latency-lut';
 import { spaceChoiceKey } from '@fbnet/shape-propagation';
 import { jointConfigs, type MaskTable } from './masks.ts';
 
@@ -86,31 +87,10 @@ function resolveOne(space: SearchSpace, tuple: BlockTuple, cin: number, loc: Blo
   }
 }
 
-/** Drop the axes a table does not depend on (compactCount's rule, for masks). */
+/** Drop the axes a mask table does not depend on (the latency model's rule, `compactAxes`). */
 export function compactTable(t: MaskTable): MaskTable {
-  let widths = [...t.widths];
-  const keys = [...t.keys];
-  const dims = [...t.dims];
-  for (let a = keys.length - 1; a >= 0; a--) {
-    const d = dims[a];
-    const inner = dims.slice(a + 1).reduce((x, y) => x * y, 1);
-    const outer = widths.length / (d * inner);
-    let constant = true;
-    for (let o = 0; o < outer && constant; o++)
-      for (let i = 1; i < d && constant; i++)
-        for (let j = 0; j < inner; j++)
-          if (widths[(o * d + i) * inner + j] !== widths[o * d * inner + j]) {
-            constant = false;
-            break;
-          }
-    if (!constant) continue;
-    const next: number[] = [];
-    for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) next.push(widths[o * d * inner + j]);
-    widths = next;
-    keys.splice(a, 1);
-    dims.splice(a, 1);
-  }
-  return { keys, dims, widths, k: t.k };
+  const c = compactAxes(t.widths, t.keys, t.dims);
+  return { keys: c.keys, dims: c.dims, widths: c.ms, k: t.k };
 }
 
 const isIdentity = (s: BlockSpec) => s.op === 'skip' && s.nodes.length === 0;

@@ -13,7 +13,7 @@ import {
   type StageRun,
 } from '@fbnet/core';
 import { FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset, type BatchIterator, type ImageDataset, type StageData } from '@fbnet/data';
-import { latencyAwareLoss, pathAccuracy, runBilevel, sampleAndDerive } from '@fbnet/gumbel-supernet';
+import { latencyAwareLoss, pathAccuracy, runBilevel, sampleAndDerive, type DnasOptions } from '@fbnet/gumbel-supernet';
 import { LatencyModel, type LatencyTable } from '@fbnet/latency-lut';
 import { countCorrect, crossEntropy, type InputNormalization } from '@fbnet/nn';
 import { argmaxChoice, choiceProbability, describeChoice, distributions, probsOf, sampleChoiceFromProbs } from './derive.ts';
@@ -33,28 +33,10 @@ export type ResourceKind = 'flops' | 'params' | 'latency';
 export type ResourceLoss = { kind: 'multiplicative'; alpha: number; beta: number } | { kind: 'additive'; lambda: number };
 
 /** The V2 search's settings (the search fields of a `SEARCH_V2_PRESETS` entry, flattened). */
-export interface DMaskingOptions {
-  epochs: number;
-  batchSize?: number;
-  /** Cap on steps per epoch in each phase. */
-  stepsPerEpoch?: number;
-  /** Epochs of weight-only training before α updates start. */
-  warmupEpochs?: number;
-  tau0?: number;
-  tauDecay?: number;
-  /** Straight-through hard Gumbel-softmax instead of soft. */
-  hard?: boolean;
+export interface DMaskingOptions extends DnasOptions {
   /** Resource term of the loss (default `flops`); `latency` needs a latency table of the space. */
   resource?: ResourceKind;
   loss?: ResourceLoss;
-  weightLr?: number;
-  weightMomentum?: number;
-  weightDecay?: number;
-  thetaLr?: number;
-  thetaDecay?: number;
-  /** Architectures sampled from P_α at the end. */
-  samples?: number;
-  bnRecalibrationBatches?: number;
 }
 
 /** Input of `dmaskingStage` (plain data): a V2 space, or an arch to build one around. */

@@ -30,13 +30,27 @@ export interface BilevelOptions {
   tau0?: number;
   /** Per-epoch exponential decay of τ (FBNet: 0.045). Ignored when `tauEnd` is set. */
   tauDecay?: number;
-  /** τ at the last epoch (the decay is chosen to reach it). */
+  /**
+   * τ at the last epoch: the decay is chosen so τ falls from `tau0` to `tauEnd` over the search, as
+   * FBNet's schedule does over 90 epochs (5 → ≈0.09). Short searches need it: with the per-epoch
+   * 0.045 decay, 8 epochs end at τ ≈ 3.6 and the supernet never stops being a soft mixture.
+   */
   tauEnd?: number;
   weightLr?: number;
   weightMomentum?: number;
   weightDecay?: number;
   thetaLr?: number;
   thetaDecay?: number;
+}
+
+/** The settings every DNAS search stage takes (V1 and V2 add their loss's). */
+export interface DnasOptions extends Omit<BilevelOptions, 'seed'> {
+  /** Straight-through hard Gumbel-softmax instead of soft. */
+  hard?: boolean;
+  /** Architectures sampled from the learned distribution at the end (eq. 6). */
+  samples?: number;
+  /** Batches used to re-estimate BN statistics before scoring a sampled arch with shared weights. */
+  bnRecalibrationBatches?: number;
 }
 
 export type BilevelPhase = 'weights' | 'arch';

@@ -17,7 +17,7 @@ import {
 import { FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset, type BatchIterator, type ImageDataset, type StageData } from '@fbnet/data';
 import { LatencyModel, type LatencyTable, type LayerLatency } from '@fbnet/latency-lut';
 import { countCorrect, crossEntropy, type InputNormalization } from '@fbnet/nn';
-import { runBilevel, sampleAndDerive } from './bilevel.ts';
+import { runBilevel, sampleAndDerive, type DnasOptions } from './bilevel.ts';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
 import { argmaxTheta, sampleFromTheta, thetaProbs } from './gumbel.ts';
 import { latencyAwareLoss } from './loss.ts';
@@ -25,38 +25,12 @@ import { pathAccuracy } from './path-accuracy.ts';
 import { Supernet, type MixMode } from './supernet.ts';
 
 /** The V1 search's settings (the fields of a preset's `supernet`); every default is the FBNet paper's. */
-export interface GumbelSupernetOptions {
-  epochs: number;
-  batchSize?: number;
-  /** Cap on steps per epoch in each phase (quick presets). */
-  stepsPerEpoch?: number;
-  /** Epochs of weight-only training before θ updates start. */
-  warmupEpochs?: number;
-  /** Gumbel-softmax temperature at the first epoch (FBNet: 5). */
-  tau0?: number;
-  /** Per-epoch exponential decay of τ (FBNet: 0.045 over 90 epochs, ending near 0.1). Ignored when `tauEnd` is set. */
-  tauDecay?: number;
-  /**
-   * τ at the last epoch: the decay is chosen so τ falls from `tau0` to `tauEnd` over the search, as
-   * FBNet's schedule does over 90 epochs (5 → ≈0.09). Short searches need it: with the per-epoch
-   * 0.045 decay, 8 epochs end at τ ≈ 3.6 and the supernet never stops being a soft mixture.
-   */
-  tauEnd?: number;
-  /** Straight-through hard Gumbel-softmax instead of soft. */
-  hard?: boolean;
+export interface GumbelSupernetOptions extends DnasOptions {
+  /** Eq. 2's latency factor α · (log LAT)^β. */
   alpha?: number;
   beta?: number;
   /** Unit of LAT inside eq. 2; 'auto' picks ms when every arch is above 2 ms, else µs. */
   latencyUnit?: 'ms' | 'us' | 'auto';
-  weightLr?: number;
-  weightMomentum?: number;
-  weightDecay?: number;
-  thetaLr?: number;
-  thetaDecay?: number;
-  /** Architectures sampled from P_θ at the end (eq. 6). */
-  samples?: number;
-  /** Batches used to re-estimate BN statistics before scoring a sampled arch with shared weights. */
-  bnRecalibrationBatches?: number;
 }
 
 /** Input of `gumbelSupernetStage` (plain data). */

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createCpuPlugin } from '@fbnet/backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Observable, Subscription } from 'rxjs';
-import { assertSerializable, parseArchDef, resolveArch, Rng, runStage, stagesSettled, type StageCheckpoint, type StageContext } from '@fbnet/core';
+import { assertSerializable, parseArchDef, resolveArch, Rng, runStage, stagesSettled, type StageContext } from '@fbnet/core';
 import { loadFashionMnist, takeSamples, type ImageDataset, type StageData } from '@fbnet/data';
 import { LatencyModel } from '@fbnet/latency-lut';
 import { crossEntropy } from '@fbnet/nn';
 import { RunDir } from '@fbnet/runs';
 import { latencyAwareLoss } from './loss.ts';
+import { cancelStageWhen, checkpointDifferences } from './stage-testing.ts';
 import { gumbelSupernetStage, SupernetSearch, type GumbelSupernetInput } from './search.ts';
 import { Supernet } from './supernet.ts';
 import { tinyLatency, tinySpace } from './test-space.ts';
@@ -185,7 +185,7 @@ describe('gumbelSupernetStage', () => {
     ];
     const positions: unknown[] = [];
     for (const stop of stops) {
-      await cancelWhen(gumbelSupernetStage(input(), ctxOf(RunDir.open(runB.path))), stop);
+      await cancelStageWhen(gumbelSupernetStage(input(), ctxOf(RunDir.open(runB.path))), stop);
       await stagesSettled();
       positions.push(runB.loadCheckpoint<{ epoch: number; at?: { phase: string; batch: number } }>('v1.supernet')!.meta);
     }
@@ -196,7 +196,7 @@ describe('gumbelSupernetStage', () => {
     expect(rb.sampled).toEqual(ra.sampled);
     expect(rb.arch).toEqual(ra.arch);
     // The last checkpoints (weights, BN statistics, θ, optimizer slots, rng, iterators) are the same bits.
-    expectSameCheckpoint(runA.loadCheckpoint('v1.supernet')!, runB.loadCheckpoint('v1.supernet')!);
+    expect(checkpointDifferences(runA.loadCheckpoint('v1.supernet')!, runB.loadCheckpoint('v1.supernet')!)).toEqual([]);
   });
 
   it('SupernetSearch (the wrapper the CLI uses): cancel() stops it with a checkpoint and run() resolves null; a new one resumes to the same θ', async () => {
@@ -218,27 +218,6 @@ describe('gumbelSupernetStage', () => {
   });
 });
 
-/** Subscribe, and unsubscribe at the first event `stop` accepts (fails if the stream ends first). */
-function cancelWhen<E extends { type: string }>(events$: Observable<E>, stop: (e: E & Record<string, unknown>) => boolean): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const sub: Subscription = events$.subscribe({
-      next: (e) => {
-        if (stop(e as E & Record<string, unknown>)) {
-          sub.unsubscribe();
-          resolve();
-        }
-      },
-      error: reject,
-      complete: () => reject(new Error('the stage completed before the cancellation point')),
-    });
-  });
-}
-
-function expectSameCheckpoint(a: StageCheckpoint, b: StageCheckpoint): void {
-  expect(b.meta).toEqual(a.meta);
-  expect(Object.keys(b.tensors).sort()).toEqual(Object.keys(a.tensors).sort());
-  for (const k of Object.keys(a.tensors)) expect(Array.from(b.tensors[k].data), k).toEqual(Array.from(a.tensors[k].data));
-}
 
 function range(a: number, b: number): number[] {
   return Array.from({ length: b - a }, (_, i) => a + i);

@@ -365,7 +365,7 @@ function buildMaskedTerms(space: SearchSpace, lut: LatencyTable, corrected: bool
     specsOf.forEach((specAt, ci) => {
       const table: number[] = [];
       for (const [ri, j, k, m] of jointConfigs(dims)) table.push(ms({ kind: 'block', input: [sizes[ri][0], sizes[ri][1], src.options[j]], spec: specAt(j, k, m) }));
-      terms.push({ opKey, candidate: ci, ...compact(table, keys, dims) });
+      terms.push({ opKey, candidate: ci, ...compactAxes(table, keys, dims) });
     });
     const spec0 = specsOf[0](0, 0, 0);
     sizes = sizes.map(([h, w]) => {
@@ -397,7 +397,7 @@ function buildMaskedTerms(space: SearchSpace, lut: LatencyTable, corrected: bool
   for (const [ri, k] of jointConfigs([res.length, src.options.length])) {
     headTable.push(ms({ kind: 'head', input: [sizes[ri][0], sizes[ri][1], src.options[k]], numClasses: space.num_classes }));
   }
-  terms.push(compact(headTable, [...resKeys, ...(src.key ? [src.key] : [])], [...resDims, ...(src.key ? [src.options.length] : [])]));
+  terms.push(compactAxes(headTable, [...resKeys, ...(src.key ? [src.key] : [])], [...resDims, ...(src.key ? [src.options.length] : [])]));
   if (missing.size) {
     const list = [...missing];
     throw new FbnetError(
@@ -408,9 +408,12 @@ function buildMaskedTerms(space: SearchSpace, lut: LatencyTable, corrected: bool
   return { terms, offsetMs: c?.offsetMs ?? 0, entries: used.size };
 }
 
-/** Drop the axes (and placeholder keys of unsearched dimensions) a latency table does not depend on. */
-function compact(ms: number[], keys: string[], dims: number[]): { keys: string[]; dims: number[]; ms: number[] } {
-  let t = ms;
+/**
+ * Drop the axes (and placeholder keys of unsearched dimensions) a row-major table over joint
+ * options does not depend on (latency tables here, dmasking's mask tables).
+ */
+export function compactAxes(ms: readonly number[], keys: readonly string[], dims: readonly number[]): { keys: string[]; dims: number[]; ms: number[] } {
+  let t = [...ms];
   const ks = [...keys];
   const ds = [...dims];
   for (let a = ks.length - 1; a >= 0; a--) {
