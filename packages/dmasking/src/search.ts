@@ -12,8 +12,8 @@ import {
   type StageIo,
   type StageRun,
 } from '@fbnet/core';
-import { FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset, type BatchIterator, type ImageDataset, type StageData } from '@fbnet/data';
-import { latencyAwareLoss, pathAccuracy, runBilevel, sampleAndDerive, type DnasOptions } from '@fbnet/gumbel-supernet';
+import type { BatchIterator, ImageDataset, StageData } from '@fbnet/data';
+import { dnasContext, epochFigures, latencyAwareLoss, pathAccuracy, runBilevel, sampleAndDerive, type DnasOptions } from '@fbnet/gumbel-supernet';
 import { LatencyModel, type LatencyTable } from '@fbnet/latency-lut';
 import { countCorrect, crossEntropy, type InputNormalization } from '@fbnet/nn';
 import { argmaxChoice, choiceProbability, describeChoice, distributions, probsOf, sampleChoiceFromProbs } from './derive.ts';
@@ -150,26 +150,15 @@ export async function dmaskingSearch(o: DMaskingSearchOptions, io: StageIo<DMask
             spaceSizeLog10: spaceSizeLog10(o.space),
           }),
         epochEnded: (e) => {
-          const a = e.arch;
-          const n = Math.max(a?.steps ?? 0, 1);
           const expected = expectedFigures();
           io.emit({
             type: 'dmasking/epoch-ended',
-            epoch: e.epoch,
-            temperature: e.temperature,
-            weightLoss: e.weights.sums.loss / e.weights.steps,
-            weightCe: e.weights.sums.ce / e.weights.steps,
-            thetaLoss: a ? a.sums.loss / n : undefined,
-            thetaCe: a ? a.sums.ce / n : undefined,
-            thetaAccuracy: a ? a.sums.correct / Math.max(a.steps * e.batchSize, 1) : undefined,
+            ...epochFigures(e),
             effectiveFlops: expected.flops,
             effectiveParams: expected.params,
             sampledFlops: e.weights.sums.flops / e.weights.steps,
             expectedLatencyMs: expected.latencyMs,
             argmaxFlops: describeChoice(o.space, argmaxChoice(o.space, net.thetaValues())).flops,
-            lrWeights: e.lr,
-            seconds: e.seconds,
-            imagesPerSec: e.seen / Math.max(e.seconds, 1e-9),
           });
           io.emit({ type: 'dmasking/distributions', epoch: e.epoch, ...distributions(o.space, net.thetaValues()) });
         },
@@ -230,8 +219,7 @@ export function dmaskingSpace(input: Pick<DMaskingInput, 'space' | 'arch' | 'aro
  */
 export const dmaskingStage = defineStage<DMaskingInput, DMaskingResult, DMaskingEvent, StageData>('dmasking', async (input, ctx, io) => {
   const space = dmaskingSpace(input);
-  const data = ctx.data;
-  if (!data) throw new FbnetError('USAGE', 'dmasking: the stage context has no data set (ctx.data)');
+  const dnas = dnasContext('dmasking', ctx, 'dmasking');
   const resource = input.options.resource ?? 'flops';
   let latency: LatencyModel | undefined;
   if (input.table) {
@@ -241,11 +229,7 @@ export const dmaskingStage = defineStage<DMaskingInput, DMaskingResult, DMasking
   }
   if (resource === 'latency' && !latency) throw new FbnetError('USAGE', 'dmasking: resource "latency" needs a latency table of the space (table)');
   try {
-    const [weights, theta] = splitDataset(data.train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed: ctx.seed });
-    const r = await dmaskingSearch(
-      { ...input.options, space, latency, data: { weights, theta }, normalization: data.normalization, seed: ctx.seed, run: ctx.run, checkpointName: `${ctx.prefix ?? ''}dmasking` },
-      io,
-    );
+    const r = await dmaskingSearch({ ...input.options, space, latency, ...dnas }, io);
     if (!r) return undefined as unknown as DMaskingResult;
     return { ...r, arch: parseArchDef({ ...r.derived.arch, name: `fbnet-v2-${ctx.seed}` }), space };
   } finally {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FbnetError, Rng, type RngState, type StageCheckpoint, type StageIo, type StageRun } from '@fbnet/core';
-import { BatchIterator, type ImageDataset } from '@fbnet/data';
+import { FbnetError, Rng, type RngState, type StageCheckpoint, type StageContext, type StageIo, type StageRun } from '@fbnet/core';
+import { BatchIterator, FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset, type ImageDataset, type StageData } from '@fbnet/data';
 import type { ForwardContext, ParamSnapshot, ParamStore } from '@fbnet/nn';
 import { cosineLr, Optimizer } from '@fbnet/train';
 import { temperatureAt, temperatureDecay } from './gumbel.ts';
@@ -320,4 +320,34 @@ export async function sampleAndDerive<C, S>(
   if (o.signal.aborted) return undefined;
   const derived = seen.get(keyOf(argmax)) ?? (await summarize(argmax));
   return { sampled, derived };
+}
+
+/**
+ * What a DNAS stage takes from its context: `ctx.data.train` split 80/20 into weight and θ data
+ * (FBNet; the split `fbnet search v1` makes), the normalisation, the seed, the run and the
+ * checkpoint name under `ctx.prefix`.
+ */
+export function dnasContext(stage: string, ctx: StageContext<StageData>, checkpoint: string) {
+  const data = ctx.data;
+  if (!data) throw new FbnetError('USAGE', `${stage}: the stage context has no data set (ctx.data)`);
+  const [weights, theta] = splitDataset(data.train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed: ctx.seed });
+  return { data: { weights, theta }, normalization: data.normalization, seed: ctx.seed, run: ctx.run, checkpointName: `${ctx.prefix ?? ''}${checkpoint}` };
+}
+
+/** The figures of an epoch both searches report (means over each phase; θ/α ones absent during warm-up). */
+export function epochFigures(e: BilevelEpoch) {
+  const a = e.arch;
+  const n = Math.max(a?.steps ?? 0, 1);
+  return {
+    epoch: e.epoch,
+    temperature: e.temperature,
+    weightLoss: e.weights.sums.loss / e.weights.steps,
+    weightCe: e.weights.sums.ce / e.weights.steps,
+    thetaLoss: a ? a.sums.loss / n : undefined,
+    thetaCe: a ? a.sums.ce / n : undefined,
+    thetaAccuracy: a ? a.sums.correct / Math.max(a.steps * e.batchSize, 1) : undefined,
+    lrWeights: e.lr,
+    seconds: e.seconds,
+    imagesPerSec: e.seen / Math.max(e.seconds, 1e-9),
+  };
 }

@@ -14,10 +14,10 @@ import {
   type StageIo,
   type StageRun,
 } from '@fbnet/core';
-import { FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset, type BatchIterator, type ImageDataset, type StageData } from '@fbnet/data';
+import type { BatchIterator, ImageDataset, StageData } from '@fbnet/data';
 import { LatencyModel, type LatencyTable, type LayerLatency } from '@fbnet/latency-lut';
 import { countCorrect, crossEntropy, type InputNormalization } from '@fbnet/nn';
-import { runBilevel, sampleAndDerive, type DnasOptions } from './bilevel.ts';
+import { dnasContext, epochFigures, runBilevel, sampleAndDerive, type DnasOptions } from './bilevel.ts';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
 import { argmaxTheta, sampleFromTheta, thetaProbs } from './gumbel.ts';
 import { latencyAwareLoss } from './loss.ts';
@@ -108,22 +108,7 @@ export async function supernetSearch(o: SupernetSearchOptions, io: StageIo<Super
         started: (resumedAtEpoch) =>
           io.emit({ type: 'supernet/started', layers: net.layers.length, candidates: net.layers.map((l) => l.candidates), epochs: o.epochs, resumedAtEpoch, params: net.store.count() }),
         epochEnded: (e) => {
-          const a = e.arch;
-          const n = Math.max(a?.steps ?? 0, 1);
-          io.emit({
-            type: 'supernet/epoch-ended',
-            epoch: e.epoch,
-            temperature: e.temperature,
-            weightLoss: e.weights.sums.loss / e.weights.steps,
-            weightCe: e.weights.sums.ce / e.weights.steps,
-            thetaLoss: a ? a.sums.loss / n : undefined,
-            thetaCe: a ? a.sums.ce / n : undefined,
-            latencyMs: latency.expectedV1Value(net.thetaValues().map((t) => thetaProbs(t))),
-            thetaAccuracy: a ? a.sums.correct / Math.max(a.steps * e.batchSize, 1) : undefined,
-            lrWeights: e.lr,
-            seconds: e.seconds,
-            imagesPerSec: e.seen / Math.max(e.seconds, 1e-9),
-          });
+          io.emit({ type: 'supernet/epoch-ended', ...epochFigures(e), latencyMs: latency.expectedV1Value(net.thetaValues().map((t) => thetaProbs(t))) });
           io.emit({ type: 'supernet/theta', epoch: e.epoch, probs: net.thetaValues().map((t) => thetaProbs(t)) });
         },
         checkpointSaved: (epoch) => io.emit({ type: 'supernet/checkpoint-saved', epoch }),
@@ -177,18 +162,13 @@ async function summarize(net: Supernet, latency: LatencyModel, o: SupernetSearch
  */
 export const gumbelSupernetStage = defineStage<GumbelSupernetInput, GumbelSupernetResult, SupernetEvent, StageData>('gumbel-supernet', async (input, ctx, io) => {
   const space = typeof input.space === 'string' ? getSearchSpacePreset(input.space) : parseSearchSpace(input.space);
-  const data = ctx.data;
-  if (!data) throw new FbnetError('USAGE', 'gumbel-supernet: the stage context has no data set (ctx.data)');
+  const dnas = dnasContext('gumbel-supernet', ctx, 'supernet');
   let latency: LatencyModel;
   if (input.table) latency = LatencyModel.of(space, input.table);
   else if (input.latency) latency = LatencyModel.fromLayers(input.latency);
   else throw new FbnetError('USAGE', 'gumbel-supernet: give a latency table of the space (table) or a latency matrix (latency)');
   try {
-    const [weights, theta] = splitDataset(data.train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed: ctx.seed });
-    const r = await supernetSearch(
-      { ...input.options, space, latency, data: { weights, theta }, normalization: data.normalization, seed: ctx.seed, run: ctx.run, checkpointName: `${ctx.prefix ?? ''}supernet` },
-      io,
-    );
+    const r = await supernetSearch({ ...input.options, space, latency, ...dnas }, io);
     if (!r) return undefined as unknown as GumbelSupernetResult;
     return { ...r, arch: parseArchDef({ ...r.derived.arch, name: `fbnet-v1-${ctx.seed}` }) };
   } finally {
