@@ -78,8 +78,11 @@ describe('dmaskingStage', () => {
     const metas: unknown[] = [];
     let resumedAt = -1;
     for (const stop of stops) {
+      const tensorsBefore = tf.memory().numTensors;
       await cancelStageWhen(dmaskingStage(input(), { ...ctxOf(RunDir.open(runB.path)), prefix: 'v2.' }), stop);
       await stagesSettled();
+      // the cancelled body freed every tensor it made (supernet, optimizer slots, latency model)
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
       metas.push(runB.loadCheckpoint('v2.dmasking')!.meta);
     }
     expect(metas).toMatchObject([{ epoch: 1, at: { phase: 'weights', batch: 5 } }, { epoch: 2, at: { phase: 'arch', batch: 2 } }, { epoch: 3 }]);

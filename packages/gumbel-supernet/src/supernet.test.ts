@@ -185,8 +185,11 @@ describe('gumbelSupernetStage', () => {
     ];
     const positions: unknown[] = [];
     for (const stop of stops) {
+      const tensorsBefore = tf.memory().numTensors;
       await cancelStageWhen(gumbelSupernetStage(input(), ctxOf(RunDir.open(runB.path))), stop);
       await stagesSettled();
+      // the cancelled body freed every tensor it made (supernet, optimizer slots, latency model)
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
       positions.push(runB.loadCheckpoint<{ epoch: number; at?: { phase: string; batch: number } }>('v1.supernet')!.meta);
     }
     expect(positions).toMatchObject([{ epoch: 1, at: { phase: 'weights', batch: 5 } }, { epoch: 2, at: { phase: 'arch', batch: 3 } }, { epoch: 3 }]);

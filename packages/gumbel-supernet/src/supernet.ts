@@ -74,7 +74,9 @@ export class Supernet {
       this.layers.push(l);
       this.slots.push({ kind: 'search', layer: l, candidates: cands });
       // θ initialised uniform (equal logits), as the reference implementation's 1/K constant.
-      this.thetas.push(tf.variable(tf.zeros([l.candidates.length]), true, `theta_${l.index}_${thetaId++}`));
+      const init = tf.zeros([l.candidates.length]);
+      this.thetas.push(tf.variable(init, true, `theta_${l.index}_${thetaId++}`));
+      init.dispose();
       channels = l.c;
     }
     this.headW = this.store.add('w.head.w', normalInit(rng.fork('head'), [channels, space.num_classes], 0.01));
