@@ -5,3 +5,5 @@ export type { SearchV3Preset } from './presets.ts';
 // The pieces the CLI wires for `fbnet worker` and `--queue redis://…`.
 export { runWorker, BullmqQueue, InProcessQueue } from '@fbnet/autotrain';
 export type { RunWorkerOptions, WorkerHandle, WorkerEvent, EvaluationQueue, CandidateEvent } from '@fbnet/autotrain';
+export { jointnasStage } from './stage.ts';
+export type { JointnasInput } from './stage.ts';

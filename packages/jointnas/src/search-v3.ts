@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type { Subscription } from 'rxjs';
 import { AccuracyPredictor, asAccuracy, serializePredictor, type SerializedPredictor } from '@fbnet/acc-predictor';
 import {
   archPart,
@@ -55,6 +56,8 @@ export interface SearchV3Options {
   constraints?: Constraints;
   /** The search seed (default: the run's `config.seed`). */
   seed?: number;
+  /** Prefix of every file and checkpoint name in the run (several searches in one run). */
+  prefix?: string;
 }
 
 export interface SearchV3Result {
@@ -126,7 +129,8 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
   if (tf.getBackend() !== ctx.backend.tfBackend) await ctx.backend.init();
   const aborted = () => ctx.signal?.aborted === true;
   const interrupted = (phase: string) => new FbnetError('CHECKPOINT', `search v3 interrupted during ${phase}; resume the run at ${run.path}`);
-  const stageCtx: StageContext = { seed, backend: { id: ctx.backend.id, plugin: ctx.backend, plan: ctx.plan }, run };
+  const pre = o.prefix ?? '';
+  const stageCtx: StageContext = { seed, backend: { id: ctx.backend.id, plugin: ctx.backend, plan: ctx.plan }, run, ...(pre ? { prefix: pre } : {}) };
   /** Run one stage to its result: its events into the run log (the result itself goes into a run file), cancelled by the signal. */
   const stage = async <R>(events$: Parameters<typeof runStage<R, EventBase>>[0], phase: string, onEvent: (e: EventBase) => void = () => undefined): Promise<R> => {
     try {
@@ -147,14 +151,14 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
   let lut: LatencyTable | undefined;
   if (o.lut) {
     lut = typeof o.lut === 'string' ? loadLut(o.lut, { device: nodeFingerprint(ctx.backend, ctx.plan), force: o.forceLut }) : o.lut;
-    if (!run.readJson('lut.json')) run.writeJson('lut.json', lut);
+    if (!run.readJson(`${pre}lut.json`)) run.writeJson(`${pre}lut.json`, lut);
   }
   if (constraints.maxLatencyMs !== undefined && !lut) throw new FbnetError('USAGE', 'a latency constraint needs a latency table (lut)');
   const checker = new ConstraintChecker((x: JointPoint) => jointArch(space, x), constraints, lut);
 
   // 1. Coarse stage.
   const tc = Date.now();
-  let coarse = run.readJson<CoarseResult>('coarse.json');
+  let coarse = run.readJson<CoarseResult>(`${pre}coarse.json`);
   let acquisition: SerializedPredictor | undefined;
   if (!coarse) {
     ctx.info(`coarse stage: ${space.name}, early-stopping rule on ${p.earlyStop.candidates} candidates, ${p.iterations} iterations × ${p.perIteration} candidates (${ctx.queue?.kind ?? 'in-process'} queue)`);
@@ -188,16 +192,16 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     const { acquisition: _a, ...result } = r;
     coarse = result;
     acquisition = r.acquisition;
-    run.writeJson('coarse.json', coarse);
+    run.writeJson(`${pre}coarse.json`, coarse);
   }
   const coarseSec = (Date.now() - tc) / 1000;
 
   // 2. Fine stage: the predictor from the coarse stage scores an adaptive genetic search.
   const tf_ = Date.now();
-  let fine = run.readJson<FineFile>('fine.json');
+  let fine = run.readJson<FineFile>(`${pre}fine.json`);
   if (!fine) {
     if (!acquisition) {
-      const loaded = AccuracyPredictor.load(run);
+      const loaded = AccuracyPredictor.load(run, `${pre}predictor`);
       if (!loaded) throw new FbnetError('CHECKPOINT', `${run.path} has coarse results but no predictor checkpoint`);
       acquisition = serializePredictor(loaded);
       loaded.dispose();
@@ -231,27 +235,30 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
         .slice(0, p.verify);
       const data = { source: 'fashion-mnist' as const, ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed };
       const jobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed, data }));
-      const store = new FileResultStore(run.file('candidates.jsonl'));
+      const store = new FileResultStore(run.file(`${pre}candidates.jsonl`));
       const todo = jobs.filter((j) => !store.get(j.id));
       if (todo.length) {
         ctx.info(`verifying the ${jobs.length} best proposals (${coarse.budget} epochs each)`);
         const failures = new FailureLog();
         await new Promise<void>((resolve, reject) => {
-          const sub = (ctx.queue ?? new InProcessQueue()).submit(todo).subscribe({
-            next: (e: CandidateEvent) => {
-              ctx.log(e);
-              failures.record(e);
-              if (e.type === 'queue/job-completed') store.put(e.result);
-            },
-            error: reject,
-            complete: resolve,
-          });
+          // The queue may emit (and the caller abort) synchronously inside subscribe(): listen first.
+          let sub: Subscription | undefined;
           const stop = () => {
-            sub.unsubscribe();
+            sub?.unsubscribe();
             resolve();
           };
           ctx.signal?.addEventListener('abort', stop, { once: true });
-          sub.add(() => ctx.signal?.removeEventListener('abort', stop));
+          const done = () => ctx.signal?.removeEventListener('abort', stop);
+          sub = (ctx.queue ?? new InProcessQueue()).submit(todo).subscribe({
+            next: (e: CandidateEvent) => {
+              ctx.log(e);
+              failures.record(e);
+              if (e.type === 'queue/job-completed' && !aborted()) store.put(e.result);
+            },
+            error: (e) => (done(), reject(e)),
+            complete: () => (done(), resolve()),
+          });
+          if (aborted()) sub.unsubscribe();
         });
         if (aborted()) throw interrupted('the fine stage');
         // Some proposals may fail (the best coarse candidate still stands); all of them failing is the run's error.
@@ -272,7 +279,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
             ? { point: bestCoarse.point, accuracy: bestCoarse.accuracy, source: 'coarse' }
             : { point: r.best.point, accuracy: NaN, predicted: r.best.score, source: 'verified' };
       fine = { best: r.best, verified, chosen, top: r.population.slice(0, 5), generations: r.generations, evaluated: r.evaluated, constraints };
-      run.writeJson('fine.json', fine);
+      run.writeJson(`${pre}fine.json`, fine);
     }
   }
   if (aborted()) throw interrupted('the fine stage');
@@ -281,12 +288,12 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
   const arch = parseArchDef({ ...jointArch(space, point), name: `fbnet-v3-${seed}` });
   const found = jointRecipe(space, point);
   const recipe: TrainRecipe = { ...found, epochs: Math.max(1, Math.round(found.epochs * p.final.epochsScale)) };
-  run.writeJson('arch.json', arch);
-  run.writeJson('recipe.json', recipe);
+  run.writeJson(`${pre}arch.json`, arch);
+  run.writeJson(`${pre}recipe.json`, recipe);
 
   // 3. Final training of the found architecture with the found recipe, then export.
   const tt = Date.now();
-  let final = run.readJson<{ testAccuracy: number; valAccuracy?: number; modelPath: string }>('final.json');
+  let final = run.readJson<{ testAccuracy: number; valAccuracy?: number; modelPath: string }>(`${pre}final.json`);
   if (!final) {
     const full = limit(loadFashionMnist({ split: 'train', dataDir: o.dataDir }), p.final.maxTrainImages, seed);
     const testFull = limit(loadFashionMnist({ split: 'test', dataDir: o.dataDir }), p.final.maxTestImages, seed);
@@ -294,7 +301,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     const size = arch.input_size;
     const [train, val, test] = [split.train, split.val, testFull].map((d) => resizeDataset(d, size));
     ctx.info(`final training: ${recipe.optimizer} lr ${recipe.lr.toPrecision(3)}, ${recipe.epochs} epochs on ${train.count} images at ${size}x${size}`);
-    const trainer = new Trainer({ arch, train, val, test, recipe, seed, normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] }, run, checkpointName: 'final' });
+    const trainer = new Trainer({ arch, train, val, test, recipe, seed, normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] }, run, checkpointName: `${pre}final` });
     // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
     const sub = trainer.events$.subscribe({
       error: () => undefined,
@@ -308,9 +315,9 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     try {
       const r = await trainer.run();
       if (r.epochs < recipe.epochs) throw interrupted('the final training');
-      const model = await exportModel(trainer.net, run.file('model'));
+      const model = await exportModel(trainer.net, run.file(`${pre}model`));
       final = { testAccuracy: r.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: relative(run.path, model.modelJson) };
-      run.writeJson('final.json', final);
+      run.writeJson(`${pre}final.json`, final);
     } finally {
       ctx.signal?.removeEventListener('abort', onAbort);
       sub.unsubscribe();
@@ -330,7 +337,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     latencyMs: measured.medianMs,
     ...(lut ? { predictedLatencyMs: archLatency(lut, arch).totalMs } : {}),
     backend: ctx.backend.id,
-    archPath: run.file('arch.json'),
+    archPath: run.file(`${pre}arch.json`),
     modelPath: resolve(run.path, final.modelPath),
     runDir: run.path,
     predictor: { kendallTau: coarse.predictor.kendallTau, rmse: coarse.predictor.rmse, n: coarse.predictor.n, seedToSeedTau: coarse.seedToSeed?.kendallTau ?? null, seedToSeedN: coarse.seedToSeed?.n ?? 0 },
@@ -344,7 +351,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     constraints,
     seconds: { coarse: coarseSec, fine: fineSec, train: trainSec, total: (Date.now() - t0) / 1000 },
   };
-  run.writeJson('result.json', result);
+  run.writeJson(`${pre}result.json`, result);
   ctx.info(`done in ${result.seconds.total.toFixed(0)} s: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms on ${result.backend}`);
   return result;
 }

@@ -4,24 +4,26 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertSerializable } from '@fbnet/core';
+import { deserializePredictor } from '@fbnet/acc-predictor';
+import { assertSerializable, runStage, stagesSettled, type EventBase, type StageContext } from '@fbnet/core';
 import { RunDir } from '@fbnet/runs';
-import { InProcessQueue } from '../queue/in-process.ts';
 import { getJointSpacePreset } from '../space/presets.ts';
-import { CoarseSearch, type CoarseSearchOptions } from './coarse-search.ts';
-import type { CoarseEvent } from './events.ts';
+import { encodePoint } from '../space/joint-space.ts';
+import { coarseSearchStage, type CoarseSearchInput, type CoarseStageResult } from './coarse-search.ts';
+
+/** A result without the candidates' training times (wall clock: they differ between two runs of the same candidates). */
+const timeless = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v) => (k === 'seconds' ? undefined : v)));
 
 beforeAll(async () => {
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
 });
 
-const options = (run?: RunDir): CoarseSearchOptions => ({
-  space: getJointSpacePreset('fbnet-v3-tiny'),
+const space = getJointSpacePreset('fbnet-v3-tiny');
+const input = (): CoarseSearchInput => ({
+  space,
   data: { source: 'fashion-mnist', trainImages: 100, valImages: 50, seed: 2 },
-  seed: 4,
-  queue: new InProcessQueue(),
-  run,
+  queue: { kind: 'in-process' },
   proxy: { samples: 150, epochs: 15 },
   fit: { frozenEpochs: 10, fineTuneEpochs: 10 },
   earlyStop: { candidates: 4, threshold: 0.5 },
@@ -29,64 +31,85 @@ const options = (run?: RunDir): CoarseSearchOptions => ({
   perIteration: 3,
   poolSize: 20,
 });
+const ctxFor = (): StageContext => ({ seed: 4, backend: { id: 'cpu' }, run: RunDir.create(join(mkdtempSync(join(tmpdir(), 'fbnet-coarse-')), 'run'), { command: 'test', seed: 4, options: {} }) });
 
-describe('CoarseSearch (FBNetV3 coarse stage)', () => {
-  let first: Awaited<ReturnType<CoarseSearch['run']>>;
-  let dir: string;
+describe('coarseSearchStage (FBNetV3 coarse stage)', () => {
+  let first: CoarseStageResult;
 
-  it('pretrains the proxy head, picks an early-stopping budget, iterates predictor-guided picks', async () => {
-    dir = join(mkdtempSync(join(tmpdir(), 'fbnet-coarse-')), 'run');
-    const run = RunDir.create(dir, { command: 'test', seed: 4, options: {} });
-    const search = new CoarseSearch(options(run));
-    const events: CoarseEvent[] = [];
-    search.events$.subscribe((e) => {
-      assertSerializable(e);
-      events.push(e);
+  it('pretrains the proxy head, picks an early-stopping budget, iterates predictor-guided picks; no tensor left behind', async () => {
+    const before = tf.memory().numTensors;
+    const ctx = ctxFor();
+    const events: EventBase[] = [];
+    first = await runStage(coarseSearchStage(input(), ctx), {
+      onEvent: (e) => {
+        assertSerializable(e);
+        events.push(e);
+      },
     });
-    first = await search.run();
-    search.dispose();
-    expect(first).not.toBeNull();
+    expect(tf.memory().numTensors).toBe(before);
     const types = events.map((e) => e.type);
+    expect(types[0]).toBe('stage/started');
+    expect(types.at(-1)).toBe('stage/result');
     expect(types.indexOf('predictor/proxy-pretrained')).toBeLessThan(types.indexOf('autotrain/early-stop-chosen'));
-    const decision = events.find((e) => e.type === 'autotrain/early-stop-chosen')!;
-    expect(decision.type === 'autotrain/early-stop-chosen' && decision.candidates).toBe(4);
-    expect(first!.samples).toHaveLength(4 + 2 * 3);
-    expect(first!.samples.filter((s) => s.iteration === 0).every((s) => s.curve.length >= 2)).toBe(true);
-    expect(first!.samples.filter((s) => s.iteration > 0).every((s) => s.predicted !== undefined && s.curve.length === first!.budget)).toBe(true);
-    expect(new Set(first!.samples.map((s) => s.id)).size).toBe(10);
+    const decision = events.find((e) => e.type === 'autotrain/early-stop-chosen') as EventBase & { candidates: number };
+    expect(decision.candidates).toBe(4);
+    expect(first.samples).toHaveLength(4 + 2 * 3);
+    expect(first.samples.filter((s) => s.iteration === 0).every((s) => s.curve.length >= 2)).toBe(true);
+    expect(first.samples.filter((s) => s.iteration > 0).every((s) => s.predicted !== undefined && s.curve.length === first.budget)).toBe(true);
+    expect(new Set(first.samples.map((s) => s.id)).size).toBe(10);
     expect(events.filter((e) => e.type === 'predictor/fitted')).toHaveLength(3);
-    expect(first!.predictor.n).toBe(6);
-    expect(types.at(-1)).toBe('autotrain/completed');
-    expect(run.checkpoints()).toContain('predictor');
+    expect(first.predictor.n).toBe(6);
+    expect(types.at(-2)).toBe('autotrain/completed');
+    expect((ctx.run as RunDir).checkpoints()).toContain('predictor');
     // Noise ceiling: the early-stopping set retrained at the budget with another seed.
-    const s2s = first!.seedToSeed!;
+    const s2s = first.seedToSeed!;
     expect(s2s.n).toBe(4);
-    expect(s2s.budget).toBe(first!.budget);
-    expect(s2s.pairs.map((p) => p[0])).toEqual(first!.samples.filter((x) => x.iteration === 0).map((x) => x.accuracy));
+    expect(s2s.budget).toBe(first.budget);
+    expect(s2s.pairs.map((p) => p[0])).toEqual(first.samples.filter((x) => x.iteration === 0).map((x) => x.accuracy));
     expect(s2s.pairs.some(([a, b]) => a !== b)).toBe(true);
-    expect(s2s.meanAbsDiff).toBeCloseTo(s2s.pairs.reduce((a, [x, y]) => a + Math.abs(x - y), 0) / 4, 12);
-    const ceiling = events.find((e) => e.type === 'autotrain/noise-ceiling-measured');
-    expect(ceiling && ceiling.type === 'autotrain/noise-ceiling-measured' && ceiling.kendallTau).toBe(s2s.kendallTau);
     expect(types.indexOf('autotrain/noise-ceiling-measured')).toBeLessThan(types.indexOf('predictor/fitted'));
     expect(events.filter((e) => e.type === 'queue/job-started')).toHaveLength(4 + 4 + 2 * 3);
+    expect(events.some((e) => e.type === 'stage/progress')).toBe(true);
+    // The result carries the fitted predictor as plain JSON: it predicts what the run's checkpoint does.
+    const p = deserializePredictor(first.acquisition);
+    const q = ctx.run!.loadCheckpoint('predictor');
+    expect(q).toBeDefined();
+    const enc = first.samples.map((s) => encodePoint(space, s.point));
+    const pred = p.predict(enc.map((e) => e.arch), enc.map((e) => e.recipe));
+    p.dispose();
+    const { AccuracyPredictor } = await import('@fbnet/acc-predictor');
+    const fromCkpt = AccuracyPredictor.load(ctx.run!)!;
+    expect(fromCkpt.predict(enc.map((e) => e.arch), enc.map((e) => e.recipe))).toEqual(pred);
+    fromCkpt.dispose();
   });
 
-  it('resumes after a cancel without retraining finished candidates, to the same result', async () => {
-    const d = join(mkdtempSync(join(tmpdir(), 'fbnet-coarse-')), 'run');
-    const run = RunDir.create(d, { command: 'test', seed: 4, options: {} });
-    const a = new CoarseSearch(options(run));
-    a.events$.subscribe((e) => e.type === 'autotrain/iteration-ended' && e.iteration === 1 && a.cancel());
-    expect(await a.run()).toBeNull();
-    a.dispose();
-    const b = new CoarseSearch(options(RunDir.open(d)));
-    const started: string[] = [];
-    b.events$.subscribe((e) => {
-      if (e.type === 'queue/job-started') started.push(e.jobId);
-      if (e.type === 'autotrain/started') expect(e.resumedAt).toBe('iterations@1');
+  it('unsubscribing mid-candidate stops it and keeps the checkpoint; the same stage resumes without retraining finished candidates, to the same result', async () => {
+    const before = tf.memory().numTensors;
+    const ctx = ctxFor();
+    let afterFirstIteration = false;
+    await new Promise<void>((resolve) => {
+      const sub = coarseSearchStage(input(), ctx).subscribe((e) => {
+        if (e.type === 'autotrain/iteration-ended') afterFirstIteration = true;
+        if (afterFirstIteration && e.type === 'queue/job-started') {
+          sub.unsubscribe();
+          resolve();
+        }
+      });
     });
-    const r = await b.run();
-    b.dispose();
+    await stagesSettled();
+    // The candidate being trained stops at its next step; give it that step, then nothing is left.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(tf.memory().numTensors).toBe(before);
+    const started: string[] = [];
+    let resumedAt: string | null = null;
+    const r = await runStage(coarseSearchStage(input(), ctx), {
+      onEvent: (e) => {
+        if (e.type === 'queue/job-started') started.push((e as EventBase & { jobId: string }).jobId);
+        if (e.type === 'autotrain/started') resumedAt = (e as EventBase & { resumedAt: string | null }).resumedAt;
+      },
+    });
+    expect(resumedAt).toBe('iterations@1');
     expect(started).toHaveLength(3);
-    expect(r!.samples.map((s) => [s.id, s.accuracy])).toEqual(first!.samples.map((s) => [s.id, s.accuracy]));
+    expect(timeless(r)).toEqual(timeless(first));
   });
 });

@@ -1,4 +1,4 @@
-import { tap } from 'rxjs';
+import { tap, type Subscription } from 'rxjs';
 import { AccuracyPredictor, checkpointToSerialized, sanitizeMetrics, type PredictorConfig, type PredictorFitOptions, type PredictorMetrics, type PredictorSample, type SerializedPredictor } from '@fbnet/acc-predictor';
 import { defineStage, FbnetError, kendallTauB, type StageContext, type StageIo } from '@fbnet/core';
 import { ConstraintChecker, type Constraints } from '@fbnet/evolutionary-search';
@@ -159,13 +159,16 @@ export async function runCoarse(space: CoarseSpace, o: CoarseSettings & { accept
         }),
       );
       await new Promise<void>((resolve, reject) => {
-        const sub = stream.subscribe({ complete: resolve, error: reject });
+        // The queue may emit (and the subscriber cancel) synchronously inside subscribe(): listen first.
+        let sub: Subscription | undefined;
         const stop = () => {
-          sub.unsubscribe();
+          sub?.unsubscribe();
           resolve();
         };
         signal.addEventListener('abort', stop, { once: true });
-        sub.add(() => signal.removeEventListener('abort', stop));
+        const done = () => signal.removeEventListener('abort', stop);
+        sub = stream.subscribe({ complete: () => (done(), resolve()), error: (e) => (done(), reject(e)) });
+        if (signal.aborted) sub.unsubscribe();
       });
     }
     if (signal.aborted) return null;

@@ -1,0 +1,51 @@
+import { defineStage, FbnetError, type BackendPlugin, type EventBase, type KernelPlan } from '@fbnet/core';
+import type { Constraints } from '@fbnet/evolutionary-search';
+import type { LatencyTable } from '@fbnet/latency-lut';
+import { BullmqQueue, type QueueSpec } from '@fbnet/autotrain';
+import { SEARCH_V3_PRESETS, type SearchV3Preset } from './presets.ts';
+import { searchV3, type SearchV3Result } from './search-v3.ts';
+
+/** JointNAS end to end as one stage: plain-data input. */
+export interface JointnasInput {
+  /** A preset name (`smoke`, `quick`, `full`) or the sizes themselves. */
+  preset: string | SearchV3Preset;
+  /** A latency table for latency constraints and predictions. */
+  latencyTable?: LatencyTable;
+  /** Overrides the preset's constraints. */
+  constraints?: Constraints;
+  /** Directory of the full Fashion-MNIST files (default: the bundled subset). */
+  dataDir?: string;
+  /** Where candidates train (default in process). */
+  queue?: QueueSpec;
+}
+
+/**
+ * `searchV3` as a stage: coarse stage → fine stage → final training → export, in the context's
+ * run (required), on the context's backend plugin. Unsubscribing cancels the running sub-stage
+ * within one step; the run's files and checkpoints resume it.
+ */
+export const jointnasStage = defineStage<JointnasInput, SearchV3Result, EventBase>('jointnas', async (input, ctx, io) => {
+  if (!ctx.run) throw new FbnetError('USAGE', 'jointnas: the stage needs a run directory');
+  const plugin = ctx.backend.plugin as BackendPlugin | undefined;
+  if (!plugin) throw new FbnetError('USAGE', `jointnas: the context's backend ${ctx.backend.id} has no plugin`);
+  const preset = typeof input.preset === 'string' ? SEARCH_V3_PRESETS[input.preset] : input.preset;
+  if (!preset) throw new FbnetError('USAGE', `jointnas: unknown preset "${String(input.preset)}" (${Object.keys(SEARCH_V3_PRESETS).join(', ')})`);
+  const queue = input.queue?.kind === 'redis' ? new BullmqQueue({ connection: input.queue.connection, ...(input.queue.queueName ? { queueName: input.queue.queueName } : {}) }) : undefined;
+  try {
+    return await searchV3(
+      ctx.run,
+      { backend: plugin, ...(ctx.backend.plan ? { plan: ctx.backend.plan as KernelPlan } : {}), log: (e) => io.emit(e), info: (l) => io.info(l), signal: io.signal, ...(queue ? { queue } : {}) },
+      {
+        preset,
+        presetName: typeof input.preset === 'string' ? input.preset : 'custom',
+        seed: ctx.seed,
+        ...(ctx.prefix ? { prefix: ctx.prefix } : {}),
+        ...(input.dataDir ? { dataDir: input.dataDir } : {}),
+        ...(input.latencyTable ? { lut: input.latencyTable } : {}),
+        ...(input.constraints ? { constraints: input.constraints } : {}),
+      },
+    );
+  } finally {
+    await queue?.close();
+  }
+});
