@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertSerializable, FbnetError, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { assertSerializable, FbnetError, runStage, stagesSettled, type BackendPlugin, type EventBase } from '@fbnet/core';
 import { encodeIdx, FASHION_MNIST_FILES } from '@fbnet/data';
 import { RunDir } from '@fbnet/runs';
 import { SEARCH_V3_PRESETS } from './presets.ts';
 import { searchV3 } from './search-v3.ts';
+import { jointnasStage } from './stage.ts';
 
 /** The stock TF.js CPU backend as a plugin (stages never import the backend packages). */
 const stockCpu: BackendPlugin = {
@@ -83,5 +84,45 @@ describe('searchV3 with a corrupt data dir', () => {
     expect(err).toBeInstanceOf(FbnetError);
     expect((err as FbnetError).code).toBe('DATA_CORRUPT');
     expect((err as Error).message).toMatch(/train-labels-idx1-ubyte: label 200 at index 0 is outside 0\.\.9 \(every one of the \d+ candidate\(s\) of the early-stopping set failed/);
+  }, 120_000);
+});
+
+describe('jointnasStage (searchV3 as a stage)', () => {
+  it('unsubscribing during the coarse stage stops it and keeps the run; the same stage resumes to the result of an uninterrupted run', async () => {
+    const ctxFor = () => {
+      const run = RunDir.create(join(mkdtempSync(join(tmpdir(), 'fbnet-v3-stage-')), 'run'), { command: 'search v3', seed: 1, options: { preset: 'smoke' } });
+      return { seed: 1, backend: { id: 'cpu', plugin: stockCpu }, run };
+    };
+    const whole = await runStage(jointnasStage({ preset: 'smoke' }, ctxFor()));
+    const ctx = ctxFor();
+    await new Promise<void>((resolve) => {
+      const sub = jointnasStage({ preset: 'smoke' }, ctx).subscribe((e) => {
+        if (e.type === 'autotrain/early-stop-chosen') {
+          sub.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    await stagesSettled();
+    expect(existsSync(ctx.run.file('coarse-state.json'))).toBe(true);
+    expect(existsSync(ctx.run.file('coarse.json'))).toBe(false);
+    const types: string[] = [];
+    const resumed = await runStage(jointnasStage({ preset: 'smoke' }, ctx), { onEvent: (e) => types.push(e.type) });
+    expect(types).not.toContain('predictor/proxy-pretrained');
+    expect(resumed.point).toEqual(whole.point);
+    expect(resumed.recipe).toEqual(whole.recipe);
+    expect(resumed.testAccuracy).toBe(whole.testAccuracy);
+    expect(JSON.parse(readFileSync(ctx.run.file('fine.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(whole.runDir, 'fine.json'), 'utf8')));
+  }, 300_000);
+
+  it('searchV3 with an aborted signal stops with a CHECKPOINT error naming the run', async () => {
+    const run = RunDir.create(join(mkdtempSync(join(tmpdir(), 'fbnet-v3-')), 'run'), { command: 'search v3', seed: 1, options: {} });
+    const ac = new AbortController();
+    const ctx = { backend: stockCpu, log: (e: EventBase) => e.type === 'queue/job-started' && ac.abort(), info: () => undefined, signal: ac.signal };
+    const err = await searchV3(run, ctx, { preset: SEARCH_V3_PRESETS.smoke, presetName: 'smoke' }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(FbnetError);
+    expect((err as FbnetError).code).toBe('CHECKPOINT');
+    expect((err as Error).message).toMatch(/interrupted during the coarse stage; resume the run at/);
+    await stagesSettled();
   }, 120_000);
 });
