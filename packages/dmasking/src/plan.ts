@@ -3,7 +3,6 @@ import {
   candidateBlock,
   convNode,
   FbnetError,
-  resolveArch,
   spaceSlots,
   type BlockLocation,
   type BlockSpec,
@@ -11,7 +10,7 @@ import {
   type SearchLayer,
   type SearchSpace,
 } from '@fbnet/core';
-import { compactAxes } from '@fbnet/latency-lut';
+import { compactAxes, tupleSpec } from '@fbnet/latency-lut';
 import { spaceChoiceKey } from '@fbnet/shape-propagation';
 import { jointConfigs, type MaskTable } from './masks.ts';
 
@@ -74,13 +73,7 @@ interface Source {
 
 function resolveOne(space: SearchSpace, tuple: BlockTuple, cin: number, loc: BlockLocation, what: string): BlockSpec {
   try {
-    return resolveArch({
-      input_size: space.input_size,
-      input_channels: cin,
-      num_classes: space.num_classes,
-      basic_args: { width_divisor: space.basic_args.width_divisor },
-      blocks: [[tuple]],
-    }).blocks[0].spec;
+    return tupleSpec(space, tuple, cin);
   } catch (e) {
     if (e instanceof FbnetError) throw new ArchDefError(`${what} with ${cin} input channels: ${e.message.replace(/^invalid arch def: (stage \d+, block \d+: )?/, '')}`, loc);
     throw e;

@@ -13,7 +13,7 @@ import {
   type StageRun,
 } from '@fbnet/core';
 import type { BatchIterator, ImageDataset, StageData } from '@fbnet/data';
-import { dnasContext, epochFigures, latencyAwareLoss, pathAccuracy, runBilevel, sampleAndDerive, type DnasOptions } from '@fbnet/gumbel-supernet';
+import { dnasContext, epochFigures, latencyAwareLoss, runBilevel, sampleAndDerive, scorePath, type DnasOptions } from '@fbnet/gumbel-supernet';
 import { LatencyModel, type LatencyTable } from '@fbnet/latency-lut';
 import { countCorrect, crossEntropy, type InputNormalization } from '@fbnet/nn';
 import { argmaxChoice, choiceProbability, describeChoice, distributions, probsOf, sampleChoiceFromProbs } from './derive.ts';
@@ -192,14 +192,7 @@ async function summarize(net: DMaskingSupernet, o: DMaskingSearchOptions, choice
   const probability = choiceProbability(probsOf(net.thetaValues()), choice);
   const latencyMs = o.latency ? o.latency.expectedMaskedValue(o.latency.oneHot(choice)) : undefined;
   const mode: DMaskingMode = { kind: 'fixed', choice };
-  const supernetAccuracy = await pathAccuracy({
-    store: net.store,
-    logits: (x, ctx) => net.forward(x, mode, ctx).logits,
-    inputShape: net.inputShape,
-    bnBatches: it,
-    passes: d(o.bnRecalibrationBatches, 4),
-    evalData: o.data.theta,
-  });
+  const supernetAccuracy = await scorePath(net, (x, ctx) => net.forward(x, mode, ctx).logits, { thetaBatches: it, passes: d(o.bnRecalibrationBatches, 4), theta: o.data.theta });
   return { ...base, latencyMs, probability, supernetAccuracy };
 }
 

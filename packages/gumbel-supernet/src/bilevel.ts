@@ -4,6 +4,7 @@ import { BatchIterator, FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset, type ImageD
 import type { ForwardContext, ParamSnapshot, ParamStore } from '@fbnet/nn';
 import { cosineLr, Optimizer } from '@fbnet/train';
 import { temperatureAt, temperatureDecay } from './gumbel.ts';
+import { pathAccuracy } from './path-accuracy.ts';
 
 /**
  * The bilevel DNAS loop that FBNet V1 (`gumbelSupernetStage`) and V2 (`dmaskingStage`) share:
@@ -350,4 +351,16 @@ export function epochFigures(e: BilevelEpoch) {
     seconds: e.seconds,
     imagesPerSec: e.seen / Math.max(e.seconds, 1e-9),
   };
+}
+
+/**
+ * Accuracy of one path (a concrete arch) of a supernet with its shared weights, on the θ split,
+ * after re-estimating BN statistics on `passes` batches of the θ split's iterator.
+ */
+export function scorePath(
+  net: Pick<BilevelNet<unknown>, 'store' | 'inputShape'>,
+  logits: (x: tf.Tensor4D, ctx: ForwardContext) => tf.Tensor2D,
+  o: { thetaBatches: BatchIterator; passes: number; theta: ImageDataset },
+): Promise<number> {
+  return pathAccuracy({ store: net.store, logits, inputShape: net.inputShape, bnBatches: o.thetaBatches, passes: o.passes, evalData: o.theta });
 }

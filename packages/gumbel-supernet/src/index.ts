@@ -5,7 +5,7 @@ export { Supernet } from './supernet.ts';
 export type { MixMode } from './supernet.ts';
 export { gumbelSupernetStage, supernetSearch, SupernetSearch } from './search.ts';
 export type { GumbelSupernetInput, GumbelSupernetOptions, GumbelSupernetResult, SupernetSearchOptions, SupernetSearchResult } from './search.ts';
-export { runBilevel, sampleAndDerive, dnasContext, epochFigures } from './bilevel.ts';
+export { runBilevel, sampleAndDerive, dnasContext, epochFigures, scorePath } from './bilevel.ts';
 export type { DnasOptions, BilevelOptions, BilevelProblem, BilevelNet, BilevelEpoch, BilevelOutcome, BilevelPhase, PhaseSums } from './bilevel.ts';
 export type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
 export { pathAccuracy } from './path-accuracy.ts';

@@ -17,11 +17,10 @@ import {
 import type { BatchIterator, ImageDataset, StageData } from '@fbnet/data';
 import { LatencyModel, type LatencyTable, type LayerLatency } from '@fbnet/latency-lut';
 import { countCorrect, crossEntropy, type InputNormalization } from '@fbnet/nn';
-import { dnasContext, epochFigures, runBilevel, sampleAndDerive, type DnasOptions } from './bilevel.ts';
+import { dnasContext, epochFigures, runBilevel, sampleAndDerive, scorePath, type DnasOptions } from './bilevel.ts';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
 import { argmaxTheta, sampleFromTheta, thetaProbs } from './gumbel.ts';
 import { latencyAwareLoss } from './loss.ts';
-import { pathAccuracy } from './path-accuracy.ts';
 import { Supernet, type MixMode } from './supernet.ts';
 
 /** The V1 search's settings (the fields of a preset's `supernet`); every default is the FBNet paper's. */
@@ -142,14 +141,7 @@ async function summarize(net: Supernet, latency: LatencyModel, o: SupernetSearch
   const latencyMs = latency.choiceMs(ops);
   const arch = archFromChoice(o.space, { ops });
   const mode: MixMode = { kind: 'fixed', ops };
-  const supernetAccuracy = await pathAccuracy({
-    store: net.store,
-    logits: (x, ctx) => net.forward(x, mode, ctx).logits,
-    inputShape: net.inputShape,
-    bnBatches: it,
-    passes: d(o.bnRecalibrationBatches, 8),
-    evalData: o.data.theta,
-  });
+  const supernetAccuracy = await scorePath(net, (x, ctx) => net.forward(x, mode, ctx).logits, { thetaBatches: it, passes: d(o.bnRecalibrationBatches, 8), theta: o.data.theta });
   return { choice: { ops }, ops: ops.map((k, l) => net.layers[l].candidates[k]), arch, latencyMs, probability, supernetAccuracy };
 }
 

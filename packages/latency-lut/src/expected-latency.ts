@@ -320,8 +320,8 @@ function weightOf<V>(weights: Record<string, V>, key: string): V {
   return w;
 }
 
-/** The block spec of a tuple on `inChannels` inputs (spatial size does not change a spec). */
-function tupleSpec(space: SearchSpace, tuple: BlockTuple, inChannels: number): BlockSpec {
+/** The block spec of a space's block tuple on `inChannels` inputs (spatial size does not change a spec). */
+export function tupleSpec(space: SearchSpace, tuple: BlockTuple, inChannels: number): BlockSpec {
   return resolveArch({
     input_size: space.input_size,
     input_channels: inChannels,

@@ -8,7 +8,7 @@ export type { LutSummary } from './show.ts';
 
 export { archLatency, applyCorrection, correctionWeight, entryStepMs, opTypeSums } from './predict.ts';
 export type { ArchLatency, StepLatency, CorrectionTerms } from './predict.ts';
-export { LatencyModel, latencyMatrix, latencyChoiceKey, jointConfigs, jointWeights, contractTable, compactAxes } from './expected-latency.ts';
+export { LatencyModel, latencyMatrix, latencyChoiceKey, jointConfigs, jointWeights, contractTable, compactAxes, tupleSpec } from './expected-latency.ts';
 export type { LatencyMatrix, LayerLatency } from './expected-latency.ts';
 export { fitCorrection, fitCorrectionModel, ridgeFit, solveLinear, CORRECTION_MODELS } from './correction.ts';
 export type { CalibrationPoint, CorrectionModel } from './correction.ts';
