@@ -15,6 +15,8 @@ import { BullmqQueue } from './bullmq-queue.ts';
 import { InProcessQueue } from './in-process.ts';
 import { redisServerPath, startRedis, type TestRedis } from './_redis-server.ts';
 import { resultsKey } from './redis-connection.ts';
+import { runStage } from '@fbnet/core';
+import { coarseSearchStage, type CoarseSearchInput } from '../coarse/coarse-search.ts';
 
 const space = getJointSpacePreset('fbnet-v3-tiny');
 const data = { source: 'fashion-mnist' as const, trainImages: 100, valImages: 50, seed: 3 };
@@ -105,6 +107,33 @@ describe.skipIf(!hasRedis)('BullMQ queue on Redis (private redis-server)', () =>
     a.proc.kill('SIGTERM');
     b.proc.kill('SIGTERM');
   });
+
+  it('the coarse stage with a redis queue spec trains its candidates on workers, to the in-process result', async () => {
+    const input: CoarseSearchInput = {
+      space,
+      data,
+      proxy: { samples: 20, epochs: 2 },
+      fit: { frozenEpochs: 3, fineTuneEpochs: 3 },
+      earlyStop: { candidates: 3, threshold: 0.5 },
+      iterations: 1,
+      perIteration: 2,
+      poolSize: 8,
+      noiseCeiling: 0,
+    };
+    const ctx = { seed: 2, backend: { id: 'cpu' } };
+    const local = await runStage(coarseSearchStage({ ...input, queue: { kind: 'in-process' } }, ctx));
+    const w = spawnWorker(redis.url, 'coarse', 'w-coarse');
+    children.push(w.proc);
+    await w.ready;
+    const workers = new Set<string>();
+    const remote = await runStage(coarseSearchStage({ ...input, queue: { kind: 'redis', connection: redis.url, queueName: 'coarse' } }, ctx), {
+      onEvent: (e) => e.type === 'queue/job-started' && workers.add((e as CandidateEvent & { worker: string }).worker),
+    });
+    expect([...workers].every((x) => x !== 'in-process')).toBe(true);
+    expect(remote.samples.map((x) => [x.id, x.accuracy, x.curve])).toEqual(local.samples.map((x) => [x.id, x.accuracy, x.curve]));
+    expect(remote.samples.every((x) => x.worker !== 'in-process')).toBe(true);
+    w.proc.kill('SIGTERM');
+  }, 180_000);
 
   it('a worker killed mid-job: the job is retried by another worker and counted once', async () => {
     const queue = 'kill';
