@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archFromChoice, assertSerializable, parseArchDef, resolveArch, runStage, searchLayers, stagesSettled, type StageContext } from '@fbnet/core';
+import { archFromChoice, assertSerializable, getSearchSpacePreset, parseArchDef, resolveArch, runStage, searchLayers, stagesSettled, type StageContext } from '@fbnet/core';
 import { loadFashionMnist, takeSamples, type ImageDataset, type StageData } from '@fbnet/data';
 import { cancelStageWhen, checkpointDifferences } from '@fbnet/gumbel-supernet';
 import { RunDir } from '@fbnet/runs';
@@ -13,6 +13,8 @@ import { archCost } from '@fbnet/shape-propagation';
 import type { DMaskingEvent } from './events.ts';
 import { dmaskingStage, type DMaskingInput } from './search.ts';
 import { spaceAroundArch } from './seed-space.ts';
+import { planSupernet } from './plan.ts';
+import { DMaskingSupernet } from './supernet.ts';
 import { tinyV2Space28 } from './_test-space.ts';
 
 let train: ImageDataset;
@@ -118,6 +120,22 @@ describe('dmaskingStage', () => {
     expect(r.space).toEqual(space);
     expect(r.arch.input_size).toBe(r.derived.resolution);
     expect(resolveArch(r.arch).blocks).toHaveLength(5);
+  });
+
+  it('a space around any arch of the V1 preset space (every candidate, grouped ones included) plans and runs as a supernet', () => {
+    const v1 = getSearchSpacePreset('fbnet-v1-fmnist');
+    const n = searchLayers(v1).length;
+    for (const shift of [0, 3, 6]) {
+      const arch = archFromChoice(v1, { ops: Array.from({ length: n }, (_, i) => (i + shift) % 9) });
+      const space = spaceAroundArch(arch);
+      expect(planSupernet(space).length).toBeGreaterThan(n);
+      const net = new DMaskingSupernet(space, { mean: [0.286], std: [0.353] }, 1);
+      const top = { ops: Array(n).fill(0), channels: searchLayers(space).map((l) => (l.channels?.length ?? 1) - 1), expansions: searchLayers(space).map((l) => (l.expansions?.length ?? 1) - 1), resolution: 2 };
+      expect(resolveArch(parseArchDef(archFromChoice(space, top))).blocks.map((b) => b.spec)).toEqual(resolveArch(parseArchDef(arch)).blocks.map((b) => b.spec));
+      const logits = tf.tidy(() => Array.from(net.forward(tf.zeros([2, 28, 28, 1]) as tf.Tensor4D, { kind: 'fixed', choice: top }, { training: false }).logits.shape));
+      expect(logits).toEqual([2, 10]);
+      net.dispose();
+    }
   });
 
   it('refuses a latency-aware search without a table, and an input without space or arch', async () => {
