@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage, FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type StageContext } from '@fbnet/core';
+import { defineStage, FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type BackendPlugin, type KernelPlan, type StageContext } from '@fbnet/core';
 import { fitPredictorStage, type PredictorSample, type SerializedPredictor } from '@fbnet/acc-predictor';
 import { coarseSearchStage, encodePoint, getJointSpacePreset, recipeSearchStage, type JointPoint } from '@fbnet/autotrain';
 import type { StageData } from '@fbnet/data';
@@ -7,7 +7,7 @@ import { dmaskingStage, exportV2Model, resizeDataset, SEARCH_V2_PRESETS } from '
 import { evolutionStage, type FitnessSpec } from '@fbnet/evolutionary-search';
 import { gumbelSupernetStage } from '@fbnet/gumbel-supernet';
 import { jointnasStage, SEARCH_V3_PRESETS } from '@fbnet/jointnas';
-import { latencyMatrix, loadLut, measureLutStage, type LatencyTable } from '@fbnet/latency-lut';
+import { latencyMatrix, loadLut, measureLutStage, nodeFingerprint, type LatencyTable } from '@fbnet/latency-lut';
 import { reportStage } from '@fbnet/report';
 import { archCost } from '@fbnet/shape-propagation';
 import { exportStage, loadTrainedNet, trainStage, type TrainRecipeInput } from '@fbnet/train';
@@ -312,11 +312,33 @@ registerPipelineStage({
   name: 'jointnas',
   summary: 'FBNetV3 end to end (what `fbnet search v3` runs): coarse stage, fine stage, verification, final training, export',
   family: 'v3',
-  options: z.object({ constraints: constraintsSchema.optional(), dataDir: z.string().min(1).optional() }).strict(),
+  options: z
+    .object({
+      constraints: constraintsSchema.optional(),
+      dataDir: z.string().min(1).optional(),
+      /** A latency table file (this device's, unless forceLut) for latency constraints and predictions. */
+      lut: z.string().min(1).optional(),
+      forceLut: z.boolean().default(false),
+      /** A Redis URL: candidates train on `fbnet worker` processes. */
+      queue: z.string().min(1).optional(),
+    })
+    .strict(),
   consumes: () => [{ kind: 'latency-table', optional: true }],
   produces: () => ['arch', 'recipe', 'model'],
-  start: (a, o, env) =>
-    jointnasStage({ preset: env.preset, ...(a['latency-table'] ? { latencyTable: tableOf(a, env) } : {}), ...(o.constraints ? { constraints: o.constraints } : {}), ...(o.dataDir ? { dataDir: o.dataDir } : {}) }, env.ctx),
+  start: (a, o, env) => {
+    const device = nodeFingerprint(env.ctx.backend.plugin as BackendPlugin, env.ctx.backend.plan as KernelPlan | undefined);
+    const table = o.lut ? loadLut(o.lut, { device, force: o.forceLut }) : a['latency-table'] ? tableOf(a, env) : undefined;
+    return jointnasStage(
+      {
+        preset: env.preset,
+        ...(table ? { latencyTable: table } : {}),
+        ...(o.constraints ? { constraints: o.constraints } : {}),
+        ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+        ...(o.queue ? { queue: { kind: 'redis' as const, connection: o.queue } } : {}),
+      },
+      env.ctx,
+    );
+  },
   collect: (r, _o, env) => {
     const run = env.ctx.run!;
     const arch = parseArchDef(readRunJson<ArchDef>(env, relative(run.path, r.archPath)));
@@ -378,6 +400,14 @@ const exportResampledStage = defineStage<{ arch: ArchDef; weights: string; input
   },
 );
 
+/** final.json (the trained net's figures, for the report and resumed runs) also names the exported model. */
+function recordModelPath(env: StageEnv, modelPath: string): ArtifactBag {
+  const name = `${env.ctx.prefix ?? ''}final.json`;
+  const f = env.ctx.run?.readJson<Record<string, unknown>>(name);
+  if (f) env.ctx.run?.writeJson(name, { ...f, modelPath });
+  return {};
+}
+
 registerPipelineStage({
   name: 'export',
   summary: 'write the trained net as a TF.js Layers model (model.json, weights.bin, arch.json) taking raw images of the data’s size',
@@ -390,7 +420,8 @@ registerPipelineStage({
     if (size !== arch.input_size) return exportResampledStage({ arch, weights: a.weights!.path, inputSize: size }, env.ctx);
     return exportStage({ arch, weights: a.weights!.path }, env.ctx);
   },
-  collect: (r, _o, _env, given) => ({
+  collect: (r, _o, env, given) => ({
+    ...recordModelPath(env, r.modelPath),
     model: { modelPath: r.modelPath, archPath: r.archPath, params: r.params, flops: r.flops, ...(given.weights?.testAccuracy !== undefined ? { testAccuracy: given.weights.testAccuracy } : {}), ...(given.weights?.valAccuracy !== undefined ? { valAccuracy: given.weights.valAccuracy } : {}) },
   }),
   summarize: (r) => ({ params: r.params, flops: r.flops, bytes: r.bytes }),

@@ -1,16 +1,16 @@
 import { join, resolve } from 'node:path';
-import { FbnetError, type EventBase } from '@fbnet/core';
-import { SEARCH_V2_PRESETS, searchV2 } from '@fbnet/dmasking';
-import { BullmqQueue, SEARCH_V3_PRESETS, searchV3, type EvaluationQueue } from '@fbnet/jointnas';
+import { FbnetError } from '@fbnet/core';
+import { SEARCH_V2_PRESETS } from '@fbnet/dmasking';
+import { SEARCH_V3_PRESETS } from '@fbnet/jointnas';
 import { loadLut, nodeFingerprint } from '@fbnet/latency-lut';
 import { writeReport } from '@fbnet/report';
 import { newRunId, RunDir } from '@fbnet/runs';
 import { describeChoice, initBackend, type ActiveBackend, type BackendChoice } from '../backend.ts';
 import { trackMemory } from '../memory.ts';
-import { makeOutput, progressBar, type Output } from '../output.ts';
-import { SEARCH_V1_PRESETS, type SearchV1Preset } from '@fbnet/pipeline';
+import { makeOutput, type Output } from '../output.ts';
+import { SEARCH_V1_PRESETS } from '@fbnet/pipeline';
 import { readBaselines } from '../pipelines/baselines.ts';
-import { searchV1 } from '../pipelines/search-v1.ts';
+import { runSearchPipeline, searchPipeline, searchV1, searchV2Shortcut } from '../pipelines/search-v1.ts';
 import {
   checkInputDir,
   checkNewRunDir,
@@ -55,23 +55,15 @@ interface V1Overrides {
   tauEnd?: number;
 }
 
-/** The v1 preset with the run's flag overrides applied. */
-function v1Preset(name: string, ov: V1Overrides = {}): SearchV1Preset {
-  const p = SEARCH_V1_PRESETS[name];
-  const n = ov.supernetEpochs;
-  const supernetEpochs = n !== undefined ? { epochs: n, warmupEpochs: Math.min(p.supernet.warmupEpochs, n - 1) } : {};
-  return {
-    ...p,
-    supernet: {
-      ...p.supernet,
-      ...(ov.alpha !== undefined ? { alpha: ov.alpha } : {}),
-      ...(ov.beta !== undefined ? { beta: ov.beta } : {}),
-      ...(ov.tau0 !== undefined ? { tau0: ov.tau0 } : {}),
-      ...(ov.tauEnd !== undefined ? { tauEnd: ov.tauEnd } : {}),
-      ...supernetEpochs,
-    },
-    final: { ...p.final, ...(ov.epochs !== undefined ? { epochs: ov.epochs } : {}) },
-  };
+/** The v1 flag overrides as gumbel-supernet stage options (recorded in the run, so --resume continues with them). */
+function supernetOverrides(ov: V1Overrides = {}): Record<string, number> | undefined {
+  const r: Record<string, number> = {};
+  if (ov.alpha !== undefined) r.alpha = ov.alpha;
+  if (ov.beta !== undefined) r.beta = ov.beta;
+  if (ov.tau0 !== undefined) r.tau0 = ov.tau0;
+  if (ov.tauEnd !== undefined) r.tauEnd = ov.tauEnd;
+  if (ov.supernetEpochs !== undefined) r.epochs = ov.supernetEpochs;
+  return Object.keys(r).length ? r : undefined;
 }
 
 type SearchResult = { modelPath: string; archPath: string } & Record<string, unknown>;
@@ -81,52 +73,37 @@ interface SearchKind {
   run(run: RunDir, backend: ActiveBackend, o: RunOptions, out: Output, signal: AbortSignal): Promise<SearchResult>;
 }
 
-/** A stage context for the V2/V3 pipelines: events into the run log, progress bars, lines. */
-function stageContext(run: RunDir, backend: ActiveBackend, out: Output) {
-  return {
-    backend: backend.plugin,
-    plan: backend.plan,
-    log: (e: EventBase) => {
-      run.appendEvent(e);
-      const p = e as EventBase & { stage?: string; phase?: string; done?: number; total?: number; etaSec?: number };
-      if (p.type !== 'stage/progress') return;
-      out.progress(progressBar(`${p.stage}: ${p.phase}`, p.done ?? 0, p.total ?? 0, p.etaSec));
-    },
-    info: (line: string) => out.info(line),
-  };
-}
-
-/** The pipeline options every search takes from the run's options. */
-function common(o: RunOptions) {
-  return { presetName: o.preset, dataDir: o.dataDir ?? undefined, data: o.data ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut };
-}
-
 const KINDS: Record<SearchVersion, SearchKind> = {
   v1: {
     presets: SEARCH_V1_PRESETS,
-    run: async (run, backend, o, out) => {
-      const preset = v1Preset(o.preset, o.overrides);
-      return (await searchV1(run, backend, { preset, ...common(o), baselines: o.baselines ?? undefined }, out)) as unknown as SearchResult;
+    run: async (run, backend, o, out, signal) => {
+      const options = {
+        preset: SEARCH_V1_PRESETS[o.preset],
+        presetName: o.preset,
+        dataDir: o.dataDir ?? undefined,
+        data: o.data ?? undefined,
+        lut: o.lut ?? undefined,
+        forceLut: o.forceLut,
+        baselines: o.baselines ?? undefined,
+        supernet: supernetOverrides(o.overrides),
+        epochs: o.overrides?.epochs,
+      };
+      return (await searchV1(run, backend, options, out, signal)) as unknown as SearchResult;
     },
   },
   v2: {
     presets: SEARCH_V2_PRESETS as Record<string, { space?: string }>,
-    run: async (run, backend, o, out) => {
-      const options = { preset: SEARCH_V2_PRESETS[o.preset], ...common(o) };
-      return (await searchV2(run, stageContext(run, backend, out), options)) as unknown as SearchResult;
-    },
+    run: async (run, backend, o, out, signal) =>
+      (await searchV2Shortcut(run, backend, { presetName: o.preset, dataDir: o.dataDir ?? undefined, resource: SEARCH_V2_PRESETS[o.preset].resource, lutTiming: SEARCH_V2_PRESETS[o.preset].lutTiming }, out, signal)) as unknown as SearchResult,
   },
   v3: {
     presets: SEARCH_V3_PRESETS as Record<string, { space?: string }>,
     run: async (run, backend, o, out, signal) => {
-      const queue: EvaluationQueue | undefined = o.queue ? new BullmqQueue({ connection: o.queue }) : undefined;
-      try {
-        const options = { preset: SEARCH_V3_PRESETS[o.preset], ...common(o) };
-        const ctx = { ...stageContext(run, backend, out), queue, signal };
-        return (await searchV3(run, ctx, options)) as unknown as SearchResult;
-      } finally {
-        await (queue as { close?: () => Promise<void> } | undefined)?.close?.();
-      }
+      const pipeline = searchPipeline('v3', { presetName: o.preset, seed: run.config.seed, backend: backend.id, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut, queue: o.queue ?? undefined });
+      await runSearchPipeline(run, backend, pipeline, out, 'search v3', signal);
+      const result = run.readJson<SearchResult>('result.json');
+      if (!result) throw new FbnetError('CHECKPOINT', `${run.path}: the v3 pipeline ended without result.json`);
+      return result;
     },
   },
 };

@@ -1,21 +1,109 @@
-import { relative, resolve } from 'node:path';
-import { lastValueFrom, tap } from 'rxjs';
-import { FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type EventBase } from '@fbnet/core';
-import { FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset } from '@fbnet/data';
-import { SupernetSearch, type ArchSummary } from '@fbnet/gumbel-supernet';
-import { archLatency, latencyMatrix, loadLut, measureLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FbnetError, runStage, type EventBase } from '@fbnet/core';
+import { archLatency, loadLut, measureLut, type LatencyTable } from '@fbnet/latency-lut';
+import { parsePipeline, pipelineStage, type DataSpec, type Pipeline, type PipelineResult, type SearchV1Preset } from '@fbnet/pipeline';
 import type { RunDir } from '@fbnet/runs';
-import { archCost } from '@fbnet/shape-propagation';
-import { exportModel, parseRecipe, Trainer } from '@fbnet/train';
+import { lastValueFrom } from 'rxjs';
 import type { ActiveBackend } from '../backend.ts';
 import type { Output } from '../output.ts';
 import { formatDuration, progressBar } from '../output.ts';
-import { follow } from '../streams.ts';
 import { compareToBaselines, readBaselines, type BaselinesFile } from './baselines.ts';
 import type { UserDataSource } from '../user-data.ts';
-import { adaptSpaceToData } from '@fbnet/pipeline';
-import { loadV1Data, loadV1UserData } from './v1-data.ts';
-import type { SearchV1Preset } from '@fbnet/pipeline';
+
+/** The shipped pipeline files (`fbnet search vN` runs `pipelines/vN.json`). */
+export const PIPELINES_DIR = fileURLToPath(new URL('../../../../pipelines/', import.meta.url));
+
+/** A shipped pipeline by name. */
+export function shippedPipeline(name: string): Pipeline {
+  const file = `${PIPELINES_DIR}${name}.json`;
+  if (!existsSync(file)) throw new FbnetError('USAGE', `no shipped pipeline ${name} (${file})`);
+  return parsePipeline(JSON.parse(readFileSync(file, 'utf8')), file);
+}
+
+/** What `fbnet search vN` adds to its shipped pipeline: the flags, as stage options. */
+export interface SearchShortcutOptions {
+  presetName: string;
+  seed: number;
+  backend: string;
+  dataDir?: string;
+  data?: UserDataSource;
+  /** A latency table to reuse instead of measuring one (v1), or for V3's latency constraint. */
+  lut?: string;
+  forceLut?: boolean;
+  /** v1: supernet and final-training overrides. */
+  supernet?: Record<string, number>;
+  epochs?: number;
+  /** v3: a Redis URL: candidates train on `fbnet worker`s. */
+  queue?: string;
+}
+
+/**
+ * `fbnet search vN` as its pipeline file (`pipelines/vN.json`, less its report stage: the
+ * command writes the report after result.json) with the command line's options set on the stages.
+ */
+export function searchPipeline(version: 'v1' | 'v2' | 'v3', o: SearchShortcutOptions): Pipeline {
+  const p = shippedPipeline(version);
+  const data: DataSpec = o.data
+    ? { source: 'path', path: o.data.path, ...(o.data.format ? { format: o.data.format } : {}), ...(o.data.size ? { size: o.data.size } : {}) }
+    : { source: 'fashion-mnist', ...(o.dataDir ? { dataDir: o.dataDir } : {}) };
+  const stages = p.stages
+    .filter((s) => s.stage !== 'report')
+    .map((s) => {
+      if (s.stage === 'latency-lut' && o.lut) return { ...s, reuse: o.lut, force: !!o.forceLut };
+      if (s.stage === 'gumbel-supernet' && o.supernet) return { ...s, ...o.supernet };
+      if (s.stage === 'train' && o.epochs !== undefined) return { ...s, epochs: o.epochs };
+      if (s.stage === 'jointnas') return { ...s, ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...(o.lut ? { lut: o.lut, forceLut: !!o.forceLut } : {}), ...(o.queue ? { queue: o.queue } : {}) };
+      return s;
+    });
+  return { ...p, preset: o.presetName as Pipeline['preset'], seed: o.seed, backend: o.backend, data, stages };
+}
+
+/** Log every event to the run, draw progress, and print the lines a search has always printed. */
+export function searchLogger(run: RunDir, out: Output) {
+  return (e: EventBase & Record<string, unknown>) => {
+    if (e.type === 'stage/result') {
+      run.appendEvent({ type: e.type, stage: e.stage } as EventBase);
+      return;
+    }
+    run.appendEvent(e);
+    const n = (k: string) => e[k] as number;
+    if (e.type === 'stage/progress') out.progress(progressBar(`${e.stage}: ${e.phase}`, n('done'), n('total'), e.etaSec as number | undefined));
+    else if (e.type === 'stage/log') out.info(String(e.message));
+    else if (e.type === 'supernet/epoch-ended') {
+      out.info(
+        `supernet epoch ${e.epoch}: τ ${n('temperature').toFixed(2)} loss ${n('weightLoss').toFixed(3)} CE ${n('weightCe').toFixed(3)} E[LAT] ${n('latencyMs').toFixed(3)} ms` +
+          (e.thetaAccuracy !== undefined ? ` θ-acc ${(n('thetaAccuracy') * 100).toFixed(1)}%` : ' (warm-up)') +
+          ` ${n('imagesPerSec').toFixed(0)} img/s`,
+      );
+    } else if (e.type === 'dmasking/epoch-ended') {
+      out.info(
+        `supernet epoch ${e.epoch}: τ ${n('temperature').toFixed(2)} loss ${n('weightLoss').toFixed(3)} effective ${(n('effectiveFlops') / 1e6).toFixed(3)} MFLOPs` +
+          (e.thetaAccuracy !== undefined ? ` α-acc ${(n('thetaAccuracy') * 100).toFixed(1)}%` : ' (warm-up)') +
+          ` ${n('imagesPerSec').toFixed(0)} img/s`,
+      );
+    } else if (e.type === 'train/epoch-ended') out.info(`train epoch ${e.epoch}: loss ${n('trainLoss').toFixed(4)} val ${((n('valAccuracy') ?? 0) * 100).toFixed(2)}% ${n('imagesPerSec').toFixed(0)} img/s`);
+    else if (e.type === 'pipeline/stage-started') {
+      out.endProgress();
+      out.info(`${String(e.stage)}…`);
+    }
+  };
+}
+
+/** Run a search's pipeline in its run to the pipeline's result; Ctrl-C (the signal) leaves a resumable run. */
+export async function runSearchPipeline(run: RunDir, backend: ActiveBackend, pipeline: Pipeline, out: Output, command: string, signal?: AbortSignal): Promise<PipelineResult> {
+  try {
+    const r = await runStage(pipelineStage({ pipeline }, { seed: pipeline.seed, backend: { id: backend.id, plugin: backend.plugin, plan: backend.plan }, run }), {
+      signal,
+      onEvent: searchLogger(run, out) as (e: EventBase) => void,
+    });
+    out.endProgress();
+    return r;
+  } catch (e) {
+    if (signal?.aborted) throw new FbnetError('CHECKPOINT', `interrupted; the finished stages and the running stage's checkpoint are kept; resume with: fbnet ${command} --resume ${run.path}`);
+    throw e;
+  }
+}
 
 export interface SearchV1Options {
   preset: SearchV1Preset;
@@ -28,6 +116,9 @@ export interface SearchV1Options {
   forceLut?: boolean;
   /** A `fbnet bench baselines` file for this preset: copied into the run, and the result says how the found arch compares. */
   baselines?: string;
+  /** Supernet and final-training overrides (--alpha, --beta, --tau0, --tau-end, --supernet-epochs, --epochs). */
+  supernet?: Record<string, number>;
+  epochs?: number;
 }
 
 export interface SearchV1Result {
@@ -47,154 +138,87 @@ export interface SearchV1Result {
   baseline?: ReturnType<typeof compareToBaselines>;
 }
 
-/** Log every event to the run and draw progress for `stage/progress`. */
-function logger(run: RunDir, out: Output) {
-  return (e: EventBase & Record<string, unknown>) => {
-    run.appendEvent(e);
-    if (e.type === 'stage/progress') out.progress(progressBar(`${e.stage}: ${e.phase}`, e.done as number, e.total as number, e.etaSec as number | undefined));
-  };
-}
+const stageSeconds = (r: PipelineResult, ...names: string[]) => r.stages.filter((s) => names.includes(s.stage)).reduce((a, s) => a + s.seconds, 0);
 
 /**
- * FBNetV1 end to end: latency table (reuse or measure on this device) → DNAS supernet →
- * sample/derive → train the derived arch from scratch → export → measured latency. Every
- * phase writes into the run directory and is skipped or resumed on `--resume`.
+ * FBNetV1 end to end: `pipelines/v1.json` — latency table (reuse or measure on this device) →
+ * DNAS supernet → derive → train the derived arch from scratch → export — then the exported
+ * net's measured latency beside the table's prediction, and the baselines comparison.
  */
-export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1Options, out: Output): Promise<SearchV1Result> {
+export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1Options, out: Output, signal?: AbortSignal): Promise<SearchV1Result> {
   const t0 = Date.now();
-  const log = logger(run, out);
-  const p = o.preset;
-  const seed = run.config.seed;
-  // User data is read first: the space (stem channels, classes, input size) follows it.
-  const user = o.data ? loadV1UserData(p, o.data, seed, out) : undefined;
-  const space = user ? adaptSpaceToData(getSearchSpacePreset(p.space), user.data) : getSearchSpacePreset(p.space);
-  if (user) run.writeJson('space.json', space);
   if (o.baselines && !run.readJson('baselines.json')) {
     const b = readBaselines(o.baselines);
-    if (b.preset !== o.presetName || b.space !== p.space) throw new FbnetError('USAGE', `${o.baselines} holds baselines for preset ${b.preset} (${b.space}), not ${o.presetName} (${p.space})`);
+    if (b.preset !== o.presetName || b.space !== o.preset.space) throw new FbnetError('USAGE', `${o.baselines} holds baselines for preset ${b.preset} (${b.space}), not ${o.presetName} (${o.preset.space})`);
     run.writeJson('baselines.json', b);
   }
-
-  // 1. Latency table.
-  const tl = Date.now();
-  let lut: LatencyTable;
-  const lutPath = run.file('lut.json');
-  if (o.lut && !run.readJson('lut.json')) {
-    lut = loadLut(o.lut, { device: nodeFingerprint(backend.plugin, backend.plan), force: o.forceLut });
-    run.writeJson('lut.json', lut);
-    out.info(`latency table: reusing ${o.lut} (${lut.entries.length} entries)`);
-  } else {
-    out.info(`latency table: measuring ${space.name} on ${backend.id} (resumes if interrupted)`);
-    const events = measureLut({ space, out: lutPath, resume: true, force: o.forceLut, timing: p.lutTiming, seed }, { backend: backend.plugin, plan: backend.plan });
-    let table: LatencyTable | undefined;
-    await lastValueFrom(
-      events.pipe(
-        tap((e) => {
-          if (e.type === 'lut/completed') {
-            table = e.table;
-            log({ type: e.type, measured: e.measured, reused: e.reused, elapsedSec: e.elapsedSec, path: e.path });
-          } else log(e as never);
-        }),
-      ),
-    );
-    out.endProgress();
-    if (!table) throw new FbnetError('USAGE', 'latency measurement ended without a table');
-    lut = table;
-  }
-  const lutSec = (Date.now() - tl) / 1000;
-  const matrix = latencyMatrix(space, lut);
-  const latency = { layerMs: matrix.ms, fixedMs: matrix.fixedMs };
-
-  // 2. Data: the training set is split into a held-out validation part and the search/training part;
-  // the search part again 80/20 into weight and θ data (FBNet).
-  const { train, val, test, normalization } = user ?? loadV1Data(p, o.dataDir, seed);
-  const [wData, tData] = splitDataset(train, { fractions: FBNET_WEIGHTS_THETA_FRACTIONS, seed });
-
-  // 3. Supernet search.
-  const ts = Date.now();
-  let searchResult = run.readJson<{ derived: ArchSummary; sampled: ArchSummary[] }>('search.json');
-  if (!searchResult) {
-    out.info(`supernet: ${space.name}, ${matrix.candidates.length} searchable layers, ${p.supernet.epochs} epochs on ${wData.count}/${tData.count} images (weights/θ)`);
-    const search = new SupernetSearch({ space, latency, data: { weights: wData, theta: tData }, normalization, seed, run, ...p.supernet });
-    const sub = follow(search.events$, (e) => {
-      log(e as never);
-      if (e.type === 'supernet/epoch-ended') {
-        out.info(
-          `supernet epoch ${e.epoch}: τ ${e.temperature.toFixed(2)} loss ${e.weightLoss.toFixed(3)} CE ${e.weightCe.toFixed(3)} E[LAT] ${e.latencyMs.toFixed(3)} ms` +
-            (e.thetaAccuracy !== undefined ? ` θ-acc ${(e.thetaAccuracy * 100).toFixed(1)}%` : ' (warm-up)') +
-            ` ${e.imagesPerSec.toFixed(0)} img/s`,
-        );
-      }
-    });
-    const stop = () => search.cancel();
-    process.once('SIGINT', stop);
-    try {
-      const r = await search.run();
-      if (!r) throw new FbnetError('CHECKPOINT', `search interrupted; resume with: fbnet search v1 --resume ${run.path}`);
-      searchResult = { derived: r.derived, sampled: r.sampled };
-      run.writeJson('search.json', searchResult);
-    } finally {
-      process.off('SIGINT', stop);
-      sub.unsubscribe();
-      search.dispose();
-    }
-  }
-  const derived = searchResult.derived;
-  const arch: ArchDef = parseArchDef({ ...derived.arch, name: `fbnet-v1-${run.config.seed}` });
-  run.writeJson('arch.json', arch);
-  out.info(`derived arch: ${derived.ops.join(' ')} (LUT latency ${derived.latencyMs.toFixed(3)} ms)`);
-  const searchSec = (Date.now() - ts) / 1000;
-
-  // 4. Train the derived arch from scratch.
-  const tt = Date.now();
-  let final = run.readJson<{ testAccuracy: number; valAccuracy?: number; modelPath: string }>('final.json');
-  if (!final) {
-    const recipe = parseRecipe(p.final);
-    out.info(`training the derived arch: ${recipe.epochs} epochs on ${train.count} images`);
-    const trainer = new Trainer({ arch, train, val, test, recipe, seed, normalization, run, checkpointName: 'final' });
-    const sub = follow(trainer.events$, (e) => {
-      log(e as never);
-      if (e.type === 'train/epoch-ended') out.info(`train epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% ${e.imagesPerSec.toFixed(0)} img/s`);
-    });
-    const stop = () => trainer.cancel();
-    process.once('SIGINT', stop);
-    try {
-      const r = await trainer.run();
-      if (r.epochs < recipe.epochs) throw new FbnetError('CHECKPOINT', `training interrupted; resume with: fbnet search v1 --resume ${run.path}`);
-      const model = await exportModel(trainer.net, run.file('model'));
-      // Relative to the run, so a copied run points at its own model.
-      final = { testAccuracy: r.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: relative(run.path, model.modelJson) };
-      run.writeJson('final.json', final);
-    } finally {
-      process.off('SIGINT', stop);
-      sub.unsubscribe();
-      trainer.dispose();
-    }
-  }
-  const trainSec = (Date.now() - tt) / 1000;
-
-  // 5. The exported net's real latency on this backend (batch 1), beside the table's prediction.
-  const measured = await measureNet(arch, resolveTiming({ timeMs: 1000, minSamples: 30 }), { seed });
-  const predicted = archLatency(lut, arch);
-  const cost = archCost(arch);
+  const pipeline = searchPipeline('v1', { ...o, seed: run.config.seed, backend: backend.id });
+  const r = await runSearchPipeline(run, backend, pipeline, out, 'search v1', signal);
+  const search = run.readJson<{ derived: { ops: string[] } }>('search.json');
+  const lut = run.readJson<LatencyTable>('lut.json');
+  if (!search || !lut || !r.archPath || !r.modelPath) throw new FbnetError('CHECKPOINT', `${run.path}: the v1 pipeline ended without search.json, lut.json or a model`);
+  const arch = JSON.parse(readFileSync(r.archPath, 'utf8'));
   const result: SearchV1Result = {
-    testAccuracy: final.testAccuracy,
-    valAccuracy: final.valAccuracy,
-    params: cost.params,
-    flops: cost.flops,
-    latencyMs: measured.medianMs,
-    predictedLatencyMs: predicted.totalMs,
+    testAccuracy: r.testAccuracy ?? NaN,
+    valAccuracy: r.valAccuracy,
+    params: r.params!,
+    flops: r.flops!,
+    latencyMs: r.latencyMs!,
+    predictedLatencyMs: archLatency(lut, arch).totalMs,
     backend: backend.id,
-    arch: derived.ops,
+    arch: search.derived.ops,
     archPath: run.file('arch.json'),
-    modelPath: resolve(run.path, final.modelPath),
+    modelPath: r.modelPath,
     runDir: run.path,
-    seconds: { lut: lutSec, search: searchSec, train: trainSec, total: (Date.now() - t0) / 1000 },
+    seconds: { lut: stageSeconds(r, 'latency-lut'), search: stageSeconds(r, 'gumbel-supernet'), train: stageSeconds(r, 'train', 'export'), total: (Date.now() - t0) / 1000 },
   };
   const baselines = run.readJson<BaselinesFile>('baselines.json');
   if (baselines) result.baseline = compareToBaselines(baselines, result);
-  // result.json first: the report reads it.
-  run.writeJson('result.json', result);
   out.info(`done in ${formatDuration(result.seconds.total)}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms on ${backend.id}`);
+  return result;
+}
+
+/**
+ * FBNetV2 end to end: `pipelines/v2.json` — DMaskingNAS → train the derived arch on inputs
+ * subsampled to its resolution → export a model that takes full-size images — then LAT(a) from a
+ * table of the derived arch's own blocks beside the exported net's measured latency.
+ */
+export async function searchV2Shortcut(run: RunDir, backend: ActiveBackend, o: { presetName: string; dataDir?: string; resource: string; lutTiming: { timeMs: number; warmupMs: number; minSamples: number; warmupSamples: number } }, out: Output, signal?: AbortSignal) {
+  const t0 = Date.now();
+  const pipeline = searchPipeline('v2', { presetName: o.presetName, dataDir: o.dataDir, seed: run.config.seed, backend: backend.id });
+  const r = await runSearchPipeline(run, backend, pipeline, out, 'search v2', signal);
+  const search = run.readJson<{ derived: { ops: string[]; channels: number[]; expansions: (number | null)[]; resolution: number } }>('search.json');
+  if (!search || !r.archPath || !r.modelPath) throw new FbnetError('CHECKPOINT', `${run.path}: the v2 pipeline ended without search.json or a model`);
+  const arch = JSON.parse(readFileSync(r.archPath, 'utf8'));
+  // LAT(a): a table of the derived arch's own blocks (kept in the run; a resumed run reuses it).
+  let archLut = run.readJson<LatencyTable>('lut-arch.json');
+  if (!archLut) {
+    out.info(`latency table of the derived arch (${backend.id})`);
+    await lastValueFrom(measureLut({ archs: [arch], out: run.file('lut-arch.json'), resume: true, force: true, timing: o.lutTiming, seed: run.config.seed }, { backend: backend.plugin, plan: backend.plan }), { defaultValue: undefined });
+    archLut = loadLut(run.file('lut-arch.json'), { force: true });
+  }
+  const space = run.readJson<{ input_size: number }>('space.json');
+  const stageSec = (n: string) => r.stages.filter((s) => s.stage === n).reduce((a, s) => a + s.seconds, 0);
+  const v1Like = { search: stageSec('dmasking'), train: stageSec('train') + stageSec('export') };
+  const result = {
+    testAccuracy: r.testAccuracy ?? NaN,
+    valAccuracy: r.valAccuracy,
+    params: r.params!,
+    flops: r.flops!,
+    latencyMs: r.latencyMs!,
+    predictedLatencyMs: archLatency(archLut, arch).totalMs,
+    backend: backend.id,
+    arch: search.derived.ops,
+    channels: search.derived.channels,
+    expansions: search.derived.expansions,
+    resolution: search.derived.resolution,
+    modelInputSize: space?.input_size ?? arch.input_size,
+    resource: o.resource,
+    archPath: run.file('arch.json'),
+    modelPath: r.modelPath,
+    runDir: run.path,
+    seconds: { lut: 0, ...v1Like, total: (Date.now() - t0) / 1000 },
+  };
+  out.info(`done: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms measured / ${result.predictedLatencyMs.toFixed(3)} ms LUT on ${backend.id}`);
   return result;
 }
