@@ -43,6 +43,8 @@ export type { RedisProbeOptions } from './queue/redis-probe.ts';
 export { coarseSearchStage, runCoarse, queueFrom } from './coarse/coarse-search.ts';
 export type { CoarseSearchInput, CoarseSettings, CoarseResult, CoarseStageResult, QueueSpec, SeedToSeed } from './coarse/coarse-search.ts';
 export { recipeSearchStage } from './coarse/recipe-search.ts';
+export { CoarseSearch } from './coarse/coarse-search-class.ts';
+export type { CoarseSearchOptions } from './coarse/coarse-search-class.ts';
 export type { RecipeSearchInput, RecipeSearchResult } from './coarse/recipe-search.ts';
 export { jointCoarseSpace, recipeCoarseSpace } from './coarse/coarse-space.ts';
 export type { CoarseSpace } from './coarse/coarse-space.ts';

@@ -32,11 +32,15 @@ export interface ArchCosts {
  */
 export class ConstraintChecker<P = unknown> {
   private readonly cache = new Map<string, ArchCosts>();
+  private readonly archOf: (p: P) => ArchDef;
+  /** `arch`: how a point becomes an arch — a function, or a genome (anything with `arch(p)`). */
   constructor(
-    private readonly archOf: (p: P) => ArchDef,
+    arch: ((p: P) => ArchDef) | { arch(p: P): ArchDef },
     readonly constraints: Constraints,
     readonly table?: LatencyTable,
-  ) {}
+  ) {
+    this.archOf = typeof arch === 'function' ? arch : (p) => arch.arch(p);
+  }
 
   /** FLOPs, params (and latency with a table) of an arch; cached. */
   archCosts(arch: ArchDef): ArchCosts {

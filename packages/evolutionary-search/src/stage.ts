@@ -62,7 +62,7 @@ export const evolutionStage = defineStage<EvolutionStageInput, EvolutionStageRes
   const table = input.latencyTable ?? (input.fitness.kind === 'latency' ? input.fitness.table : undefined);
   const constraints = input.constraints ?? {};
   if (constraints.maxLatencyMs !== undefined && !table) throw new FbnetError('USAGE', 'evolution: a latency constraint needs a latency table');
-  const checker = new ConstraintChecker((p: unknown) => genome.arch(p), constraints, table);
+  const checker = new ConstraintChecker(genome, constraints, table);
   const fitness = fitnessFromSpec(input.fitness, genome, checker);
   const name = `${ctx.prefix ?? ''}${STATE}`;
   const saved = ctx.run?.readJson<EvolutionState<unknown>>(name);

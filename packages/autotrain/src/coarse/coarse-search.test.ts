@@ -10,6 +10,8 @@ import { RunDir } from '@fbnet/runs';
 import { getJointSpacePreset } from '../space/presets.ts';
 import { encodePoint } from '../space/joint-space.ts';
 import { coarseSearchStage, type CoarseSearchInput, type CoarseStageResult } from './coarse-search.ts';
+import { CoarseSearch } from './coarse-search-class.ts';
+import { InProcessQueue } from '../queue/in-process.ts';
 
 /** A result without the candidates' training times (wall clock: they differ between two runs of the same candidates). */
 const timeless = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v) => (k === 'seconds' ? undefined : v)));
@@ -111,5 +113,27 @@ describe('coarseSearchStage (FBNetV3 coarse stage)', () => {
     expect(resumedAt).toBe('iterations@1');
     expect(started).toHaveLength(3);
     expect(timeless(r)).toEqual(timeless(first));
+  });
+
+  it('the CoarseSearch wrapper (queue object, acceptance function) runs the same stage: the same result, the predictor in memory; cancel() resolves to null', async () => {
+    const before = tf.memory().numTensors;
+    const { queue: _q, space: _s, ...settings } = input();
+    const s = new CoarseSearch({ ...settings, space, seed: 4, queue: new InProcessQueue(), accept: () => true });
+    const types: string[] = [];
+    s.events$.subscribe((e) => types.push(e.type));
+    const r = await s.run();
+    const { acquisition, ...rest } = first;
+    expect(timeless(r)).toEqual(timeless(rest));
+    expect(types).toContain('autotrain/completed');
+    const enc = first.samples.map((x) => encodePoint(space, x.point));
+    const p = deserializePredictor(acquisition);
+    expect(s.predictor.predict(enc.map((e) => e.arch), enc.map((e) => e.recipe))).toEqual(p.predict(enc.map((e) => e.arch), enc.map((e) => e.recipe)));
+    p.dispose();
+    s.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const c = new CoarseSearch({ ...settings, space, seed: 4, queue: new InProcessQueue() });
+    c.events$.subscribe((e) => e.type === 'predictor/proxy-pretrained' && c.cancel());
+    expect(await c.run()).toBeNull();
+    await stagesSettled();
   });
 });
