@@ -41,6 +41,11 @@ describe('fbnet run: the shipped pipelines', () => {
       expect(res.flops, what).toBeGreaterThan(0);
       expect(res.latencyMs, what).toBeGreaterThan(0);
     });
+    // The pipeline report: its stages, and the sections of each search it ran (V1 and V2 here).
+    const html = readFileSync(join(root, 'v1-then-v2', 'report.html'), 'utf8');
+    for (const h of ['Pipeline', 'FBNetV1: Architecture distribution', 'FBNetV2: Channel widths', 'Architecture (from the last search stage)', 'Final training']) expect(html).toContain(h);
+    expect(html).not.toContain('FBNetV3');
+    expect(readFileSync(join(root, 'v3-stages', 'report.html'), 'utf8')).toContain('FBNetV3: ');
   });
 });
 

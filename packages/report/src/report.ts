@@ -16,7 +16,7 @@ export function reportKindFor(command: string): ReportKind {
 
 /** Sections of a loaded run under a kind; a section that throws becomes a "could not draw" section. */
 export function buildSections(run: RunData, kind: ReportKind = reportKindFor(run.config.command)): ReportSection[] {
-  return kind.sections.map((b) => runSection(b, run));
+  return kind.sections.filter((b) => !b.applies || b.applies(run)).map((b) => runSection(b, run));
 }
 
 /** The HTML of a loaded run's report (pure: same run data, same bytes). */

@@ -23,6 +23,8 @@ export interface SectionBuilder {
   id: string;
   title: string;
   build(run: RunData): SectionContent;
+  /** Whether the section belongs on this run's page (default: always); a kind that mixes searches shows only theirs. */
+  applies?(run: RunData): boolean;
 }
 
 export function ok(html: string, note?: string): SectionContent {

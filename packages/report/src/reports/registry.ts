@@ -3,6 +3,7 @@ import type { ReportKind } from './report-kind.ts';
 import { V1_REPORT } from './v1.ts';
 import { V2_REPORT } from './v2.ts';
 import { V3_REPORT } from './v3.ts';
+import { PIPELINE_REPORT } from './pipeline.ts';
 
 /**
  * Report kinds by `config.command`: V1, V2 and V3 searches here; other packages may add
@@ -14,6 +15,7 @@ export const REPORT_KINDS = new Registry<ReportKind>('report kind');
 REPORT_KINDS.register(V1_REPORT.command, V1_REPORT);
 REPORT_KINDS.register(V2_REPORT.command, V2_REPORT);
 REPORT_KINDS.register(V3_REPORT.command, V3_REPORT);
+REPORT_KINDS.register(PIPELINE_REPORT.command, PIPELINE_REPORT);
 
 /** Register a report kind (throws if the command already has one). */
 export function registerReportKind(kind: ReportKind): void {

@@ -90,7 +90,7 @@ export function trainView(run: Pick<RunData, 'events'>): TrainView {
   };
 }
 
-/** One stage's span in the log: from its first `stage/started` to its last `stage/completed` or error. */
+/** One stage's span in the log: from its first `stage/started` to its last `stage/completed` (or `stage/result`, the stage contract's last event) or error. */
 export interface StageSpan {
   stage: string;
   startedAt?: number;
@@ -113,7 +113,7 @@ export function stageSpans(run: Pick<RunData, 'events'>): StageSpan[] {
     if (e.type === 'stage/started') {
       const s = get(stage);
       s.startedAt ??= t;
-    } else if (e.type === 'stage/completed') {
+    } else if (e.type === 'stage/completed' || e.type === 'stage/result') {
       const s = get(stage);
       s.endedAt = t;
       s.status = 'completed';
