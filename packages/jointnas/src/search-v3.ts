@@ -22,7 +22,7 @@ import {
   type EvaluationQueue,
   type JointPoint,
 } from '@fbnet/autotrain';
-import { defineStage, FbnetError, parseArchDef, runStage, type BackendPlugin, type KernelPlan, type EventBase, type StageContext, type StageRun } from '@fbnet/core';
+import { FbnetError, parseArchDef, runStage, type BackendPlugin, type KernelPlan, type EventBase, type StageContext, type StageRun } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
 import { ConstraintChecker, evolutionStage, type Constraints, type EvolutionResult } from '@fbnet/evolutionary-search';
 import { archLatency, loadLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
