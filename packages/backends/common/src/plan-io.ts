@@ -26,7 +26,12 @@ export async function loadKernelPlan(path: string, options: LoadPlanOptions = {}
 }
 
 /** Default folder of kernel plans (relative to the working directory). */
-export const PLANS_DIR = 'benchmarks/results/plans';
+/**
+ * The committed per-device plans (`fbnet bench kernels` writes here), found from this module's
+ * location: a plan applies whatever directory the command runs in (it used to be read relative
+ * to the working directory, so a run started outside the repository ran without its plan).
+ */
+export const PLANS_DIR = decodeURIComponent(new URL('../../../../benchmarks/results/plans', import.meta.url).pathname);
 
 /**
  * Node only: the plan measured for exactly this device (its file name derives from the
