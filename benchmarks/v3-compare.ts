@@ -13,10 +13,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { lastValueFrom, toArray } from 'rxjs';
-import { archPart, CoarseSearch, jointArch, jointDimensions, jointRecipe, makeCandidateJob, pointFromUnit, resizeDataset, type CandidateEvent, type JointPoint } from '@fbnet/autotrain';
+import { archPart, CoarseSearch, jointArch, jointGenome, jointDimensions, jointRecipe, makeCandidateJob, pointFromUnit, resizeDataset, type CandidateEvent, type JointPoint } from '@fbnet/autotrain';
 import { Rng } from '@fbnet/core';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, selectClassBalanced, takeSamples } from '@fbnet/data';
-import { ConstraintChecker, runEvolution } from '@fbnet/evolutionary-search';
+import { ConstraintChecker, evolve, predictorFitness, type ArchCosts } from '@fbnet/evolutionary-search';
 import { measureNet, resolveTiming, ridgeFit } from '@fbnet/latency-lut';
 import type { ArchDef } from '@fbnet/core';
 import { writeJsonAtomic } from '@fbnet/runs';
@@ -55,7 +55,14 @@ const mape = (set: typeof calib) => (100 * set.reduce((s, c) => s + Math.abs(c.x
 const sortedMs = calib.map((c) => c.ms).sort((a, b) => a - b);
 const constraints = { maxLatencyMs: Number(sortedMs[Math.floor(0.4 * sortedMs.length)].toFixed(3)) };
 const latencyModel = { weights: w, features: ['1', 'MFLOPs', 'params/1e5', 'blocks', 'SE blocks', '(res/28)^2'], mapeFit: mape(fitSet), mapeHeldOut: mape(checkSet), measured: calib.length };
-const checker = new ConstraintChecker(space, constraints, model);
+/** The constraint checker with latency from the fitted model instead of a table. */
+class ModelChecker extends ConstraintChecker<JointPoint> {
+  override archCosts(a: ArchDef): ArchCosts {
+    return { ...super.archCosts(a), latencyMs: model(a) };
+  }
+}
+const genome = jointGenome(space);
+const checker = new ModelChecker(genome, constraints);
 
 // Random search: N uniform feasible points.
 const rng = new Rng(21);
@@ -84,7 +91,7 @@ const coarse = new CoarseSearch({
   accept: (p) => checker.ok(p),
 });
 const cr = (await coarse.run())!;
-const evo = await runEvolution({ space, predictor: coarse.predictor, checker, initial: [...cr.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point), seed: 0, populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 });
+const evo = (await evolve({ genome, fitness: predictorFitness(genome, coarse.predictor), checker, initial: [...cr.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point), seed: 0, populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 }))!;
 const knownKeys = new Set(cr.samples.map((x) => JSON.stringify(x.point)));
 const archSeen = new Set<string>();
 const proposals = evo.population
