@@ -61,7 +61,8 @@ export interface PipelineStage<O = Record<string, unknown>, R = unknown> {
   /** The family whose preset sizes this stage, and that later `train` stages take their recipe from. */
   family?: PresetFamily;
   options: z.ZodType<O>;
-  consumes(options: O): Consumption[];
+  /** What it needs, given its options and the pipeline's preset (a preset may decide, e.g. V2 `full` searches on latency). */
+  consumes(options: O, preset: PipelinePreset): Consumption[];
   produces(options: O): ArtifactKind[];
   start(artifacts: ArtifactBag, options: O, env: StageEnv): Observable<StageEvent<R>>;
   /** The artifacts the result gives (`inputs`: the artifacts the stage was started with). */

@@ -38,7 +38,7 @@ export function checkPipeline(p: Pipeline): CheckedStage[] {
     if (!parsed.success) throw new FbnetError('USAGE', `${where}: invalid options: ${formatZodIssues(parsed.error as z.ZodError)}`);
     const options = parsed.data as Record<string, unknown>;
     const inputs: Partial<Record<ArtifactKind, number>> = {};
-    for (const c of stage.consumes(options)) {
+    for (const c of stage.consumes(options, p.preset)) {
       const from = made.get(c.kind);
       if (from === undefined) {
         if (c.optional) continue;

@@ -22,7 +22,20 @@ import { SEARCH_V1_PRESETS } from './presets-v1.ts';
  */
 
 const recipeSchema = z.record(z.string(), z.unknown());
-const timingSchema = z.object({ timeMs: z.number().positive(), warmupMs: z.number().nonnegative(), minSamples: z.number().int().positive(), warmupSamples: z.number().int().nonnegative() }).partial().strict();
+const timingSchema = z
+  .object({
+    timeMs: z.number().positive(),
+    warmupMs: z.number().nonnegative(),
+    minSamples: z.number().int().positive(),
+    warmupSamples: z.number().int().nonnegative(),
+    rounds: z.number().int().positive(),
+    maxRounds: z.number().int().positive(),
+    agreement: z.number().positive(),
+    /** `net`: entries timed inside whole nets; `isolated`: each block alone (what spaces too varied to place in nets need, e.g. V2's). */
+    context: z.enum(['net', 'isolated']),
+  })
+  .partial()
+  .strict();
 const constraintsSchema = z.object({ maxFlops: z.number().positive(), maxParams: z.number().positive(), maxLatencyMs: z.number().positive() }).partial().strict();
 
 /** The final-training recipe of the preset family a stage follows. */
@@ -138,9 +151,10 @@ registerPipelineStage({
       around: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),
-  consumes: (o) => [
+  consumes: (o, preset) => [
     ...(o.from === 'arch' ? [{ kind: 'arch' as const }] : []),
-    { kind: 'latency-table' as const, optional: o.resource !== 'latency' && SEARCH_V2_PRESETS.quick.resource !== 'latency' },
+    // A latency-aware search (the option, else the preset's resource) needs a table of its space.
+    { kind: 'latency-table' as const, optional: (o.resource ?? SEARCH_V2_PRESETS[preset].resource) !== 'latency' },
   ],
   produces: () => ['arch'],
   start: (a, o, env) => {

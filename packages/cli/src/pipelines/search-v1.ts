@@ -36,6 +36,9 @@ export interface SearchShortcutOptions {
   epochs?: number;
   /** v3: a Redis URL: candidates train on `fbnet worker`s. */
   queue?: string;
+  /** v2: the preset's resource and space (a latency-aware search measures the space's table first). */
+  v2Resource?: string;
+  v2Space?: string;
 }
 
 /**
@@ -47,7 +50,11 @@ export function searchPipeline(version: 'v1' | 'v2' | 'v3', o: SearchShortcutOpt
   const data: DataSpec = o.data
     ? { source: 'path', path: o.data.path, ...(o.data.format ? { format: o.data.format } : {}), ...(o.data.size ? { size: o.data.size } : {}) }
     : { source: 'fashion-mnist', ...(o.dataDir ? { dataDir: o.dataDir } : {}) };
-  const stages = p.stages
+  // V2 with a table (--lut) or searching on latency: a latency-lut stage of its space first (blocks timed alone: V2's
+  // widths and resolutions are too varied to place every entry inside whole nets).
+  const v2Table = version === 'v2' && (o.lut || o.v2Resource === 'latency');
+  const base = v2Table ? [{ stage: 'latency-lut', space: o.v2Space, timing: { context: 'isolated' } }, ...p.stages] : p.stages;
+  const stages = base
     .filter((s) => s.stage !== 'report')
     .map((s) => {
       if (s.stage === 'latency-lut' && o.lut) return { ...s, reuse: o.lut, force: !!o.forceLut };
@@ -183,15 +190,29 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
  * subsampled to its resolution → export a model that takes full-size images — then LAT(a) from a
  * table of the derived arch's own blocks beside the exported net's measured latency.
  */
-export async function searchV2Shortcut(run: RunDir, backend: ActiveBackend, o: { presetName: string; dataDir?: string; resource: string; lutTiming: { timeMs: number; warmupMs: number; minSamples: number; warmupSamples: number } }, out: Output, signal?: AbortSignal) {
+export async function searchV2Shortcut(
+  run: RunDir,
+  backend: ActiveBackend,
+  o: { presetName: string; dataDir?: string; resource: string; space: string; lut?: string; forceLut?: boolean; lutTiming: { timeMs: number; warmupMs: number; minSamples: number; warmupSamples: number } },
+  out: Output,
+  signal?: AbortSignal,
+) {
   const t0 = Date.now();
-  const pipeline = searchPipeline('v2', { presetName: o.presetName, dataDir: o.dataDir, seed: run.config.seed, backend: backend.id });
+  const pipeline = searchPipeline('v2', { presetName: o.presetName, dataDir: o.dataDir, seed: run.config.seed, backend: backend.id, lut: o.lut, forceLut: o.forceLut, v2Resource: o.resource, v2Space: o.space });
   const r = await runSearchPipeline(run, backend, pipeline, out, 'search v2', signal);
   const search = run.readJson<{ derived: { ops: string[]; channels: number[]; expansions: (number | null)[]; resolution: number } }>('search.json');
   if (!search || !r.archPath || !r.modelPath) throw new FbnetError('CHECKPOINT', `${run.path}: the v2 pipeline ended without search.json or a model`);
   const arch = JSON.parse(readFileSync(r.archPath, 'utf8'));
   // LAT(a): a table of the derived arch's own blocks (kept in the run; a resumed run reuses it).
-  let archLut = run.readJson<LatencyTable>('lut-arch.json');
+  const spaceLut = run.readJson<LatencyTable>('lut.json');
+  const covers = (t: LatencyTable | undefined) => {
+    try {
+      return !!t && Number.isFinite(archLatency(t, arch).totalMs);
+    } catch {
+      return false;
+    }
+  };
+  let archLut = covers(spaceLut) ? spaceLut : run.readJson<LatencyTable>('lut-arch.json');
   if (!archLut) {
     out.info(`latency table of the derived arch (${backend.id})`);
     await lastValueFrom(measureLut({ archs: [arch], out: run.file('lut-arch.json'), resume: true, force: true, timing: o.lutTiming, seed: run.config.seed }, { backend: backend.plugin, plan: backend.plan }), { defaultValue: undefined });
@@ -217,7 +238,7 @@ export async function searchV2Shortcut(run: RunDir, backend: ActiveBackend, o: {
     archPath: run.file('arch.json'),
     modelPath: r.modelPath,
     runDir: run.path,
-    seconds: { lut: 0, ...v1Like, total: (Date.now() - t0) / 1000 },
+    seconds: { lut: stageSec('latency-lut'), ...v1Like, total: (Date.now() - t0) / 1000 },
   };
   out.info(`done: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms measured / ${result.predictedLatencyMs.toFixed(3)} ms LUT on ${backend.id}`);
   return result;
