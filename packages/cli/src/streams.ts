@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 
 /**
- * Follow the event stream of a long-lived runner (`Trainer`, `SupernetSearch`) whose `run()`
+ * Follow the event stream of a long-lived runner (`Trainer`) whose `run()`
  * promise rejects with the same error its stream ends in. The error is the promise's to
  * report: a subscriber without an error callback makes RxJS rethrow it from a timer, where
  * nothing can catch it (an uncaught exception: exit 7 and the wasm glue on stderr).

@@ -3,7 +3,7 @@ export { latencyAwareLoss } from './loss.ts';
 export type { LatencyLossOptions } from './loss.ts';
 export { Supernet } from './supernet.ts';
 export type { MixMode } from './supernet.ts';
-export { gumbelSupernetStage, supernetSearch, SupernetSearch } from './search.ts';
+export { gumbelSupernetStage, supernetSearch } from './search.ts';
 export type { GumbelSupernetInput, GumbelSupernetOptions, GumbelSupernetResult, SupernetSearchOptions, SupernetSearchResult } from './search.ts';
 export { runBilevel, sampleAndDerive, dnasContext, epochFigures, scorePath } from './bilevel.ts';
 export type { DnasOptions, BilevelOptions, BilevelProblem, BilevelNet, BilevelEpoch, BilevelOutcome, BilevelPhase, PhaseSums } from './bilevel.ts';

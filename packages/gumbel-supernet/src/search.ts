@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Subject, type Observable, type Subscription } from 'rxjs';
 import {
   archFromChoice,
   defineStage,
@@ -7,7 +6,6 @@ import {
   getSearchSpacePreset,
   parseArchDef,
   parseSearchSpace,
-  stagesSettled,
   type ArchDef,
   type SearchSpace,
   type StageContext,
@@ -54,7 +52,7 @@ export interface GumbelSupernetResult {
   arch: ArchDef;
 }
 
-/** The search on data already split 80/20 (what the stage and `SupernetSearch` run). */
+/** The search on data already split 80/20 (what the stage runs). */
 export interface SupernetSearchOptions extends GumbelSupernetOptions {
   space: SearchSpace;
   latency: LayerLatency | LatencyModel;
@@ -168,57 +166,5 @@ export const gumbelSupernetStage = defineStage<GumbelSupernetInput, GumbelSupern
   }
 });
 
-/**
- * `SupernetSearch` of earlier releases, kept for callers that construct a search and `run()` it:
- * a thin wrapper that runs `supernetSearch` through a stage. `cancel()` unsubscribes (the
- * search stops after its step and checkpoints); `run()` then resolves to null.
- */
-export class SupernetSearch {
-  private readonly subject = new Subject<SupernetEvent>();
-  readonly events$: Observable<SupernetEvent> = this.subject.asObservable();
-  private sub?: Subscription;
-  private cancelled = false;
-
-  constructor(private readonly o: SupernetSearchOptions) {}
-
-  cancel(): void {
-    this.cancelled = true;
-    this.sub?.unsubscribe();
-  }
-
-  run(): Promise<SupernetSearchResult | null> {
-    return new Promise((resolve, reject) => {
-      if (this.cancelled) return resolve(null);
-      let result: SupernetSearchResult | null = null;
-      this.sub = searchStage(this.o, { seed: this.o.seed, backend: { id: tf.getBackend() } }).subscribe({
-        next: (e) => {
-          if (e.type === 'stage/result') result = (e as { result: SupernetSearchResult }).result;
-          else if (e.type !== 'stage/started') this.subject.next(e as SupernetEvent);
-        },
-        error: (err) => {
-          this.subject.error(err);
-          reject(err);
-        },
-        complete: () => {
-          this.subject.complete();
-          resolve(result);
-        },
-      });
-      this.sub.add(() => {
-        if (!this.cancelled) return;
-        void stagesSettled().then(() => {
-          this.subject.complete();
-          resolve(null);
-        });
-      });
-    });
-  }
-
-  dispose(): void {
-    this.cancel();
-  }
-}
-
-const searchStage = defineStage<SupernetSearchOptions, SupernetSearchResult, SupernetEvent>('supernet', async (o, _ctx, io) => (await supernetSearch(o, io)) as SupernetSearchResult);
 
 export type { SupernetEventMap };

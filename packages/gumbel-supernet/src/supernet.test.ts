@@ -11,7 +11,7 @@ import { crossEntropy } from '@fbnet/nn';
 import { RunDir } from '@fbnet/runs';
 import { latencyAwareLoss } from './loss.ts';
 import { cancelStageWhen, checkpointDifferences } from './stage-testing.ts';
-import { gumbelSupernetStage, SupernetSearch, type GumbelSupernetInput } from './search.ts';
+import { gumbelSupernetStage, type GumbelSupernetInput } from './search.ts';
 import { Supernet } from './supernet.ts';
 import { tinyLatency, tinySpace } from './test-space.ts';
 
@@ -200,24 +200,6 @@ describe('gumbelSupernetStage', () => {
     expect(rb.arch).toEqual(ra.arch);
     // The last checkpoints (weights, BN statistics, θ, optimizer slots, rng, iterators) are the same bits.
     expect(checkpointDifferences(runA.loadCheckpoint('v1.supernet')!, runB.loadCheckpoint('v1.supernet')!)).toEqual([]);
-  });
-
-  it('SupernetSearch (the wrapper the CLI uses): cancel() stops it with a checkpoint and run() resolves null; a new one resumes to the same θ', async () => {
-    const split = { weights: takeSamples(data, range(0, 128)), theta: takeSamples(data, range(128, 192)) };
-    const o = { space: tinySpace(), latency: tinyLatency, normalization: norm, seed: 7, data: split, ...options, stepsPerEpoch: 3 };
-    const a = new SupernetSearch(o);
-    const ra = (await a.run())!;
-    const run = newRun('w');
-    const b = new SupernetSearch({ ...o, run });
-    b.events$.subscribe((e) => e.type === 'supernet/checkpoint-saved' && e.epoch === 2 && b.cancel());
-    expect(await b.run()).toBeNull();
-    const c = new SupernetSearch({ ...o, run: RunDir.open(run.path) });
-    let resumedAt = -1;
-    c.events$.subscribe((e) => e.type === 'supernet/started' && (resumedAt = e.resumedAtEpoch));
-    const rc = (await c.run())!;
-    expect(resumedAt).toBe(2);
-    expect(rc.thetas).toEqual(ra.thetas);
-    expect(rc.derived.ops).toEqual(ra.derived.ops);
   });
 });
 
