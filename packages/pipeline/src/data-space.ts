@@ -5,7 +5,8 @@ import type { LoadedDataset } from '@fbnet/data';
  * A search-space preset carried over to a user's data: the stem takes the data's channels, the
  * classifier its class count, and the input resolution is the data's image size (the macro
  * architecture, strides included, is kept). The name records the change, so a latency table of
- * the preset's own space is never mistaken for one of this space.
+ * the preset's own space is never mistaken for one of this space. A V2 space's input resolutions
+ * scale with the image size (the largest is the data's size).
  */
 export function adaptSpaceToData(space: SearchSpace, data: LoadedDataset): SearchSpace {
   if (data.height !== data.width) {
@@ -21,5 +22,13 @@ export function adaptSpaceToData(space: SearchSpace, data: LoadedDataset): Searc
     input_size: data.height,
     input_channels: data.channels,
     num_classes: k,
+    ...(space.resolutions ? { resolutions: scaledResolutions(space.resolutions, space.input_size, data.height) } : {}),
   });
+}
+
+/** Resolutions r of a space for `from`-pixel inputs, at `to` pixels: round(r · to / from), distinct, ascending, the largest `to`. */
+export function scaledResolutions(resolutions: readonly number[], from: number, to: number): number[] {
+  const out = new Set(resolutions.map((r) => Math.max(1, Math.round((r * to) / from))));
+  out.add(to);
+  return [...out].filter((r) => r <= to).sort((a, b) => a - b);
 }

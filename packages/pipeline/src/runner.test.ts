@@ -135,3 +135,12 @@ describe('pipeline runner', () => {
     run.close();
   });
 });
+
+describe('a space carried over to other data', () => {
+  it('scales V2 input resolutions with the image size', async () => {
+    const { scaledResolutions } = await import('./data-space.ts');
+    expect(scaledResolutions([20, 24, 28], 28, 12)).toEqual([9, 10, 12]);
+    expect(scaledResolutions([20, 24, 28], 28, 56)).toEqual([40, 48, 56]);
+    expect(scaledResolutions([14, 28], 28, 2)).toEqual([1, 2]);
+  });
+});
