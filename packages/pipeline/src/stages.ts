@@ -14,6 +14,7 @@ import { exportStage, loadTrainedNet, trainStage, type TrainRecipeInput } from '
 import { relative } from 'node:path';
 import { registerPipelineStage, type ArtifactBag, type StageEnv } from './catalog.ts';
 import { SEARCH_V1_PRESETS } from './presets-v1.ts';
+import { adaptSpaceToData } from './data-space.ts';
 
 /*
  * The shipped stages as pipelines see them (docs/pipelines.md lists their options). Each entry
@@ -163,7 +164,10 @@ registerPipelineStage({
     const options = { ...preset.supernet, ...sizes, resource: resource ?? preset.resource, loss: preset.loss };
     const table = a['latency-table'] ? tableOf(a, env) : undefined;
     if (options.resource === 'latency' && !table) throw new FbnetError('USAGE', `stage ${env.index + 1} "dmasking": resource "latency" needs a latency-lut stage before it`);
-    const input = from === 'arch' ? { arch: a.arch!, ...(around ? { around } : {}) } : { space: space ?? preset.space };
+    // The preset's space carried over to the user's data (channels, classes, image size, scaled resolutions).
+    const loaded = (env.ctx.data as { loaded?: Parameters<typeof adaptSpaceToData>[1] } | undefined)?.loaded;
+    const own = space ?? (loaded ? adaptSpaceToData(getSearchSpacePreset(preset.space), loaded) : preset.space);
+    const input = from === 'arch' ? { arch: a.arch!, ...(around ? { around } : {}) } : { space: own };
     return dmaskingStage({ ...input, ...(table ? { table } : {}), options } as Parameters<typeof dmaskingStage>[0], env.ctx);
   },
   collect: (r, _o, env) => {
