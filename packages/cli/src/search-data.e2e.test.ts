@@ -54,9 +54,9 @@ describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
     model.dispose();
   });
 
-  it('refuses --data on v2/v3, with --data-dir, and with --baselines', async () => {
+  it('refuses --data on v3, with --data-dir, and with --baselines', async () => {
     const cases = [
-      ['search', 'v2', '--data', data],
+      ['search', 'v3', '--data', data],
       ['search', 'v1', '--data', data, '--data-dir', data],
       ['search', 'v1', '--data', data, '--baselines', join(root, 'b.json')],
       ['search', 'v1', '--data-size', '12'],
@@ -65,6 +65,20 @@ describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
       const r = await fbnetAsync(c);
       expect(r.code, c.join(' ')).toBe(2);
     }
+  });
+
+  it('search v2 --data: the V2 space carried over (resolutions scaled), a model taking [null, 12, 12, 3] with 3 outputs', { timeout: 120_000 }, async () => {
+    const out = join(root, 'run-v2');
+    const r = await fbnetAsync(['search', 'v2', '--preset', 'smoke', '--data', data, '--data-size', '12', '--backend', 'cpu', '--out', out, '--json'], undefined, { XDG_CACHE_HOME: join(root, 'cache') });
+    if (r.code !== 0) throw new Error(`search v2 failed (${r.code}): ${r.stderr}`);
+    const space = JSON.parse(readFileSync(join(out, 'space.json'), 'utf8'));
+    expect([space.input_size, space.input_channels, space.num_classes, space.resolutions]).toEqual([12, 3, 3, [9, 10, 12]]);
+    const result = JSON.parse(r.last);
+    expect(result.modelInputSize).toBe(12);
+    expect([9, 10, 12]).toContain(result.resolution);
+    const json = JSON.parse(readFileSync(result.modelPath, 'utf8'));
+    const layers = JSON.stringify(json.modelTopology);
+    expect(layers).toContain('[null,12,12,3]');
   });
 
   it('a folder with a stray file fails before a run directory exists, naming the file', async () => {

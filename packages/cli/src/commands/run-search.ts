@@ -94,7 +94,7 @@ const KINDS: Record<SearchVersion, SearchKind> = {
   v2: {
     presets: SEARCH_V2_PRESETS as Record<string, { space?: string }>,
     run: async (run, backend, o, out, signal) =>
-      (await searchV2Shortcut(run, backend, { presetName: o.preset, dataDir: o.dataDir ?? undefined, resource: SEARCH_V2_PRESETS[o.preset].resource, space: SEARCH_V2_PRESETS[o.preset].space, lut: o.lut ?? undefined, forceLut: o.forceLut, lutTiming: SEARCH_V2_PRESETS[o.preset].lutTiming }, out, signal)) as unknown as SearchResult,
+      (await searchV2Shortcut(run, backend, { presetName: o.preset, dataDir: o.dataDir ?? undefined, data: o.data ?? undefined, resource: SEARCH_V2_PRESETS[o.preset].resource, space: SEARCH_V2_PRESETS[o.preset].space, lut: o.lut ?? undefined, forceLut: o.forceLut, lutTiming: SEARCH_V2_PRESETS[o.preset].lutTiming }, out, signal)) as unknown as SearchResult,
   },
   v3: {
     presets: SEARCH_V3_PRESETS as Record<string, { space?: string }>,

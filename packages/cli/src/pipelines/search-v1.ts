@@ -193,12 +193,12 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
 export async function searchV2Shortcut(
   run: RunDir,
   backend: ActiveBackend,
-  o: { presetName: string; dataDir?: string; resource: string; space: string; lut?: string; forceLut?: boolean; lutTiming: { timeMs: number; warmupMs: number; minSamples: number; warmupSamples: number } },
+  o: { presetName: string; dataDir?: string; data?: UserDataSource; resource: string; space: string; lut?: string; forceLut?: boolean; lutTiming: { timeMs: number; warmupMs: number; minSamples: number; warmupSamples: number } },
   out: Output,
   signal?: AbortSignal,
 ) {
   const t0 = Date.now();
-  const pipeline = searchPipeline('v2', { presetName: o.presetName, dataDir: o.dataDir, seed: run.config.seed, backend: backend.id, lut: o.lut, forceLut: o.forceLut, v2Resource: o.resource, v2Space: o.space });
+  const pipeline = searchPipeline('v2', { presetName: o.presetName, dataDir: o.dataDir, data: o.data, seed: run.config.seed, backend: backend.id, lut: o.lut, forceLut: o.forceLut, v2Resource: o.resource, v2Space: o.space });
   const r = await runSearchPipeline(run, backend, pipeline, out, 'search v2', signal);
   const search = run.readJson<{ derived: { ops: string[]; channels: number[]; expansions: (number | null)[]; resolution: number } }>('search.json');
   if (!search || !r.archPath || !r.modelPath) throw new FbnetError('CHECKPOINT', `${run.path}: the v2 pipeline ended without search.json or a model`);
