@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeClassFolder } from '@fbnet/data/testing';
 import { FBNET_BIN, fbnetAsync, pooled } from './_cli-test-support.ts';
 
 /**
@@ -46,6 +47,24 @@ describe('fbnet run: the shipped pipelines', () => {
     for (const h of ['Pipeline', 'FBNetV1: Architecture distribution', 'FBNetV2: Channel widths', 'Architecture (from the last search stage)', 'Final training']) expect(html).toContain(h);
     expect(html).not.toContain('FBNetV3');
     expect(readFileSync(join(root, 'v3-stages', 'report.html'), 'utf8')).toContain('FBNetV3: ');
+  });
+});
+
+describe('fbnet run --data', () => {
+  it('runs a shipped pipeline on your image folder: the space follows the data', { timeout: 300_000 }, async () => {
+    const data = join(root, 'rgb3');
+    writeClassFolder(join(data, 'train'), [14, 16, 12], 12);
+    writeClassFolder(join(data, 'test'), [5, 5, 5], 12, { seed: 1000 });
+    const out = join(root, 'on-data');
+    const r = await fbnetAsync(['run', join(PIPELINES, 'v1-then-v2.json'), '--preset', 'smoke', '--data', data, '--out', out, '--json'], undefined, { XDG_CACHE_HOME: join(root, 'cache') });
+    expect(r.code, r.stderr).toBe(0);
+    const space = JSON.parse(readFileSync(join(out, 'space.json'), 'utf8'));
+    expect([space.input_size, space.input_channels, space.num_classes]).toEqual([12, 3, 3]);
+    expect(JSON.parse(readFileSync(join(out, 'pipeline.json'), 'utf8')).data).toEqual({ source: 'path', path: data });
+    const model = JSON.parse(readFileSync(json(r.stdout).modelPath, 'utf8'));
+    expect(JSON.stringify(model.modelTopology)).toContain('[null,12,12,3]');
+    const bad = await fbnetAsync(['run', join(PIPELINES, 'v1.json'), '--data-size', '12', '--json']);
+    expect(bad.code).toBe(2);
   });
 });
 

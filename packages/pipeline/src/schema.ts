@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { FbnetError, formatZodIssues } from '@fbnet/core';
 import { FILE_SIZE_CAPS, readJsonCapped } from '@fbnet/core/node';
@@ -52,5 +52,9 @@ export function readPipelineFile(path: string): Pipeline {
   const file = resolve(path);
   if (!existsSync(file)) throw new FbnetError('USAGE', `pipeline file ${path} does not exist`);
   const json = readJsonCapped(file, 'pipeline file', FILE_SIZE_CAPS.archDef);
-  return parsePipeline(json, file);
+  const p = parsePipeline(json, file);
+  // A data path in the file is relative to the file (the file can be run from anywhere).
+  if (p.data.source === 'path' && !isAbsolute(p.data.path)) p.data = { ...p.data, path: resolve(dirname(file), p.data.path) };
+  if (p.data.source === 'fashion-mnist' && p.data.dataDir && !isAbsolute(p.data.dataDir)) p.data = { ...p.data, dataDir: resolve(dirname(file), p.data.dataDir) };
+  return p;
 }

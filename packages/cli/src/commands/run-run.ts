@@ -5,6 +5,7 @@ import { newRunId, type RunDir } from '@fbnet/runs';
 import { describeChoice, initBackend, type ActiveBackend } from '../backend.ts';
 import { trackMemory } from '../memory.ts';
 import { formatDuration, makeOutput, progressBar, type Output } from '../output.ts';
+import { checkUserData } from '../user-data.ts';
 import { checkNewRunDir, createRun, finishedResult, openRunOf, recordResume, shownResult, storeResult } from '../run-files.ts';
 import type { RunLine } from './run.ts';
 
@@ -23,7 +24,20 @@ export async function runPipelineCommand({ flags: f, args }: RunLine): Promise<n
   if (f.resume) return resume(f, args[0], out);
   const file = resolve(args[0]);
   const read = readPipelineFile(file);
-  const pipeline: Pipeline = { ...read, ...(f.backend !== undefined ? { backend: f.backend } : {}), ...(f.seed !== undefined ? { seed: f.seed } : {}), ...(f.preset !== undefined ? { preset: f.preset as Pipeline['preset'] } : {}) };
+  // Flags override the file's backend, seed, preset and data (the run keeps the result as its pipeline.json).
+  const data: Pipeline['data'] | undefined = f.data
+    ? { source: 'path', path: resolve(f.data), ...(f['data-format'] ? { format: f['data-format'] } : {}), ...(f['data-size'] ? { size: f['data-size'] } : {}) }
+    : f['data-dir']
+      ? { source: 'fashion-mnist', dataDir: resolve(f['data-dir']) }
+      : undefined;
+  const pipeline: Pipeline = {
+    ...read,
+    ...(f.backend !== undefined ? { backend: f.backend } : {}),
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.preset !== undefined ? { preset: f.preset as Pipeline['preset'] } : {}),
+    ...(data ? { data } : {}),
+  };
+  if (pipeline.data.source === 'path') checkUserData({ path: pipeline.data.path, format: pipeline.data.format ?? 'auto', size: pipeline.data.size });
   // The whole chain is type-checked before anything is created or loaded.
   checkPipeline(pipeline);
   const dir = f.out ?? join('runs', newRunId(pipeline.name ?? 'pipeline'));
