@@ -13,6 +13,8 @@ export { chooseBackend, defaultProbe, AUTO_BENCH_ARCH } from './auto-select.ts';
 export type { BackendChoice, BackendCandidate, CandidateFigures, CandidateProbe, ChooseBackendOptions } from './auto-select.ts';
 export type { KnownPluginId } from './plugins.ts';
 export { setupPlugin, loadArch } from './setup.ts';
+export { autotunePlan, REFERENCE_NET } from './autotune.ts';
+export type { AutotuneOptions } from './autotune.ts';
 export type { PluginSetupOptions } from './setup.ts';
 export { writeDeviceResult, RESULTS_DIR } from './results.ts';
 export type { DeviceResults } from './results.ts';

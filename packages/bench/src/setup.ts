@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { deviceFingerprint, loadDevicePlan, loadKernelPlan } from '@fbnet/backend-common';
+import { deviceFingerprint, loadDevicePlan, loadKernelPlan, userPlansDir } from '@fbnet/backend-common';
+import type { AutotuneOptions } from './autotune.ts';
 import { FbnetError, parseArchDef, type ArchDef, type BackendPlugin, type DeviceFingerprint, type KernelPlan } from '@fbnet/core';
 import { resolvePlugin } from './plugins.ts';
 
@@ -10,6 +11,11 @@ export interface PluginSetupOptions {
   /** Use a plan measured on another device anyway. */
   forcePlan?: boolean;
   threads?: number;
+  /**
+   * With `plan: 'auto'` and no plan for this device (committed, or cached per user): tune one now
+   * and cache it (`autotunePlan`), instead of running without one.
+   */
+  autotune?: boolean | AutotuneOptions;
 }
 
 /** Load, check availability of, and activate a plugin (with its plan). */
@@ -22,7 +28,12 @@ export async function setupPlugin(o: PluginSetupOptions): Promise<{ plugin: Back
   if (o.plan === 'auto') {
     await plugin.init({ threads: o.threads });
     const { planHash: _h, ...device } = await deviceFingerprint(plugin);
-    plan = await loadDevicePlan(device);
+    // A committed plan for this device, else one tuned earlier on it (the user's cache), else tune one now if asked.
+    plan = (await loadDevicePlan(device)) ?? (await loadDevicePlan(device, await userPlansDir()));
+    if (!plan && o.autotune) {
+      const { autotunePlan } = await import('./autotune.ts');
+      plan = (await autotunePlan(plugin, device, o.autotune === true ? {} : o.autotune)).plan;
+    }
   } else if (typeof o.plan === 'string') {
     plan = await loadKernelPlan(o.plan);
   } else plan = o.plan;

@@ -26,10 +26,31 @@ export function describeChoice(choice: BackendChoice): string {
  * (`fbnet bench kernels` writes it); unavailable plugins say why. `auto` first benchmarks every
  * available registered plugin briefly and activates the fastest (`choice` says why).
  */
-export async function initBackend(id: string, options: { threads?: number; plan?: string; forcePlan?: boolean } = {}): Promise<ActiveBackend> {
+export async function initBackend(id: string, options: { threads?: number; plan?: string; forcePlan?: boolean; autotune?: boolean } = {}): Promise<ActiveBackend> {
   const choice = id === AUTO_BACKEND ? await chooseBackend({ threads: options.threads }) : undefined;
   const backend = choice?.chosen ?? id;
   const { threads, forcePlan } = options;
-  const { plugin, plan } = await setupPlugin({ backend, plan: options.plan ?? 'auto', forcePlan, threads });
+  const tune = options.autotune ?? autotuneWanted();
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const autotune = tune
+    ? {
+        onStart: say,
+        onProgress: (done: number, total: number) => {
+          if (done === total || done % Math.max(1, Math.round(total / 4)) === 0) say(`  kernel plan: ${done}/${total} variants timed`);
+        },
+      }
+    : false;
+  const { plugin, plan } = await setupPlugin({ backend, plan: options.plan ?? 'auto', forcePlan, threads, autotune });
   return { id: plugin.id, plugin, tfBackend: tf.getBackend(), version: plugin.version(), plan, ...(choice ? { choice } : {}) };
+}
+
+/**
+ * Tune a kernel plan on first use when this device has none (committed or cached): on by
+ * default; `FBNET_AUTOTUNE=0` turns it off, `=1` on. Off under CI and test runners (a plan is
+ * tuned per machine, once; a test run should not tune in every process) unless `=1`.
+ */
+export function autotuneWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.FBNET_AUTOTUNE === '1') return true;
+  if (env.FBNET_AUTOTUNE === '0') return false;
+  return !env.CI && !env.VITEST;
 }

@@ -20,7 +20,7 @@ export {
   fnv1a,
 } from './plan.ts';
 export type { TimedVariant } from './plan.ts';
-export { saveKernelPlan, loadKernelPlan, loadDevicePlan, PLANS_DIR } from './plan-io.ts';
+export { saveKernelPlan, loadKernelPlan, loadDevicePlan, PLANS_DIR, userPlansDir } from './plan-io.ts';
 export type { LoadPlanOptions } from './plan-io.ts';
 
 export { kernelCasesForArch, kernelCasesForSpace, convCases, batchNormCases, dedupe } from './bench/kernel-cases.ts';

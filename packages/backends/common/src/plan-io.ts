@@ -25,7 +25,6 @@ export async function loadKernelPlan(path: string, options: LoadPlanOptions = {}
   return plan;
 }
 
-/** Default folder of kernel plans (relative to the working directory). */
 /**
  * The committed per-device plans (`fbnet bench kernels` writes here), found from this module's
  * location: a plan applies whatever directory the command runs in (it used to be read relative
@@ -47,4 +46,15 @@ export async function loadDevicePlan(device: Omit<DeviceFingerprint, 'planHash'>
     return undefined;
   }
   return loadKernelPlan(file, { device });
+}
+
+/**
+ * Node only: the per-user folder of plans tuned on first use — `$FBNET_PLANS_DIR`, else
+ * `$XDG_CACHE_HOME/fbnet/plans`, else `~/.cache/fbnet/plans`.
+ */
+export async function userPlansDir(): Promise<string> {
+  const p = await import('node:path');
+  const os = await import('node:os');
+  if (process.env.FBNET_PLANS_DIR) return p.resolve(process.env.FBNET_PLANS_DIR);
+  return p.join(process.env.XDG_CACHE_HOME || p.join(os.homedir(), '.cache'), 'fbnet', 'plans');
 }

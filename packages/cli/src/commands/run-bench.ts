@@ -86,7 +86,7 @@ export async function runBench(line: BenchLine): Promise<number> {
     }
     case 'dmasking': {
       const f = line.flags;
-      const backend = await initBackend(f.backend ?? 'wasm', { threads: f.threads });
+      const backend = await initBackend(f.backend ?? 'wasm', { threads: f.threads, autotune: false });
       const r = await benchDmasking({ batch: f.batch, rounds: f.rounds });
       const path = writeBenchDmasking(r, 'benchmarks/results');
       out.info(
@@ -99,7 +99,7 @@ export async function runBench(line: BenchLine): Promise<number> {
     case 'baselines': {
       const f = line.flags;
       const presetName = f.preset ?? 'quick';
-      const backend = await initBackend(f.backend ?? 'wasm', { threads: f.threads });
+      const backend = await initBackend(f.backend ?? 'wasm', { threads: f.threads, autotune: false });
       const lut = f.lut ? loadLut(f.lut, { device: nodeFingerprint(backend.plugin, backend.plan) }) : undefined;
       const path = f.out ?? `v1-baselines-${presetName}.json`;
       const ac = new AbortController();
