@@ -19,8 +19,6 @@ export { argmaxChoice, sampleChoiceFromProbs, choiceProbability, describeChoice,
 export type { DMaskingEvent, DMaskingEventMap, V2ArchSummary, LayerDistribution } from './events.ts';
 
 // Pipeline, export, presets
-export { searchV2 } from './pipeline.ts';
-export type { SearchV2Context, SearchV2Options, SearchV2Result } from './pipeline.ts';
 export { SEARCH_V2_PRESETS } from './presets.ts';
 export type { SearchV2Preset } from './presets.ts';
 export { exportV2Model, toResizingLayersModel, resizeDataset } from './export.ts';
@@ -30,3 +28,4 @@ export type { ExportedV2Model } from './export.ts';
 export { benchDmasking, benchSpace, writeBenchDmasking } from './bench.ts';
 export type { BenchDmaskingOptions, BenchDmaskingResult, BenchConfigFigures } from './bench.ts';
 export { NaiveChannelSupernet } from './naive.ts';
+export type { SearchV2Result } from './result.ts';

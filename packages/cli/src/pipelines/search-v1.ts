@@ -4,6 +4,7 @@ import { FbnetError, runStage, type EventBase } from '@fbnet/core';
 import { archLatency, loadLut, measureLut, type LatencyTable } from '@fbnet/latency-lut';
 import { parsePipeline, pipelineStage, type DataSpec, type Pipeline, type PipelineResult, type SearchV1Preset } from '@fbnet/pipeline';
 import type { RunDir } from '@fbnet/runs';
+import type { SearchV2Result } from '@fbnet/dmasking';
 import { lastValueFrom } from 'rxjs';
 import type { ActiveBackend } from '../backend.ts';
 import type { Output } from '../output.ts';
@@ -221,7 +222,7 @@ export async function searchV2Shortcut(
   const space = run.readJson<{ input_size: number }>('space.json');
   const stageSec = (n: string) => r.stages.filter((s) => s.stage === n).reduce((a, s) => a + s.seconds, 0);
   const v1Like = { search: stageSec('dmasking'), train: stageSec('train') + stageSec('export') };
-  const result = {
+  const result: SearchV2Result = {
     testAccuracy: r.testAccuracy ?? NaN,
     valAccuracy: r.valAccuracy,
     params: r.params!,
@@ -234,7 +235,7 @@ export async function searchV2Shortcut(
     expansions: search.derived.expansions,
     resolution: search.derived.resolution,
     modelInputSize: space?.input_size ?? arch.input_size,
-    resource: o.resource,
+    resource: o.resource as SearchV2Result['resource'],
     archPath: run.file('arch.json'),
     modelPath: r.modelPath,
     runDir: run.path,
