@@ -46,7 +46,9 @@ export { recipeSearchStage } from './coarse/recipe-search.ts';
 export { CoarseSearch } from './coarse/coarse-search-class.ts';
 export type { CoarseSearchOptions } from './coarse/coarse-search-class.ts';
 export type { RecipeSearchInput, RecipeSearchResult } from './coarse/recipe-search.ts';
-export { jointCoarseSpace, recipeCoarseSpace } from './coarse/coarse-space.ts';
+export { jointCoarseSpace, recipeCoarseSpace, archCoarseSpace } from './coarse/coarse-space.ts';
+export { archSlots, choiceToPoint, pointToChoice } from './space/arch-point.ts';
+export type { ArchSlot } from './space/arch-point.ts';
 export type { CoarseSpace } from './coarse/coarse-space.ts';
 export type { CoarseEvent, CoarseEventMap, CoarseSample } from './coarse/events.ts';
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { defineStage, FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type BackendPlugin, type KernelPlan, type StageContext } from '@fbnet/core';
+import { defineStage, FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type BackendPlugin, type KernelPlan, type SearchSpace, type StageContext } from '@fbnet/core';
 import { fitPredictorStage, type PredictorSample, type SerializedPredictor } from '@fbnet/acc-predictor';
-import { coarseSearchStage, encodePoint, getJointSpacePreset, recipeSearchStage, type JointPoint } from '@fbnet/autotrain';
+import { archCoarseSpace, archSlots, coarseSearchStage, encodePoint, getJointSpacePreset, pointToChoice, recipeSearchStage, type JointPoint } from '@fbnet/autotrain';
 import type { StageData } from '@fbnet/data';
 import { dmaskingStage, exportV2Model, resizeDataset, SEARCH_V2_PRESETS } from '@fbnet/dmasking';
-import { evolutionStage, type FitnessSpec } from '@fbnet/evolutionary-search';
+import { archSpaceGenome, evolutionStage, type FitnessSpec } from '@fbnet/evolutionary-search';
 import { gumbelSupernetStage } from '@fbnet/gumbel-supernet';
 import { jointnasStage, SEARCH_V3_PRESETS } from '@fbnet/jointnas';
 import { latencyMatrix, loadLut, measureLutStage, nodeFingerprint, type LatencyTable } from '@fbnet/latency-lut';
@@ -66,6 +66,49 @@ function dataAt(ctx: StageContext<StageData>, size: number): StageContext<StageD
   const r = (ds: StageData['train'] | undefined) => (ds ? resizeDataset(ds, size) : undefined);
   return { ...ctx, data: { ...d, train: resizeDataset(d.train, size), val: r(d.val), test: r(d.test) } };
 }
+
+/**
+ * The candidates file an `autotrain` stage writes (`candidates.json`). `kind` says which space its
+ * points belong to: `joint` (a joint-space preset named by `space`; files without `kind` are
+ * joint) or `arch` (the layer-wise `SearchSpace` itself, with the recipe every candidate trained
+ * with; each sample also carries its `choice`).
+ */
+type CandidatesFile =
+  | { kind?: 'joint'; space: string; budget: number; samples: { point: JointPoint; accuracy: number }[] }
+  | { kind: 'arch'; space: SearchSpace; recipe: TrainRecipeInput; budget: number; samples: { point: JointPoint; accuracy: number }[] };
+
+/** Predictor inputs of a candidates file's point, in the encoding of its space. */
+function candidateEncoder(file: CandidatesFile): (p: JointPoint) => { arch: number[]; recipe: number[] } {
+  if (file.kind === 'arch') {
+    const cs = archCoarseSpace(file.space, file.recipe);
+    return (p) => cs.encode(p);
+  }
+  const space = getJointSpacePreset(file.space);
+  return (p) => encodePoint(space, p);
+}
+
+/** Candidates train on Fashion-MNIST (`DataSpec`): a layer-wise space must take its images. */
+function checkFmnistSpace(space: SearchSpace, env: StageEnv, name: string): void {
+  if (space.input_size !== 28 || space.input_channels !== 1 || space.num_classes !== 10) {
+    throw new FbnetError('USAGE', `stage ${env.index + 1} "${name}": over: "space" trains candidates on Fashion-MNIST (28x28x1, 10 classes); the space ${space.name} takes ${space.input_size}x${space.input_size}x${space.input_channels}, ${space.num_classes} classes`);
+  }
+}
+
+/** Epochs of a layer-wise coarse stage's full schedules: the longest schedule of the V3 preset's joint space (its coarse budget). */
+function coarseEpochs(preset: StageEnv['preset']): number {
+  const r = getJointSpacePreset(SEARCH_V3_PRESETS[preset].space).recipe.epochs;
+  if (r?.kind === 'int') return r.max;
+  if (r?.kind === 'choice') return Math.max(...r.values.map(Number).filter(Number.isFinite));
+  return SEARCH_V1_PRESETS[preset].final.epochs ?? 1;
+}
+
+/** The fixed recipe of a layer-wise coarse stage's candidates: the V1 preset's final recipe at the coarse budget's epochs. */
+function coarseRecipe(env: StageEnv, epochs: number | undefined): TrainRecipeInput {
+  return { ...SEARCH_V1_PRESETS[env.preset].final, epochs: epochs ?? coarseEpochs(env.preset) };
+}
+
+/** Which space an evolution runs over: the option, else joint for the predictor (FBNetV3's fine stage) and the layer-wise space for a cost. */
+const evolutionOver = (o: { over?: 'joint' | 'space'; fitness: string }) => o.over ?? (o.fitness === 'predictor' ? 'joint' : 'space');
 
 // ── latency-lut ───────────────────────────────────────────────────────────────────────────────
 registerPipelineStage({
@@ -187,14 +230,29 @@ registerPipelineStage({
   options: z
     .object({
       mode: z.enum(['joint', 'recipe']).default('joint'),
+      /**
+       * What the coarse stage searches: `joint`, the V3 joint architecture + recipe space; `space`,
+       * the pipeline's layer-wise space (e.g. V1's), every candidate trained with one recipe.
+       */
+      over: z.enum(['joint', 'space']).default('joint'),
       /** Joint space preset (default: the V3 preset's). */
       space: z.string().min(1).optional(),
+      /** With over: "space": epochs of the candidates' full schedule (default: the longest schedule of the V3 preset's joint space). */
+      epochs: z.number().int().positive().optional(),
       constraints: constraintsSchema.optional(),
       iterations: z.number().int().positive().optional(),
       perIteration: z.number().int().positive().optional(),
     })
-    .strict(),
-  consumes: (o) => (o.mode === 'recipe' ? [{ kind: 'arch' }] : [{ kind: 'latency-table', optional: true }]),
+    .strict()
+    .superRefine((o, ctx) => {
+      if (o.over === 'space' && o.mode === 'recipe') ctx.addIssue({ code: 'custom', message: 'over: "space" is a coarse search (mode "joint"), not a recipe search', path: ['over'] });
+      if (o.over === 'space' && o.space !== undefined) ctx.addIssue({ code: 'custom', message: 'space names a joint-space preset; over: "space" searches the pipeline\'s space', path: ['space'] });
+      if (o.over !== 'space' && o.epochs !== undefined) ctx.addIssue({ code: 'custom', message: 'epochs applies to over: "space" (a joint space searches its epochs)', path: ['epochs'] });
+    }),
+  consumes: (o) =>
+    o.mode === 'recipe'
+      ? [{ kind: 'arch' }]
+      : [...(o.over === 'space' ? [{ kind: 'space' as const }] : []), { kind: 'latency-table' as const, optional: true }],
   produces: (o) => (o.mode === 'recipe' ? ['recipe'] : ['candidates', 'predictor']),
   start: (a, o, env) => {
     const p = SEARCH_V3_PRESETS[env.preset];
@@ -212,10 +270,16 @@ registerPipelineStage({
     };
     if (o.mode === 'recipe') return recipeSearchStage({ ...settings, arch: a.arch!, space } as Parameters<typeof recipeSearchStage>[0], env.ctx) as never;
     const table = a['latency-table'] ? tableOf(a, env) : undefined;
+    if (o.over === 'space') {
+      // The preset's constraints are sized for the joint space; only the stage's own apply here.
+      checkFmnistSpace(a.space!, env, 'autotrain');
+      const input = { ...settings, archSpace: a.space!, recipe: coarseRecipe(env, o.epochs), ...(o.constraints ? { constraints: o.constraints } : {}), ...(table ? { latencyTable: table } : {}) };
+      return coarseSearchStage(input as Parameters<typeof coarseSearchStage>[0], env.ctx) as never;
+    }
     const constraints = { ...p.constraints, ...o.constraints };
     return coarseSearchStage({ ...settings, space, constraints, ...(table ? { latencyTable: table } : {}) } as Parameters<typeof coarseSearchStage>[0], env.ctx) as never;
   },
-  collect: (r: Record<string, unknown>, o, env): ArtifactBag => {
+  collect: (r: Record<string, unknown>, o, env, given): ArtifactBag => {
     const p = env.ctx.prefix ?? '';
     if (o.mode === 'recipe') {
       env.ctx.run?.writeJson(`${p}recipe-search.json`, r);
@@ -224,7 +288,11 @@ registerPipelineStage({
     const samples = r.samples as unknown[];
     const candidatesPath = `${p}candidates.json`;
     const predictorPath = `${p}predictor.json`;
-    env.ctx.run?.writeJson(candidatesPath, { space: o.space ?? SEARCH_V3_PRESETS[env.preset].space, budget: r.budget, samples });
+    if (o.over === 'space') {
+      const space = given.space!;
+      const withChoice = (samples as { point: JointPoint; accuracy: number }[]).map((s) => ({ ...s, choice: pointToChoice(space, s.point) }));
+      env.ctx.run?.writeJson(candidatesPath, { kind: 'arch', space, recipe: coarseRecipe(env, o.epochs), budget: r.budget as number, samples: withChoice } satisfies CandidatesFile);
+    } else env.ctx.run?.writeJson(candidatesPath, { kind: 'joint', space: o.space ?? SEARCH_V3_PRESETS[env.preset].space, budget: r.budget, samples } as CandidatesFile);
     env.ctx.run?.writeJson(predictorPath, r.acquisition);
     const tau = (r.predictor as { kendallTau?: number } | undefined)?.kendallTau;
     return { candidates: { from: 'autotrain', count: samples.length, path: candidatesPath }, predictor: { path: predictorPath, ...(tau !== undefined ? { kendallTau: tau } : {}) } };
@@ -241,15 +309,18 @@ registerPipelineStage({
   consumes: () => [{ kind: 'candidates' }, { kind: 'predictor', optional: true }],
   produces: () => ['predictor'],
   start: (a, o, env) => {
-    const file = readRunJson<{ space: string; samples: { point: JointPoint; accuracy: number }[] }>(env, a.candidates!.path);
-    const space = getJointSpacePreset(file.space);
-    const all: PredictorSample[] = file.samples.filter((s) => Number.isFinite(s.accuracy)).map((s) => ({ ...encodePoint(space, s.point), accuracy: s.accuracy }));
+    const file = readRunJson<CandidatesFile>(env, a.candidates!.path);
+    const encode = candidateEncoder(file);
+    const all: PredictorSample[] = file.samples.filter((s) => Number.isFinite(s.accuracy)).map((s) => ({ ...encode(s.point), accuracy: s.accuracy }));
     // A seeded, fixed share is held out: the predictor is judged on candidates it did not see.
     const nHeld = Math.floor(all.length * o.heldOutFraction);
     const base = a.predictor ? readRunJson<SerializedPredictor>(env, a.predictor.path) : undefined;
     const p = SEARCH_V3_PRESETS[env.preset].fit;
     const fit = { ...p, ...(o.frozenEpochs ? { frozenEpochs: o.frozenEpochs } : {}), ...(o.fineTuneEpochs ? { fineTuneEpochs: o.fineTuneEpochs } : {}) };
-    return fitPredictorStage({ ...(base ? { predictor: base } : {}), samples: all.slice(nHeld), heldOut: all.slice(0, nHeld), fit }, env.ctx);
+    if (!base && !all.length) throw new FbnetError('USAGE', `stage ${env.index + 1} "acc-predictor": ${a.candidates!.path} has no scored candidate to fit on`);
+    // Without an earlier predictor, a fresh one as wide as the candidates' encoding.
+    const config = base ? {} : { config: { archDim: all[0].arch.length, recipeDim: all[0].recipe.length } };
+    return fitPredictorStage({ ...(base ? { predictor: base } : config), samples: all.slice(nHeld), heldOut: all.slice(0, nHeld), fit }, env.ctx);
   },
   collect: (r, _o, env) => {
     const path = `${env.ctx.prefix ?? ''}predictor-fitted.json`;
@@ -262,12 +333,17 @@ registerPipelineStage({
 // ── evolutionary-search ──────────────────────────────────────────────────────────────────────
 registerPipelineStage({
   name: 'evolutionary-search',
-  summary: 'constrained adaptive evolution: over the joint arch + recipe space with the accuracy predictor (FBNetV3 fine stage), or over the layer-wise space with a cost fitness',
+  summary: 'constrained adaptive evolution: over the joint arch + recipe space with the accuracy predictor (FBNetV3 fine stage), or over the layer-wise space with the accuracy predictor of a layer-wise coarse stage or a cost fitness',
   options: z
     .object({
-      /** predictor: maximise predicted accuracy (joint space); flops/params: the largest net within the constraints; latency: the fastest. */
+      /** predictor: maximise predicted accuracy; flops/params: the largest net within the constraints; latency: the fastest. */
       fitness: z.enum(['predictor', 'flops', 'params', 'latency']).default('predictor'),
-      /** Joint space preset for `fitness: predictor` (default: the V3 preset's). */
+      /**
+       * The space searched: `joint` (the V3 joint arch + recipe space; predictor only) or `space`
+       * (the pipeline's layer-wise space). Default: joint for the predictor, space for a cost.
+       */
+      over: z.enum(['joint', 'space']).optional(),
+      /** Joint space preset for `over: joint` (default: the candidates' space, else the V3 preset's). */
       space: z.string().min(1).optional(),
       constraints: constraintsSchema.optional(),
       /**
@@ -280,21 +356,31 @@ registerPipelineStage({
       maxGenerations: z.number().int().positive().optional(),
       patience: z.number().int().positive().optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((o, ctx) => {
+      const over = evolutionOver(o);
+      if (over === 'joint' && o.fitness !== 'predictor') ctx.addIssue({ code: 'custom', message: `fitness "${o.fitness}" runs over the layer-wise space (over: "space"); over: "joint" needs fitness "predictor"`, path: ['over'] });
+      if (over === 'space' && o.space !== undefined) ctx.addIssue({ code: 'custom', message: 'space names a joint-space preset; over: "space" searches the pipeline\'s space', path: ['space'] });
+      if (over === 'joint' && o.latencyBudget !== undefined) ctx.addIssue({ code: 'custom', message: 'latencyBudget applies to the layer-wise space (over: "space"); give constraints.maxLatencyMs', path: ['latencyBudget'] });
+    }),
   consumes: (o) => {
+    const over = evolutionOver(o);
     const latency = o.fitness === 'latency' || o.constraints?.maxLatencyMs !== undefined || o.latencyBudget !== undefined;
     return [
-      ...(o.fitness === 'predictor' ? [{ kind: 'predictor' as const }, { kind: 'candidates' as const, optional: true }] : [{ kind: 'space' as const }]),
+      ...(o.fitness === 'predictor' ? [{ kind: 'predictor' as const }, { kind: 'candidates' as const, optional: true }] : []),
+      ...(over === 'space' ? [{ kind: 'space' as const }] : []),
       ...(latency ? [{ kind: 'latency-table' as const }] : []),
     ];
   },
-  produces: (o) => (o.fitness === 'predictor' ? ['arch', 'recipe'] : ['arch']),
+  produces: (o) => (evolutionOver(o) === 'joint' ? ['arch', 'recipe'] : ['arch']),
   start: (a, o, env) => {
     const p = SEARCH_V3_PRESETS[env.preset];
-    const { fitness: kind, space: spaceName, constraints: given, latencyBudget, ...sizes } = o;
+    const { fitness: kind, over: _over, space: spaceName, constraints: given, latencyBudget, ...sizes } = o;
+    const over = evolutionOver(o);
+    const where = `stage ${env.index + 1} "evolutionary-search"`;
     let c = given;
     if (latencyBudget !== undefined) {
-      if (kind === 'predictor') throw new FbnetError('USAGE', `stage ${env.index + 1} "evolutionary-search": latencyBudget applies to the layer-wise space; give constraints.maxLatencyMs`);
+      if (over === 'joint') throw new FbnetError('USAGE', `${where}: latencyBudget applies to the layer-wise space; give constraints.maxLatencyMs`);
       const m = latencyMatrix(a.space!, tableOf(a, env));
       const fastest = m.fixedMs + m.ms.reduce((s, row) => s + Math.min(...row), 0);
       const slowest = m.fixedMs + m.ms.reduce((s, row) => s + Math.max(...row), 0);
@@ -303,10 +389,30 @@ registerPipelineStage({
     }
     const table = a['latency-table'] ? tableOf(a, env) : undefined;
     const options = { ...p.evolution, ...sizes };
+    if (kind === 'predictor' && over === 'space') {
+      // FBNetV3's fine stage over a layer-wise space: the predictor of a coarse stage over the same space.
+      const space = a.space!;
+      const predictor = readRunJson<SerializedPredictor>(env, a.predictor!.path);
+      // The predictor must read this space's encoding (archSpaceGenome's, as the coarse stage fitted it).
+      const width = archSpaceGenome(space).encode!(pointToChoice(space, Object.fromEntries(archSlots(space).map((x) => [x.key, 0])))).arch.length;
+      const dims = predictor.meta?.config;
+      if (dims && (dims.archDim !== width || dims.recipeDim !== 0)) {
+        throw new FbnetError('USAGE', `${where}: the predictor in ${a.predictor!.path} reads ${dims.archDim} + ${dims.recipeDim} inputs; the space ${space.name} encodes to ${width} + 0 (fit it on candidates of this space: autotrain over: "space")`);
+      }
+      const cands = a.candidates ? readRunJson<CandidatesFile>(env, a.candidates.path) : undefined;
+      if (cands && cands.kind !== 'arch') throw new FbnetError('USAGE', `${where}: over: "space" needs candidates of a layer-wise space; ${a.candidates!.path} holds points of the joint space ${cands.space}`);
+      if (cands && JSON.stringify(cands.space) !== JSON.stringify(space)) throw new FbnetError('USAGE', `${where}: the candidates in ${a.candidates!.path} are points of the space ${cands.space.name} as it was then, not of the space this stage searches (${space.name})`);
+      const initial = cands ? cands.samples.filter((x) => Number.isFinite(x.accuracy)).sort((x, y) => y.accuracy - x.accuracy).map((x) => pointToChoice(space, x.point)) : undefined;
+      return evolutionStage(
+        { space: { kind: 'arch', space }, fitness: { kind: 'predictor', predictor }, constraints: c ?? {}, ...(table ? { latencyTable: table } : {}), ...(initial ? { initial } : {}), options },
+        env.ctx,
+      );
+    }
     if (kind === 'predictor') {
       const predictor = readRunJson<SerializedPredictor>(env, a.predictor!.path);
-      const cands = a.candidates ? readRunJson<{ space: string; samples: { point: JointPoint; accuracy: number }[] }>(env, a.candidates.path) : undefined;
-      const space = getJointSpacePreset(spaceName ?? cands?.space ?? p.space);
+      const cands = a.candidates ? readRunJson<CandidatesFile>(env, a.candidates.path) : undefined;
+      if (cands?.kind === 'arch') throw new FbnetError('USAGE', `${where}: the candidates in ${a.candidates!.path} are points of the layer-wise space ${cands.space.name}; search it with over: "space"`);
+      const space = getJointSpacePreset(spaceName ?? (cands as { space: string } | undefined)?.space ?? p.space);
       const initial = cands ? [...cands.samples].sort((x, y) => y.accuracy - x.accuracy).map((s) => s.point) : undefined;
       return evolutionStage(
         { space: { kind: 'joint', space }, fitness: { kind: 'predictor', predictor }, constraints: { ...p.constraints, ...c }, ...(table ? { latencyTable: table } : {}), ...(initial ? { initial } : {}), options },
@@ -320,7 +426,7 @@ registerPipelineStage({
     const arch = parseArchDef({ ...r.arch, name: r.arch.name ?? `fbnet-evolved-${env.ctx.seed}` });
     env.ctx.run?.writeJson(`${env.ctx.prefix ?? ''}arch.json`, arch);
     env.ctx.run?.writeJson(`${env.ctx.prefix ?? ''}evolution.json`, { fitness: r.fitness, best: r.best, generations: r.generations });
-    return o.fitness === 'predictor' ? { arch, recipe: r.recipe as TrainRecipeInput } : { arch };
+    return evolutionOver(o) === 'joint' ? { arch, recipe: r.recipe as TrainRecipeInput } : { arch };
   },
   summarize: (r) => ({ fitness: r.fitness, bestScore: r.best.score, generations: r.generations }),
 });

@@ -1,8 +1,9 @@
 import { tap, type Subscription } from 'rxjs';
 import { AccuracyPredictor, checkpointToSerialized, sanitizeMetrics, type PredictorConfig, type PredictorFitOptions, type PredictorMetrics, type PredictorSample, type SerializedPredictor } from '@fbnet/acc-predictor';
-import { defineStage, FbnetError, kendallTauB, type StageContext, type StageIo } from '@fbnet/core';
+import { defineStage, FbnetError, kendallTauB, type SearchSpace, type StageContext, type StageIo } from '@fbnet/core';
 import { ConstraintChecker, type Constraints } from '@fbnet/evolutionary-search';
 import type { LatencyTable } from '@fbnet/latency-lut';
+import type { TrainRecipeInput } from '@fbnet/train';
 import type { CandidateEvent, CandidateJob, CandidateResult, DataSpec, EvaluationQueue } from '../candidate/job.ts';
 import { candidatesFailedError, FailureLog } from '../candidate/failures.ts';
 import { accuracyAtBudget, chooseEarlyStopBudget, type EarlyStopDecision } from '../early-stop.ts';
@@ -11,7 +12,7 @@ import { InProcessQueue } from '../queue/in-process.ts';
 import { FileResultStore, MemoryResultStore, type ResultStore } from '../queue/result-store.ts';
 import { Sobol } from '../sobol/sobol.ts';
 import { jointArch, pointKey, type JointPoint, type JointSpace } from '../space/joint-space.ts';
-import { jointCoarseSpace, type CoarseSpace } from './coarse-space.ts';
+import { archCoarseSpace, jointCoarseSpace, type CoarseSpace } from './coarse-space.ts';
 import type { CoarseEvent, CoarseSample } from './events.ts';
 
 /** Where candidates train, as data: in this process (default), or a BullMQ queue on Redis served by `fbnet worker`s. */
@@ -44,9 +45,22 @@ export interface CoarseSettings {
   queue?: QueueSpec | EvaluationQueue;
 }
 
-/** The coarse stage's input: the joint space, the settings, and optional resource constraints on candidates. */
+/**
+ * The coarse stage's input: the space (exactly one of `space`, a joint architecture + recipe
+ * space, or `archSpace`, a core layer-wise `SearchSpace` with the `recipe` every candidate trains
+ * with), the settings, and optional resource constraints on candidates.
+ */
 export interface CoarseSearchInput extends CoarseSettings {
-  space: JointSpace;
+  /** The joint architecture + recipe space (FBNetV3). */
+  space?: JointSpace;
+  /**
+   * A layer-wise space instead (`archCoarseSpace`): V1 candidate ops per layer (V2 channels,
+   * expansions, resolutions). The result's points are flat (`ops.<i>`, …); `pointToChoice` gives
+   * their `ArchChoice`s.
+   */
+  archSpace?: SearchSpace;
+  /** With `archSpace`: the recipe of every candidate; its `epochs` is the full schedule of the early-stopping set. */
+  recipe?: TrainRecipeInput;
   /** Candidates must meet these (QMC points that do not are skipped); `maxLatencyMs` needs `latencyTable`. */
   constraints?: Constraints;
   latencyTable?: LatencyTable;
@@ -348,9 +362,12 @@ export async function runCoarse(space: CoarseSpace, o: CoarseSettings & { accept
  * predictor epoch); the run's checkpoints resume it to the same result.
  */
 export const coarseSearchStage = defineStage<CoarseSearchInput, CoarseStageResult, CoarseEvent>('autotrain', async (input, ctx, io) => {
-  const { space: joint, constraints, latencyTable, ...settings } = input;
+  const { space: joint, archSpace, recipe, constraints, latencyTable, ...settings } = input;
+  if ((joint === undefined) === (archSpace === undefined)) throw new FbnetError('USAGE', 'coarse search: give either a joint space (space) or a layer-wise one (archSpace)');
+  if (archSpace !== undefined && recipe === undefined) throw new FbnetError('USAGE', 'coarse search: a layer-wise space (archSpace) needs the recipe its candidates train with');
   if (constraints?.maxLatencyMs !== undefined && !latencyTable) throw new FbnetError('USAGE', 'coarse search: a latency constraint needs a latency table');
-  const checker = constraints ? new ConstraintChecker((p: JointPoint) => jointArch(joint, p), constraints, latencyTable) : undefined;
-  const r = await runCoarse(jointCoarseSpace(joint), { ...settings, ...(checker ? { accept: (p: JointPoint) => checker.ok(p) } : {}) }, ctx, io);
+  const space = joint !== undefined ? jointCoarseSpace(joint) : archCoarseSpace(archSpace!, recipe!);
+  const checker = constraints ? new ConstraintChecker((p: JointPoint) => (joint !== undefined ? jointArch(joint, p) : space.arch(p)), constraints, latencyTable) : undefined;
+  const r = await runCoarse(space, { ...settings, ...(checker ? { accept: (p: JointPoint) => checker.ok(p) } : {}) }, ctx, io);
   return r as CoarseStageResult;
 });
