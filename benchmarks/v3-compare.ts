@@ -8,8 +8,10 @@
  * measured of its N. The two winners are then trained the same way
  * (their own recipes, epochs capped at FINAL_EPOCHS, 1500 images) and tested on the bundled
  * test split; latency is measured on this backend. `--v1 result.json` adds a V1 result row.
- * Run: npx tsx benchmarks/v3-compare.ts [N=12] [--v1 path]
- * Writes benchmarks/results/v3-compare.json.
+ * Run: npx tsx benchmarks/v3-compare.ts [N=12] [--v1 path] [--seed S]
+ * `--seed S` seeds both searches (random draws, QMC, evolution); candidate training and data stay
+ * seeded 0 so a candidate scores the same in either search.
+ * Writes benchmarks/results/v3-compare.json (v3-compare-seed<S>.json with --seed).
  */
 import { readFileSync } from 'node:fs';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -28,7 +30,9 @@ import { BUDGET, cachedQueue, data, initBackend, machine, space } from './v3-com
 
 const args = process.argv.slice(2);
 const v1Path = args.includes('--v1') ? args[args.indexOf('--v1') + 1] : undefined;
-const N = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--v1') ?? 12);
+const N = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--v1' && args[i - 1] !== '--seed') ?? 12);
+const SEED = args.includes('--seed') ? Number(args[args.indexOf('--seed') + 1]) : undefined;
+const S = SEED ?? 0;
 const FINAL_EPOCHS = 4;
 const backend = await initBackend();
 const t0 = Date.now();
@@ -65,7 +69,7 @@ const genome = jointGenome(space);
 const checker = new ModelChecker(genome, constraints);
 
 // Random search: N uniform feasible points.
-const rng = new Rng(21);
+const rng = new Rng(21 + S);
 const randomPts: JointPoint[] = [];
 while (randomPts.length < N) {
   const p = pointFromUnit(space, Array.from({ length: dims }, () => rng.next()));
@@ -84,14 +88,14 @@ const per = Math.max(1, Math.floor(N / 4));
 const verifyN = per;
 const first = N - 3 * per;
 const coarse = new CoarseSearch({
-  space, data, seed: 0, queue: cachedQueue('compare-v3'),
+  space, data, seed: S, queue: cachedQueue('compare-v3'),
   proxy: { samples: 1500, epochs: 50 },
   earlyStop: { candidates: first, budget: BUDGET },
   iterations: 2, perIteration: per, poolSize: 300, exploreFraction: 0.2,
   accept: (p) => checker.ok(p),
 });
 const cr = (await coarse.run())!;
-const evo = (await evolve({ genome, fitness: predictorFitness(genome, coarse.predictor), checker, initial: [...cr.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point), seed: 0, populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 }))!;
+const evo = (await evolve({ genome, fitness: predictorFitness(genome, coarse.predictor), checker, initial: [...cr.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point), seed: S, populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 }))!;
 const knownKeys = new Set(cr.samples.map((x) => JSON.stringify(x.point)));
 const archSeen = new Set<string>();
 const proposals = evo.population
@@ -141,12 +145,12 @@ const result = {
   machine: machine(),
   backend: backend.id,
   latencyModel,
-  setup: { space: space.name, data, budgetEpochs: BUDGET, trainedCandidatesPerMethod: { random: N, v3: v3Trained.length }, constraints, final: { trainImages: finalTrain.count, testImages: test.count, epochsCap: FINAL_EPOCHS } },
+  setup: { seed: S, space: space.name, data, budgetEpochs: BUDGET, trainedCandidatesPerMethod: { random: N, v3: v3Trained.length }, constraints, final: { trainImages: finalTrain.count, testImages: test.count, epochsCap: FINAL_EPOCHS } },
   random: { ...random, latencyModelMs: model(jointArch(space, random.point)) },
   v3: { ...v3, pickedFrom: v3Pick.source, verified: v3Trained.filter((x) => x.source === 'verified'), coarseBest: Math.max(...cr.samples.map((x) => x.accuracy)), coarseHeldOut: cr.predictor, predictorOnRandomCandidates: predictorOnRandom, generations: evo.generations },
   ...(v1 ? { v1: { testAccuracy: v1.testAccuracy, latencyMs: v1.latencyMs, flops: v1.flops, params: v1.params, backend: v1.backend, source: v1Path, note: 'V1 trains with its own preset budget; compare with care' } } : {}),
   v3MinusRandom: { testAccuracy: v3.testAccuracy - random.testAccuracy, latencyMs: v3.latencyMs - random.latencyMs },
   seconds: { random: randomSec, v3: v3Sec, total: (Date.now() - t0) / 1000 },
 };
-writeJsonAtomic('benchmarks/results/v3-compare.json', result);
+writeJsonAtomic(SEED === undefined ? 'benchmarks/results/v3-compare.json' : `benchmarks/results/v3-compare-seed${SEED}.json`, result);
 console.log(JSON.stringify({ latencyModel, constraints, random: { acc: random.testAccuracy, search: random.searchScore, lat: random.latencyMs, flops: random.flops }, v3: { acc: v3.testAccuracy, search: v3.searchScore, from: v3Pick.source, lat: v3.latencyMs, flops: v3.flops }, predictorOnRandom, coarse: cr.predictor, seconds: result.seconds }, null, 1));
