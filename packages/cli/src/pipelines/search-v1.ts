@@ -129,19 +129,9 @@ export interface SearchV1Options {
   epochs?: number;
 }
 
-export interface SearchV1Result {
-  testAccuracy: number;
-  valAccuracy?: number;
-  params: number;
-  flops: number;
-  latencyMs: number;
-  predictedLatencyMs: number;
-  backend: string;
-  arch: string[];
-  archPath: string;
-  modelPath: string;
-  runDir: string;
-  seconds: { lut: number; search: number; train: number; total: number };
+/** What `fbnet search v1` reports: the figures every search reports (V2's result less its V2-only fields), and the baselines comparison. */
+export interface SearchV1Result
+  extends Pick<SearchV2Result, 'testAccuracy' | 'valAccuracy' | 'params' | 'flops' | 'latencyMs' | 'predictedLatencyMs' | 'backend' | 'arch' | 'archPath' | 'modelPath' | 'runDir' | 'seconds'> {
   /** The best baseline at or below the found arch's latency, when the run was given baselines. */
   baseline?: ReturnType<typeof compareToBaselines>;
 }
