@@ -136,6 +136,23 @@ export interface SearchV1Result
   baseline?: ReturnType<typeof compareToBaselines>;
 }
 
+/** The figures every search reports, from its pipeline's result, the search's derived ops and the table's LAT(a). */
+function searchFigures(run: RunDir, backend: ActiveBackend, r: PipelineResult, ops: string[], predictedLatencyMs: number, modelPath: string): Omit<SearchV1Result, 'seconds' | 'baseline'> {
+  return {
+    testAccuracy: r.testAccuracy ?? NaN,
+    valAccuracy: r.valAccuracy,
+    params: r.params!,
+    flops: r.flops!,
+    latencyMs: r.latencyMs!,
+    predictedLatencyMs,
+    backend: backend.id,
+    arch: ops,
+    archPath: run.file('arch.json'),
+    modelPath,
+    runDir: run.path,
+  };
+}
+
 const stageSeconds = (r: PipelineResult, ...names: string[]) => r.stages.filter((s) => names.includes(s.stage)).reduce((a, s) => a + s.seconds, 0);
 
 /**
@@ -157,17 +174,7 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
   if (!search || !lut || !r.archPath || !r.modelPath) throw new FbnetError('CHECKPOINT', `${run.path}: the v1 pipeline ended without search.json, lut.json or a model`);
   const arch = JSON.parse(readFileSync(r.archPath, 'utf8'));
   const result: SearchV1Result = {
-    testAccuracy: r.testAccuracy ?? NaN,
-    valAccuracy: r.valAccuracy,
-    params: r.params!,
-    flops: r.flops!,
-    latencyMs: r.latencyMs!,
-    predictedLatencyMs: archLatency(lut, arch).totalMs,
-    backend: backend.id,
-    arch: search.derived.ops,
-    archPath: run.file('arch.json'),
-    modelPath: r.modelPath,
-    runDir: run.path,
+    ...searchFigures(run, backend, r, search.derived.ops, archLatency(lut, arch).totalMs, r.modelPath),
     seconds: { lut: stageSeconds(r, 'latency-lut'), search: stageSeconds(r, 'gumbel-supernet'), train: stageSeconds(r, 'train', 'export'), total: (Date.now() - t0) / 1000 },
   };
   const baselines = run.readJson<BaselinesFile>('baselines.json');
@@ -210,27 +217,16 @@ export async function searchV2Shortcut(
     archLut = loadLut(run.file('lut-arch.json'), { force: true });
   }
   const space = run.readJson<{ input_size: number }>('space.json');
-  const stageSec = (n: string) => r.stages.filter((s) => s.stage === n).reduce((a, s) => a + s.seconds, 0);
-  const v1Like = { search: stageSec('dmasking'), train: stageSec('train') + stageSec('export') };
   const result: SearchV2Result = {
-    testAccuracy: r.testAccuracy ?? NaN,
-    valAccuracy: r.valAccuracy,
-    params: r.params!,
-    flops: r.flops!,
-    latencyMs: r.latencyMs!,
-    predictedLatencyMs: archLatency(archLut, arch).totalMs,
-    backend: backend.id,
-    arch: search.derived.ops,
+    ...searchFigures(run, backend, r, search.derived.ops, archLatency(archLut, arch).totalMs, r.modelPath),
     channels: search.derived.channels,
     expansions: search.derived.expansions,
     resolution: search.derived.resolution,
     modelInputSize: space?.input_size ?? arch.input_size,
     resource: o.resource as SearchV2Result['resource'],
-    archPath: run.file('arch.json'),
-    modelPath: r.modelPath,
-    runDir: run.path,
-    seconds: { lut: stageSec('latency-lut'), ...v1Like, total: (Date.now() - t0) / 1000 },
+    seconds: { lut: stageSeconds(r, 'latency-lut'), search: stageSeconds(r, 'dmasking'), train: stageSeconds(r, 'train', 'export'), total: (Date.now() - t0) / 1000 },
   };
+
   out.info(`done: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms measured / ${result.predictedLatencyMs.toFixed(3)} ms LUT on ${backend.id}`);
   return result;
 }
