@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FbnetError } from '@fbnet/core';
 import { contractTable, jointConfigs, jointWeights } from '@fbnet/latency-lut';
 
 // Joint-option helpers live with the latency model (`@fbnet/latency-lut`), which contracts the same tables.
@@ -59,4 +60,75 @@ export function tableMask(t: MaskTable, weights: (key: string) => tf.Tensor1D, p
 /** M = Σ_i g_i l_{c_i} for one choice (eq. 3). */
 export function channelMask(g: tf.Tensor1D, widths: readonly number[], k: number): tf.Tensor1D {
   return tableMask({ keys: ['g'], dims: [widths.length], widths: [...widths], k }, () => g);
+}
+
+/**
+ * Every mask of a set of tables in one differentiable op: M_t = Σ_d w_d l_{widths[d]} for each
+ * table t (the same function as `tableMask`), with the joint weights, the prefix sums and the
+ * hand-derived gradient computed on the host. A supernet step then spends four kernels on all its
+ * masks (concat, the op, split and their gradients) instead of about seven per table plus their
+ * gradients — on the cpu and wasm backends, where those tiny kernels cost more than their
+ * arithmetic and reading the weights is a copy, not a device sync. Returns one mask per table, in order.
+ */
+export function tableMasks(tables: readonly MaskTable[], weights: (key: string) => tf.Tensor1D): tf.Tensor1D[] {
+  if (!tables.length) return [];
+  const keys = [...new Set(tables.flatMap((t) => t.keys))];
+  const ws = keys.map((k) => weights(k));
+  const offsets = new Map<string, number>();
+  let total = 0;
+  keys.forEach((k, i) => (offsets.set(k, total), (total += ws[i].size)));
+  const plans = tables.map((t) => {
+    if (new Set(t.keys).size !== t.keys.length) throw new FbnetError('USAGE', `mask table over [${t.keys.join(', ')}] repeats a choice key`);
+    t.keys.forEach((k, i) => {
+      const n = ws[keys.indexOf(k)].size;
+      if (n !== t.dims[i]) throw new FbnetError('USAGE', `mask table: choice "${k}" has ${n} weights, the table ${t.dims[i]} options`);
+    });
+    const size = t.dims.reduce((a, b) => a * b, 1);
+    if (t.widths.length !== size) throw new FbnetError('USAGE', `mask table over [${t.keys.join(', ')}]: ${t.widths.length} widths for ${size} joint options`);
+    // Per joint option d (row-major), the flat index of each key's weight in the concatenated vector.
+    const index = jointConfigs(t.dims).map((digits) => digits.map((j, i) => offsets.get(t.keys[i])! + j));
+    return { t, index };
+  });
+  const outSizes = tables.map((t) => t.k);
+  const jointOf = (g: ArrayLike<number>, idx: readonly number[], skip = -1) => {
+    let p = 1;
+    for (let i = 0; i < idx.length; i++) if (i !== skip) p *= g[idx[i]];
+    return p;
+  };
+  const fused = tf.customGrad(((gIn: tf.Tensor) => {
+    const g = gIn.dataSync();
+    const out = new Float32Array(outSizes.reduce((a, b) => a + b, 0));
+    let base = 0;
+    for (const { t, index } of plans) {
+      // h[w]: weight of the joint options with w leading channels on; M[c] = Σ_{w > c} h[w].
+      const h = new Float64Array(t.k + 1);
+      index.forEach((idx, d) => (h[Math.max(0, Math.min(t.widths[d], t.k))] += jointOf(g, idx)));
+      let acc = 0;
+      for (let c = t.k - 1; c >= 0; c--) (acc += h[c + 1]), (out[base + c] = acc);
+      base += t.k;
+    }
+    return {
+      value: tf.tensor1d(out),
+      gradFunc: (dy: tf.Tensor) => {
+        const dm = dy.dataSync();
+        const dg = new Float32Array(g.length);
+        let b = 0;
+        for (const { t, index } of plans) {
+          // ∂M[c]/∂w_d = 1 for c < widths[d]: the joint option's gradient is a prefix sum of dM.
+          const prefix = new Float64Array(t.k + 1);
+          for (let c = 0; c < t.k; c++) prefix[c + 1] = prefix[c] + dm[b + c];
+          index.forEach((idx, d) => {
+            const dj = prefix[Math.max(0, Math.min(t.widths[d], t.k))];
+            if (dj !== 0) idx.forEach((flat, i) => (dg[flat] += dj * jointOf(g, idx, i)));
+          });
+          b += t.k;
+        }
+        return tf.tensor1d(dg);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return tf.tidy(() => {
+    const all = fused(ws.length === 1 ? ws[0] : tf.concat(ws)) as tf.Tensor1D;
+    return tables.length === 1 ? [all] : (tf.split(all, outSizes) as tf.Tensor1D[]);
+  });
 }

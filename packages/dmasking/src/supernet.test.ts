@@ -246,6 +246,42 @@ describe('gradients', () => {
   });
 });
 
+describe('mask paths', () => {
+  it('masks computed on the host in one op and with backend kernels per mask give the same loss and gradients of every weight and α', () => {
+    const space = tinyV2Space();
+    const rng = new Rng(21);
+    const start = tf.memory().numTensors;
+    const x = randomInput(4, 12, 22);
+    const y = tf.tensor1d([0, 2, 4, 6], 'int32');
+    const nets = (['host', 'kernels'] as const).map((masks) => new DMaskingSupernet(space, norm, 23, { masks }));
+    const alphas = nets[0].thetaVariables().map((v) => Array.from({ length: v.size }, () => 0.7 * rng.normal()));
+    for (const sn of nets) sn.thetaVariables().forEach((v, i) => tf.tidy(() => v.assign(tf.tensor1d(alphas[i]))));
+    const noise = nets[0].sampleNoise(new Rng(24));
+    const results = nets.map((sn) =>
+      tf.tidy(() => {
+        const vars = [...sn.weightVariables(), ...sn.thetaVariables()];
+        const { value, grads } = tf.variableGrads(() => crossEntropy(sn.forward(x, { kind: 'gumbel', tau: 1.5, noise, resolution: 'all' }, { training: true }).logits, y), vars);
+        return { loss: value.dataSync()[0], grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
+      }),
+    );
+    expect(results[0].loss).toBeCloseTo(results[1].loss, 5);
+    expect(results[0].grads.length).toBe(results[1].grads.length);
+    let nonzero = 0;
+    results[0].grads.forEach((g, i) =>
+      g.forEach((v, j) => {
+        const r = results[1].grads[i][j];
+        expect(Math.abs(v - r)).toBeLessThan(1e-5 + 1e-4 * Math.abs(r));
+        if (Math.abs(r) > 1e-6) nonzero++;
+      }),
+    );
+    expect(nonzero).toBeGreaterThan(100);
+    nets.forEach((sn) => sn.dispose());
+    y.dispose();
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+});
+
 describe('resolution search, one body pass per step (sampled resolution)', () => {
   it('runs the drawn resolution only: logits of that branch; α gets the straight-through gradient ∂L/∂g_k · ∂g_k/∂α', () => {
     const space = tinyV2Space();

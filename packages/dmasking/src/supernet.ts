@@ -3,7 +3,7 @@ import { FbnetError, Rng, searchLayers, type ArchChoice, type SearchLayer, type 
 import { gumbelSoftmax, stopGradient } from '@fbnet/gumbel-supernet';
 import { BlockModule, convForward, createConvParams, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
-import { isAllOnes, tableMask, type MaskTable } from './masks.ts';
+import { isAllOnes, tableMask, tableMasks, type MaskTable } from './masks.ts';
 import { planSupernet, type CandidatePlan, type SlotPlan } from './plan.ts';
 import { intersperse, subsample } from './resample.ts';
 
@@ -122,10 +122,17 @@ export class DMaskingSupernet {
   readonly resolutions: number[];
   /** The masks' constant 0/1 prefix matrices, uploaded once (freed by dispose). */
   private readonly prefixCache = new Map<string, tf.Tensor2D>();
+  /** Every distinct mask table of the plan (not all-ones), by id: computed in one op on host backends. */
+  private readonly maskTables = new Map<string, MaskTable>();
   private readonly headW: tf.Variable;
   private readonly headB: tf.Variable;
 
-  constructor(readonly space: SearchSpace, readonly normalization: InputNormalization, seed: number) {
+  /**
+   * `options.masks`: how a step computes its channel masks — `'host'` all in one op on the host
+   * (`tableMasks`), `'kernels'` with backend kernels per mask (`tableMask`), `'auto'` (default)
+   * host on the cpu and wasm backends, kernels elsewhere (a device backend would sync to read the weights).
+   */
+  constructor(readonly space: SearchSpace, readonly normalization: InputNormalization, seed: number, private readonly options: { masks?: 'auto' | 'host' | 'kernels' } = {}) {
     const rng = new Rng(seed);
     this.layers = searchLayers(space);
     this.slots = planSupernet(space).map((plan) => ({
@@ -145,6 +152,12 @@ export class DMaskingSupernet {
     }
     if (this.resolutions.length > 1) this.addChoice({ key: spaceChoiceKey.resolution, kind: 'resolution', options: this.resolutions });
     this.costGraph = spaceCostGraph(space);
+    for (const slot of this.slots) {
+      for (const c of slot.candidates) {
+        const p = c.plan;
+        for (const t of [p.pwGate, p.pwSkip, p.out, p.mid, p.residual === 'always' ? null : p.residual]) if (t && !isAllOnes(t)) this.maskTables.set(maskId(t), t);
+      }
+    }
   }
 
   private addChoice(c: ChoiceInfo): void {
@@ -246,20 +259,22 @@ export class DMaskingSupernet {
 
   /** The shared-weight body (every slot) on one resolution's input. */
   private body(x: tf.Tensor4D, weights: ChoiceWeights, mode: DMaskingMode, ctx: ForwardContext): tf.Tensor4D {
+    const weightOf = (key: string) => {
+      const w = weights[key];
+      if (!w) throw new FbnetError('USAGE', `no weights for choice "${key}"`);
+      return w;
+    };
     const memo = new Map<string, tf.Tensor1D | null>();
+    const m = this.options.masks ?? 'auto';
+    if (this.maskTables.size && (m === 'host' || (m === 'auto' && HOST_BACKENDS.has(tf.getBackend())))) {
+      // Host backends: every mask of the step in one op (tiny kernels cost more than their arithmetic there).
+      const tables = [...this.maskTables.values()];
+      tableMasks(tables, weightOf).forEach((m, i) => memo.set(maskId(tables[i]), m));
+    }
     const mask = (t: MaskTable | null): tf.Tensor1D | null => {
       if (!t || isAllOnes(t)) return null;
-      const id = JSON.stringify(t);
-      if (!memo.has(id)) {
-        memo.set(
-          id,
-          tableMask(t, (key) => {
-            const w = weights[key];
-            if (!w) throw new FbnetError('USAGE', `no weights for choice "${key}"`);
-            return w;
-          }, this.prefixCache),
-        );
-      }
+      const id = maskId(t);
+      if (!memo.has(id)) memo.set(id, tableMask(t, weightOf, this.prefixCache));
       return memo.get(id)!;
     };
     let y = x;
@@ -338,6 +353,11 @@ export class DMaskingSupernet {
 }
 
 let alphaId = 0;
+
+/** Backends whose tensors live in host memory: masks are computed there in one op (`tableMasks`). */
+const HOST_BACKENDS = new Set(['cpu', 'wasm']);
+
+const maskId = (t: MaskTable) => JSON.stringify(t);
 
 function argmax(v: ArrayLike<number>): number {
   let k = 0;
