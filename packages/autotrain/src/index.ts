@@ -16,7 +16,7 @@ export { chooseEarlyStopBudget, accuracyAtBudget } from './early-stop.ts';
 export type { EarlyStopOptions, EarlyStopDecision } from './early-stop.ts';
 
 // Candidate jobs and evaluation queues
-export { dataSpecSchema, candidateJobSchema, parseCandidateJob } from './candidate/job.ts';
+export { dataSpecSchema, fashionMnistDataSpecSchema, pathDataSpecSchema, candidateJobSchema, parseCandidateJob } from './candidate/job.ts';
 export type { DataSpec, CandidateJob, CandidateResult, CandidateEvent, CandidateEventMap, EvaluationQueue } from './candidate/job.ts';
 export { makeCandidateJob, jobFor } from './candidate/make-job.ts';
 export { candidatesFailedError, FailureLog, summarizeFailures } from './candidate/failures.ts';
@@ -24,8 +24,8 @@ export type { CandidateFailure } from './candidate/failures.ts';
 export type { MakeJobOptions } from './candidate/make-job.ts';
 export { trainCandidate } from './candidate/train-candidate.ts';
 export type { TrainCandidateOptions } from './candidate/train-candidate.ts';
-export { loadCandidateData } from './candidate/data.ts';
-export type { CandidateData } from './candidate/data.ts';
+export { loadCandidateData, loadUserData } from './candidate/data.ts';
+export type { CandidateData, UserDataSpec } from './candidate/data.ts';
 export { MemoryResultStore, FileResultStore } from './queue/result-store.ts';
 export type { ResultStore } from './queue/result-store.ts';
 export { InProcessQueue } from './queue/in-process.ts';

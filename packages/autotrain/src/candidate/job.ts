@@ -1,19 +1,49 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { DATA_FORMATS } from '@fbnet/data';
 import { FbnetError, formatZodIssues, type ArchDef, type EventUnion } from '@fbnet/core';
 import type { TrainRecipe } from '@fbnet/train';
 import type { Observable } from 'rxjs';
 
-/** Where a candidate's training data comes from: a deterministic, class-balanced cut of Fashion-MNIST's train split. */
-export const dataSpecSchema = z
+/** Image counts and split seed every data spec carries: the candidate's class-balanced cut. */
+const cutFields = {
+  trainImages: z.number().int().positive(),
+  valImages: z.number().int().positive(),
+  seed: z.number().int(),
+};
+
+/** A deterministic, class-balanced cut of Fashion-MNIST's train split (bundled subset, or the published files in `dataDir`). */
+export const fashionMnistDataSpecSchema = z
   .object({
     source: z.literal('fashion-mnist'),
     /** Directory of the published files; absent: the bundled subset. */
     dataDir: z.string().optional(),
-    trainImages: z.number().int().positive(),
-    valImages: z.number().int().positive(),
-    seed: z.number().int(),
+    ...cutFields,
   })
   .strict();
+
+/**
+ * The user's data set (`--data`: image folder, IDX, CIFAR-10 binary) as `@fbnet/data`'s
+ * `loadDataset` reads it: a candidate cuts its images from the training split the stage's final
+ * training uses (same `valFraction` and seed), so the search never sees the validation or test split.
+ * Workers load it from `path` themselves: it must name the same data on every machine.
+ */
+export const pathDataSpecSchema = z
+  .object({
+    source: z.literal('path'),
+    /** Absolute path of the data set (workers in other processes resolve nothing against the coordinator's cwd). */
+    path: z.string().min(1).refine(isAbsolute, 'must be an absolute path'),
+    format: z.enum(DATA_FORMATS).optional(),
+    /** Square side the images are resized to when loaded (default: their own size). */
+    size: z.number().int().positive().optional(),
+    /** The stage's validation share of the training files (`loadDataset`'s `valFraction`): fixes its training split. */
+    valFraction: z.number().min(0).lt(1),
+    ...cutFields,
+  })
+  .strict();
+
+/** Where a candidate's training data comes from. */
+export const dataSpecSchema = z.discriminatedUnion('source', [fashionMnistDataSpecSchema, pathDataSpecSchema]);
 export type DataSpec = z.infer<typeof dataSpecSchema>;
 
 /** One candidate to train: plain JSON, so it can cross processes and machines (BullMQ job data). */
