@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Subscription } from 'rxjs';
 import { AccuracyPredictor, asAccuracy, serializePredictor, type SerializedPredictor } from '@fbnet/acc-predictor';
@@ -12,6 +12,7 @@ import {
   InProcessQueue,
   jointArch,
   jointRecipe,
+  loadUserData,
   makeCandidateJob,
   pointKey,
   resizeDataset,
@@ -19,15 +20,18 @@ import {
   type CoarseEvent as CoarseEventOf,
   type CandidateResult,
   type CoarseResult,
+  type DataSpec,
   type EvaluationQueue,
   type JointPoint,
 } from '@fbnet/autotrain';
 import { FbnetError, parseArchDef, runStage, type BackendPlugin, type KernelPlan, type EventBase, type StageContext, type StageRun } from '@fbnet/core';
-import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type ImageDataset } from '@fbnet/data';
+import { classCounts, FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type DataFormat, type ImageDataset } from '@fbnet/data';
 import { ConstraintChecker, evolutionStage, type Constraints, type EvolutionResult } from '@fbnet/evolutionary-search';
 import { archLatency, loadLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
 import { archCost } from '@fbnet/shape-propagation';
 import { exportModel, Trainer, type TrainRecipe } from '@fbnet/train';
+import { adaptJointSpaceToData } from './data-space.ts';
+import { exportResizingModel } from './export-resized.ts';
 import type { SearchV3Preset } from './presets.ts';
 
 export interface SearchV3Context {
@@ -48,7 +52,15 @@ export interface SearchV3Context {
 export interface SearchV3Options {
   preset: SearchV3Preset;
   presetName: string;
+  /** Directory of the full Fashion-MNIST files (default: the bundled subset). Not with `data`. */
   dataDir?: string;
+  /**
+   * The user's data set (`--data`: image folder, IDX, CIFAR-10 binary; docs/data.md) instead of
+   * Fashion-MNIST: the joint space is carried over to it (`adaptJointSpaceToData`), candidates load
+   * it from this spec (workers too: `path` must name it on their machines), and the final training,
+   * the export and the test accuracy use its splits. `size` resizes every image to size×size.
+   */
+  data?: SearchV3Data;
   /** A latency table (path or object) for latency constraints and predictions. */
   lut?: string | LatencyTable;
   forceLut?: boolean;
@@ -73,7 +85,12 @@ export interface SearchV3Result {
   archPath: string;
   modelPath: string;
   runDir: string;
-  /** The predictor on held-out candidates (each coarse iteration's picks, predicted before training). */
+  /** The searched joint space (a preset, or a preset carried over to the user's data). */
+  space: string;
+  /** The data the search ran on: `fashion-mnist`, or the path of the user's data set. */
+  dataSource: string;
+  /** The exported model's input side (the data's image size; larger than the arch's `input_size` when it resizes inside). */
+  modelInputSize: number;
   /**
    * The predictor on held-out candidates, and the noise ceiling it is judged against: the Kendall τ
    * of the early-stopping set's accuracies under two training seeds (null when not measured).
@@ -93,6 +110,13 @@ export interface SearchV3Result {
   seconds: { coarse: number; fine: number; train: number; total: number };
 }
 
+/** The user's data set of a V3 search. */
+export interface SearchV3Data {
+  path: string;
+  format?: DataFormat;
+  size?: number;
+}
+
 interface FineFile {
   best: EvolutionResult<JointPoint>['best'];
   /** The predictor's top proposals, trained like coarse candidates (same budget). */
@@ -105,11 +129,13 @@ interface FineFile {
   constraints: Constraints;
 }
 
-/** At most `n` images, class-balanced and seeded. */
+/** At most `n` images, class-balanced and seeded; uneven user data: no class gives more than the smallest has (as the pipeline's data limits). */
 function limit(ds: ImageDataset, n: number | undefined, seed: number): ImageDataset {
   if (n === undefined || n >= ds.count) return ds;
   const k = numClasses(ds);
-  return takeSamples(ds, selectClassBalanced(ds.labels, k, Math.floor(n / k), seed));
+  const counts = classCounts(ds.labels, k);
+  if (counts.some((c) => c === 0)) return ds;
+  return takeSamples(ds, selectClassBalanced(ds.labels, k, Math.min(Math.min(...counts), Math.floor(n / k)), seed));
 }
 
 /**
@@ -124,7 +150,15 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
   const p = o.preset;
   const seed = o.seed ?? run.config?.seed;
   if (seed === undefined) throw new FbnetError('USAGE', 'search v3: no seed (options.seed or the run config)');
-  const space = getJointSpacePreset(p.space);
+  if (o.data && o.dataDir) throw new FbnetError('USAGE', 'search v3: data and dataDir both name the data; give one (dataDir is for Fashion-MNIST files)');
+  // The user's data as the final training splits it; candidates cut their images from its training split.
+  const user = o.data
+    ? loadUserData({ path: isAbsolute(o.data.path) ? o.data.path : resolve(o.data.path), format: o.data.format ?? 'auto', size: o.data.size, valFraction: p.final.valFraction, seed })
+    : undefined;
+  const space = user ? adaptJointSpaceToData(getJointSpacePreset(p.space), user) : getJointSpacePreset(p.space);
+  const candidateData: DataSpec = user
+    ? { source: 'path', path: user.path, format: user.format, ...(o.data!.size ? { size: o.data!.size } : {}), valFraction: p.final.valFraction, ...p.candidateData, seed }
+    : { source: 'fashion-mnist', ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed };
   const constraints = o.constraints ?? p.constraints;
   if (tf.getBackend() !== ctx.backend.tfBackend) await ctx.backend.init();
   const aborted = () => ctx.signal?.aborted === true;
@@ -166,7 +200,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
       coarseSearchStage(
         {
           space,
-          data: { source: 'fashion-mnist', ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed },
+          data: candidateData,
           queue: ctx.queue ?? { kind: 'in-process' },
           proxy: p.proxy,
           fit: p.fit,
@@ -233,8 +267,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
           return true;
         })
         .slice(0, p.verify);
-      const data = { source: 'fashion-mnist' as const, ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed };
-      const jobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed, data }));
+      const jobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed, data: candidateData }));
       const store = new FileResultStore(run.file(`${pre}candidates.jsonl`));
       const todo = jobs.filter((j) => !store.get(j.id));
       if (todo.length) {
@@ -293,15 +326,18 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
 
   // 3. Final training of the found architecture with the found recipe, then export.
   const tt = Date.now();
-  let final = run.readJson<{ testAccuracy: number; valAccuracy?: number; modelPath: string }>(`${pre}final.json`);
+  let final = run.readJson<{ testAccuracy: number; valAccuracy?: number; modelPath: string; modelInputSize?: number }>(`${pre}final.json`);
   if (!final) {
-    const full = limit(loadFashionMnist({ split: 'train', dataDir: o.dataDir }), p.final.maxTrainImages, seed);
-    const testFull = limit(loadFashionMnist({ split: 'test', dataDir: o.dataDir }), p.final.maxTestImages, seed);
-    const split = splitTrainVal(full, { valFraction: p.final.valFraction, seed });
+    // Fashion-MNIST: train less a held-out part, and test; user data: the splits its loader gave (the pipeline's limits).
+    const split = user
+      ? { train: limit(user.train, p.final.maxTrainImages, seed), val: user.val }
+      : splitTrainVal(limit(loadFashionMnist({ split: 'train', dataDir: o.dataDir }), p.final.maxTrainImages, seed), { valFraction: p.final.valFraction, seed });
+    const testFull = user ? limit(user.test, p.final.maxTestImages, seed) : limit(loadFashionMnist({ split: 'test', dataDir: o.dataDir }), p.final.maxTestImages, seed);
+    const normalization = user ? { mean: [...user.normalization.mean], std: [...user.normalization.std] } : { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] };
     const size = arch.input_size;
     const [train, val, test] = [split.train, split.val, testFull].map((d) => resizeDataset(d, size));
     ctx.info(`final training: ${recipe.optimizer} lr ${recipe.lr.toPrecision(3)}, ${recipe.epochs} epochs on ${train.count} images at ${size}x${size}`);
-    const trainer = new Trainer({ arch, train, val, test, recipe, seed, normalization: { mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] }, run, checkpointName: `${pre}final` });
+    const trainer = new Trainer({ arch, train, val, test, recipe, seed, normalization, run, checkpointName: `${pre}final` });
     // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
     const sub = trainer.events$.subscribe({
       error: () => undefined,
@@ -315,8 +351,17 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     try {
       const r = await trainer.run();
       if (r.epochs < recipe.epochs) throw interrupted('the final training');
-      const model = await exportModel(trainer.net, run.file(`${pre}model`));
-      final = { testAccuracy: r.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: relative(run.path, model.modelJson) };
+      const inputSize = user ? user.height : size;
+      if (inputSize === size) {
+        const model = await exportModel(trainer.net, run.file(`${pre}model`));
+        final = { testAccuracy: r.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: relative(run.path, model.modelJson), ...(user ? { modelInputSize: inputSize } : {}) };
+      } else {
+        // The model takes the data's images and area-resizes them inside: its test accuracy is the one reported
+        // (the trainer's was on images resized and rounded to bytes beforehand).
+        const model = await exportResizingModel(trainer.net, run.file(`${pre}model`), inputSize, testFull);
+        ctx.info(`exported for ${inputSize}x${inputSize} inputs (area-resized inside to ${size}x${size}): test accuracy ${((model.testAccuracy ?? NaN) * 100).toFixed(2)}%`);
+        final = { testAccuracy: model.testAccuracy ?? NaN, valAccuracy: r.valAccuracy, modelPath: relative(run.path, model.modelJson), modelInputSize: inputSize };
+      }
       run.writeJson(`${pre}final.json`, final);
     } finally {
       ctx.signal?.removeEventListener('abort', onAbort);
@@ -340,6 +385,9 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     archPath: run.file(`${pre}arch.json`),
     modelPath: resolve(run.path, final.modelPath),
     runDir: run.path,
+    space: space.name,
+    dataSource: user ? user.path : o.dataDir ? `fashion-mnist (${o.dataDir})` : 'fashion-mnist',
+    modelInputSize: final.modelInputSize ?? arch.input_size,
     predictor: { kendallTau: coarse.predictor.kendallTau, rmse: coarse.predictor.rmse, n: coarse.predictor.n, seedToSeedTau: coarse.seedToSeed?.kendallTau ?? null, seedToSeedN: coarse.seedToSeed?.n ?? 0 },
     recipe,
     point,

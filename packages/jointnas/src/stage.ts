@@ -3,7 +3,7 @@ import type { Constraints } from '@fbnet/evolutionary-search';
 import type { LatencyTable } from '@fbnet/latency-lut';
 import { BullmqQueue, type QueueSpec } from '@fbnet/autotrain';
 import { SEARCH_V3_PRESETS, type SearchV3Preset } from './presets.ts';
-import { searchV3, type SearchV3Result } from './search-v3.ts';
+import { searchV3, type SearchV3Data, type SearchV3Result } from './search-v3.ts';
 
 /** JointNAS end to end as one stage: plain-data input. */
 export interface JointnasInput {
@@ -15,6 +15,8 @@ export interface JointnasInput {
   constraints?: Constraints;
   /** Directory of the full Fashion-MNIST files (default: the bundled subset). */
   dataDir?: string;
+  /** The user's data set instead of Fashion-MNIST (`searchV3`'s `data`): every phase runs on it. */
+  data?: SearchV3Data;
   /** Where candidates train (default in process). */
   queue?: QueueSpec;
 }
@@ -41,6 +43,7 @@ export const jointnasStage = defineStage<JointnasInput, SearchV3Result, EventBas
         seed: ctx.seed,
         ...(ctx.prefix ? { prefix: ctx.prefix } : {}),
         ...(input.dataDir ? { dataDir: input.dataDir } : {}),
+        ...(input.data ? { data: input.data } : {}),
         ...(input.latencyTable ? { lut: input.latencyTable } : {}),
         ...(input.constraints ? { constraints: input.constraints } : {}),
       },

@@ -1,0 +1,128 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJointSpacePreset, jointArch, pointFromUnit, jointDimensions, resizeDataset, type CandidateEvent } from '@fbnet/autotrain';
+import { FbnetError, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { decodeImageFolder, listImageFolder } from '@fbnet/data';
+import { writeClassFolder } from '@fbnet/data/testing';
+import { RunDir } from '@fbnet/runs';
+import { adaptJointSpaceToData } from './data-space.ts';
+import { areaMatrix } from './export-resized.ts';
+import { SEARCH_V3_PRESETS } from './presets.ts';
+import { searchV3 } from './search-v3.ts';
+
+const stockCpu: BackendPlugin = {
+  id: 'cpu',
+  tfBackend: 'cpu',
+  description: 'stock tfjs-backend-cpu',
+  availability: async () => ({ available: true }),
+  init: async () => {
+    await tf.setBackend('cpu');
+  },
+  variants: () => [],
+  version: () => tf.version_core,
+};
+
+beforeAll(() => {
+  tf.env().set('PROD', true);
+});
+
+const shape = (h: number, c: number, k: number) => ({ path: '/data', height: h, width: h, channels: c, classNames: Array.from({ length: k }, (_, i) => `c${i}`) });
+
+describe('adaptJointSpaceToData', () => {
+  it('takes the data\'s channels and classes and scales the resolutions with the image size', () => {
+    const s = adaptJointSpaceToData(getJointSpacePreset('fbnet-v3-fmnist'), shape(12, 3, 5));
+    expect(s.name).toBe('fbnet-v3-fmnist@12x12x3-k5');
+    expect([s.input_channels, s.num_classes]).toEqual([3, 5]);
+    expect(s.arch.resolution).toEqual({ kind: 'choice', values: [9, 10, 12] });
+    const a = jointArch(s, pointFromUnit(s, jointDimensions(s).map(() => 0.99)));
+    expect([a.input_size, a.input_channels, a.num_classes]).toEqual([12, 3, 5]);
+    // 28x28x1 with 10 classes is the preset's own data: the space is unchanged.
+    const same = getJointSpacePreset('fbnet-v3-fmnist');
+    expect(adaptJointSpaceToData(same, shape(28, 1, 10))).toBe(same);
+    expect(adaptJointSpaceToData(getJointSpacePreset('fbnet-v3-tiny'), shape(56, 1, 10)).arch.resolution).toEqual({ kind: 'choice', values: [16, 24] });
+  });
+
+  it('refuses non-square images, naming the data', () => {
+    expect(() => adaptJointSpaceToData(getJointSpacePreset('fbnet-v3-tiny'), { ...shape(12, 3, 3), width: 16 })).toThrow(/\/data: images are 16x12/);
+  });
+});
+
+describe('areaMatrix', () => {
+  it('gives the weights resizeDataset averages with (before rounding to bytes)', () => {
+    const H = 12, r = 5;
+    const img = Uint8Array.from({ length: H * H }, (_, i) => (i * 37) % 256);
+    const ref = resizeDataset({ images: img, labels: new Uint8Array(1), count: 1, height: H, width: H, channels: 1, classNames: ['a'] }, r).images;
+    const m = areaMatrix(H, r);
+    for (let o = 0; o < r; o++) expect([...Array(H).keys()].reduce((s, i) => s + m[i * r + o], 0)).toBeCloseTo(1, 6);
+    for (let y = 0; y < r; y++)
+      for (let x = 0; x < r; x++) {
+        let v = 0;
+        for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) v += m[i * r + y] * m[j * r + x] * img[i * H + j];
+        expect(Math.abs(v - ref[y * r + x])).toBeLessThanOrEqual(0.5 + 1e-4); // float32 weights
+      }
+  });
+});
+
+describe('searchV3 on a user image folder (3 classes, RGB, 12 px)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'fbnet-v3-data-'));
+  const data = join(root, 'rgb3');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  // Decoded images go to this test's cache, not the user's.
+  process.env.XDG_CACHE_HOME = join(root, 'cache');
+  writeClassFolder(join(data, 'train'), [14, 16, 12], 12);
+  writeClassFolder(join(data, 'test'), [5, 5, 5], 12, { seed: 1000 });
+
+  it('searches the carried-over space, exports [null, 12, 12, 3] with 3 outputs that scores test/ as reported', async () => {
+    const run = RunDir.create(join(root, 'run'), { command: 'search v3', seed: 1, options: { preset: 'smoke' } });
+    const jobs: CandidateEvent[] = [];
+    const lines: string[] = [];
+    const ctx = { backend: stockCpu, log: (e: EventBase) => e.type.startsWith('queue/') && jobs.push(e as CandidateEvent), info: (l: string) => lines.push(l) };
+    const preset = SEARCH_V3_PRESETS.smoke;
+    const r = await searchV3(run, ctx, { preset, presetName: 'smoke', data: { path: data } });
+    expect(r.space).toBe('fbnet-v3-tiny@12x12x3-k3');
+    expect(r.dataSource).toBe(data);
+    expect(r.modelInputSize).toBe(12);
+    expect(r.flops).toBeLessThanOrEqual(preset.constraints.maxFlops!);
+    expect(jobs.some((e) => e.type === 'queue/job-completed')).toBe(true);
+    expect(jobs.some((e) => e.type === 'queue/job-failed')).toBe(false);
+    const arch = JSON.parse(readFileSync(r.archPath, 'utf8'));
+    expect([arch.input_channels, arch.num_classes]).toEqual([3, 3]);
+    expect([3, 5]).toContain(arch.input_size);
+
+    const json = JSON.parse(readFileSync(r.modelPath, 'utf8'));
+    const weights = readFileSync(join(run.path, 'model', json.weightsManifest[0].paths[0]));
+    const model = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+      }),
+    );
+    expect(model.inputs[0].shape).toEqual([null, 12, 12, 3]);
+    expect(model.outputs[0].shape).toEqual([null, 3]);
+    const test = decodeImageFolder(listImageFolder(data)).test!;
+    const x = tf.tensor4d(Float32Array.from(test.images), [test.count, 12, 12, 3]);
+    const pred = tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
+    let right = 0;
+    for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) right++;
+    expect(right / test.count).toBeCloseTo(r.testAccuracy, 9);
+    x.dispose();
+    model.dispose();
+    run.close();
+  }, 180_000);
+
+  it('a data path that does not exist fails naming it', async () => {
+    const run = RunDir.create(join(root, 'run-missing'), { command: 'search v3', seed: 1, options: {} });
+    const ctx = { backend: stockCpu, log: () => undefined, info: () => undefined };
+    const missing = join(root, 'nope');
+    const err = await searchV3(run, ctx, { preset: SEARCH_V3_PRESETS.smoke, presetName: 'smoke', data: { path: missing } }).then(() => undefined, (e: unknown) => e);
+    run.close();
+    expect(err).toBeInstanceOf(FbnetError);
+    expect((err as Error).message).toContain(missing);
+  });
+});
