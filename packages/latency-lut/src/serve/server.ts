@@ -13,7 +13,8 @@ import { parseLut, type LatencyTable, type LutDevice } from '../schema.ts';
 import { saveLut } from '../storage.ts';
 import { resolveTiming, type TimingOptions } from '../timing.ts';
 import { bundleBrowserRunner } from './bundle.ts';
-import type { BrowserJob, BrowserMessage } from './job.ts';
+import type { BrowserJob, BrowserMessage, LutNextStep, LutStoredReply } from './job.ts';
+import { parseBrowserMessage } from './message-schema.ts';
 import { lutPage } from './page.ts';
 import { checkJsonBody, checkOrigin, HttpRefusal, MAX_EVENT_BODY, MAX_TABLE_BODY, readBody } from './request-guard.ts';
 
@@ -34,11 +35,16 @@ export interface ServeLutOptions {
   /** Default 127.0.0.1 and a free port. */
   host?: string;
   port?: number;
+  /**
+   * How to use a stored table (the CLI's `fbnet search … --lut <path>` line): sent back with
+   * the table's path, so the page can show the exact next step. The library knows no command.
+   */
+  nextStep?: (stored: { path: string; backend: string }) => LutNextStep | undefined;
 }
 
 export type LutServeEvent =
   | { type: 'lut/browser-message'; message: BrowserMessage }
-  | { type: 'lut/table-received'; path: string; backend: string; entries: number; device: LutDevice }
+  | { type: 'lut/table-received'; path: string; backend: string; entries: number; device: LutDevice; next?: LutNextStep }
   | { type: 'lut/table-refused'; reason: string }
   /** A request refused before it was looked at: another origin, not JSON, too large, wrong method. */
   | { type: 'lut/request-refused'; status: number; method: string; path: string; reason: string };
@@ -107,7 +113,7 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
     res.end(body);
   };
 
-  const receiveTable = async (text: string): Promise<string> => {
+  const receiveTable = async (text: string): Promise<LutStoredReply> => {
     const lut: LatencyTable = parseLut(text, 'posted latency table');
     const missing = [...wanted].filter((k) => !lut.entries.some((e) => e.key === k));
     if (missing.length) throw new FbnetError('FILE_INVALID', `posted latency table: entries: lacks ${missing.length} of the ${wanted.size} entries served (first: ${missing[0]})`);
@@ -120,8 +126,9 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
     const path = safeJoin(options.outDir, `lut-${fileSlug(backend)}-${hashJson(lut.device)}.json`);
     await saveLut(path, lut);
     tables.push(path);
-    events.next({ type: 'lut/table-received', path, backend: lut.device.backend, entries: lut.entries.length, device: lut.device });
-    return path;
+    const next = options.nextStep?.({ path, backend });
+    events.next({ type: 'lut/table-received', path, backend: lut.device.backend, entries: lut.entries.length, device: lut.device, ...(next ? { next } : {}) });
+    return { path, ...(next ? { next } : {}) };
   };
 
   const host = options.host ?? '127.0.0.1';
@@ -150,21 +157,22 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
           return;
         }
         if (req.method === 'POST' && p === '/event') {
-          let message: BrowserMessage;
+          let body: unknown;
           try {
-            message = JSON.parse(await readBody(req, MAX_EVENT_BODY)) as BrowserMessage;
+            body = JSON.parse(await readBody(req, MAX_EVENT_BODY));
           } catch (e) {
             if (e instanceof HttpRefusal) throw e;
             throw new HttpRefusal(400, `event body is not valid JSON: ${(e as Error).message}`);
           }
+          const message: BrowserMessage | string = parseBrowserMessage(body);
+          if (typeof message === 'string') throw new HttpRefusal(400, message);
           events.next({ type: 'lut/browser-message', message });
           return send(res, 204, 'text/plain', '');
         }
         if (req.method === 'POST' && p === '/lut') {
           const body = await readBody(req, MAX_TABLE_BODY);
           try {
-            const path = await receiveTable(body);
-            return send(res, 200, 'application/json', JSON.stringify({ path }));
+            return send(res, 200, 'application/json', JSON.stringify(await receiveTable(body)));
           } catch (e) {
             events.next({ type: 'lut/table-refused', reason: (e as Error).message });
             return send(res, 400, 'text/plain', (e as Error).message);
