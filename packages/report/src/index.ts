@@ -23,13 +23,9 @@ export { findSearchSpace, lutLayerMatrix } from './run/lut-matrix.ts';
 export type { LutLayerMatrix, LutLayerRow, LutCell } from './run/lut-matrix.ts';
 export { searchableBlockIndex } from './run/space-layout.ts';
 
-// Sections: run-level builders and reusable bodies
-export { runSection, ok, missing } from './html/section.ts';
-export type { ReportSection, SectionBuilder, SectionContent } from './html/section.ts';
-export { renderPage } from './html/page.ts';
-export type { PageOptions } from './html/page.ts';
-export { facts, table, figure, grid, notice, details, pre, paragraph } from './html/elements.ts';
-export type { Fact } from './html/elements.ts';
+// Sections: run-level builders and reusable bodies (page elements live in @fbnet/html)
+export { runSection, ok, missing } from './sections/section.ts';
+export type { ReportSection, SectionBuilder, SectionContent } from './sections/section.ts';
 export { runSummarySection, headlineFigures } from './sections/summary.ts';
 export type { Phase, SummaryOptions, HeadlineFigures } from './sections/summary.ts';
 export { derivedArchSection, archContent } from './sections/arch.ts';
@@ -43,7 +39,7 @@ export { v1Context } from './sections/v1-context.ts';
 export type { V1Context } from './sections/v1-context.ts';
 export { distributionContent } from './sections/distribution.ts';
 export type { DistributionOptions, DistributionPanel } from './sections/distribution.ts';
-export { curvesContent, seriesOf, hasPoints, percentDomain } from './sections/curves.ts';
+export { curvesContent, seriesOf, percentDomain } from './sections/curves.ts';
 export type { CurvePanel } from './sections/curves.ts';
 export { scatterContent } from './sections/scatter.ts';
 export { candidateColors } from './sections/candidate-colors.ts';
@@ -61,21 +57,26 @@ export { v3CoarseSection, v3PredictorSection } from './sections/v3-coarse.ts';
 export { v3ParetoSection } from './sections/v3-pareto.ts';
 export { v3EvolutionSection } from './sections/v3-evolution.ts';
 
-// SVG chart primitives
-export { lineChart } from './svg/line-chart.ts';
-export type { LineChartOptions, LineSeries } from './svg/line-chart.ts';
-export { scatterPlot } from './svg/scatter-plot.ts';
-export type { ScatterOptions, ScatterPoint, HighlightPoint } from './svg/scatter-plot.ts';
-export { paretoFront } from './svg/pareto.ts';
-export type { ParetoSense } from './svg/pareto.ts';
-export { heatmap } from './svg/heatmap.ts';
-export type { HeatmapOptions } from './svg/heatmap.ts';
-export { stackedChart } from './svg/stacked-chart.ts';
-export type { StackedChartOptions } from './svg/stacked-chart.ts';
-export { archDiagram, diagramBlocks, opKind, OP_KIND_COLORS } from './svg/arch-diagram.ts';
-export type { ArchDiagramOptions, DiagramBlock, OpKind } from './svg/arch-diagram.ts';
-export { linearScale, niceTicks, niceStep, extent, tickLabel } from './svg/scale.ts';
-export type { LinearScale, Ticks } from './svg/scale.ts';
-export { sequential, categorical, textOn, CATEGORICAL } from './svg/colors.ts';
-export type { SequentialScheme } from './svg/colors.ts';
-export { escapeXml, num, fixed, percent, siCount, ms, duration } from './svg/format.ts';
+// Arch diagrams (HTML and CSS)
+export { archDiagram, diagramBlocks, opKind, OP_KIND_COLORS, ARCH_CSS } from './sections/arch-diagram.ts';
+export type { ArchDiagramOptions, DiagramBlock, OpKind } from './sections/arch-diagram.ts';
+
+// Charts: Vega-Lite specs, rendered to inline SVG by Vega in Node
+export { renderChart, CHART_FONT } from './charts/render.ts';
+export type { Chart } from './charts/render.ts';
+export { chartFigure } from './charts/chart-figure.ts';
+export { lineChart, hasPoints } from './charts/line-chart.ts';
+export type { LineChartOptions, LineSeries } from './charts/line-chart.ts';
+export { scatterPlot } from './charts/scatter-plot.ts';
+export type { ScatterOptions, ScatterPoint, HighlightPoint } from './charts/scatter-plot.ts';
+export { paretoFront } from './charts/pareto-front.ts';
+export type { ParetoSense } from './charts/pareto-front.ts';
+export { heatmap } from './charts/heatmap.ts';
+export type { HeatmapOptions } from './charts/heatmap.ts';
+export { stackedChart } from './charts/stacked-chart.ts';
+export type { StackedChartOptions, StackedPanel } from './charts/stacked-chart.ts';
+export { categorical, CATEGORICAL } from './charts/palette.ts';
+export type { SchemeRange } from './charts/palette.ts';
+
+// Numbers and durations as the report prints them
+export { fixed, percent, siCount, ms, duration } from './format.ts';

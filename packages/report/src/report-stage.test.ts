@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertSerializable, runStage, type EventBase } from '@fbnet/core';
 import { RunDir } from '@fbnet/runs';
-import { makeV1Run } from './_test-fixtures.ts';
+import { makeV1Run } from '../test/fixtures-v1.ts';
 import { buildReport, reportStage } from './index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fbnet-report-stage-'));
@@ -21,7 +21,7 @@ describe('reportStage', () => {
     events.forEach((e) => assertSerializable(e));
     expect(events.map((e) => e.type)).toEqual(['stage/started', 'stage/result']);
     const html = readFileSync(join(dir, r.reportPath), 'utf8');
-    expect(html).toBe(buildReport(dir));
+    expect(html).toBe(await buildReport(dir));
     expect(html).toContain('<title>FBNetV1 search · run</title>');
   });
 

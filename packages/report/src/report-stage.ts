@@ -18,6 +18,6 @@ export interface ReportStageResult {
 export const reportStage = defineStage<ReportStageInput, ReportStageResult>('report', async (_input, ctx, io) => {
   if (!ctx.run) throw new FbnetError('USAGE', 'the report stage needs a run directory (context.run)');
   if (io.signal.aborted) return undefined as never;
-  const path = writeReport(ctx.run.path);
+  const path = await writeReport(ctx.run.path);
   return { reportPath: relative(ctx.run.path, path) };
 });

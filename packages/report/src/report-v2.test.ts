@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { count, sections } from './_report-test-support.ts';
-import { makeV2Run, V2_FIXTURE, type V2FixtureOptions } from './_test-fixtures-v2.ts';
+import { count, outlines, panelTitles, sections } from '../test/report-test-support.ts';
+import { makeV2Run, V2_FIXTURE, type V2FixtureOptions } from '../test/fixtures-v2.ts';
 import { buildReport, reportKindFor, REPORT_KINDS, V2_REPORT } from './index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fbnet-report-v2-'));
@@ -13,20 +13,20 @@ const fresh = (o?: V2FixtureOptions) => makeV2Run(join(root, `run-${n++}`), o);
 const searchJson = (dir: string) => JSON.parse(readFileSync(join(dir, 'search.json'), 'utf8'));
 const IDS = ['summary', 'arch', 'channels', 'blocks', 'supernet', 'sampled', 'lut', 'training'];
 
-describe('V2 report of a complete FLOPs-aware run', () => {
+describe('V2 report of a complete FLOPs-aware run', async () => {
   const dir = fresh();
-  const html = buildReport(dir);
+  const html = await buildReport(dir);
   const s = sections(html);
   const derived = searchJson(dir).derived;
 
-  it('is the registered V2 kind, with every section drawn', () => {
+  it('is the registered V2 kind, with every section drawn', async () => {
     expect(reportKindFor('search v2')).toBe(V2_REPORT);
     expect(REPORT_KINDS.get('search v2')).toBe(V2_REPORT);
     expect(html).toContain('<title>FBNetV2 search · run-0</title>');
     expect(Object.keys(s)).toEqual(IDS);
     for (const [id, sec] of Object.entries(s)) expect(sec.status, id).toBe('ok');
   });
-  it('summary: headline figures, space, resource, chosen resolution, phases', () => {
+  it('summary: headline figures, space, resource, chosen resolution, phases', async () => {
     const b = s.summary.body;
     expect(b).toContain('84.37%');
     expect(b).toContain('fbnet-v2-fmnist');
@@ -38,63 +38,65 @@ describe('V2 report of a complete FLOPs-aware run', () => {
     expect(b).toContain('✓ latency measured · lut-arch.json');
     expect(b).not.toContain('latency table ·'); // a FLOPs-aware search needs no table of the space
   });
-  it('derived arch: diagram with per-layer P_α, width options and LUT ms; the resolution it runs at', () => {
+  it('derived arch: diagram with per-layer P_α, width options and LUT ms; the resolution it runs at', async () => {
     const b = s.arch.body;
-    expect(b).toContain('class="chart arch"');
+    expect(b).toContain('<div class="arch">');
     expect(count(b, /L\d · P [\d.]+(\/[\d.]+)*/)).toBe(V2_FIXTURE.layers);
     expect(b).toContain('w 12 of 8/12/16');
     expect(b).toMatch(/ · [\d.]+ ms</);
     expect(b).toContain(`Runs at ${derived.resolution}×${derived.resolution}`);
   });
-  it('channels: one stacked chart per layer plus the resolution chart; final widths heatmap with the derived widths outlined and non-options grey', () => {
+  it('channels: one stacked chart per layer plus the resolution chart; final widths heatmap with the derived widths outlined and non-options grey', async () => {
     const b = s.channels.body;
-    expect(count(b, /class="chart stacked"/)).toBe(V2_FIXTURE.layers + 1);
-    expect(count(b, /class="mark"/)).toBe(V2_FIXTURE.layers);
+    // One panel per layer in the widths' small multiples, then the resolution chart.
+    expect(panelTitles(b).filter((t) => /^L\d/.test(t))).toHaveLength(V2_FIXTURE.layers);
+    expect(count(b, /class="chart chart-stacked"/)).toBe(2);
+    expect(outlines(b)).toBe(V2_FIXTURE.layers);
     expect(b).toContain('64 ch');
     expect(b).toContain('fill="#eeeeee"'); // L0 cannot be 64 wide
     expect(b).toMatch(/Input resolution → \d+ px [\d.]+/);
     expect(b).not.toContain('undefined');
   });
-  it('blocks: ops and expansions per layer, derived choices outlined (no expansion mark on a skip)', () => {
+  it('blocks: ops and expansions per layer, derived choices outlined (no expansion mark on a skip)', async () => {
     const b = s.blocks.body;
-    expect(count(b, /class="chart stacked"/)).toBe(2 * V2_FIXTURE.layers);
+    expect(panelTitles(b)).toHaveLength(2 * V2_FIXTURE.layers);
     const skips = derived.ops.filter((op: string) => op === 'skip').length;
-    expect(count(b, /class="mark"/)).toBe(V2_FIXTURE.layers + V2_FIXTURE.layers - skips);
+    expect(outlines(b)).toBe(V2_FIXTURE.layers + V2_FIXTURE.layers - skips);
     expect(b).toContain('#f28e2b'); // k5 in the arch diagram's orange
   });
-  it('supernet: effective FLOPs, params, CE, loss, accuracy, throughput; no E[LAT] without a table', () => {
+  it('supernet: effective FLOPs, params, CE, loss, accuracy, throughput; no E[LAT] without a table', async () => {
     const b = s.supernet.body;
     expect(count(b, /<svg /)).toBe(6);
     expect(b).toContain('Effective FLOPs');
     expect(b).toContain('argmax P_α');
     expect(b).not.toContain('Expected latency');
   });
-  it('sampled: accuracy vs FLOPs with the front and the derived arch; a table of them', () => {
+  it('sampled: accuracy vs FLOPs with the front and the derived arch; a table of them', async () => {
     const b = s.sampled.body;
     expect(count(b, /<svg /)).toBe(1);
-    expect(b).toContain('class="pareto"');
+    expect(count(b, /role-mark pareto_marks/)).toBe(1);
     expect(b).toContain('>derived</text>');
     expect(count(b, /<tr><td>#\d+<\/td>/)).toBe(V2_FIXTURE.sampled);
   });
-  it("lut: the derived arch's own table, step by step, against the measured latency", () => {
+  it("lut: the derived arch's own table, step by step, against the measured latency", async () => {
     const b = s.lut.body;
     expect(b).toContain('lut-arch.json: a table of the derived arch');
     expect(b).toContain('LAT(a) = ');
     expect(b).toContain('measured end to end');
     expect(b).toContain('head (pool + fc)');
   });
-  it('training: curves and final figures', () => {
+  it('training: curves and final figures', async () => {
     expect(s.training.body).toContain('test (final) 84.37%');
   });
-  it('is self-contained and deterministic', () => {
-    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
-    expect(buildReport(dir)).toBe(html);
+  it('is self-contained and deterministic', async () => {
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\((?!#)/i); // url(#…): a chart's own gradient
+    expect(await buildReport(dir)).toBe(html);
   });
 });
 
-describe('V2 report of a latency-aware run', () => {
-  const s = sections(buildReport(fresh({ latency: true })));
-  it('draws E[LAT], accuracy vs LUT latency and the table of the space', () => {
+describe('V2 report of a latency-aware run', async () => {
+  const s = sections(await buildReport(fresh({ latency: true })));
+  it('draws E[LAT], accuracy vs LUT latency and the table of the space', async () => {
     for (const id of IDS) expect(s[id].status, id).toBe('ok');
     expect(s.summary.body).toContain('✓ latency table · lut.json');
     expect(s.supernet.body).toContain('Expected latency E[LAT]');
@@ -106,10 +108,10 @@ describe('V2 report of a latency-aware run', () => {
 });
 
 describe('V2 partial runs', () => {
-  it('config only: every section but the summary says what is missing', () => {
+  it('config only: every section but the summary says what is missing', async () => {
     const dir = fresh({ supernetEpochs: 0 });
     rmSync(join(dir, 'events.jsonl'));
-    const s = sections(buildReport(dir));
+    const s = sections(await buildReport(dir));
     expect(s.summary.status).toBe('ok');
     for (const id of IDS.slice(1)) expect(s[id].status, id).toBe('missing');
     expect(s.channels.body).toContain('no dmasking/distributions events');
@@ -118,8 +120,8 @@ describe('V2 partial runs', () => {
     expect(s.lut.body).toContain('no latency table in the run');
     expect(s.summary.body).toContain('○ supernet');
   });
-  it('search stopped after 3 of 8 epochs: distributions and curves drawn, marked partial', () => {
-    const s = sections(buildReport(fresh({ supernetEpochs: 3 })));
+  it('search stopped after 3 of 8 epochs: distributions and curves drawn, marked partial', async () => {
+    const s = sections(await buildReport(fresh({ supernetEpochs: 3 })));
     expect(s.channels.status).toBe('partial');
     expect(s.channels.body).toContain('P_α logged for 3 of 8 epochs');
     expect(s.blocks.status).toBe('partial');
@@ -128,8 +130,8 @@ describe('V2 partial runs', () => {
     for (const id of ['arch', 'sampled', 'lut', 'training']) expect(s[id].status, id).toBe('missing');
     expect(s.summary.body).toContain('○ supernet · 3/8 epochs');
   });
-  it('training interrupted with a stage error', () => {
-    const s = sections(buildReport(fresh({ trainEpochs: 2, errorStage: 'train' })));
+  it('training interrupted with a stage error', async () => {
+    const s = sections(await buildReport(fresh({ trainEpochs: 2, errorStage: 'train' })));
     expect(s.training.status).toBe('partial');
     expect(s.training.body).toContain('2 of 5 epochs logged');
     expect(s.summary.body).toContain('train failed: NUMERIC: loss became NaN &lt;epoch 3&gt;');
@@ -138,13 +140,13 @@ describe('V2 partial runs', () => {
     expect(s.lut.status).toBe('missing');
     expect(s.arch.status).toBe('ok');
   });
-  it('sampled and derived archs come from search.json when the log lacks them', () => {
+  it('sampled and derived archs come from search.json when the log lacks them', async () => {
     const dir = fresh();
     const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter((l) => !l.includes('"search/arch-'));
     writeFileSync(join(dir, 'events.jsonl'), lines.join('\n'));
-    const s = sections(buildReport(dir));
+    const s = sections(await buildReport(dir));
     expect(s.sampled.status).toBe('ok');
     expect(s.sampled.body).toContain('>derived</text>');
-    expect(count(s.blocks.body, /class="mark"/)).toBeGreaterThan(0);
+    expect(outlines(s.blocks.body)).toBeGreaterThan(0);
   });
 });

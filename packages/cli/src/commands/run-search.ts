@@ -217,7 +217,7 @@ async function execute(
     out.endProgress();
     // result.json before the report: the report reads it.
     const stored = storeResult(run, { ...result, memory: memory.stop(), reportPath: 'report.html' });
-    writeReport(run.path);
+    await writeReport(run.path);
     const shown = shownResult(run, stored);
     out.info(`model: ${shown.modelPath}\narch: ${shown.archPath}\nreport: ${shown.reportPath}`);
     out.result(shown);

@@ -2,7 +2,7 @@ import { runSummarySection } from '../sections/summary.ts';
 import { lutSection } from '../sections/lut.ts';
 import { trainingSection } from '../sections/training.ts';
 import { archContent } from '../sections/arch.ts';
-import { missing } from '../html/section.ts';
+import { missing } from '../sections/section.ts';
 import type { ReportKind } from './report-kind.ts';
 
 /**

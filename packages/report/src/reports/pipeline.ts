@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { escapeXml, table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from '../sections/section.ts';
 import { eventsOf, type RunData } from '../run/run-data.ts';
 import { phaseStates, runSummarySection, type Phase } from '../sections/summary.ts';
 import { lutSection } from '../sections/lut.ts';
 import { archContent } from '../sections/arch.ts';
 import { trainingSection } from '../sections/training.ts';
-import { escapeXml, fixed } from '../svg/format.ts';
+import { fixed } from '../format.ts';
 import type { ReportKind } from './report-kind.ts';
 import { V1_REPORT } from './v1.ts';
 import { V2_REPORT } from './v2.ts';

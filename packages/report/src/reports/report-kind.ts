@@ -1,4 +1,4 @@
-import type { SectionBuilder } from '../html/section.ts';
+import type { SectionBuilder } from '../sections/section.ts';
 
 /** The search commands whose runs get a dedicated report (V1, V2 and V3 are registered in `reports/registry.ts`). */
 export type SearchCommand = 'search v1' | 'search v2' | 'search v3';

@@ -9,7 +9,7 @@ import { lutSection } from '../sections/lut.ts';
 import { trainingSection } from '../sections/training.ts';
 import { v1Context } from '../sections/v1-context.ts';
 import type { RunData } from '../run/run-data.ts';
-import { fixed } from '../svg/format.ts';
+import { fixed } from '../format.ts';
 import type { ReportKind } from './report-kind.ts';
 
 /** What a `search v1` run goes through, in order: LUT, supernet, sampling/derivation, training, export. */

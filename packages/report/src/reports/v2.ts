@@ -7,7 +7,7 @@ import { v2CurvesSection } from '../sections/v2-curves.ts';
 import { v2BlocksSection, v2ChannelsSection } from '../sections/v2-distributions.ts';
 import { v2SampledSection } from '../sections/v2-sampled.ts';
 import { isNum, type RunData } from '../run/run-data.ts';
-import { fixed, percent } from '../svg/format.ts';
+import { fixed, percent } from '../format.ts';
 
 /** 11.6 → "4.0·10^11" (the space size from its log10). */
 function archCount(log10: number): string {

@@ -1,5 +1,5 @@
 import { lastEventOf } from '../run/run-data.ts';
-import { table, type Fact } from '../html/elements.ts';
+import { table, type Fact } from '@fbnet/html';
 import type { Phase } from '../sections/summary.ts';
 import { phaseStates, runSummarySection, trainExportPhases } from '../sections/summary.ts';
 import { trainingSection } from '../sections/training.ts';
@@ -10,7 +10,7 @@ import { v3EarlyStopSection } from '../sections/v3-early-stop.ts';
 import { v3EvolutionSection } from '../sections/v3-evolution.ts';
 import { v3ParetoSection } from '../sections/v3-pareto.ts';
 import { isNum, type RunData } from '../run/run-data.ts';
-import { fixed, ms, percent, siCount } from '../svg/format.ts';
+import { fixed, ms, percent, siCount } from '../format.ts';
 import type { ReportKind } from './report-kind.ts';
 
 /** What a `search v3` run goes through: proxy pretraining → early-stop rule → coarse iterations → fine stage → train → export → latency. */

@@ -1,10 +1,10 @@
 import { parseArchDef, type ArchDef } from '@fbnet/core';
-import { figure, notice } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder, type SectionContent } from '../html/section.ts';
+import { figure, notice } from '@fbnet/html';
+import { missing, ok, type SectionBuilder, type SectionContent } from './section.ts';
 import { searchableBlockIndex } from '../run/space-layout.ts';
 import type { RunData } from '../run/run-data.ts';
-import { archDiagram } from '../svg/arch-diagram.ts';
-import { fixed, ms } from '../svg/format.ts';
+import { archDiagram } from './arch-diagram.ts';
+import { fixed, ms } from '../format.ts';
 import { v1Context } from './v1-context.ts';
 
 export interface ArchContentOptions {

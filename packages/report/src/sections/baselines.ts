@@ -1,8 +1,8 @@
-import { table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum, isObj, runJson } from '../run/run-data.ts';
-import { ms, percent, siCount } from '../svg/format.ts';
-import { paretoFront } from '../svg/pareto.ts';
+import { ms, percent, siCount } from '../format.ts';
+import { paretoFront } from '../charts/pareto-front.ts';
 import { scatterContent } from './scatter.ts';
 
 interface BaselineView {
@@ -22,7 +22,7 @@ interface BaselineView {
 export const baselinesSection: SectionBuilder = {
   id: 'baselines',
   title: 'Against the baselines: uniform nets and random archs',
-  build(run) {
+  async build(run) {
     const file = runJson<{ nets?: unknown; preset?: string; random?: number }>(run, 'baselines.json');
     if (!file) return missing('the run has no baselines.json: run fbnet bench baselines for this preset and pass it with --baselines');
     const nets = (Array.isArray(file.nets) ? file.nets : []).filter(isObj) as BaselineView[];
@@ -31,7 +31,7 @@ export const baselinesSection: SectionBuilder = {
     const r = run.result;
     const found = r && isNum(r.testAccuracy) && isNum(r.latencyMs) ? { acc: r.testAccuracy, lat: r.latencyMs } : undefined;
     const arch = Array.isArray(r?.arch) ? (r.arch as string[]).join(' ') : 'found arch';
-    const chart = scatterContent({
+    const chart = await scatterContent({
       points: usable.map((n) => ({
         x: n.latencyMs!,
         y: n.testAccuracy! * 100,

@@ -1,4 +1,4 @@
-import { categorical } from '../svg/colors.ts';
+import { categorical } from '../charts/palette.ts';
 
 /*
  * V1 candidate ids ("k5_e6", "k3_e1_g2", "skip") coloured as the arch diagram colours ops:

@@ -1,28 +1,24 @@
-import { figure, grid } from '../html/elements.ts';
-import { lineChart, type LineChartOptions, type LineSeries } from '../svg/line-chart.ts';
+import { grid } from '@fbnet/html';
+import { chartFigure } from '../charts/chart-figure.ts';
+import { hasPoints, lineChart, type LineChartOptions } from '../charts/line-chart.ts';
+
+export { hasPoints };
 
 /** A line chart in a grid cell, with a caption under it. */
 export interface CurvePanel extends LineChartOptions {
   caption?: string;
 }
 
-/** True when at least one series has a finite point. */
-export function hasPoints(series: readonly LineSeries[]): boolean {
-  return series.some((s) => s.points.some((p) => Number.isFinite(p[0]) && Number.isFinite(p[1])));
-}
-
 /**
  * Reusable section body for "quantities over epochs": V1 losses and expected latency, V2
- * effective FLOPs, V3 early-stop correlation. Panels without data are left out; returns ''
+ * effective FLOPs, V3 early-stop correlation. Panels without data are left out; resolves to ''
  * when none has data (the caller then reports the section missing).
  */
-export function curvesContent(panels: readonly CurvePanel[], minWidth = 360): string {
+export async function curvesContent(panels: readonly CurvePanel[], minWidth = 360): Promise<string> {
   const drawn = panels.filter((p) => hasPoints(p.series));
   if (!drawn.length) return '';
-  return grid(
-    drawn.map((p) => figure(lineChart({ width: 400, height: 250, integerX: true, ...p }), p.caption)),
-    minWidth,
-  );
+  const cells = await Promise.all(drawn.map((p) => chartFigure(lineChart({ width: 290, height: 150, integerX: true, ...p }), p.caption)));
+  return grid(cells, minWidth);
 }
 
 /** Series from per-epoch records: one [epoch, value] pair per record with a finite value. */

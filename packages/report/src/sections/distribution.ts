@@ -1,9 +1,9 @@
-import { figure } from '../html/elements.ts';
-import { legend, svgOpen, type LegendItem } from '../svg/frame.ts';
-import { heatmap } from '../svg/heatmap.ts';
-import { stackedChart } from '../svg/stacked-chart.ts';
-import { categorical } from '../svg/colors.ts';
-import { escapeXml, fixed } from '../svg/format.ts';
+import { escapeXml } from '@fbnet/html';
+import { chartFigure } from '../charts/chart-figure.ts';
+import { heatmap } from '../charts/heatmap.ts';
+import type { SchemeRange } from '../charts/palette.ts';
+import { stackedChart } from '../charts/stacked-chart.ts';
+import { fixed } from '../format.ts';
 
 /** One small multiple: how a categorical distribution moves along x (e.g. one layer's P_θ over epochs). */
 export interface DistributionPanel {
@@ -18,7 +18,10 @@ export interface DistributionOptions {
   categories: readonly string[];
   panels: readonly DistributionPanel[];
   colors?: readonly string[];
+  /** Colours from a Vega scheme instead of `colors` (light = first category). */
+  scheme?: SchemeRange;
   xLabel?: string;
+  /** Plot area of one panel in px. */
   panelWidth?: number;
   panelHeight?: number;
   mode?: 'area' | 'bar';
@@ -37,37 +40,26 @@ export interface DistributionOptions {
 
 /**
  * Reusable section body for "distribution per layer over epochs": V1 P_θ over candidates, V2
- * channel/expansion choices. Small multiples of stacked areas with one shared legend, and an
- * optional heatmap of the final distributions.
+ * channel/expansion choices. Small multiples of stacked areas (one faceted chart, one legend)
+ * and an optional heatmap of the final distributions.
  */
-export function distributionContent(o: DistributionOptions): string {
-  const colors = o.categories.map((_, k) => o.colors?.[k] ?? categorical(k));
-  const pw = o.panelWidth ?? 236;
-  const ph = o.panelHeight ?? 118;
-  const items: LegendItem[] = o.categories.map((c, k) => ({ name: c, color: colors[k], mark: 'box' }));
-  const lw = 1100;
-  const lg = legend(items, 4, 2, lw - 8);
-  const legendSvg = svgOpen(lw, lg.height + 4, 'legend', 'legend') + lg.svg + '</svg>';
-  const panels = o.panels.map((p) =>
-    figure(
-      stackedChart({
-        x: p.x,
-        categories: o.categories,
-        values: p.values,
-        colors,
-        normalize: true,
-        legend: false,
-        width: pw,
-        height: ph,
-        title: p.label,
-        mode: o.mode,
-        integerX: o.integerX,
-        yFormat: (v) => fixed(v, 1),
-      }),
-    ),
-  );
-  let html = `<div class="legend-row">${legendSvg}</div>`;
-  html += `<div class="grid" style="grid-template-columns: repeat(auto-fill, minmax(${pw}px, 1fr))">${panels.join('')}</div>`;
+export async function distributionContent(o: DistributionOptions): Promise<string> {
+  const pw = o.panelWidth ?? 190;
+  const ph = o.panelHeight ?? 70;
+  const chart = stackedChart({
+    categories: o.categories,
+    panels: o.panels,
+    colors: o.colors,
+    scheme: o.scheme,
+    normalize: true,
+    width: pw,
+    height: ph,
+    columns: Math.max(1, Math.floor(1120 / (pw + 70))),
+    mode: o.mode,
+    integerX: o.integerX,
+    yFormat: '.1f',
+  });
+  let html = `<div class="scroll">${await chartFigure(chart)}</div>`;
   if (o.xLabel) html += `<p class="lead">x: ${escapeXml(o.xLabel)} · y: share (stacked to 1)</p>`;
   if (o.final) {
     const rows = o.final.rowLabels ?? o.panels.map((p) => p.label);
@@ -77,8 +69,9 @@ export function distributionContent(o: DistributionOptions): string {
       return o.categories.map((_, k) => (total > 0 && Number.isFinite(last[k]) ? last[k] / total : undefined));
     });
     const marks = (o.final.marks ?? []).flatMap((m, r) => (m === undefined ? [] : [[r, m] as const]));
+    const map = heatmap({ rows, cols: o.categories, values, scheme: 'blues', domain: [0, 1], format: '.1f', cellText: (v) => fixed(v, 2), marks, legendLabel: o.final.legendLabel, cellWidth: 52, cellHeight: 19 });
     html += `<h3>${escapeXml(o.final.title)}</h3>`;
-    html += `<div class="scroll">${figure(heatmap({ rows, cols: o.categories, values, scheme: 'blues', domain: [0, 1], format: (v) => fixed(v, 2), marks, legendLabel: o.final.legendLabel, cellWidth: 52, cellHeight: 19 }))}</div>`;
+    html += `<div class="scroll">${await chartFigure(map)}</div>`;
   }
   return html;
 }

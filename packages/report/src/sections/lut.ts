@@ -1,8 +1,9 @@
-import { facts, figure, type Fact } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { facts, type Fact } from '@fbnet/html';
+import { chartFigure } from '../charts/chart-figure.ts';
+import { heatmap } from '../charts/heatmap.ts';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { lutEntries } from '../run/lut-matrix.ts';
-import { duration, ms, percent } from '../svg/format.ts';
-import { heatmap } from '../svg/heatmap.ts';
+import { duration, ms, percent } from '../format.ts';
 import { v1Context } from './v1-context.ts';
 
 interface LutHeader {
@@ -35,7 +36,7 @@ export function lutFacts(lut: unknown): Fact[] {
 export const lutSection: SectionBuilder = {
   id: 'lut',
   title: 'Latency table (LUT) per layer',
-  build(run) {
+  async build(run) {
     if (run.lut === undefined) return missing('no lut.json in the run directory: the latency table was not measured or not copied into the run');
     const ctx = v1Context(run);
     let html = facts(lutFacts(run.lut));
@@ -50,13 +51,14 @@ export const lutSection: SectionBuilder = {
     const finite = values.flat().filter((v): v is number => typeof v === 'number' && v > 0);
     // Latencies of a 224 px space span orders of magnitude: a log colour scale keeps the small layers legible.
     const log = finite.length > 0 && Math.max(...finite) / Math.min(...finite) > 30;
-    const svg = heatmap({
+    const chart = heatmap({
       scale: log ? 'log' : 'linear',
       rows: m.layers.map((l) => l.label),
       cols: m.candidates,
       values,
       scheme: 'viridis',
-      format: (v) => ms(v),
+      format: '.3~g',
+      cellText: (v) => ms(v),
       marks,
       legendLabel: log ? 'ms (log)' : 'ms',
       cellWidth: 54,
@@ -70,7 +72,7 @@ export const lutSection: SectionBuilder = {
       },
     });
     html += `<p>Batch-1 forward time of each candidate block at each searchable layer's input shape, as the search used it (plain medians, before any whole-net correction).${marks.length ? ' Outlined: the derived arch.' : ''}</p>`;
-    html += `<div class="scroll">${figure(svg)}</div>`;
+    html += `<div class="scroll">${await chartFigure(chart)}</div>`;
     return ok(html, m.missing ? `the table lacks ${m.missing} of the space's layer/candidate entries (hatched cells)` : undefined);
   },
 };

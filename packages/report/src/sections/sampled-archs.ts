@@ -1,7 +1,7 @@
-import { table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
-import { ms, percent } from '../svg/format.ts';
-import { paretoFront } from '../svg/pareto.ts';
+import { table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
+import { ms, percent } from '../format.ts';
+import { paretoFront } from '../charts/pareto-front.ts';
 import type { ArchSummaryView } from '../run/views.ts';
 import { scatterContent } from './scatter.ts';
 import { v1Context } from './v1-context.ts';
@@ -35,7 +35,7 @@ function distinct(archs: readonly ArchSummaryView[]): Distinct[] {
 export const sampledArchsSection: SectionBuilder = {
   id: 'sampled',
   title: 'Sampled architectures: accuracy vs latency',
-  build(run) {
+  async build(run) {
     const { view } = v1Context(run);
     const d = view.derived;
     if (!view.sampled.length && !d) return missing('no search/arch-sampled or search/arch-derived events: sampling from P_θ has not happened yet');
@@ -50,7 +50,7 @@ export const sampledArchsSection: SectionBuilder = {
     }));
     const highlight = d && isNum(d.latencyMs) && Number.isFinite(yOf(d)) ? [{ x: d.latencyMs, y: yOf(d), tag: 'derived', color: '#111111', label: `derived: ${opsText(d)}` }] : [];
     const n = view.sampled.length;
-    const chart = scatterContent({
+    const chart = await scatterContent({
       points,
       highlight,
       pareto: { x: 'min', y: 'max' },

@@ -1,7 +1,7 @@
 import { archCost } from '@fbnet/shape-propagation';
-import { details, facts, notice, pre, table, type Fact } from '../html/elements.ts';
-import { ok, type SectionBuilder } from '../html/section.ts';
-import { duration, escapeXml, ms, percent, siCount } from '../svg/format.ts';
+import { details, escapeXml, facts, notice, pre, table, type Fact } from '@fbnet/html';
+import { ok, type SectionBuilder } from './section.ts';
+import { duration, ms, percent, siCount } from '../format.ts';
 import { eventsOf, isNum, lastEventOf, memo, type RunData } from '../run/run-data.ts';
 import { logSpanSeconds, stageSpans, supernetView, trainView } from '../run/views.ts';
 

@@ -1,5 +1,5 @@
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
-import { fixed } from '../svg/format.ts';
+import { missing, ok, type SectionBuilder } from './section.ts';
+import { fixed } from '../format.ts';
 import { curvesContent, seriesOf } from './curves.ts';
 import { v1Context } from './v1-context.ts';
 
@@ -25,13 +25,13 @@ function entropySeries(theta: readonly { epoch: number; probs: number[][] }[], l
 export const supernetCurvesSection: SectionBuilder = {
   id: 'supernet',
   title: 'Supernet training: loss, expected latency, temperature',
-  build(run) {
+  async build(run) {
     const ctx = v1Context(run);
     const ep = ctx.view.epochs;
     if (!ep.length) return missing('no supernet/epoch-ended events: the supernet search did not run or no epoch finished');
     // Every panel spans all logged epochs, so panels line up even where a series starts late (θ after warm-up).
     const xDomain: [number, number] = [ep[0].epoch, ep[ep.length - 1].epoch];
-    const html = curvesContent([
+    const html = await curvesContent([
       {
         title: 'Cross-entropy',
         xLabel: 'epoch',
@@ -80,7 +80,7 @@ export const supernetCurvesSection: SectionBuilder = {
         xLabel: 'epoch',
         xDomain,
         yLabel: 'accuracy %',
-        yFormat: (v) => fixed(v, 0),
+        yFormat: '.0f',
         series: [{ name: 'θ-split accuracy', points: seriesOf(ep, (e) => (typeof e.thetaAccuracy === 'number' ? e.thetaAccuracy * 100 : undefined)), color: '#59a14f' }],
       },
       {

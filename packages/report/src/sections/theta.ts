@@ -1,5 +1,5 @@
-import { ok, missing, type SectionBuilder } from '../html/section.ts';
-import { fixed } from '../svg/format.ts';
+import { ok, missing, type SectionBuilder } from './section.ts';
+import { fixed } from '../format.ts';
 import { candidateColors } from './candidate-colors.ts';
 import { distributionContent } from './distribution.ts';
 import { v1Context } from './v1-context.ts';
@@ -11,7 +11,7 @@ import { v1Context } from './v1-context.ts';
 export const thetaSection: SectionBuilder = {
   id: 'theta',
   title: 'Architecture distribution P_θ per layer',
-  build(run) {
+  async build(run) {
     const ctx = v1Context(run);
     const theta = ctx.view.theta;
     if (!theta.length) {
@@ -43,7 +43,7 @@ export const thetaSection: SectionBuilder = {
     const lastEpoch = theta[theta.length - 1].epoch;
     const html =
       `<p>Share of each candidate in P_θ after every epoch (stacked to 1); the title names the most likely candidate after the last epoch. A layer that converges shows one band taking over.</p>` +
-      distributionContent({
+      await distributionContent({
         categories,
         panels,
         colors: candidateColors(categories),

@@ -1,6 +1,6 @@
-import { table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
-import { duration, fixed, percent } from '../svg/format.ts';
+import { table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
+import { duration, fixed, percent } from '../format.ts';
 import { trainView } from '../run/views.ts';
 import { curvesContent, seriesOf } from './curves.ts';
 
@@ -8,7 +8,7 @@ import { curvesContent, seriesOf } from './curves.ts';
 export const trainingSection: SectionBuilder = {
   id: 'training',
   title: 'Final training',
-  build(run) {
+  async build(run) {
     const tv = trainView(run);
     const ep = tv.epochs;
     if (!ep.length) {
@@ -17,7 +17,7 @@ export const trainingSection: SectionBuilder = {
     const test = tv.completed?.testAccuracy ?? (typeof run.result?.testAccuracy === 'number' ? run.result.testAccuracy : undefined);
     const first = ep[0].epoch;
     const last = ep[ep.length - 1].epoch;
-    const html = curvesContent([
+    const html = await curvesContent([
       {
         title: 'Training loss',
         xLabel: 'epoch',
@@ -28,7 +28,7 @@ export const trainingSection: SectionBuilder = {
         title: 'Accuracy',
         xLabel: 'epoch',
         yLabel: 'accuracy %',
-        yFormat: (v) => fixed(v, 0),
+        yFormat: '.0f',
         series: [
           { name: 'train', points: seriesOf(ep, (e) => e.trainAccuracy * 100), color: '#4e79a7' },
           { name: 'val', points: seriesOf(ep, (e) => (typeof e.valAccuracy === 'number' ? e.valAccuracy * 100 : undefined)), color: '#f28e2b' },

@@ -1,10 +1,11 @@
 import { parseArchDef, type ArchDef } from '@fbnet/core';
-import { facts, figure, table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { facts, table } from '@fbnet/html';
+import { chartFigure } from '../charts/chart-figure.ts';
+import { heatmap } from '../charts/heatmap.ts';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
-import { ms, percent, siCount } from '../svg/format.ts';
-import { diagramBlocks } from '../svg/arch-diagram.ts';
-import { heatmap } from '../svg/heatmap.ts';
+import { ms, percent, siCount } from '../format.ts';
+import { diagramBlocks } from './arch-diagram.ts';
 import { archContent } from './arch.ts';
 import { lutFacts } from './lut.ts';
 import { derivedValue, layerProbs, v2Context, type V2Context, type V2Dimension } from './v2-context.ts';
@@ -80,7 +81,7 @@ export const v2ArchSection: SectionBuilder = {
 export const v2LutSection: SectionBuilder = {
   id: 'lut',
   title: 'Latency table (LUT): the derived arch step by step',
-  build(run) {
+  async build(run) {
     const ctx = v2Context(run);
     const lut = ctx.lut;
     if (!lut) return missing(`no latency table in the run (lut.json, lut-arch.json): ${ctx.resource && ctx.resource !== 'latency' ? `the search was ${ctx.resource}-aware and ` : ''}the derived arch's table is measured after the final training`);
@@ -96,12 +97,13 @@ export const v2LutSection: SectionBuilder = {
     }
     const label = (s: (typeof L.steps)[number]) =>
       s.role === 'input' ? 'input' : s.role === 'head' ? 'head (pool + fc)' : (blockLabels[s.role] ?? s.op.replace(/_(hs|relu)$/, ''));
-    const svg = heatmap({
+    const chart = heatmap({
       rows: ['median ms'],
       cols: L.steps.map(label),
       values: [L.steps.map((s) => s.ms)],
       scheme: 'viridis',
-      format: (v) => ms(v),
+      format: '.3~g',
+      cellText: (v) => ms(v),
       legendLabel: 'ms',
       cellWidth: 64,
       cellHeight: 30,
@@ -111,7 +113,7 @@ export const v2LutSection: SectionBuilder = {
         return `${label(s)} @${s.input.join('×')}: ${ms(s.ms)} ms (p10 ${ms(s.p10Ms)}, p90 ${ms(s.p90Ms)})`;
       },
     });
-    html += `<div class="scroll">${figure(svg)}</div>`;
+    html += `<div class="scroll">${await chartFigure(chart)}</div>`;
     const measured = isNum(run.result?.latencyMs) ? run.result.latencyMs : undefined;
     const rows = L.steps.map((s) => [label(s), s.input.join('×'), ms(s.ms), `${ms(s.p10Ms)}–${ms(s.p90Ms)}`, percent(s.ms / L.plainMs, 1)]);
     rows.push(['total (sum)', '', ms(L.plainMs), '', '100%']);

@@ -1,6 +1,6 @@
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
-import { fixed, siCount } from '../svg/format.ts';
+import { fixed, siCount } from '../format.ts';
 import { curvesContent, hasPoints, percentDomain, seriesOf } from './curves.ts';
 import { v2Context } from './v2-context.ts';
 
@@ -12,19 +12,19 @@ import { v2Context } from './v2-context.ts';
 export const v2CurvesSection: SectionBuilder = {
   id: 'supernet',
   title: 'Supernet training: effective FLOPs, loss, cross-entropy',
-  build(run) {
+  async build(run) {
     const ctx = v2Context(run);
     const ep = ctx.view.epochs;
     if (!ep.length) return missing('no dmasking/epoch-ended events: the DMasking search did not run or no epoch finished');
     const xDomain: [number, number] = [ep[0].epoch, ep[ep.length - 1].epoch];
     const latency = seriesOf(ep, (e) => e.expectedLatencyMs);
     const acc = seriesOf(ep, (e) => (isNum(e.thetaAccuracy) ? e.thetaAccuracy * 100 : undefined));
-    const html = curvesContent([
+    const html = await curvesContent([
       {
         title: 'Effective FLOPs',
         xLabel: 'epoch',
         yLabel: 'FLOPs',
-        yFormat: siCount,
+        yFormat: '.3~s',
         xDomain,
         series: [
           { name: 'effective, at P_α', points: seriesOf(ep, (e) => e.effectiveFlops), color: '#4e79a7' },
@@ -37,7 +37,7 @@ export const v2CurvesSection: SectionBuilder = {
         title: 'Effective params',
         xLabel: 'epoch',
         yLabel: 'params',
-        yFormat: siCount,
+        yFormat: '.3~s',
         xDomain,
         series: [{ name: 'effective params', points: seriesOf(ep, (e) => e.effectiveParams), color: '#b07aa1' }],
       },
@@ -81,7 +81,7 @@ export const v2CurvesSection: SectionBuilder = {
         xDomain,
         yLabel: 'accuracy %',
         y2Label: 'temperature τ',
-        yFormat: (v) => fixed(v, 0),
+        yFormat: '.0f',
         yDomain: percentDomain(acc),
         series: [
           { name: 'α-split accuracy', points: acc, color: '#59a14f' },

@@ -1,10 +1,10 @@
-import { figure } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { chartFigure } from '../charts/chart-figure.ts';
+import { categorical, type SchemeRange } from '../charts/palette.ts';
+import { stackedChart } from '../charts/stacked-chart.ts';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
-import { opKind, OP_KIND_COLORS } from '../svg/arch-diagram.ts';
-import { categorical, sequential } from '../svg/colors.ts';
-import { fixed } from '../svg/format.ts';
-import { stackedChart } from '../svg/stacked-chart.ts';
+import { opKind, OP_KIND_COLORS } from './arch-diagram.ts';
+import { fixed } from '../format.ts';
 import { distributionContent, type DistributionPanel } from './distribution.ts';
 import { derivedValue, layerProbs, v2Context, type V2Context, type V2Dimension } from './v2-context.ts';
 
@@ -17,7 +17,8 @@ const UNIT: Record<V2Dimension, (v: string | number) => string> = {
 /** Small multiples of one dimension's P_α per layer over epochs, on the union of the layers' options. */
 interface DimensionPlot {
   categories: string[];
-  colors: string[];
+  colors?: string[];
+  scheme?: SchemeRange;
   panels: DistributionPanel[];
   rowLabels: string[];
   marks: (number | undefined)[];
@@ -38,7 +39,9 @@ function dimensionPlot(ctx: V2Context, dim: V2Dimension): DimensionPlot | undefi
   for (const l of layers) for (const v of optsOf(l)) if (!values.includes(v)) values.push(v);
   if (values.every((v) => typeof v === 'number')) (values as number[]).sort((a, b) => a - b);
   const categories = values.map(UNIT[dim]);
-  const colors = values.map((v, k) => colorOf(ctx, dim, v, k, values.length));
+  // Widths: light = narrow, dark = wide; expansions: light = small, dark = large; ops coloured as the arch diagram colours them.
+  const scheme: SchemeRange | undefined = dim === 'channels' ? { name: 'blues', extent: [0.25, 1] } : dim === 'expansions' ? { name: 'viridis', extent: [0.85, 0.15] } : undefined;
+  const colors = scheme ? undefined : values.map((v, k) => opColor(ctx, v, k));
   const panels = layers.map((l) => {
     const cols = optsOf(l).map((v) => values.indexOf(v));
     const series = dists.map((d) => {
@@ -56,27 +59,25 @@ function dimensionPlot(ctx: V2Context, dim: V2Dimension): DimensionPlot | undefi
     const k = v === undefined ? -1 : values.indexOf(v);
     return k >= 0 ? k : undefined;
   });
-  return { categories, colors, panels, rowLabels: layers.map((l) => ctx.layerLabels[l] ?? `L${l}`), marks, lastEpoch: dists[dists.length - 1].epoch };
+  return { categories, colors, scheme, panels, rowLabels: layers.map((l) => ctx.layerLabels[l] ?? `L${l}`), marks, lastEpoch: dists[dists.length - 1].epoch };
 }
 
-/** Widths and expansions: light = narrow/small, dark = wide/large; ops coloured as the arch diagram colours them. */
-function colorOf(ctx: V2Context, dim: V2Dimension, v: string | number, k: number, n: number): string {
-  const t = n > 1 ? k / (n - 1) : 1;
-  if (dim === 'channels') return sequential(0.25 + 0.75 * t, 'blues');
-  if (dim === 'expansions') return sequential(0.85 - 0.7 * t, 'viridis');
+/** An op's colour as the arch diagram draws it (k3 blue, k5 orange, skip grey). */
+function opColor(ctx: V2Context, v: string | number, k: number): string {
   const op = ctx.space?.candidates[String(v)]?.op ?? (/^k[35](_|$)/.test(String(v)) ? `ir_${v}` : String(v));
   if (op === 'skip') return OP_KIND_COLORS.skip;
   const kind = opKind(op);
   return kind === 'skip' ? categorical(k) : OP_KIND_COLORS[kind];
 }
 
-function dimensionHtml(ctx: V2Context, dim: V2Dimension, what: string): string | undefined {
+async function dimensionHtml(ctx: V2Context, dim: V2Dimension, what: string): Promise<string | undefined> {
   const p = dimensionPlot(ctx, dim);
   if (!p) return undefined;
   const derived = p.marks.some((m) => m !== undefined);
   return distributionContent({
     categories: p.categories,
     colors: p.colors,
+    scheme: p.scheme,
     panels: p.panels,
     xLabel: 'epoch',
     integerX: true,
@@ -97,32 +98,30 @@ function noDistributions(ctx: V2Context): string {
 }
 
 /** The resolution's P_α over epochs as one stacked chart with its own legend. */
-function resolutionHtml(ctx: V2Context): string | undefined {
+async function resolutionHtml(ctx: V2Context): Promise<string | undefined> {
   const dists = ctx.view.distributions.filter((d) => Array.isArray(d.resolution) && d.resolution.length);
   if (!dists.length) return undefined;
   const n = Math.max(...dists.map((d) => d.resolution!.length));
   const res = ctx.resolutions && ctx.resolutions.length === n ? ctx.resolutions : undefined;
   const categories = Array.from({ length: n }, (_, k) => (res ? `${res[k]} px` : `#${k}`));
-  const colors = categories.map((_, k) => sequential(0.2 + 0.6 * (n > 1 ? k / (n - 1) : 1), 'viridis'));
   const values = dists.map((d) => Array.from({ length: n }, (_, k) => d.resolution![k] ?? 0));
   const last = values[values.length - 1];
   const best = last.indexOf(Math.max(...last));
   const chosen = ctx.view.derived?.resolution;
-  const svg = stackedChart({
-    x: dists.map((d) => d.epoch),
+  const chart = stackedChart({
     categories,
-    values,
-    colors,
+    panels: [{ x: dists.map((d) => d.epoch), values }],
+    scheme: { name: 'viridis', extent: [0.2, 0.8] },
     normalize: true,
-    width: 520,
-    height: 230,
+    width: 420,
+    height: 150,
     integerX: true,
     title: `Input resolution → ${categories[best]} ${fixed(last[best], 2)}`,
     xLabel: 'epoch',
     yLabel: 'P_α',
   });
   const caption = `Share of each input resolution in P_α after every epoch.${isNum(chosen) ? ` Derived arch: ${chosen}×${chosen}${res ? ` (the exported model takes ${Math.max(...res)}×${Math.max(...res)} and resizes inside)` : ''}.` : ''}`;
-  return figure(svg, caption);
+  return chartFigure(chart, caption);
 }
 
 /**
@@ -133,11 +132,10 @@ function resolutionHtml(ctx: V2Context): string | undefined {
 export const v2ChannelsSection: SectionBuilder = {
   id: 'channels',
   title: 'Channel widths and resolution: P_α over epochs',
-  build(run) {
+  async build(run) {
     const ctx = v2Context(run);
     if (!ctx.view.distributions.length) return missing(noDistributions(ctx));
-    const widths = dimensionHtml(ctx, 'channels', 'widths');
-    const res = resolutionHtml(ctx);
+    const [widths, res] = await Promise.all([dimensionHtml(ctx, 'channels', 'widths'), resolutionHtml(ctx)]);
     if (!widths && !res) return missing('the distributions events carry neither channel nor resolution probabilities (the space searches neither)');
     let html = '';
     if (widths) {
@@ -154,11 +152,10 @@ export const v2ChannelsSection: SectionBuilder = {
 export const v2BlocksSection: SectionBuilder = {
   id: 'blocks',
   title: 'Block and expansion choices: P_α over epochs',
-  build(run) {
+  async build(run) {
     const ctx = v2Context(run);
     if (!ctx.view.distributions.length) return missing(noDistributions(ctx));
-    const ops = dimensionHtml(ctx, 'ops', 'blocks');
-    const exps = dimensionHtml(ctx, 'expansions', 'expansions');
+    const [ops, exps] = await Promise.all([dimensionHtml(ctx, 'ops', 'blocks'), dimensionHtml(ctx, 'expansions', 'expansions')]);
     if (!ops && !exps) return missing('the distributions events carry neither block nor expansion probabilities');
     let html = '<h3>Block per layer</h3>';
     html += ops ? '<p>Share of each candidate block in P_α after every epoch; colours as in the arch diagram (k3 blue, k5 orange, skip grey).</p>' + ops : '<p>This space has one block per layer.</p>';

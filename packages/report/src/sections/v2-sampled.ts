@@ -1,9 +1,9 @@
-import { grid, table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { grid, table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
 import { v2ArchText, type V2ArchView } from '../run/v2-view.ts';
-import { ms, percent, siCount } from '../svg/format.ts';
-import { paretoFront } from '../svg/pareto.ts';
+import { ms, percent, siCount } from '../format.ts';
+import { paretoFront } from '../charts/pareto-front.ts';
 import { prob } from './sampled-archs.ts';
 import { scatterContent } from './scatter.ts';
 import { v2Context } from './v2-context.ts';
@@ -18,7 +18,7 @@ const same = (a: V2ArchView, b: V2ArchView) => JSON.stringify(a.choice) === JSON
 export const v2SampledSection: SectionBuilder = {
   id: 'sampled',
   title: 'Sampled architectures: accuracy vs FLOPs and latency',
-  build(run) {
+  async build(run) {
     const { view } = v2Context(run);
     const d = view.derived;
     const sampled = view.sampled;
@@ -28,15 +28,15 @@ export const v2SampledSection: SectionBuilder = {
     const tip = (a: V2ArchView) =>
       `${v2ArchText(a)}\n${siCount(a.flops)} FLOPs · ${siCount(a.params)} params${isNum(a.latencyMs) ? ` · ${ms(a.latencyMs)} ms` : ''} · supernet acc ${percent(a.supernetAccuracy)} · P_α ${prob(a.probability)}`;
     const yLabel = useAcc ? 'supernet accuracy %' : 'probability under P_α';
-    const chart = (x: (a: V2ArchView) => number | undefined, xLabel: string, xFormat?: (v: number) => string) => {
+    const chart = (x: (a: V2ArchView) => number | undefined, xLabel: string, xFormat?: string) => {
       const points = sampled.map((a) => ({ x: x(a) ?? NaN, y: yOf(a), label: tip(a) }));
       const dx = d ? x(d) : undefined;
       const highlight = d && isNum(dx) && Number.isFinite(yOf(d)) ? [{ x: dx, y: yOf(d), tag: 'derived', color: '#111111', label: `derived (argmax P_α): ${tip(d)}` }] : [];
-      return scatterContent({ points, highlight, pareto: { x: 'min', y: 'max' }, pointsLabel: 'sampled arch', xLabel, yLabel, xFormat, width: 560, height: 360, title: `${sampled.length} sampled arch${sampled.length === 1 ? '' : 's'} · ${xLabel}` });
+      return scatterContent({ points, highlight, pareto: { x: 'min', y: 'max' }, pointsLabel: 'sampled arch', xLabel, yLabel, xFormat, width: 430, height: 260, title: `${sampled.length} sampled arch${sampled.length === 1 ? '' : 's'} · ${xLabel}` });
     };
-    const flopsChart = chart((a) => a.flops, 'FLOPs', siCount);
+    const flopsChart = await chart((a) => a.flops, 'FLOPs', '.3~s');
     const hasLat = [...sampled, ...(d ? [d] : [])].some((a) => isNum(a.latencyMs));
-    const latChart = hasLat ? chart((a) => a.latencyMs, 'latency (ms, LUT)') : '';
+    const latChart = hasLat ? await chart((a) => a.latencyMs, 'latency (ms, LUT)') : '';
     if (!flopsChart && !latChart) return missing('sampled archs were logged without FLOPs or latency values');
     let html = grid([flopsChart, latChart].filter(Boolean), 480);
     html += `<p class="lead">${useAcc ? 'Accuracy of the supernet restricted to each arch (shared weights, BN re-estimated, α split): a ranking signal, not the accuracy after training from scratch.' : 'The log has no supernet accuracies for these archs; y is the probability of each arch under P_α.'} The Pareto front is drawn over FLOPs${hasLat ? ' and over LUT latency' : ''}; the derived arch is the argmax of P_α.</p>`;

@@ -1,7 +1,7 @@
-import { facts } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { facts } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
-import { ms, percent, siCount } from '../svg/format.ts';
+import { ms, percent, siCount } from '../format.ts';
 import { archContent } from './arch.ts';
 import { v3Context } from './v3-context.ts';
 

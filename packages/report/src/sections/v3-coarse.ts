@@ -1,8 +1,8 @@
-import { facts, table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { facts, table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
 import { archPointText, recipePointText } from '../run/v3-view.ts';
-import { fixed, percent, siCount } from '../svg/format.ts';
+import { fixed, percent, siCount } from '../format.ts';
 import { curvesContent, percentDomain } from './curves.ts';
 import { scatterContent } from './scatter.ts';
 import { v3Context, type V3Context } from './v3-context.ts';
@@ -62,7 +62,7 @@ function iterationRows(ctx: V3Context): IterationRow[] {
 export const v3CoarseSection: SectionBuilder = {
   id: 'coarse',
   title: 'Coarse stage: accuracy per iteration',
-  build(run) {
+  async build(run) {
     const ctx = v3Context(run);
     const rows = iterationRows(ctx);
     if (!rows.length) return missing('no autotrain/candidate-evaluated events: no candidate of the coarse stage has been trained yet');
@@ -70,7 +70,7 @@ export const v3CoarseSection: SectionBuilder = {
     const acc = (f: (r: IterationRow) => number | undefined) => rows.map((r) => [x(r), isNum(f(r)) ? f(r)! * 100 : NaN] as [number, number]);
     const best = acc((r) => r.best);
     const xDomain: [number, number] = [rows[0].iteration, Math.max(rows[rows.length - 1].iteration, rows[0].iteration + 1)];
-    const html = curvesContent(
+    const html = await curvesContent(
       [
         {
           title: 'Accuracy of the trained candidates',
@@ -125,7 +125,7 @@ export const v3CoarseSection: SectionBuilder = {
 export const v3PredictorSection: SectionBuilder = {
   id: 'predictor',
   title: 'Accuracy predictor: predicted vs measured',
-  build(run) {
+  async build(run) {
     const ctx = v3Context(run);
     const v = ctx.view;
     const cands = ctx.candidates.filter((c) => isNum(c.predicted) && isNum(c.accuracy));
@@ -138,7 +138,7 @@ export const v3PredictorSection: SectionBuilder = {
       { label: 'Refits', value: String(v.fits.length), hint: isNum(v.fits[v.fits.length - 1]?.samples) ? `last on ${v.fits[v.fits.length - 1].samples} samples` : undefined },
     ];
     let html = facts(items);
-    const chart = scatterContent({
+    const chart = await scatterContent({
       points: cands.map((c) => ({
         x: c.predicted! * 100,
         y: c.accuracy! * 100,
@@ -148,8 +148,8 @@ export const v3PredictorSection: SectionBuilder = {
       diagonal: true,
       xLabel: 'predicted accuracy %',
       yLabel: 'measured accuracy % (early-stopping budget)',
-      width: 560,
-      height: 420,
+      width: 420,
+      height: 300,
       title: `${cands.length} candidate${cands.length === 1 ? '' : 's'} predicted before training`,
       caption: 'Each coarse iteration picks candidates by predicted accuracy, trains them, then refits the predictor; a point above y = x is a candidate the predictor underrated. The early-stopping set was trained before the predictor was fitted and has no prediction.',
     });

@@ -1,10 +1,10 @@
 import { kendallTauB } from '@fbnet/core';
-import { notice, table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { notice, table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
-import { categorical } from '../svg/colors.ts';
-import { fixed } from '../svg/format.ts';
-import type { LineSeries } from '../svg/line-chart.ts';
+import { categorical } from '../charts/palette.ts';
+import { fixed } from '../format.ts';
+import type { LineSeries } from '../charts/line-chart.ts';
 import { curvesContent } from './curves.ts';
 import { v3Context } from './v3-context.ts';
 
@@ -31,7 +31,7 @@ function tauPerBudget(curves: number[][]): [number, number][] {
 export const v3EarlyStopSection: SectionBuilder = {
   id: 'early-stop',
   title: 'Early-stopping rule: rank correlation vs training budget',
-  build(run) {
+  async build(run) {
     const { view } = v3Context(run);
     const es = view.earlyStop;
     const set = view.candidates.filter((c) => c.iteration === 0 && Array.isArray(c.curve) && c.curve.length > 0 && c.curve.every(isNum));
@@ -52,7 +52,7 @@ export const v3EarlyStopSection: SectionBuilder = {
     const accs = curves.flat().map((a) => a * 100);
     const accLo = accs.length ? Math.min(...accs) : 0;
     const accHi = accs.length ? Math.max(...accs) : 100;
-    const html = curvesContent(
+    const html = await curvesContent(
       [
         {
           title: 'Kendall τ: accuracy after b epochs vs final',

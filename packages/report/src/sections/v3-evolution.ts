@@ -1,8 +1,8 @@
-import { table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
 import { archPointText, recipePointText } from '../run/v3-view.ts';
-import { fixed, ms, percent, siCount } from '../svg/format.ts';
+import { fixed, ms, percent, siCount } from '../format.ts';
 import { curvesContent, percentDomain, seriesOf } from './curves.ts';
 import { v3Context } from './v3-context.ts';
 
@@ -14,7 +14,7 @@ import { v3Context } from './v3-context.ts';
 export const v3EvolutionSection: SectionBuilder = {
   id: 'evolution',
   title: 'Fine stage: evolution of the predicted score',
-  build(run) {
+  async build(run) {
     const ctx = v3Context(run);
     const v = ctx.view;
     const g = v.generations.map((e) => ({ ...e, epoch: e.generation }));
@@ -23,14 +23,14 @@ export const v3EvolutionSection: SectionBuilder = {
     if (g.length) {
       const best = seriesOf(g, (e) => (isNum(e.bestScore) ? e.bestScore * 100 : undefined));
       const mean = seriesOf(g, (e) => (isNum(e.meanScore) ? e.meanScore * 100 : undefined));
-      html += curvesContent(
+      html += await curvesContent(
         [
           {
             title: 'Predicted accuracy of the population',
             xLabel: 'generation',
             yLabel: 'predicted accuracy %',
             y2Label: 'mutation rate',
-            yFormat: (x) => fixed(x, 1),
+            yFormat: '.1f',
             yDomain: percentDomain([...best, ...mean]),
             series: [
               { name: 'best', points: best, color: '#4e79a7' },

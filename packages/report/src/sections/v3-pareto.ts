@@ -1,10 +1,10 @@
-import { grid, notice, table } from '../html/elements.ts';
-import { missing, ok, type SectionBuilder } from '../html/section.ts';
+import { grid, notice, table } from '@fbnet/html';
+import { missing, ok, type SectionBuilder } from './section.ts';
 import { isNum } from '../run/run-data.ts';
 import { archPointText, recipePointText } from '../run/v3-view.ts';
-import { ms, percent, siCount } from '../svg/format.ts';
-import { paretoFront } from '../svg/pareto.ts';
-import type { HighlightPoint } from '../svg/scatter-plot.ts';
+import { ms, percent, siCount } from '../format.ts';
+import { paretoFront } from '../charts/pareto-front.ts';
+import type { HighlightPoint } from '../charts/scatter-plot.ts';
 import { scatterContent } from './scatter.ts';
 import { v3Context, type PointCost } from './v3-context.ts';
 
@@ -16,7 +16,7 @@ import { v3Context, type PointCost } from './v3-context.ts';
 export const v3ParetoSection: SectionBuilder = {
   id: 'pareto',
   title: 'Trained candidates: accuracy vs FLOPs and latency',
-  build(run) {
+  async build(run) {
     const ctx = v3Context(run);
     const cands = ctx.candidates.filter((c) => isNum(c.accuracy));
     if (!cands.length) return missing('no trained candidates (autotrain/candidate-evaluated events or coarse.json): the coarse stage has not trained any yet');
@@ -26,7 +26,7 @@ export const v3ParetoSection: SectionBuilder = {
       `${c.id} (${group(c.iteration)}): ${percent(c.accuracy)}${isNum(c.predicted) ? `, predicted ${percent(c.predicted)}` : ''}\n${siCount(c.flops)} FLOPs · ${siCount(c.params)} params${isNum(c.latencyMs) ? ` · ${ms(c.latencyMs)} ms` : ''}\n${archPointText(c.point)}\n${recipePointText(c.point)}`;
     const f = ctx.found;
     const testAcc = isNum(run.result?.testAccuracy) ? run.result.testAccuracy : isNum(run.final?.testAccuracy) ? run.final.testAccuracy : undefined;
-    const chart = (x: (c: PointCost) => number | undefined, xLabel: string, xFormat?: (v: number) => string) => {
+    const chart = (x: (c: PointCost) => number | undefined, xLabel: string, xFormat?: string) => {
       const fx = f ? x(f) : undefined;
       const highlight: HighlightPoint[] =
         f && isNum(fx) && isNum(f.score)
@@ -40,13 +40,13 @@ export const v3ParetoSection: SectionBuilder = {
         xLabel,
         xFormat,
         yLabel: 'val accuracy % (early-stopping budget)',
-        width: 560,
-        height: 400,
+        width: 430,
+        height: 280,
         title: `${cands.length} trained candidates · ${xLabel}`,
       });
     };
-    const flopsChart = chart((c) => c.flops, 'FLOPs', siCount);
-    const latChart = ctx.hasLatency ? chart((c) => c.latencyMs, 'latency (ms, LUT)') : '';
+    const flopsChart = await chart((c) => c.flops, 'FLOPs', '.3~s');
+    const latChart = ctx.hasLatency ? await chart((c) => c.latencyMs, 'latency (ms, LUT)') : '';
     let html = grid([flopsChart, latChart].filter(Boolean), 480);
     const k = ctx.view.constraints;
     const limits = [isNum(k?.maxFlops) ? `FLOPs ≤ ${siCount(k.maxFlops)}` : '', isNum(k?.maxParams) ? `params ≤ ${siCount(k.maxParams)}` : '', isNum(k?.maxLatencyMs) ? `latency ≤ ${ms(k.maxLatencyMs)} ms` : ''].filter(Boolean);

@@ -20,7 +20,7 @@ import { kendallTauB } from '@fbnet/core';
 import { archLatency } from '@fbnet/latency-lut';
 import { archCost } from '@fbnet/shape-propagation';
 import type { TrainEvent } from '@fbnet/train';
-import { fixtureLut } from './_test-lut.ts';
+import { fixtureLut } from './test-lut.ts';
 
 /*
  * A synthetic `search v3` run directory shaped exactly as @fbnet/jointnas's `searchV3` writes

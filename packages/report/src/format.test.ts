@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { duration, escapeXml, fixed, ms, num, percent, siCount } from './format.ts';
+import { duration, fixed, ms, percent, siCount } from './format.ts';
 
 describe('format', () => {
-  it('escapes the five XML specials, in text and attributes', () => {
-    expect(escapeXml(`<a href="x">Tom & 'Jerry'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;');
-    expect(escapeXml('&amp;')).toBe('&amp;amp;');
-  });
-  it('num: coordinates with at most 2 decimals and no -0', () => {
-    expect(num(1.23456)).toBe('1.23');
-    expect(num(2)).toBe('2');
-    expect(num(-0.001)).toBe('0');
-    expect(num(NaN)).toBe('0');
-  });
   it('counts with SI suffixes, 3 significant digits', () => {
     expect(siCount(356_598_000)).toBe('357M');
     expect(siCount(8_542_000)).toBe('8.54M');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paretoFront } from './pareto.ts';
+import { paretoFront } from './pareto-front.ts';
 
 describe('paretoFront', () => {
   const pts = [

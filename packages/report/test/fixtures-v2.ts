@@ -5,7 +5,7 @@ import type { DMaskingEvent, DMaskingEventMap, SearchV2Result, V2ArchSummary } f
 import { archLatency } from '@fbnet/latency-lut';
 import { archCost } from '@fbnet/shape-propagation';
 import type { TrainEvent } from '@fbnet/train';
-import { fixtureLut } from './_test-lut.ts';
+import { fixtureLut } from './test-lut.ts';
 
 /*
  * A synthetic `search v2` run directory shaped exactly as @fbnet/dmasking's `searchV2` writes

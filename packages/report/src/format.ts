@@ -1,21 +1,7 @@
 /**
- * Text and number formatting for generated SVG/HTML. Everything here is locale-free
+ * Numbers and durations as the report prints them. Everything here is locale-free
  * (no `toLocaleString`) so the same input gives the same bytes on every machine.
  */
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escape text for XML/HTML content and attribute values (quotes included). */
-export function escapeXml(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
-
-/** A coordinate for an SVG attribute: at most 2 decimals, no trailing zeros, never "-0". */
-export function num(x: number): string {
-  if (!Number.isFinite(x)) return '0';
-  const r = Math.round(x * 100) / 100;
-  return (Object.is(r, -0) ? 0 : r).toString();
-}
 
 /** Fixed decimals, trailing zeros kept (table cells line up); "–" for a missing value. */
 export function fixed(x: number | undefined | null, digits: number): string {
