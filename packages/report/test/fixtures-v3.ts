@@ -227,6 +227,9 @@ export function makeV3Run(dir: string, o: V3FixtureOptions = {}): string {
       candidatesTrained: samples.length,
       constraints,
       seconds: { coarse: 812.4, fine: 21.3, train: 183.9, total: 1019.7 },
+      space: V3_FIXTURE.space,
+      dataSource: 'fashion-mnist',
+      modelInputSize: 28,
     };
     writeJson(join(dir, 'result.json'), result);
   }
