@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineStage, FbnetError, getSearchSpacePreset, parseArchDef, type ArchDef, type BackendPlugin, type KernelPlan, type SearchSpace, type StageContext } from '@fbnet/core';
 import { fitPredictorStage, type PredictorSample, type SerializedPredictor } from '@fbnet/acc-predictor';
 import { archCoarseSpace, archSlots, coarseSearchStage, encodePoint, getJointSpacePreset, pointToChoice, recipeSearchStage, type JointPoint } from '@fbnet/autotrain';
-import type { StageData } from '@fbnet/data';
+import type { LoadedDataset, ResolvedDataFormat, StageData } from '@fbnet/data';
 import { dmaskingStage, exportV2Model, resizeDataset, SEARCH_V2_PRESETS } from '@fbnet/dmasking';
 import { archSpaceGenome, evolutionStage, type FitnessSpec } from '@fbnet/evolutionary-search';
 import { gumbelSupernetStage } from '@fbnet/gumbel-supernet';
@@ -87,10 +87,28 @@ function candidateEncoder(file: CandidatesFile): (p: JointPoint) => { arch: numb
   return (p) => encodePoint(space, p);
 }
 
+/**
+ * The pipeline's data when it is the user's (`data.source: "path"`), as candidates load it: its path,
+ * format and image size (the size the runner loaded it at, so every candidate gets the same pixels).
+ */
+function userData(env: StageEnv): { path: string; format: ResolvedDataFormat; size: number } | undefined {
+  const loaded = (env.ctx.data as { loaded?: LoadedDataset } | undefined)?.loaded;
+  return loaded ? { path: loaded.path, format: loaded.format, size: loaded.height } : undefined;
+}
+
 /** Candidates train on Fashion-MNIST (`DataSpec`): a layer-wise space must take its images. */
 function checkFmnistSpace(space: SearchSpace, env: StageEnv, name: string): void {
   if (space.input_size !== 28 || space.input_channels !== 1 || space.num_classes !== 10) {
     throw new FbnetError('USAGE', `stage ${env.index + 1} "${name}": over: "space" trains candidates on Fashion-MNIST (28x28x1, 10 classes); the space ${space.name} takes ${space.input_size}x${space.input_size}x${space.input_channels}, ${space.num_classes} classes`);
+  }
+}
+
+/** Candidates train on the user's data: a layer-wise space must take its images (the pipeline's own space is carried over to them). */
+function checkSpaceFitsData(space: SearchSpace, user: { path: string; size: number }, env: StageEnv, name: string): void {
+  const loaded = (env.ctx.data as { loaded?: LoadedDataset }).loaded!;
+  const k = loaded.classNames.length;
+  if (space.input_size !== user.size || space.input_channels !== loaded.channels || space.num_classes !== k) {
+    throw new FbnetError('USAGE', `stage ${env.index + 1} "${name}": over: "space" trains candidates on ${user.path} (${user.size}x${user.size}x${loaded.channels}, ${k} classes); the space ${space.name} takes ${space.input_size}x${space.input_size}x${space.input_channels}, ${space.num_classes} classes`);
   }
 }
 
@@ -257,8 +275,17 @@ registerPipelineStage({
   start: (a, o, env) => {
     const p = SEARCH_V3_PRESETS[env.preset];
     const space = getJointSpacePreset(o.space ?? p.space);
+    const user = userData(env);
+    if (user && o.mode === 'joint' && o.over === 'joint') {
+      // Its candidates.json names a joint-space preset, which later stages would read back unadapted.
+      throw new FbnetError('USAGE', `stage ${env.index + 1} "autotrain": the joint space searches on Fashion-MNIST here; on ${user.path} use the jointnas stage (fbnet search v3 --data), or over: "space"`);
+    }
+    // The user's data: candidates cut their images from its training split at the V3 preset's validation share.
+    const data = user
+      ? { source: 'path' as const, ...user, valFraction: p.final.valFraction, ...p.candidateData, seed: env.ctx.seed }
+      : { source: 'fashion-mnist' as const, ...p.candidateData, seed: env.ctx.seed };
     const settings = {
-      data: { source: 'fashion-mnist' as const, ...p.candidateData, seed: env.ctx.seed },
+      data,
       queue: { kind: 'in-process' as const },
       proxy: p.proxy,
       fit: p.fit,
@@ -272,7 +299,8 @@ registerPipelineStage({
     const table = a['latency-table'] ? tableOf(a, env) : undefined;
     if (o.over === 'space') {
       // The preset's constraints are sized for the joint space; only the stage's own apply here.
-      checkFmnistSpace(a.space!, env, 'autotrain');
+      if (user) checkSpaceFitsData(a.space!, user, env, 'autotrain');
+      else checkFmnistSpace(a.space!, env, 'autotrain');
       const input = { ...settings, archSpace: a.space!, recipe: coarseRecipe(env, o.epochs), ...(o.constraints ? { constraints: o.constraints } : {}), ...(table ? { latencyTable: table } : {}) };
       return coarseSearchStage(input as Parameters<typeof coarseSearchStage>[0], env.ctx) as never;
     }
@@ -452,9 +480,12 @@ registerPipelineStage({
   start: (a, o, env) => {
     const device = nodeFingerprint(env.ctx.backend.plugin as BackendPlugin, env.ctx.backend.plan as KernelPlan | undefined);
     const table = o.lut ? loadLut(o.lut, { device, force: o.forceLut }) : a['latency-table'] ? tableOf(a, env) : undefined;
+    const user = userData(env);
+    if (user && o.dataDir) throw new FbnetError('USAGE', `stage ${env.index + 1} "jointnas": dataDir names Fashion-MNIST files, but the pipeline's data is ${user.path}; give one`);
     return jointnasStage(
       {
         preset: env.preset,
+        ...(user ? { data: user } : {}),
         ...(table ? { latencyTable: table } : {}),
         ...(o.constraints ? { constraints: o.constraints } : {}),
         ...(o.dataDir ? { dataDir: o.dataDir } : {}),
