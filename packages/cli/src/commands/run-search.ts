@@ -30,7 +30,7 @@ interface RunOptions {
   preset: string;
   space?: string;
   dataDir: string | null;
-  /** v1 `--data`: the user's data set (the space preset is adapted to it). */
+  /** `--data`: the user's data set (the space preset is adapted to it). */
   data?: UserDataSource | null;
   /** Absolute path of the table given with --lut (an input outside the run). */
   lut: string | null;
@@ -99,7 +99,7 @@ const KINDS: Record<SearchVersion, SearchKind> = {
   v3: {
     presets: SEARCH_V3_PRESETS as Record<string, { space?: string }>,
     run: async (run, backend, o, out, signal) => {
-      const pipeline = searchPipeline('v3', { presetName: o.preset, seed: run.config.seed, backend: backend.id, dataDir: o.dataDir ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut, queue: o.queue ?? undefined });
+      const pipeline = searchPipeline('v3', { presetName: o.preset, seed: run.config.seed, backend: backend.id, dataDir: o.dataDir ?? undefined, data: o.data ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut, queue: o.queue ?? undefined });
       await runSearchPipeline(run, backend, pipeline, out, 'search v3', signal);
       const result = run.readJson<SearchResult>('result.json');
       if (!result) throw new FbnetError('CHECKPOINT', `${run.path}: the v3 pipeline ended without result.json`);

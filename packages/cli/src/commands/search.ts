@@ -59,7 +59,6 @@ function check(f: FlagValues<typeof FLAGS>, args: string[]): void {
   const v1Only = V1_OVERRIDE_FLAGS.find((k) => f[k] !== undefined);
   if (v1Only && version !== 'v1') throw usage(`--${v1Only} applies to search v1`);
   if (f.baselines && version !== 'v1') throw usage('--baselines applies to search v1 (fbnet bench baselines makes the file)');
-  if (f.data && version === 'v3') throw usage('--data applies to search v1 and v2 (v3 trains its candidates on Fashion-MNIST, --data-dir)');
   if (f.data && f['data-dir']) throw usage('--data and --data-dir both name the data; give one (--data-dir is for Fashion-MNIST files)');
   if (f.data && f.baselines) throw usage('--baselines are measured on Fashion-MNIST; they do not apply to --data');
   if (f['data-format'] && !f.data) throw usage('--data-format applies to --data; give --data <path>');
@@ -86,7 +85,7 @@ export const searchCommand = defineCommand({
   usage:
     'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
     '[--alpha X --beta X --tau0 X --tau-end X --supernet-epochs N --epochs N --baselines FILE (v1)] ' +
-    '[--data-dir DIR | --data PATH [--data-format F] [--data-size N] (v1, v2)] [--lut lut.json [--force-lut]] ' +
+    '[--data-dir DIR | --data PATH [--data-format F] [--data-size N]] [--lut lut.json [--force-lut]] ' +
     '[--backend cpu|wasm|webgpu|node-gpu|auto] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
   parse: (argv) => parseCommandLine(argv, SEARCH_GRAMMAR),
   load: async () => (await import('./run-search.ts')).runSearch,
