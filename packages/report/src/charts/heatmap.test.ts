@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heatmap } from './heatmap.ts';
+import { heatmap, logTicks } from './heatmap.ts';
 import { renderChart } from './render.ts';
 import { box, fill, layerTexts, marks, texts, tooltip } from '../../test/svg.ts';
 
@@ -40,7 +40,8 @@ describe('heatmap', () => {
   });
   it('a log scale spaces colours by decades; its colour bar reads in decades', async () => {
     const svg = await renderChart(heatmap({ rows: ['r'], cols: ['a', 'b', 'c'], values: [[0.01, 0.1, 1]], scale: 'log', legendLabel: 'ms (log)' }));
-    expect(texts(svg, 'legend-label')).toEqual(['0.01', '0.1', '1']);
+    expect(texts(svg, 'legend-label')).toEqual(['0.01', '0.02', '0.05', '0.1', '0.2', '0.5', '1']);
+    expect(logTicks(0.012, 34)).toEqual([0.1, 1, 10]); // more than 2.5 decades: powers of ten only
     const lin = await renderChart(heatmap({ rows: ['r'], cols: ['a', 'b', 'c'], values: [[0.01, 0.1, 1]] }));
     // On a linear scale 0.01 and 0.1 are almost the same colour; on a log scale the middle cell sits halfway.
     const [l0, l1, l2] = marks(lin, 'cells').map(fill);

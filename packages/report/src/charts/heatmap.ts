@@ -35,6 +35,19 @@ export interface HeatmapOptions {
 const MISSING = '#eeeeee';
 export const MARK_COLOR = '#e8112d';
 
+/** 1-2-5 ticks per decade inside [lo, hi] (only powers of ten when the range spans more than 2.5 decades). */
+export function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  const mults = Math.log10(hi / lo) > 2.5 ? [1] : [1, 2, 5];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of mults) {
+      const v = Number((m * Math.pow(10, e)).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
+  }
+  return out;
+}
+
 /** Rows × columns of coloured cells with labels, a colour bar and optional outlined cells. */
 export function heatmap(o: HeatmapOptions): Chart {
   const label = o.title ?? 'heatmap';
@@ -94,7 +107,7 @@ export function heatmap(o: HeatmapOptions): Chart {
           field: 'v',
           type: 'quantitative',
           scale: { type: log ? 'log' : 'linear', scheme, domain: dom, ...(log ? {} : { zero: false, nice: false }) },
-          legend: { title: o.legendLabel ?? null, orient: 'right', direction: 'vertical', format: o.format, gradientLength: Math.max(60, Math.min(200, o.rows.length * ch)), gradientThickness: 12 },
+          legend: { title: o.legendLabel ?? null, orient: 'right', direction: 'vertical', format: o.format, ...(log ? { values: logTicks(dom[0], dom[1]) } : {}), gradientLength: Math.max(60, Math.min(200, o.rows.length * ch)), gradientThickness: 12 },
         },
         description: { field: 'd' },
       },
