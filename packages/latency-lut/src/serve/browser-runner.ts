@@ -38,6 +38,12 @@ async function send(m: BrowserMessage): Promise<void> {
 async function activate(backend: string): Promise<string | undefined> {
   const g = globalThis as { tf?: { wasm?: { setWasmPaths?(p: string): void } } };
   if (backend === 'wasm') g.tf?.wasm?.setWasmPaths?.(new URL('tfjs/', location.href).href);
+  if (backend === 'webgpu' && !('gpu' in navigator) && !isSecureContext) {
+    return (
+      'WebGPU needs a secure context and this page is plain http on a network address; ' +
+      `open it as http://localhost:${location.port}/ (for a phone on USB: adb reverse tcp:${location.port} tcp:${location.port})`
+    );
+  }
   try {
     if (!(await tf.setBackend(backend))) return `tf.setBackend("${backend}") failed in this browser`;
     await tf.ready();
@@ -161,7 +167,13 @@ async function main(): Promise<void> {
   const source = job.sources.map((s) => (s.kind === 'space' ? `the space ${s.name}` : 'the listed archs')).join(' and ');
   view.apply({ type: 'job', backends: job.backends, entries: job.entries.length, source });
   const crossOriginIsolated = Boolean((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated);
-  view.apply({ type: 'browser', userAgent: navigator.userAgent, crossOriginIsolated, cores: navigator.hardwareConcurrency ?? 0 });
+  view.apply({
+    type: 'browser',
+    userAgent: navigator.userAgent,
+    crossOriginIsolated,
+    secureContext: isSecureContext,
+    cores: navigator.hardwareConcurrency ?? 0,
+  });
   await send({ type: 'started', userAgent: navigator.userAgent, crossOriginIsolated });
   for (const backend of job.backends) await measureOn(job, backend);
   view.apply({ type: 'finished' });

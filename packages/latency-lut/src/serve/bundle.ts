@@ -35,6 +35,8 @@ export function bundleBrowserRunner(): Promise<string> {
     format: 'iife',
     platform: 'browser',
     target: 'es2020',
+    // The workspace packages' TypeScript sources (their exports' "source" condition), not a built dist/.
+    conditions: ['source'],
     plugins: [tfGlobal],
     logLevel: 'silent',
     legalComments: 'none',

@@ -8,7 +8,7 @@ import type { LutStoredReply } from './job.ts';
  */
 export type PageEvent =
   | { type: 'job'; backends: string[]; entries: number; source: string }
-  | { type: 'browser'; userAgent: string; crossOriginIsolated: boolean; cores: number }
+  | { type: 'browser'; userAgent: string; crossOriginIsolated: boolean; secureContext: boolean; cores: number }
   | { type: 'backend-started'; backend: string; total: number }
   | { type: 'entry-measured'; backend: string; done: number; total: number; key: string; medianMs: number }
   /** Share of the backend's timing work done, 0..1 (entries finish in bursts; rounds tick between). */
@@ -121,7 +121,8 @@ export class LutPageView {
       case 'browser':
         this.browser.textContent =
           `${e.userAgent} · ${e.cores || '?'} logical cores · ` +
-          (e.crossOriginIsolated ? 'cross-origin isolated (threaded WASM possible)' : 'not cross-origin isolated (WASM runs on one thread)');
+          (e.crossOriginIsolated ? 'cross-origin isolated (threaded WASM possible)' : 'not cross-origin isolated (WASM runs on one thread)') +
+          (e.secureContext ? '' : ' · not a secure context (http on a network address): no WebGPU, no threaded WASM');
         return;
       case 'backend-started': {
         const c = this.card(e.backend);

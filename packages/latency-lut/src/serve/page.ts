@@ -23,7 +23,7 @@ code, pre, td.key { font: 12px/1.35 ui-monospace, SFMono-Regular, Menlo, Consola
 pre { white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-all; background: var(--soft); padding: .5rem;
   border-radius: 6px; margin: .25rem 0; -webkit-user-select: all; user-select: all; }
 #status { font-weight: 600; }
-#browser, .hint { color: GrayText; font-size: .85rem; }
+#browser, .hint, .note { color: GrayText; font-size: .85rem; }
 .backend, #summary { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .75rem; margin: .75rem 0; }
 .badge { font-size: .8rem; font-weight: 600; padding: .05rem .55rem; border-radius: 999px; background: var(--soft); white-space: nowrap; }
 [data-state=measuring] .badge { background: #cfe3ff; color: #123; }

@@ -181,8 +181,12 @@ describe.skipIf(!existsSync(CHROMIUM))('serveLut in headless Chromium (skipped: 
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
       await page.goto(server.url);
-      const got = await received;
-      await finished;
+      // A page that stops (runner.js failed to build or load, job.json unreadable) fails the test with its own words.
+      const stopped = page
+        .waitForFunction(() => document.getElementById('status')?.className === 'error', null, { timeout: 0 })
+        .then(async () => Promise.reject(new Error(`the page stopped: ${await page.locator('#status').textContent()}`)));
+      stopped.catch(() => undefined);
+      const [got] = await Promise.race([Promise.all([received, finished]), stopped]);
       expect(pageErrors).toEqual([]);
       if (got.type !== 'lut/table-received') throw new Error('unreachable');
       expect(got.backend).toBe('wasm');
@@ -255,7 +259,7 @@ describe.skipIf(!existsSync(CHROMIUM))('serveLut in headless Chromium (skipped: 
           },
           [events, clockMs] as const,
         );
-      await drive([{ type: 'job', backends: ['webgpu', 'wasm'], entries: 13, source: 'the space tiny' }, { type: 'browser', userAgent: 'Mozilla/5.0 (Linux; Android 14) Chrome/131', crossOriginIsolated: true, cores: 8 }], 0);
+      await drive([{ type: 'job', backends: ['webgpu', 'wasm'], entries: 13, source: 'the space tiny' }, { type: 'browser', userAgent: 'Mozilla/5.0 (Linux; Android 14) Chrome/131', crossOriginIsolated: true, secureContext: true, cores: 8 }], 0);
       await drive([{ type: 'backend-skipped', backend: 'webgpu', reason }, { type: 'backend-started', backend: 'wasm', total: 13 }], 1000);
       expect(await page.locator('#backend-wasm .counts').textContent()).toBe('0 / 13 blocks · <1 s elapsed · ETA: estimating…');
       // 10 s after the start: 5 entries and 40% of the timing rounds done → 15 s left (10 s / 0.4 × 0.6)
