@@ -46,6 +46,7 @@ const SERVE = {
     space: flag.text('a search space preset name or file').required(),
     'out-dir': flag.path().required(),
     port: flag.port(),
+    host: flag.text('an address to listen on (0.0.0.0: every interface, for a device on the LAN)'),
   },
   args: [],
 };
@@ -68,7 +69,7 @@ export const lutCommand = defineCommand({
     '  fbnet lut validate --lut lut.json --samples N [--backend ID] [--calibration N] [--refit] [--concurrent] ' +
     '[--save] [--force] [--threads N] [--seed N] [--json]\n' +
     '  fbnet lut show lut.json [--json]\n' +
-    '  fbnet lut serve --space NAME|FILE --out-dir DIR [--port N]',
+    '  fbnet lut serve --space NAME|FILE --out-dir DIR [--port N] [--host ADDR] [--json]',
   parse: (argv): LutLine => parseSubcommand(argv, LUT_GRAMMARS),
   load: async () => (await import('./run-lut.ts')).runLut,
 });
