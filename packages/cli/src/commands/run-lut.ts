@@ -125,6 +125,7 @@ export async function runLut(line: LutLine): Promise<number> {
           if (e.next) out.info(`  search with it: ${e.next.command}${e.next.note ? `\n  (${e.next.note})` : ''}`);
         }
         if (e.type === 'lut/table-refused') out.info(`refused a table: ${e.reason}`);
+        if (e.type === 'lut/request-failed') out.info(`could not answer ${e.method} ${e.path}: ${e.reason}`);
       },
       error: reject,
     }),

@@ -47,7 +47,9 @@ export type LutServeEvent =
   | { type: 'lut/table-received'; path: string; backend: string; entries: number; device: LutDevice; next?: LutNextStep }
   | { type: 'lut/table-refused'; reason: string }
   /** A request refused before it was looked at: another origin, not JSON, too large, wrong method. */
-  | { type: 'lut/request-refused'; status: number; method: string; path: string; reason: string };
+  | { type: 'lut/request-refused'; status: number; method: string; path: string; reason: string }
+  /** A request the server failed to answer (500), e.g. the page's script did not bundle. */
+  | { type: 'lut/request-failed'; method: string; path: string; reason: string };
 
 export interface LutServer {
   url: string;
@@ -188,6 +190,8 @@ export async function serveLut(options: ServeLutOptions): Promise<LutServer> {
           if (!res.headersSent) send(res, e.status, 'text/plain', e.message);
           return;
         }
+        // The page sees only that a request failed: the terminal gets the reason (a runner that does not bundle, …).
+        events.next({ type: 'lut/request-failed', method: req.method ?? '?', path: p, reason: (e as Error).message });
         if (!res.headersSent) send(res, 500, 'text/plain', (e as Error).message);
       }
     })();
