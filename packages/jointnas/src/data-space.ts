@@ -1,5 +1,7 @@
 import { FbnetError, type RangeSpec } from '@fbnet/core';
-import { parseJointSpace, type JointSpace } from '@fbnet/autotrain';
+import { jointArch, jointDimensions, parseJointSpace, pointFromUnit, sobolPoints, type JointSpace } from '@fbnet/autotrain';
+import type { Constraints } from '@fbnet/evolutionary-search';
+import { archCost } from '@fbnet/shape-propagation';
 
 /** The image side the joint-space presets are written for (28x28 Fashion-MNIST): their resolutions are relative to it. */
 export const JOINT_SPACE_DATA_SIZE = 28;
@@ -46,4 +48,29 @@ function scaledResolution(r: RangeSpec, from: number, to: number, name: string):
   }
   if (r.kind === 'int') return { ...r, min: scale(r.min), max: scale(r.max) };
   throw new FbnetError('SEARCH_SPACE_INVALID', `${name}: arch.resolution must be a choice or an int range to scale with the data, got ${r.kind}`);
+}
+
+/**
+ * A preset's FLOPs/params budgets, which are sized for its own space, carried over to `to` (the
+ * space on the user's data): each scales by how much the same archs cost there — Σ cost over one
+ * fixed QMC sample of points in `to` over Σ in `from` — so about the same share of the space fits.
+ * (Unscaled, 1 MFLOPs admits ~40% of `fbnet-v3-fmnist` at 28x28x1 and none of it at 64x64x3.)
+ * A latency budget is measured on the carried-over archs themselves and stays.
+ */
+export function scaleConstraintsToSpace(c: Constraints, from: JointSpace, to: JointSpace, samples = 256): Constraints {
+  if (from === to || (c.maxFlops === undefined && c.maxParams === undefined)) return c;
+  let f0 = 0, f1 = 0, p0 = 0, p1 = 0;
+  for (const u of sobolPoints(samples, jointDimensions(from).length, { shiftSeed: 0 })) {
+    const a = archCost(jointArch(from, pointFromUnit(from, u)));
+    const b = archCost(jointArch(to, pointFromUnit(to, u)));
+    f0 += a.flops;
+    f1 += b.flops;
+    p0 += a.params;
+    p1 += b.params;
+  }
+  return {
+    ...c,
+    ...(c.maxFlops !== undefined ? { maxFlops: Math.round((c.maxFlops * f1) / f0) } : {}),
+    ...(c.maxParams !== undefined ? { maxParams: Math.round((c.maxParams * p1) / p0) } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 export { searchV3 } from './search-v3.ts';
 export type { SearchV3Context, SearchV3Data, SearchV3Options, SearchV3Result } from './search-v3.ts';
-export { adaptJointSpaceToData, JOINT_SPACE_DATA_SIZE } from './data-space.ts';
+export { adaptJointSpaceToData, scaleConstraintsToSpace, JOINT_SPACE_DATA_SIZE } from './data-space.ts';
 export type { DataShape } from './data-space.ts';
 export { exportResizingModel, toAreaResizingLayersModel, areaMatrix } from './export-resized.ts';
 export type { ExportedResizingModel } from './export-resized.ts';

@@ -5,12 +5,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJointSpacePreset, jointArch, pointFromUnit, jointDimensions, resizeDataset, type CandidateEvent } from '@fbnet/autotrain';
+import { getJointSpacePreset, jointArch, pointFromUnit, jointDimensions, resizeDataset, sobolPoints, type CandidateEvent } from '@fbnet/autotrain';
+import { archCost } from '@fbnet/shape-propagation';
 import { FbnetError, type BackendPlugin, type EventBase } from '@fbnet/core';
 import { decodeImageFolder, listImageFolder } from '@fbnet/data';
 import { writeClassFolder } from '@fbnet/data/testing';
 import { RunDir } from '@fbnet/runs';
-import { adaptJointSpaceToData } from './data-space.ts';
+import { adaptJointSpaceToData, scaleConstraintsToSpace } from './data-space.ts';
 import { areaMatrix } from './export-resized.ts';
 import { SEARCH_V3_PRESETS } from './presets.ts';
 import { searchV3 } from './search-v3.ts';
@@ -52,6 +53,23 @@ describe('adaptJointSpaceToData', () => {
   });
 });
 
+describe('scaleConstraintsToSpace', () => {
+  it('scales a preset\'s FLOPs budget with the carried-over archs\' cost: about the same share of the space fits', () => {
+    const preset = getJointSpacePreset('fbnet-v3-fmnist');
+    const share = (space: typeof preset, maxFlops: number) => {
+      const pts = sobolPoints(200, jointDimensions(space).length, { shiftSeed: 9 }).map((u) => pointFromUnit(space, u));
+      return pts.filter((p) => archCost(jointArch(space, p)).flops <= maxFlops).length / pts.length;
+    };
+    const big = adaptJointSpaceToData(preset, shape(64, 3, 10));
+    expect(share(big, 1e6)).toBe(0);
+    const scaled = scaleConstraintsToSpace({ maxFlops: 1e6, maxParams: 50_000 }, preset, big);
+    expect(scaled.maxFlops).toBeGreaterThan(4e6);
+    expect(scaled.maxParams).toBeGreaterThan(50_000);
+    expect(Math.abs(share(big, scaled.maxFlops!) - share(preset, 1e6))).toBeLessThan(0.1);
+    expect(scaleConstraintsToSpace({ maxFlops: 1e6, maxLatencyMs: 2 }, preset, preset)).toEqual({ maxFlops: 1e6, maxLatencyMs: 2 });
+  });
+});
+
 describe('areaMatrix', () => {
   it('gives the weights resizeDataset averages with (before rounding to bytes)', () => {
     const H = 12, r = 5;
@@ -87,7 +105,9 @@ describe('searchV3 on a user image folder (3 classes, RGB, 12 px)', () => {
     expect(r.space).toBe('fbnet-v3-tiny@12x12x3-k3');
     expect(r.dataSource).toBe(data);
     expect(r.modelInputSize).toBe(12);
-    expect(r.flops).toBeLessThanOrEqual(preset.constraints.maxFlops!);
+    // The preset's budget, carried over to the smaller (12 px, 3-class) archs, and met.
+    expect(r.constraints.maxFlops).toBeLessThan(preset.constraints.maxFlops!);
+    expect(r.flops).toBeLessThanOrEqual(r.constraints.maxFlops!);
     expect(jobs.some((e) => e.type === 'queue/job-completed')).toBe(true);
     expect(jobs.some((e) => e.type === 'queue/job-failed')).toBe(false);
     const arch = JSON.parse(readFileSync(r.archPath, 'utf8'));

@@ -30,7 +30,7 @@ import { ConstraintChecker, evolutionStage, type Constraints, type EvolutionResu
 import { archLatency, loadLut, measureNet, nodeFingerprint, resolveTiming, type LatencyTable } from '@fbnet/latency-lut';
 import { archCost } from '@fbnet/shape-propagation';
 import { exportModel, Trainer, type TrainRecipe } from '@fbnet/train';
-import { adaptJointSpaceToData } from './data-space.ts';
+import { adaptJointSpaceToData, scaleConstraintsToSpace } from './data-space.ts';
 import { exportResizingModel } from './export-resized.ts';
 import type { SearchV3Preset } from './presets.ts';
 
@@ -155,11 +155,14 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
   const user = o.data
     ? loadUserData({ path: isAbsolute(o.data.path) ? o.data.path : resolve(o.data.path), format: o.data.format ?? 'auto', size: o.data.size, valFraction: p.final.valFraction, seed })
     : undefined;
-  const space = user ? adaptJointSpaceToData(getJointSpacePreset(p.space), user) : getJointSpacePreset(p.space);
+  const presetSpace = getJointSpacePreset(p.space);
+  const space = user ? adaptJointSpaceToData(presetSpace, user) : presetSpace;
   const candidateData: DataSpec = user
     ? { source: 'path', path: user.path, format: user.format, ...(o.data!.size ? { size: o.data!.size } : {}), valFraction: p.final.valFraction, ...p.candidateData, seed }
     : { source: 'fashion-mnist', ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...p.candidateData, seed };
-  const constraints = o.constraints ?? p.constraints;
+  // The preset's budgets are sized for its own space; on the user's data they scale with what its archs cost there.
+  const constraints = o.constraints ?? (user ? scaleConstraintsToSpace(p.constraints, presetSpace, space) : p.constraints);
+  if (user) ctx.info(`data ${user.path}: ${user.format}, ${user.classNames.length} classes, ${user.height}x${user.width}x${user.channels}; space ${space.name}; constraints ${JSON.stringify(constraints)}`);
   if (tf.getBackend() !== ctx.backend.tfBackend) await ctx.backend.init();
   const aborted = () => ctx.signal?.aborted === true;
   const interrupted = (phase: string) => new FbnetError('CHECKPOINT', `search v3 interrupted during ${phase}; resume the run at ${run.path}`);
