@@ -2,11 +2,16 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   classCounts,
+  dataCacheKey,
+  defaultDataCacheDir,
+  detectDataFormat,
   FASHION_MNIST_MEAN,
   FASHION_MNIST_STD,
   loadDataset,
+  listImageFolder,
   loadFashionMnist,
   numClasses,
+  readDataCache,
   selectClassBalanced,
   splitTrainVal,
   takeSamples,
@@ -101,7 +106,24 @@ export function loadUserData(spec: UserDataSpec): LoadedDataset {
   if (hit) return hit;
   // A worker on another machine is the usual reason: say where it looked.
   if (!existsSync(spec.path)) throw new FbnetError('FILE_INVALID', `${spec.path}: candidate data path does not exist on ${hostname()} (pid ${process.pid}); every worker must see the data at this path`);
-  const data = loadDataset(spec.path, { format: spec.format ?? 'auto', size: spec.size, seed: spec.seed, valFraction: spec.valFraction });
+  const format = !spec.format || spec.format === 'auto' ? detectDataFormat(spec.path) : spec.format;
+  const size = format === 'folder' && spec.size !== undefined && decodedAtSize(spec.path, spec.size) ? undefined : spec.size;
+  const data = loadDataset(spec.path, { format, size, seed: spec.seed, valFraction: spec.valFraction });
   loaded.set(key, data);
   return data;
+}
+
+/**
+ * Whether the image folder's decoded-image cache already holds it at its own size and that is
+ * `size`: then loading without `size` gives the same pixels (resizing to the same size is the
+ * identity) from that cache, instead of decoding every image again under `size`'s cache key (a
+ * pipeline hands the stage the size it loaded the data at, not whether it was asked for).
+ */
+function decodedAtSize(path: string, size: number): boolean {
+  try {
+    const cached = readDataCache(defaultDataCacheDir(), dataCacheKey(listImageFolder(path), undefined));
+    return !!cached?.train && cached.train.height === size && cached.train.width === size;
+  } catch {
+    return false;
+  }
 }

@@ -6,7 +6,7 @@ import { FbnetError } from '@fbnet/core';
 import { writeClassFolder } from '@fbnet/data/testing';
 import { getJointSpacePreset } from '../space/presets.ts';
 import { jointDimensions, pointFromUnit } from '../space/joint-space.ts';
-import { loadCandidateData } from './data.ts';
+import { loadCandidateData, loadUserData } from './data.ts';
 import { parseCandidateJob } from './job.ts';
 import { makeCandidateJob } from './make-job.ts';
 
@@ -69,6 +69,17 @@ describe('loadCandidateData with a user data set', () => {
     expect(d.normalization.mean).toHaveLength(3);
     expect(loadCandidateData(spec, 5)).toBe(d);
     expect(loadCandidateData({ ...spec }, 12).train.height).toBe(12);
+  });
+
+  it('a folder asked at its own size is read from the decoded-image cache of its unsized load (same pixels, no second decode)', () => {
+    const folder = join(root, 'own-size');
+    writeClassFolder(folder, [6, 6], 10);
+    const plain = loadUserData({ path: folder, format: 'folder', valFraction: 0.2, seed: 1 });
+    expect(plain.fromCache).toBe(false);
+    const sized = loadUserData({ path: folder, format: 'folder', size: 10, valFraction: 0.2, seed: 1 });
+    expect(sized.fromCache).toBe(true);
+    expect(sized.train.images).toEqual(plain.train.images);
+    expect(loadUserData({ path: folder, format: 'folder', size: 8, valFraction: 0.2, seed: 1 }).train.height).toBe(8);
   });
 
   it('a path that does not exist on this machine fails naming it', () => {
