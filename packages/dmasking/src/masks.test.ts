@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@fbnet/core';
-import { tableMask, tableMasks, type MaskTable } from './masks.ts';
+import { addMaskedShortcut, tableMask, tableMasks, type MaskTable } from './masks.ts';
 
 beforeAll(async () => {
   tf.env().set('PROD', true);
@@ -89,4 +89,33 @@ describe('tableMasks (all masks in one host op)', () => {
       expect(() => tableMasks([{ keys: ['a', 'a'], dims: [3, 3], widths: Array(9).fill(1), k: 4 }], (k) => ws[k])).toThrow(/repeats a choice key/);
     });
   });
+});
+
+describe('addMaskedShortcut (y + x̂ ∘ r in one op)', () => {
+  for (const cx of [6, 4]) {
+    it(`equals tf.add(y, tf.mul(pad(x), r)) with its gradients, input of ${cx} channels into 6`, () => {
+      const rng = new Rng(cx);
+      const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+      const y = rand([2, 3, 3, 6]) as tf.Tensor4D;
+      const x = rand([2, 3, 3, cx]) as tf.Tensor4D;
+      const r = rand([6]) as tf.Tensor1D;
+      const w = rand([2, 3, 3, 6]);
+      const before = tf.memory().numTensors;
+      const ref = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(w, tf.add(a, tf.mul(tf.pad(b, [[0, 0], [0, 0], [0, 0], [0, 6 - cx]]), c)))) as tf.Scalar;
+      const fused = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(w, addMaskedShortcut(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D))) as tf.Scalar;
+      const gRef = tf.grads(ref)([y, x, r]);
+      const gFused = tf.grads(fused)([y, x, r]);
+      tf.tidy(() => {
+        expect(fused(y, x, r).dataSync()[0]).toBeCloseTo(ref(y, x, r).dataSync()[0], 4);
+      });
+      gFused.forEach((g, i) => {
+        expect(g.shape).toEqual(gRef[i].shape);
+        const a = g.dataSync(), b = gRef[i].dataSync();
+        for (let j = 0; j < a.length; j++) expect(a[j]).toBeCloseTo(b[j], 4);
+      });
+      tf.dispose([...gRef, ...gFused]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([y, x, r, w]);
+    });
+  }
 });

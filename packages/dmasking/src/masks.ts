@@ -132,3 +132,34 @@ export function tableMasks(tables: readonly MaskTable[], weights: (key: string) 
     return tables.length === 1 ? [all] : (tf.split(all, outSizes) as tf.Tensor1D[]);
   });
 }
+
+/**
+ * y + x̂ ∘ r, with x̂ = x zero-padded on channels to y's width (a masked shortcut, eq. 3 on the
+ * residual), as one differentiable op that keeps no activation-sized intermediate alive for the
+ * backward pass: the padded input and the product are freed inside the op, and the gradient —
+ * dy for y, dy ∘ r on x's channels for x, Σ_{n,h,w} dy ∘ x̂ for r — is formed in a scope of its
+ * own. Composed of tf ops, it saves a step two activations per masked shortcut (memory stays
+ * that of one block of the largest width).
+ */
+export function addMaskedShortcut(y: tf.Tensor4D, x: tf.Tensor4D, r: tf.Tensor1D): tf.Tensor4D {
+  const c = y.shape[3];
+  const cx = x.shape[3];
+  if (cx > c) throw new FbnetError('USAGE', `masked shortcut: input has ${cx} channels, more than the block's ${c}`);
+  if (r.shape[0] !== c) throw new FbnetError('USAGE', `masked shortcut: mask of ${r.shape[0]} channels for a block of ${c}`);
+  const op = tf.customGrad(((yIn: tf.Tensor4D, xIn: tf.Tensor4D, rIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([xIn, rIn]);
+    const xr = cx === c ? tf.mul(xIn, rIn) : tf.pad(tf.mul(xIn, tf.slice(rIn, 0, cx)), [[0, 0], [0, 0], [0, 0], [0, c - cx]]);
+    return {
+      value: tf.add(yIn, xr) as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xs, rs] = saved as [tf.Tensor4D, tf.Tensor1D];
+          const dyx = cx === c ? dy : tf.slice(dy, [0, 0, 0, 0], [-1, -1, -1, cx]);
+          const rx = cx === c ? rs : tf.slice(rs, 0, cx);
+          const dr = tf.sum(tf.mul(dyx, xs), [0, 1, 2]);
+          return [tf.clone(dy), tf.mul(dyx, rx), cx === c ? dr : tf.pad(dr, [[0, c - cx]])];
+        }),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(y, x, r) as tf.Tensor4D;
+}

@@ -3,7 +3,7 @@ import { FbnetError, Rng, searchLayers, type ArchChoice, type SearchLayer, type 
 import { gumbelSoftmax, stopGradient } from '@fbnet/gumbel-supernet';
 import { BlockModule, convForward, createConvParams, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
-import { isAllOnes, tableMask, tableMasks, type MaskTable } from './masks.ts';
+import { addMaskedShortcut, isAllOnes, tableMask, tableMasks, type MaskTable } from './masks.ts';
 import { planSupernet, type CandidatePlan, type SlotPlan } from './plan.ts';
 import { intersperse, subsample } from './resample.ts';
 
@@ -324,9 +324,14 @@ export class DMaskingSupernet {
     } else if (cm.main || cm.pw) y = out ? (tf.mul(h, out) as tf.Tensor4D) : h;
     if (p.residual) {
       const r = p.residual === 'always' ? null : mask(p.residual);
-      const short = fitChannels(x, outMax);
-      const term = r ? (tf.mul(short, r) as tf.Tensor4D) : short;
-      y = y ? (tf.add(y, term) as tf.Tensor4D) : term;
+      if (y && r) {
+        // One op: no padded or multiplied copy of the shortcut is kept for the backward pass.
+        y = addMaskedShortcut(y, x.shape[3] > outMax ? fitChannels(x, outMax) : x, r);
+      } else {
+        const short = fitChannels(x, outMax);
+        const term = r ? (tf.mul(short, r) as tf.Tensor4D) : short;
+        y = y ? (tf.add(y, term) as tf.Tensor4D) : term;
+      }
     }
     if (!y) throw new FbnetError('USAGE', `candidate "${p.id}" has neither a body nor a shortcut`);
     return y;
