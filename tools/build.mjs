@@ -31,6 +31,15 @@ function packageDirs() {
   });
 }
 
+/** Packages whose exports still name their sources for node (no dist/ `default`): node cannot load those. */
+function sourceOnly(dirs) {
+  return dirs
+    .map((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')))
+    .filter(({ exports }) => Object.values(typeof exports === 'string' ? { '.': exports } : (exports ?? {}))
+      .some((t) => typeof t === 'string' || !String(t.default ?? '').startsWith('./dist/')))
+    .map(({ name }) => name);
+}
+
 /** The `source` targets of a package's exports: the entry points the build starts from. */
 function sourceEntries(dir) {
   const { exports } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
@@ -75,6 +84,8 @@ if (stray.length) {
   process.exit(1);
 }
 
+const unbuilt = sourceOnly(dirs);
+if (unbuilt.length) console.warn(`build: exports still name sources only, so fbnet runs from source: ${unbuilt.join(', ')}`);
 const RELATIVE_IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
 let files = 0;
 const ready = [];
@@ -110,10 +121,10 @@ for (const dir of dirs) {
       }
     }
   }
-  // packages/cli/bin/fbnet.js compares source mtimes with this stamp: a source saved after the build started makes
-  // it run the sources instead of a stale build.
+  // packages/cli/bin/fbnet.js compares source mtimes with this stamp (a source saved after the build started makes
+  // it run the sources instead of a stale build), and runs the sources while a package is not built for node.
   const stamp = join(next, '.built');
-  writeFileSync(stamp, `${started.toISOString()}\n`);
+  writeFileSync(stamp, JSON.stringify({ started: started.toISOString(), sourceOnly: unbuilt }) + '\n');
   utimesSync(stamp, started, started);
   ready.push([next, join(dir, 'dist')]);
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs the built CLI (dist/: JavaScript from `npm run build`, which `npm ci` runs) when there is a current build.
 // It falls back to the TypeScript sources through tsx when there is no build, when a source in this checkout was saved
-// after the build started (a stale build would run old code), with FBNET_SOURCE=1, or when node already resolves the
+// after the build started (a stale build would run old code), while a workspace package's exports still name only its
+// sources (node cannot load those from dist), with FBNET_SOURCE=1, or when node already resolves the
 // `source` condition (the test runner's child processes). From source, the workspace packages resolve to their src/.
 // FBNET_SOURCE=0 runs an existing build even when it is stale (start-up tests and benchmarks of the build).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
 const dist = new URL('../dist/', import.meta.url);
@@ -32,7 +33,10 @@ function sourceReason() {
   const main = statSync(new URL('main.js', dist), { throwIfNoEntry: false });
   if (!main) return 'no build';
   // The build's start time (tools/build.mjs); without that stamp, when main.js was written.
-  const built = (statSync(new URL('.built', dist), { throwIfNoEntry: false }) ?? main).mtimeMs;
+  const stamp = statSync(new URL('.built', dist), { throwIfNoEntry: false });
+  const built = (stamp ?? main).mtimeMs;
+  // A workspace package whose exports name only its sources cannot load under plain node.
+  if (stamp && JSON.parse(readFileSync(new URL('.built', dist), 'utf8')).sourceOnly?.length) return 'unbuilt package';
   // Checked under FBNET_SOURCE=0 too, so start-up benchmarks of the build time what a run in the checkout pays.
   return stale(built) && process.env.FBNET_SOURCE !== '0' ? 'stale build' : '';
 }
