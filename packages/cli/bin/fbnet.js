@@ -10,10 +10,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 const argv = process.argv.slice(2);
 const dist = new URL('../dist/', import.meta.url);
 
-/** Whether a source of this checkout was saved after the build started (an installed package has no src/). */
+/** Whether a source of this checkout was saved after the build started. */
 function stale(built) {
   const packages = new URL('../../', import.meta.url);
-  if (!existsSync(new URL('cli/src/', packages))) return false;
   for (const parent of [packages, new URL('backends/', packages)]) {
     for (const name of readdirSync(parent)) {
       const src = new URL(`${name}/src/`, parent);
@@ -35,6 +34,8 @@ function sourceReason() {
   // The build's start time (tools/build.mjs); without that stamp, when main.js was written.
   const stamp = statSync(new URL('.built', dist), { throwIfNoEntry: false });
   const built = (stamp ?? main).mtimeMs;
+  // Installed (no src/ beside bin/): dist is all there is.
+  if (!existsSync(new URL('../src/', import.meta.url))) return '';
   // A workspace package whose exports name only its sources cannot load under plain node.
   if (stamp && JSON.parse(readFileSync(new URL('.built', dist), 'utf8')).sourceOnly?.length) return 'unbuilt package';
   // Checked under FBNET_SOURCE=0 too, so start-up benchmarks of the build time what a run in the checkout pays.
