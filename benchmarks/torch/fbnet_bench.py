@@ -72,15 +72,18 @@ def percentile(xs, q):
     return xs[i]
 
 
-def main():
+def arg_parser():
+    """The arguments every yardstick script of this folder takes."""
     ap = argparse.ArgumentParser()
     ap.add_argument('arch')
     ap.add_argument('--batch', type=int, default=64)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--steps', type=int, default=30)
-    ap.add_argument('--warmup', type=int, default=5)
-    ap.add_argument('--infer-iters', type=int, default=300)
-    args = ap.parse_args()
+    return ap
+
+
+def training_setup(args):
+    """The net of args.arch, one random batch, SGD momentum and cross-entropy (seeded, args.threads threads)."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     with open(args.arch) as f:
@@ -90,7 +93,16 @@ def main():
     x = torch.rand(args.batch, cin, size, size) * 255
     y = torch.randint(0, arch.get('num_classes', 1000), (args.batch,))
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
+    return arch, net, x, y, opt, nn.CrossEntropyLoss()
+
+
+def main():
+    ap = arg_parser()
+    ap.add_argument('--warmup', type=int, default=5)
+    ap.add_argument('--infer-iters', type=int, default=300)
+    args = ap.parse_args()
+    arch, net, x, y, opt, loss_fn = training_setup(args)
+    size, cin = arch['input_size'], arch.get('input_channels', 3)
 
     def step():
         opt.zero_grad()

@@ -7,36 +7,21 @@ Same net, data, loss and SGD-momentum step as fbnet_bench.py. Phases are timed b
 optimizer. Then torch.profiler records --profiled steps; ops are reported by self CPU time
 (time inside the op minus its children), per step. Prints one JSON object on stdout.
 """
-import argparse
 import json
 import statistics
 import time
 
 import torch
-import torch.nn as nn
 from torch.profiler import ProfilerActivity, profile
 
-from fbnet_bench import build
+from fbnet_bench import arg_parser, training_setup
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('arch')
-    ap.add_argument('--batch', type=int, default=64)
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--steps', type=int, default=30)
+    ap = arg_parser()
     ap.add_argument('--profiled', type=int, default=5)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    with open(args.arch) as f:
-        arch = json.load(f)
-    net = build(arch)
-    size, cin = arch['input_size'], arch.get('input_channels', 3)
-    x = torch.rand(args.batch, cin, size, size) * 255
-    y = torch.randint(0, arch.get('num_classes', 1000), (args.batch,))
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
+    _, net, x, y, opt, loss_fn = training_setup(args)
     net.train()
 
     def step(times=None):
