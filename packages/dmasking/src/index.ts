@@ -1,5 +1,5 @@
 // Channel masking and resampling primitives
-export { prefixOnes, prefixMatrix, jointWeights, jointConfigs, tableMask, channelMask, contractTable, isAllOnes } from './masks.ts';
+export { prefixOnes, prefixMatrix, jointWeights, jointConfigs, tableMask, tableMasks, maskBank, addMaskedShortcut, channelMask, contractTable, isAllOnes } from './masks.ts';
 export type { MaskTable } from './masks.ts';
 export { nearestPositions, selectionMatrix, subsample, intersperse, intersperseCoverage } from './resample.ts';
 

@@ -71,16 +71,24 @@ export function channelMask(g: tf.Tensor1D, widths: readonly number[], k: number
  * arithmetic and reading the weights is a copy, not a device sync. Returns one mask per table, in order.
  */
 export function tableMasks(tables: readonly MaskTable[], weights: (key: string) => tf.Tensor1D): tf.Tensor1D[] {
-  if (!tables.length) return [];
+  return maskBank(tables, (key) => weights(key).size)(weights);
+}
+
+/**
+ * `tableMasks` with the tables' bookkeeping (joint-option indices, checks) done once: a function
+ * of the weights that a supernet calls every step. `sizeOf(key)` is a choice's number of options.
+ */
+export function maskBank(tables: readonly MaskTable[], sizeOf: (key: string) => number): (weights: (key: string) => tf.Tensor1D) => tf.Tensor1D[] {
+  if (!tables.length) return () => [];
   const keys = [...new Set(tables.flatMap((t) => t.keys))];
-  const ws = keys.map((k) => weights(k));
+  const sizes = keys.map(sizeOf);
   const offsets = new Map<string, number>();
   let total = 0;
-  keys.forEach((k, i) => (offsets.set(k, total), (total += ws[i].size)));
+  keys.forEach((k, i) => (offsets.set(k, total), (total += sizes[i])));
   const plans = tables.map((t) => {
     if (new Set(t.keys).size !== t.keys.length) throw new FbnetError('USAGE', `mask table over [${t.keys.join(', ')}] repeats a choice key`);
     t.keys.forEach((k, i) => {
-      const n = ws[keys.indexOf(k)].size;
+      const n = sizes[keys.indexOf(k)];
       if (n !== t.dims[i]) throw new FbnetError('USAGE', `mask table: choice "${k}" has ${n} weights, the table ${t.dims[i]} options`);
     });
     const size = t.dims.reduce((a, b) => a * b, 1);
@@ -127,10 +135,16 @@ export function tableMasks(tables: readonly MaskTable[], weights: (key: string) 
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return tf.tidy(() => {
-    const all = fused(ws.length === 1 ? ws[0] : tf.concat(ws)) as tf.Tensor1D;
-    return tables.length === 1 ? [all] : (tf.split(all, outSizes) as tf.Tensor1D[]);
-  });
+  return (weights) =>
+    tf.tidy(() => {
+      const ws = keys.map((k, i) => {
+        const w = weights(k);
+        if (w.size !== sizes[i]) throw new FbnetError('USAGE', `mask table: choice "${k}" has ${w.size} weights, the table ${sizes[i]} options`);
+        return w;
+      });
+      const all = fused(ws.length === 1 ? ws[0] : tf.concat(ws)) as tf.Tensor1D;
+      return tables.length === 1 ? [all] : (tf.split(all, outSizes) as tf.Tensor1D[]);
+    });
 }
 
 /**

@@ -3,7 +3,7 @@ import { FbnetError, Rng, searchLayers, type ArchChoice, type SearchLayer, type 
 import { gumbelSoftmax, stopGradient } from '@fbnet/gumbel-supernet';
 import { BlockModule, convForward, createConvParams, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
-import { addMaskedShortcut, isAllOnes, tableMask, tableMasks, type MaskTable } from './masks.ts';
+import { addMaskedShortcut, isAllOnes, maskBank, tableMask, type MaskTable } from './masks.ts';
 import { planSupernet, type CandidatePlan, type SlotPlan } from './plan.ts';
 import { intersperse, subsample } from './resample.ts';
 
@@ -122,8 +122,9 @@ export class DMaskingSupernet {
   readonly resolutions: number[];
   /** The masks' constant 0/1 prefix matrices, uploaded once (freed by dispose). */
   private readonly prefixCache = new Map<string, tf.Tensor2D>();
-  /** Every distinct mask table of the plan (not all-ones), by id: computed in one op on host backends. */
-  private readonly maskTables = new Map<string, MaskTable>();
+  /** Every distinct mask table of the plan (not all-ones), in one order, and their masks in one op (host backends). */
+  private readonly maskTables: MaskTable[] = [];
+  private readonly hostMasks: (weights: (key: string) => tf.Tensor1D) => tf.Tensor1D[];
   private readonly headW: tf.Variable;
   private readonly headB: tf.Variable;
 
@@ -152,12 +153,16 @@ export class DMaskingSupernet {
     }
     if (this.resolutions.length > 1) this.addChoice({ key: spaceChoiceKey.resolution, kind: 'resolution', options: this.resolutions });
     this.costGraph = spaceCostGraph(space);
+    const tables = new Map<string, MaskTable>();
     for (const slot of this.slots) {
       for (const c of slot.candidates) {
         const p = c.plan;
-        for (const t of [p.pwGate, p.pwSkip, p.out, p.mid, p.residual === 'always' ? null : p.residual]) if (t && !isAllOnes(t)) this.maskTables.set(maskId(t), t);
+        for (const t of [p.pwGate, p.pwSkip, p.out, p.mid, p.residual === 'always' ? null : p.residual]) if (t && !isAllOnes(t)) tables.set(maskId(t), t);
       }
     }
+    this.maskTables.push(...tables.values());
+    const optionCount = new Map(this.choices.map((c) => [c.key, c.options.length]));
+    this.hostMasks = maskBank(this.maskTables, (key) => optionCount.get(key) ?? 0);
   }
 
   private addChoice(c: ChoiceInfo): void {
@@ -266,10 +271,9 @@ export class DMaskingSupernet {
     };
     const memo = new Map<string, tf.Tensor1D | null>();
     const m = this.options.masks ?? 'auto';
-    if (this.maskTables.size && (m === 'host' || (m === 'auto' && HOST_BACKENDS.has(tf.getBackend())))) {
+    if (this.maskTables.length && (m === 'host' || (m === 'auto' && HOST_BACKENDS.has(tf.getBackend())))) {
       // Host backends: every mask of the step in one op (tiny kernels cost more than their arithmetic there).
-      const tables = [...this.maskTables.values()];
-      tableMasks(tables, weightOf).forEach((m, i) => memo.set(maskId(tables[i]), m));
+      this.hostMasks(weightOf).forEach((m, i) => memo.set(maskId(this.maskTables[i]), m));
     }
     const mask = (t: MaskTable | null): tf.Tensor1D | null => {
       if (!t || isAllOnes(t)) return null;
@@ -359,7 +363,7 @@ export class DMaskingSupernet {
 
 let alphaId = 0;
 
-/** Backends whose tensors live in host memory: masks are computed there in one op (`tableMasks`). */
+/** Backends whose tensors live in host memory: masks are computed there in one op (`maskBank`). */
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 const maskId = (t: MaskTable) => JSON.stringify(t);
