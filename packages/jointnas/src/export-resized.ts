@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { FbnetError } from '@fbnet/core';
-import { serializeLayersModel, toLayersModel, type Net } from '@fbnet/nn';
-import { writeFileAtomic, writeJsonAtomic } from '@fbnet/runs';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { toMatmulResizingLayersModel, type Net } from '@fbnet/nn';
+import { exportLayersModel, type ExportedResizingModel as ResizingExport } from '@fbnet/train';
 
 /**
  * Area-averaging weights from `inSize` to `outSize` cells as an [inSize, outSize] matrix: output
@@ -28,23 +25,11 @@ export function areaMatrix(inSize: number, outSize: number): Float32Array {
  * as the training data was; then the net runs. At the net's own size, the plain export.
  */
 export function toAreaResizingLayersModel(net: Net, inputSize: number): tfl.LayersModel {
-  const inner = toLayersModel(net);
-  const [r, , c] = net.inputShape;
-  if (r === inputSize) return inner;
-  if (r > inputSize) throw new FbnetError('USAGE', `cannot export a ${r}x${r} arch for smaller ${inputSize}x${inputSize} inputs`);
-  const input = tfl.input({ shape: [inputSize, inputSize, c], name: 'raw_pixels' });
-  const weights = tf.tensor2d(areaMatrix(inputSize, r), [inputSize, r]);
-  const rows = tfl.layers.dense({ units: r, useBias: false, trainable: false, name: `area_rows_${r}` });
-  const cols = tfl.layers.dense({ units: r, useBias: false, trainable: false, name: `area_cols_${r}` });
-  let y = tfl.layers.permute({ dims: [3, 2, 1], name: 'area_to_cwh' }).apply(input) as tfl.SymbolicTensor; // [C, W, H]
-  y = rows.apply(y) as tfl.SymbolicTensor; // [C, W, r]
-  y = tfl.layers.permute({ dims: [1, 3, 2], name: 'area_to_crw' }).apply(y) as tfl.SymbolicTensor; // [C, r, W]
-  y = cols.apply(y) as tfl.SymbolicTensor; // [C, r, r]
-  y = tfl.layers.permute({ dims: [2, 3, 1], name: 'area_to_hwc' }).apply(y) as tfl.SymbolicTensor; // [r, r, C]
-  rows.setWeights([weights]);
-  cols.setWeights([weights]);
-  weights.dispose();
-  return tfl.model({ inputs: input, outputs: inner.apply(y) as tfl.SymbolicTensor, name: `fbnet_v3_${inputSize}_to_${r}` });
+  return toMatmulResizingLayersModel(net, inputSize, {
+    matrix: areaMatrix,
+    layerPrefix: 'area',
+    modelName: (n, r) => `fbnet_v3_${n}_to_${r}`,
+  });
 }
 
 /** Top-1 accuracy of a Layers model on raw NHWC pixels (what a user of the exported model measures). */
@@ -62,14 +47,8 @@ export function layersModelAccuracy(model: tfl.LayersModel, images: Uint8Array, 
   return right / Math.max(1, labels.length);
 }
 
-export interface ExportedResizingModel {
-  dir: string;
-  modelJson: string;
-  weights: string;
-  bytes: number;
-  /** What the model takes: raw pixels at this size (area-resized inside to `resolution`). */
-  inputSize: number;
-  resolution: number;
+/** What the model takes: raw pixels at `inputSize` (area-resized inside to `resolution`). */
+export interface ExportedResizingModel extends ResizingExport {
   /** The model's accuracy on the test images it was given, at `inputSize`. */
   testAccuracy?: number;
 }
@@ -81,18 +60,9 @@ export async function exportResizingModel(
   inputSize: number,
   test?: { images: Uint8Array; labels: Uint8Array; channels: number },
 ): Promise<ExportedResizingModel> {
-  mkdirSync(dir, { recursive: true });
-  const model = toAreaResizingLayersModel(net, inputSize);
-  try {
-    const testAccuracy = test ? layersModelAccuracy(model, test.images, test.labels, [inputSize, inputSize, test.channels]) : undefined;
-    const { modelJson, weights } = await serializeLayersModel(model);
-    const weightsPath = join(dir, 'weights.bin');
-    writeFileAtomic(weightsPath, weights);
-    const jsonPath = join(dir, 'model.json');
-    writeJsonAtomic(jsonPath, modelJson);
-    writeJsonAtomic(join(dir, 'arch.json'), net.resolved.def);
-    return { dir, modelJson: jsonPath, weights: weightsPath, bytes: weights.length, inputSize, resolution: net.inputShape[0], ...(testAccuracy !== undefined ? { testAccuracy } : {}) };
-  } finally {
-    model.dispose();
-  }
+  let testAccuracy: number | undefined;
+  const out = await exportLayersModel(net, dir, () => toAreaResizingLayersModel(net, inputSize), (model) => {
+    if (test) testAccuracy = layersModelAccuracy(model, test.images, test.labels, [inputSize, inputSize, test.channels]);
+  });
+  return { ...out, inputSize, resolution: net.inputShape[0], ...(testAccuracy !== undefined ? { testAccuracy } : {}) };
 }

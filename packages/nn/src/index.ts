@@ -11,6 +11,8 @@ export { Net, dropPathRate } from './net.ts';
 export type { NetOptions, NetForwardContext, InputNormalization } from './net.ts';
 export { crossEntropy, softCrossEntropy, countCorrect } from './loss.ts';
 export { toLayersModel, serializeLayersModel } from './export-layers.ts';
+export { toMatmulResizingLayersModel } from './resizing-layers.ts';
+export type { MatmulResize } from './resizing-layers.ts';
 /**
  * Version of how a net runs at inference (BN folded into fused convs since 'folded-bn-1').
  * Latency tables record it: a table timed under another version does not describe these nets.

@@ -10,14 +10,37 @@ export interface ExportedModel {
   bytes: number;
 }
 
+/** An export of an arch for larger inputs: it takes raw pixels at `inputSize` and resizes them inside to `resolution`. */
+export interface ExportedResizingModel extends ExportedModel {
+  inputSize: number;
+  resolution: number;
+}
+
+/** A stock TF.js Layers model, as `@fbnet/nn` builds them. */
+export type LayersModel = ReturnType<typeof toLayersModel>;
+
 /**
  * Write the net as a stock TF.js Layers model (model.json + weights.bin) that takes raw
  * pixels (float32 NHWC, 0..255) and returns class probabilities; plus the arch def beside it.
  */
 export async function exportModel(net: Net, dir: string): Promise<ExportedModel> {
+  return exportLayersModel(net, dir, () => toLayersModel(net));
+}
+
+/**
+ * Write the Layers model `build` makes of `net` (model.json + weights.bin) and the arch def beside it;
+ * `inspect` sees the model before it is written (to score it), and the model is disposed after.
+ */
+export async function exportLayersModel(
+  net: Net,
+  dir: string,
+  build: () => LayersModel,
+  inspect?: (model: LayersModel) => void,
+): Promise<ExportedModel> {
   mkdirSync(dir, { recursive: true });
-  const model = toLayersModel(net);
+  const model = build();
   try {
+    inspect?.(model);
     const { modelJson, weights } = await serializeLayersModel(model);
     const weightsPath = join(dir, 'weights.bin');
     writeFileAtomic(weightsPath, weights);
@@ -29,4 +52,3 @@ export async function exportModel(net: Net, dir: string): Promise<ExportedModel>
     model.dispose();
   }
 }
-
