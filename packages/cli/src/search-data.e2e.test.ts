@@ -3,14 +3,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImageFolder, listImageFolder } from '@fbnet/data';
 import { writeClassFolder } from '@fbnet/data/testing';
+import { loadExportedModel, top1 } from '@fbnet/jointnas/testing';
 import { fbnetAsync } from './_cli-test-support.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fbnet-search-data-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The exported model takes [null, 12, 12, 3], gives 3 outputs, and scores `data`'s test/ as the search reported. */
+async function expectModelScoresTest(result: { modelPath: string; testAccuracy: number }, data: string): Promise<void> {
+  await tf.setBackend('cpu');
+  const model = await loadExportedModel(result.modelPath);
+  expect(model.inputs[0].shape).toEqual([null, 12, 12, 3]);
+  expect(model.outputs[0].shape).toEqual([null, 3]);
+  const test = decodeImageFolder(listImageFolder(data), { size: 12 }).test!;
+  // Same weights, another process and kernel path: at most one near-tie may fall the other way.
+  expect(Math.abs(top1(model, test.images, test.labels, [12, 12, 3]) - result.testAccuracy)).toBeLessThanOrEqual(1 / test.count + 1e-9);
+  model.dispose();
+}
 
 describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
   const data = join(root, 'rgb3');
@@ -30,28 +42,8 @@ describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
     const arch = JSON.parse(readFileSync(join(out, 'arch.json'), 'utf8'));
     expect([arch.input_size, arch.input_channels, arch.num_classes]).toEqual([12, 3, 3]);
 
-    const json = JSON.parse(readFileSync(result.modelPath, 'utf8'));
-    const weights = readFileSync(join(out, 'model', json.weightsManifest[0].paths[0]));
-    await tf.setBackend('cpu');
-    const model = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest[0].weights,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-      }),
-    );
-    expect(model.inputs[0].shape).toEqual([null, 12, 12, 3]);
-    expect(model.outputs[0].shape).toEqual([null, 3]);
     // The exported model takes raw 0..255 pixels: its normalisation layer holds the training split's statistics.
-    const test = decodeImageFolder(listImageFolder(data), { size: 12 }).test!;
-    const x = tf.tensor4d(Float32Array.from(test.images), [test.count, 12, 12, 3]);
-    const pred = tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
-    let right = 0;
-    for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) right++;
-    // Same weights, another process and kernel path: at most one near-tie may fall the other way.
-    expect(Math.abs(right / test.count - result.testAccuracy)).toBeLessThanOrEqual(1 / test.count + 1e-9);
-    x.dispose();
-    model.dispose();
+    await expectModelScoresTest(result, data);
   });
 
   it('refuses --data with --data-dir and with --baselines', async () => {
@@ -91,27 +83,7 @@ describe('fbnet search v1 --data <image folder of RGB PNGs, 3 classes>', () => {
     expect(result.dataSource).toBe(data);
     const arch = JSON.parse(readFileSync(join(out, 'arch.json'), 'utf8'));
     expect([arch.input_channels, arch.num_classes]).toEqual([3, 3]);
-    const json = JSON.parse(readFileSync(result.modelPath, 'utf8'));
-    const weights = readFileSync(join(out, 'model', json.weightsManifest[0].paths[0]));
-    await tf.setBackend('cpu');
-    const model = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest[0].weights,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-      }),
-    );
-    expect(model.inputs[0].shape).toEqual([null, 12, 12, 3]);
-    expect(model.outputs[0].shape).toEqual([null, 3]);
-    const test = decodeImageFolder(listImageFolder(data), { size: 12 }).test!;
-    const x = tf.tensor4d(Float32Array.from(test.images), [test.count, 12, 12, 3]);
-    const pred = tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
-    let right = 0;
-    for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) right++;
-    // Same weights, another process and kernel path: at most one near-tie may fall the other way.
-    expect(Math.abs(right / test.count - result.testAccuracy)).toBeLessThanOrEqual(1 / test.count + 1e-9);
-    x.dispose();
-    model.dispose();
+    await expectModelScoresTest(result, data);
   });
 
   it('a folder with a stray file fails before a run directory exists, naming the file', async () => {

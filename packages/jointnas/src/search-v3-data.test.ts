@@ -3,30 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJointSpacePreset, jointArch, pointFromUnit, jointDimensions, resizeDataset, sobolPoints, type CandidateEvent } from '@fbnet/autotrain';
 import { archCost } from '@fbnet/shape-propagation';
-import { FbnetError, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { FbnetError, type EventBase } from '@fbnet/core';
 import { decodeImageFolder, listImageFolder } from '@fbnet/data';
 import { writeClassFolder } from '@fbnet/data/testing';
 import { RunDir } from '@fbnet/runs';
 import { adaptJointSpaceToData, scaleConstraintsToSpace } from './data-space.ts';
 import { areaMatrix } from './export-resized.ts';
 import { SEARCH_V3_PRESETS } from './presets.ts';
+import { loadExportedModel, stockCpu, top1 } from './testing.ts';
 import { searchV3 } from './search-v3.ts';
-
-const stockCpu: BackendPlugin = {
-  id: 'cpu',
-  tfBackend: 'cpu',
-  description: 'stock tfjs-backend-cpu',
-  availability: async () => ({ available: true }),
-  init: async () => {
-    await tf.setBackend('cpu');
-  },
-  variants: () => [],
-  version: () => tf.version_core,
-};
 
 beforeAll(() => {
   tf.env().set('PROD', true);
@@ -114,24 +102,11 @@ describe('searchV3 on a user image folder (3 classes, RGB, 12 px)', () => {
     expect([arch.input_channels, arch.num_classes]).toEqual([3, 3]);
     expect([3, 5]).toContain(arch.input_size);
 
-    const json = JSON.parse(readFileSync(r.modelPath, 'utf8'));
-    const weights = readFileSync(join(run.path, 'model', json.weightsManifest[0].paths[0]));
-    const model = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest[0].weights,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-      }),
-    );
+    const model = await loadExportedModel(r.modelPath);
     expect(model.inputs[0].shape).toEqual([null, 12, 12, 3]);
     expect(model.outputs[0].shape).toEqual([null, 3]);
     const test = decodeImageFolder(listImageFolder(data)).test!;
-    const x = tf.tensor4d(Float32Array.from(test.images), [test.count, 12, 12, 3]);
-    const pred = tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
-    let right = 0;
-    for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) right++;
-    expect(right / test.count).toBeCloseTo(r.testAccuracy, 9);
-    x.dispose();
+    expect(top1(model, test.images, test.labels, [12, 12, 3])).toBeCloseTo(r.testAccuracy, 9);
     model.dispose();
     run.close();
   }, 180_000);

@@ -4,25 +4,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertSerializable, FbnetError, runStage, stagesSettled, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { assertSerializable, FbnetError, runStage, stagesSettled, type EventBase } from '@fbnet/core';
 import { encodeIdx, FASHION_MNIST_FILES } from '@fbnet/data';
 import { RunDir } from '@fbnet/runs';
 import { SEARCH_V3_PRESETS } from './presets.ts';
 import { searchV3 } from './search-v3.ts';
 import { jointnasStage } from './stage.ts';
-
-/** The stock TF.js CPU backend as a plugin (stages never import the backend packages). */
-const stockCpu: BackendPlugin = {
-  id: 'cpu',
-  tfBackend: 'cpu',
-  description: 'stock tfjs-backend-cpu',
-  availability: async () => ({ available: true }),
-  init: async () => {
-    await tf.setBackend('cpu');
-  },
-  variants: () => [],
-  version: () => tf.version_core,
-};
+import { stockCpu } from './testing.ts';
 
 beforeAll(() => {
   tf.env().set('PROD', true);

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStage, type BackendPlugin, type EventBase } from '@fbnet/core';
+import { runStage, type EventBase } from '@fbnet/core';
 import { writeClassFolder } from '@fbnet/data/testing';
+import { stockCpu } from '@fbnet/jointnas/testing';
 import { RunDir } from '@fbnet/runs';
 import { pipelineStage } from './runner.ts';
 import { parsePipeline } from './schema.ts';
@@ -19,17 +20,6 @@ const data = join(root, 'rgb3');
 writeClassFolder(join(data, 'train'), [14, 16, 12], 12);
 writeClassFolder(join(data, 'test'), [5, 5, 5], 12, { seed: 1000 });
 
-const stockCpu: BackendPlugin = {
-  id: 'cpu',
-  tfBackend: 'cpu',
-  description: 'stock tfjs-backend-cpu',
-  availability: async () => ({ available: true }),
-  init: async () => {
-    await tf.setBackend('cpu');
-  },
-  variants: () => [],
-  version: () => tf.version_core,
-};
 beforeAll(async () => {
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
