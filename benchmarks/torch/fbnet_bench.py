@@ -96,6 +96,17 @@ def training_setup(args):
     return arch, net, x, y, opt, nn.CrossEntropyLoss()
 
 
+def result_header(args):
+    """The fields every yardstick result of this folder starts with."""
+    return {
+        'framework': 'pytorch',
+        'torchVersion': torch.__version__,
+        'threads': torch.get_num_threads(),
+        'batch': args.batch,
+        'steps': args.steps,
+    }
+
+
 def main():
     ap = arg_parser()
     ap.add_argument('--warmup', type=int, default=5)
@@ -132,11 +143,7 @@ def main():
             net((x1 / 255 - 0.5) / 0.5)
             times.append((time.perf_counter() - t) * 1000)
     print(json.dumps({
-        'framework': 'pytorch',
-        'torchVersion': torch.__version__,
-        'threads': torch.get_num_threads(),
-        'batch': args.batch,
-        'steps': args.steps,
+        **result_header(args),
         'imagesPerSec': args.batch * args.steps / train_s,
         'imagesPerSecMedian': args.batch / statistics.median(step_s),
         'stepMs': train_s * 1000 / args.steps,

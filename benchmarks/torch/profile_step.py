@@ -11,10 +11,9 @@ import json
 import statistics
 import time
 
-import torch
 from torch.profiler import ProfilerActivity, profile
 
-from fbnet_bench import arg_parser, training_setup
+from fbnet_bench import arg_parser, result_header, training_setup
 
 
 def main():
@@ -51,11 +50,7 @@ def main():
         ops.append({'op': e.key, 'calls': e.count / args.profiled, 'selfMs': e.self_cpu_time_total / 1000 / args.profiled})
     ops.sort(key=lambda o: -o['selfMs'])
     print(json.dumps({
-        'framework': 'pytorch',
-        'torchVersion': torch.__version__,
-        'threads': torch.get_num_threads(),
-        'batch': args.batch,
-        'steps': args.steps,
+        **result_header(args),
         'phasesMs': {'forward': med(0), 'backward': med(1), 'optimizer': med(2), 'step': med(3)},
         'opsPerStep': sum(o['calls'] for o in ops),
         'selfMsPerStep': sum(o['selfMs'] for o in ops),

@@ -1,18 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deserializePredictor } from '@fbnet/acc-predictor';
 import { archFromChoice, assertSerializable, FbnetError, getSearchSpacePreset, parseSearchSpace, Rng, runStage, searchLayers, stagesSettled, type ArchChoice, type EventBase, type StageContext } from '@fbnet/core';
 import { archSpaceGenome, evolutionStage, loadPredictorFn, predictorFitness } from '@fbnet/evolutionary-search';
-import { RunDir } from '@fbnet/runs';
 import { parseRecipe } from '@fbnet/train';
 import '../index.ts'; // registers the accuracy predictor's format with the evolution
 import { Sobol } from '../sobol/sobol.ts';
 import { getJointSpacePreset } from '../space/presets.ts';
 import { archSlots, choiceToPoint, pointToChoice } from '../space/arch-point.ts';
+import { SMALL_COARSE_RUN, stageTestContext } from './_stage-test-support.ts';
 import { coarseSearchStage, type CoarseSearchInput, type CoarseStageResult } from './coarse-search.ts';
 import { archCoarseSpace } from './coarse-space.ts';
 
@@ -128,16 +125,13 @@ const tiny = parseSearchSpace({
 const input = (): CoarseSearchInput => ({
   archSpace: tiny,
   recipe: { epochs: 3, batchSize: 32, lr: 0.05, augment: { crop: 0, flip: false } },
-  data: { source: 'fashion-mnist', trainImages: 100, valImages: 50, seed: 2 },
-  queue: { kind: 'in-process' },
+  ...SMALL_COARSE_RUN,
   proxy: { samples: 12, epochs: 5 },
   fit: { frozenEpochs: 5, fineTuneEpochs: 5 },
-  earlyStop: { candidates: 4, threshold: 0.5 },
-  iterations: 2,
   perIteration: 2,
   poolSize: 8,
 });
-const ctxFor = (): StageContext => ({ seed: 4, backend: { id: 'cpu' }, run: RunDir.create(join(mkdtempSync(join(tmpdir(), 'fbnet-arch-coarse-')), 'run'), { command: 'test', seed: 4, options: {} }) });
+const ctxFor = (): StageContext => stageTestContext(4, 'arch-coarse');
 
 describe('coarseSearchStage over a layer-wise space (archSpace)', () => {
   let first: CoarseStageResult;

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +6,7 @@ import { assertSerializable, runStage, stagesSettled, type EventBase, type Stage
 import { RunDir } from '@fbnet/runs';
 import { getJointSpacePreset } from '../space/presets.ts';
 import { encodePoint } from '../space/joint-space.ts';
+import { SMALL_COARSE_RUN, stageTestContext } from './_stage-test-support.ts';
 import { coarseSearchStage, type CoarseSearchInput, type CoarseStageResult } from './coarse-search.ts';
 import { CoarseSearch } from './coarse-search-class.ts';
 import { InProcessQueue } from '../queue/in-process.ts';
@@ -24,16 +22,13 @@ beforeAll(async () => {
 const space = getJointSpacePreset('fbnet-v3-tiny');
 const input = (): CoarseSearchInput => ({
   space,
-  data: { source: 'fashion-mnist', trainImages: 100, valImages: 50, seed: 2 },
-  queue: { kind: 'in-process' },
+  ...SMALL_COARSE_RUN,
   proxy: { samples: 150, epochs: 15 },
   fit: { frozenEpochs: 10, fineTuneEpochs: 10 },
-  earlyStop: { candidates: 4, threshold: 0.5 },
-  iterations: 2,
   perIteration: 3,
   poolSize: 20,
 });
-const ctxFor = (): StageContext => ({ seed: 4, backend: { id: 'cpu' }, run: RunDir.create(join(mkdtempSync(join(tmpdir(), 'fbnet-coarse-')), 'run'), { command: 'test', seed: 4, options: {} }) });
+const ctxFor = (): StageContext => stageTestContext(4, 'coarse');
 
 describe('coarseSearchStage (FBNetV3 coarse stage)', () => {
   let first: CoarseStageResult;

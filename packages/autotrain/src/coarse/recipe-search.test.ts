@@ -1,15 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArchDef, runStage, stagesSettled, type ArchDef, type EventBase, type StageContext } from '@fbnet/core';
-import { RunDir } from '@fbnet/runs';
 import { parseRecipe } from '@fbnet/train';
 import { InProcessQueue } from '../queue/in-process.ts';
 import { jointRecipe } from '../space/joint-space.ts';
 import { getJointSpacePreset } from '../space/presets.ts';
+import { stageTestContext } from './_stage-test-support.ts';
 import { recipeSearchStage, type RecipeSearchInput, type RecipeSearchResult } from './recipe-search.ts';
 
 /** A result without the candidates' training times (wall clock: they differ between two runs of the same candidates). */
@@ -41,7 +38,7 @@ const input = (queue?: InProcessQueue): RecipeSearchInput => ({
   perIteration: 2,
   poolSize: 8,
 });
-const ctxFor = (): StageContext => ({ seed: 3, backend: { id: 'cpu' }, run: RunDir.create(join(mkdtempSync(join(tmpdir(), 'fbnet-recipe-')), 'run'), { command: 'test', seed: 3, options: {} }) });
+const ctxFor = (): StageContext => stageTestContext(3, 'recipe');
 
 describe('recipeSearchStage (a recipe for a fixed arch)', () => {
   let whole: RecipeSearchResult;
