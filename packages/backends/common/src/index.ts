@@ -55,5 +55,5 @@ export {
 } from './testing/conformance.ts';
 export type { ConformanceCase, ConformanceInput, ConformanceResult } from './testing/conformance.ts';
 
-export { NATIVE_VARIANT, loadNative, nativeStatus, nativeF32Kernels, nativeVariants, releaseNative } from './native/native-variants.ts';
-export type { NativeStatus } from './native/native-variants.ts';
+export { NATIVE_VARIANT, bindNativeKernel, loadNative, nativeKernelDefs, nativeStatus, nativeF32Kernels, nativeVariants, releaseNative, residentCopyCount } from './native/native-variants.ts';
+export type { NativeKernelDef, NativeStatus } from './native/native-variants.ts';

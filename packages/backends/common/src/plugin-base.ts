@@ -31,6 +31,12 @@ export interface TfjsPluginSpec {
   afterActivate?(): Promise<void> | void;
   /** Release what `kernels()` acquired (worker threads, devices). */
   release?(): Promise<void> | void;
+  /**
+   * Kernels that replace the stock kernel outright, with no variants to choose between (e.g. an
+   * Identity that shares the input's data instead of copying it). Installed with the variants,
+   * the stock kernels restored on `dispose()`.
+   */
+  replacements?: tf.KernelConfig[];
 }
 
 /**
@@ -47,6 +53,7 @@ export class TfjsBackendPlugin implements BackendPlugin {
   private pendingPlan?: { plan: KernelPlan | undefined; force: boolean };
   private fingerprintCache?: DeviceFingerprint;
   private plan?: KernelPlan;
+  private replaced: { name: string; stock?: tf.KernelConfig }[] = [];
 
   constructor(readonly spec: TfjsPluginSpec) {
     this.id = spec.id;
@@ -73,6 +80,7 @@ export class TfjsBackendPlugin implements BackendPlugin {
       this.loaded = true;
     }
     this.dispatcher.install();
+    this.installReplacements();
     if (options.activate !== false) {
       const ok = await tf.setBackend(this.tfBackend);
       if (!ok) throw new FbnetError('BACKEND_UNAVAILABLE', `backend plugin "${this.id}": tf.setBackend('${this.tfBackend}') failed`);
@@ -83,6 +91,25 @@ export class TfjsBackendPlugin implements BackendPlugin {
     const pending = options.plan !== undefined ? { plan: options.plan, force: !!options.forcePlan } : this.pendingPlan;
     this.pendingPlan = undefined;
     if (pending) this.usePlan(pending.plan, { force: pending.force });
+  }
+
+  private installReplacements(): void {
+    if (this.replaced.length) return;
+    for (const config of this.spec.replacements ?? []) {
+      const name = config.kernelName;
+      const stock = tf.getKernel(name, this.tfBackend);
+      if (stock) tf.unregisterKernel(name, this.tfBackend);
+      tf.registerKernel({ ...config, backendName: this.tfBackend });
+      this.replaced.push({ name, stock });
+    }
+  }
+
+  private uninstallReplacements(): void {
+    for (const { name, stock } of this.replaced.reverse()) {
+      tf.unregisterKernel(name, this.tfBackend);
+      if (stock) tf.registerKernel(stock);
+    }
+    this.replaced = [];
   }
 
   variants(): KernelVariant[] {
@@ -123,6 +150,7 @@ export class TfjsBackendPlugin implements BackendPlugin {
   /** Restore the stock kernels and release resources; `init()` again sets everything up anew. */
   async dispose(): Promise<void> {
     this.dispatcher.uninstall();
+    this.uninstallReplacements();
     if (this.loaded) {
       this.loaded = false;
       this.dispatcher = new KernelDispatcher(this.spec.tfBackend, this.spec.id);

@@ -18,6 +18,16 @@ function isNode(): boolean {
   return !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 }
 
+interface RefCountingBackend {
+  incRef(dataId: tf.DataId): void;
+}
+
+/** Identity without a copy: the output shares the input's data (reference counted by the backend). */
+function shareIdentity({ inputs: { x }, backend }: { inputs: { x: tf.TensorInfo }; backend: RefCountingBackend }): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 /** Creates the `wasm` plugin: tfjs-backend-wasm + the training kernels it lacks. */
 export function createWasmPlugin(): TfjsBackendPlugin {
   return new TfjsBackendPlugin({
@@ -44,6 +54,11 @@ export function createWasmPlugin(): TfjsBackendPlugin {
     // XNNPACK's forward convolutions are hard to beat from JS; the benchmark may still disagree per shape.
     preferences: { Conv2D: ['tfjs'], DepthwiseConv2dNative: ['tfjs'], FusedConv2D: ['tfjs'], FusedDepthwiseConv2D: ['tfjs'] },
     release: () => releaseNative(),
+    // tfjs-backend-wasm's Identity copies its input. TF.js clones every tensor it saves for a
+    // gradient (hundreds per training step), and data never changes once written, so sharing
+    // the data (as tfjs-backend-cpu does) is exact and also lets the native kernels find the
+    // saved activations resident.
+    replacements: [{ kernelName: 'Identity', backendName: 'wasm', kernelFunc: shareIdentity as unknown as tf.KernelFunc }],
     async kernels(options): Promise<KernelImpl[]> {
       const native = await nativeVariants(wasmStorage, options.threads);
       // tfjs-backend-wasm reduces over inner axes by transposing first: global pooling (axes 1,2) is slow.

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@fbnet/core';
+import { loadNative, residentCopyCount } from '@fbnet/backend-common';
 import { crossEntropy, Net } from '@fbnet/nn';
 import '@tensorflow/tfjs-backend-wasm';
 import { wasmPlugin } from './plugin.ts';
@@ -78,6 +79,53 @@ describe('training on the wasm plugin', () => {
     tf.dispose([x, y]);
     net.dispose();
   });
+  // The native kernels keep copies of the tensors they read and write in their own heap, by
+  // data id, and reuse them. A stale copy (a tensor whose data id was reused, a weight read
+  // from before an update) would show here as diverging weights over several SGD steps.
+  it('several SGD steps give the weights stock tfjs-backend-cpu gives, and leave no native copies behind', async () => {
+    const { x, y } = batch();
+    const train = async () => {
+      const net = new Net(ARCH as never, { seed: 6 });
+      const opt = tf.train.momentum(0.05, 0.9);
+      const vars = net.trainableVariables();
+      for (let i = 0; i < 5; i++) tf.dispose(opt.minimize(() => crossEntropy(net.forward(x, { training: true }), y), true, vars));
+      const w: Record<string, Float32Array> = {};
+      for (const v of vars) w[v.name.replace(/_\d+$/, '')] = (await v.data()) as Float32Array;
+      opt.dispose();
+      net.dispose();
+      return w;
+    };
+    await tf.setBackend('cpu');
+    const stock = await train();
+    await wasmPlugin.init();
+    const backend = tf.backend();
+    const heap = (await loadNative())!.heap;
+    await train(); // kernel scratch grows to the largest call once, then stays
+    const bytesBefore = heap.stats().bytesInUse;
+    const countBefore = residentCopyCount(backend);
+    const fast = await train();
+    for (const k of Object.keys(stock)) {
+      const scale = Math.max(1e-3, ...stock[k].map(Math.abs));
+      let d = 0;
+      for (let i = 0; i < stock[k].length; i++) d = Math.max(d, Math.abs(stock[k][i] - fast[k][i]));
+      expect(d / scale, k).toBeLessThan(5e-3);
+    }
+    expect(residentCopyCount(backend)).toBe(countBefore);
+    expect(heap.stats().bytesInUse).toBe(bytesBefore);
+    tf.dispose([x, y]);
+  });
+
+  it('Identity shares the data of its input (no copy) and the share outlives the original', async () => {
+    await wasmPlugin.init();
+    const a = tf.tensor1d([1, 2, 3]);
+    const before = tf.memory().numDataBuffers;
+    const b = tf.clone(a);
+    expect(tf.memory().numDataBuffers).toBe(before);
+    a.dispose();
+    expect(Array.from(await b.data())).toEqual([1, 2, 3]);
+    b.dispose();
+  });
+
   // An independent check of every gradient the step relies on (conv, depthwise, fused BN,
   // residual add, global pool, matmul, log-softmax), fused kernels included: the gradient's
   // projection on a random direction against a central difference of the loss along it.

@@ -1,9 +1,11 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { FBNET_KERNELS, type FusedActivation } from '@fbnet/core';
-import type { NativeKernels } from '@fbnet/native-kernels';
+import type { F32Input, F32Output, HeapArray, NativeKernels } from '@fbnet/native-kernels';
+import type { CallInfo } from '../call-info.ts';
 import { bindF32Kernel, type F32Kernel, type F32Storage } from '../f32-kernel.ts';
 import type { ConvGeometry } from '../math/conv-geometry.ts';
-import { fusedConv } from '../kernels/FusedConv2D.ts';
-import type { KernelImpl } from '../variant.ts';
+import { biasActInPlace } from '../math/epilogue.ts';
+import type { KernelArgs, KernelImpl } from '../variant.ts';
 
 /** Name of the native variants on every backend they plug into. */
 export const NATIVE_VARIANT = 'native-simd-mt';
@@ -59,10 +61,23 @@ function dwShape(g: ConvGeometry) {
   return { n: g.n, h: g.h, w: g.w, c: g.cin, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw] as const, pad: pad(g) };
 }
 
-/** The native kernels as backend-independent float32 kernels (inputs copied into the native heap per call). */
-export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
+/**
+ * One native kernel: like an `F32Kernel`, but its inputs may be resident heap buffers and its
+ * outputs are written to resident heap buffers (or ordinary arrays), so a binding decides
+ * where data lives.
+ */
+export interface NativeKernelDef extends Omit<F32Kernel, 'compute'> {
+  compute(ins: F32Input[], outs: F32Output[], call: CallInfo, attrs: Record<string, unknown>): void;
+}
+
+function arrayOf(o: F32Output): Float32Array {
+  return o instanceof Float32Array ? o : o.array;
+}
+
+/** The native kernels, each computing into the output buffers it is given. */
+export function nativeKernelDefs(k: NativeKernels): NativeKernelDef[] {
   const description = (what: string) => `@fbnet/native-kernels ${what} (WASM SIMD, ${k.threads} threads)`;
-  const conv = (kernel: string, inputs: string[], what: string, out: (g: ConvGeometry) => number[], run: (a: Float32Array, b: Float32Array, g: ConvGeometry, o: Float32Array) => void): F32Kernel => ({
+  const conv = (kernel: string, inputs: string[], what: string, out: (g: ConvGeometry) => number[], run: (a: F32Input, b: F32Input, g: ConvGeometry, o: F32Output) => void): NativeKernelDef => ({
     kernel,
     variant: NATIVE_VARIANT,
     description: description(what),
@@ -71,7 +86,21 @@ export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
     outputShapes: ({ conv: g }) => [out(g!)],
     compute: ([a, b], [o], { conv: g }) => run(a, b, g!, o),
   });
-  const bnShape = (x: Float32Array, c: number, attrs: Record<string, unknown>) => ({ n: x.length / c, c, eps: attrs.epsilon as number, act: attrs.act as FusedActivation });
+  const fused = (kernel: string, what: string, run: (x: F32Input, f: F32Input, g: ConvGeometry, y: F32Output) => void): NativeKernelDef => ({
+    kernel,
+    variant: NATIVE_VARIANT,
+    description: description(what),
+    inputs: ['x', 'filter', 'bias'],
+    supports: (s) => !kernel.includes('Depthwise') || s.cin === s.cout,
+    outputShapes: ({ conv: g }) => [[g!.n, g!.oh, g!.ow, g!.cout]],
+    compute: ([x, f, bias], [y], call, attrs) => {
+      const g = call.conv!;
+      run(x, f, g, y);
+      const b = bias instanceof Float32Array ? bias : bias.array;
+      biasActInPlace(arrayOf(y), g.cout, call.shape.bias ? b : undefined, String(attrs.activation ?? 'linear'));
+    },
+  });
+  const bnShape = (c: number, m: number, attrs: Record<string, unknown>) => ({ n: m, c, eps: attrs.epsilon as number, act: attrs.act as FusedActivation });
   return [
     conv('Conv2D', ['x', 'filter'], 'conv2d', (g) => [g.n, g.oh, g.ow, g.cout], (x, f, g, y) => void k.conv2d(x, f, convShape(g), y)),
     conv('Conv2DBackpropInput', ['dy', 'filter'], 'conv2d dx', (g) => [g.n, g.h, g.w, g.cin], (dy, f, g, dx) => void k.conv2dBackpropInput(dy, f, convShape(g), dx)),
@@ -79,8 +108,8 @@ export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
     conv('DepthwiseConv2dNative', ['x', 'filter'], 'depthwise', (g) => [g.n, g.oh, g.ow, g.cin], (x, f, g, y) => void k.depthwiseConv2d(x, f, dwShape(g), y)),
     conv('DepthwiseConv2dNativeBackpropInput', ['dy', 'filter'], 'depthwise dx', (g) => [g.n, g.h, g.w, g.cin], (dy, f, g, dx) => void k.depthwiseConv2dBackpropInput(dy, f, dwShape(g), dx)),
     conv('DepthwiseConv2dNativeBackpropFilter', ['x', 'dy'], 'depthwise dW', (g) => [g.kh, g.kw, g.cin, 1], (x, dy, g, df) => void k.depthwiseConv2dBackpropFilter(x, dy, dwShape(g), df)),
-    fusedConv('FusedConv2D', NATIVE_VARIANT, description('conv2d + JS bias/activation epilogue'), (x, f, g, y) => void k.conv2d(x, f, convShape(g), y)),
-    fusedConv('FusedDepthwiseConv2D', NATIVE_VARIANT, description('depthwise + JS bias/activation epilogue'), (x, f, g, y) => void k.depthwiseConv2d(x, f, dwShape(g), y)),
+    fused('FusedConv2D', 'conv2d + JS bias/activation epilogue', (x, f, g, y) => void k.conv2d(x, f, convShape(g), y)),
+    fused('FusedDepthwiseConv2D', 'depthwise + JS bias/activation epilogue', (x, f, g, y) => void k.depthwiseConv2d(x, f, dwShape(g), y)),
     {
       kernel: FBNET_KERNELS.BatchNormActTrain,
       variant: NATIVE_VARIANT,
@@ -90,9 +119,9 @@ export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
       supports: () => true,
       outputShapes: (_c, inputs) => [inputs.x.shape, [inputs.gamma.shape[0]], [inputs.gamma.shape[0]]],
       compute: ([x, gamma, beta], [y, mean, invStd], _c, attrs) => {
-        const r = k.batchNormActTrain(x, gamma, beta, bnShape(x, gamma.length, attrs), y);
-        mean.set(r.mean);
-        invStd.set(r.invStd);
+        const r = k.batchNormActTrain(x, gamma, beta, bnShape(gamma.length, x.length / gamma.length, attrs), y);
+        arrayOf(mean).set(r.mean);
+        arrayOf(invStd).set(r.invStd);
       },
     },
     {
@@ -104,12 +133,144 @@ export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
       supports: () => true,
       outputShapes: (_c, inputs) => [inputs.x.shape, [inputs.gamma.shape[0]], [inputs.gamma.shape[0]]],
       compute: ([dy, x, gamma, beta, mean, invStd], [dx, dgamma, dbeta], _c, attrs) => {
-        const r = k.batchNormActGrad(dy, x, gamma, beta, mean, invStd, bnShape(x, gamma.length, attrs), dx);
-        dgamma.set(r.dgamma);
-        dbeta.set(r.dbeta);
+        const r = k.batchNormActGrad(dy, x, gamma, beta, mean, invStd, bnShape(gamma.length, x.length / gamma.length, attrs), dx);
+        arrayOf(dgamma).set(r.dgamma);
+        arrayOf(dbeta).set(r.dbeta);
       },
     },
   ];
+}
+
+/** The native kernels as backend-independent float32 kernels (inputs copied into the native heap per call). */
+export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
+  return nativeKernelDefs(k).map((d) => ({ ...d, compute: (ins, outs, call, attrs) => d.compute(ins, outs, call, attrs) }));
+}
+
+const EMPTY = new Float32Array(0);
+
+interface DisposableBackend {
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+/**
+ * Copies of a backend's tensors in the native heap, by data id. TF.js data never changes once
+ * written (a new value is a new data id), so a tensor copied in once — or produced by a native
+ * kernel — is used in place by every later native kernel that reads it: the backward pass reads
+ * the activations and gradients the forward and the previous backward kernels left resident,
+ * instead of copying each in again. A copy lives as long as its tensor: the backend's
+ * `disposeData` frees it.
+ */
+class ResidentCopies {
+  private readonly copies = new Map<object, HeapArray>();
+
+  constructor(private readonly k: NativeKernels) {}
+
+  get size(): number {
+    return this.copies.size;
+  }
+
+  /** The tensor's data in the native heap, copied in on first use. */
+  input(backend: unknown, t: tf.TensorInfo, storage: F32Storage): HeapArray {
+    const have = this.copies.get(t.dataId);
+    if (have) return have;
+    const src = storage.view(backend, t);
+    const h = this.k.heap.alloc(src.length);
+    h.array.set(src);
+    this.copies.set(t.dataId, h);
+    return h;
+  }
+
+  keep(dataId: object, h: HeapArray): void {
+    this.copies.get(dataId)?.dispose();
+    this.copies.set(dataId, h);
+  }
+
+  free(dataId: object): void {
+    const h = this.copies.get(dataId);
+    if (!h) return;
+    this.copies.delete(dataId);
+    h.dispose();
+  }
+
+  /** Forget every copy without freeing: the heap itself is going away. */
+  drop(): void {
+    this.copies.clear();
+  }
+}
+
+/** Resident copies per backend, for the loaded native runtime (reset when it is released). */
+let resident = new WeakMap<object, ResidentCopies>();
+let residentRuntime: NativeKernels | undefined;
+const hooked = new WeakSet<object>();
+const liveCopies = new Set<ResidentCopies>();
+
+function residentCopies(backend: unknown, k: NativeKernels): ResidentCopies {
+  const b = backend as DisposableBackend & object;
+  if (residentRuntime !== k) {
+    forgetResident();
+    residentRuntime = k;
+  }
+  let c = resident.get(b);
+  if (!c) {
+    c = new ResidentCopies(k);
+    resident.set(b, c);
+    liveCopies.add(c);
+  }
+  if (!hooked.has(b)) {
+    hooked.add(b);
+    const dispose = b.disposeData.bind(b);
+    b.disposeData = (dataId: object, force?: boolean) => {
+      const released = dispose(dataId, force);
+      if (released) resident.get(b)?.free(dataId);
+      return released;
+    };
+  }
+  return c;
+}
+
+function forgetResident(): void {
+  for (const c of liveCopies) c.drop();
+  liveCopies.clear();
+  resident = new WeakMap();
+}
+
+/** Number of tensors of `backend` with a resident copy in the native heap (tests, diagnostics). */
+export function residentCopyCount(backend: unknown): number {
+  return resident.get(backend as object)?.size ?? 0;
+}
+
+/**
+ * Binds a native kernel to a backend: inputs are used from (or copied once into) the native
+ * heap, outputs are computed there, copied into the backend's own storage, and kept resident
+ * for the native kernels that read them next.
+ */
+export function bindNativeKernel(d: NativeKernelDef, k: NativeKernels, storage: F32Storage): KernelImpl {
+  return {
+    kernel: d.kernel,
+    variant: d.variant,
+    description: d.description,
+    supports: (shape, call) => d.supports(shape, call),
+    run(args: KernelArgs, call: CallInfo) {
+      const attrs = args.attrs ?? {};
+      const copies = residentCopies(args.backend, k);
+      const shapes = d.outputShapes(call, args.inputs, attrs);
+      const ins = d.inputs.map((name) => (args.inputs[name] ? copies.input(args.backend, args.inputs[name], storage) : EMPTY));
+      const outs = shapes.map((s) => k.heap.alloc(s.reduce((a, b) => a * b, 1)));
+      try {
+        d.compute(ins, outs, call, attrs);
+      } catch (e) {
+        for (const o of outs) o.dispose();
+        throw e;
+      }
+      // Allocating may move the backend's heap: views are taken after every output exists.
+      const infos = shapes.map((s) => storage.alloc(args.backend, s));
+      infos.forEach((t, i) => {
+        storage.view(args.backend, t).set(outs[i].array);
+        copies.keep(t.dataId, outs[i]);
+      });
+      return d.multiOutput ? infos : infos[0];
+    },
+  };
 }
 
 let users = 0;
@@ -122,7 +283,8 @@ export async function nativeVariants(storage: F32Storage, threads?: number): Pro
   const k = await loadNative(threads);
   if (!k) return [];
   users++;
-  return nativeF32Kernels(k).map((f) => bindF32Kernel(f, storage));
+  if (process.env.FBNET_X_OLD) return nativeF32Kernels(k).map((f) => bindF32Kernel(f, storage)); // TEMP
+  return nativeKernelDefs(k).map((d) => bindNativeKernel(d, k, storage));
 }
 
 /**
@@ -134,5 +296,7 @@ export async function releaseNative(): Promise<void> {
   const k = await loading;
   loading = undefined;
   status = { available: false, detail: 'disposed', threads: 0 };
+  forgetResident();
+  residentRuntime = undefined;
   await k?.dispose();
 }
