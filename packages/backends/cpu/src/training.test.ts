@@ -87,7 +87,7 @@ describe('training on the cpu plugin', () => {
       const net = new Net(ARCH as never, { seed: 6 });
       const opt = tf.train.momentum(0.05, 0.9);
       const vars = net.trainableVariables();
-      for (let i = 0; i < 5; i++) tf.dispose(opt.minimize(() => crossEntropy(net.forward(x, { training: true }), y), true, vars));
+      for (let i = 0; i < 5; i++) tf.dispose(opt.minimize(() => crossEntropy(net.forward(x, { training: true }), y), true, vars)!);
       const w: Record<string, Float32Array> = {};
       for (const v of vars) w[v.name.replace(/_\d+$/, '')] = (await v.data()) as Float32Array;
       opt.dispose();
