@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError, shapeKey, type KernelPlan, type KernelVariant } from '@fbnet/core';
 import { describeCall, type CallInfo } from './call-info.ts';
+import { materializeInputs } from './native/native-variants.ts';
 import { STOCK_VARIANT, type KernelArgs, type KernelImpl, type KernelOutput } from './variant.ts';
 
 interface Slot {
@@ -103,6 +104,7 @@ export class KernelDispatcher {
     const call = describeCall(slot.kernel, args.inputs as Record<string, tf.TensorInfo>, args.attrs ?? {});
     const impl = this.choose(slot, call);
     slot.counts.set(impl ? impl.variant : STOCK_VARIANT, (slot.counts.get(impl ? impl.variant : STOCK_VARIANT) ?? 0) + 1);
+    if (!impl?.readsResident) materializeInputs(args.backend, args.inputs);
     if (impl) return impl.run(args, call);
     if (!slot.stock) {
       throw new FbnetError('BACKEND_UNAVAILABLE', `${this.pluginId}: no variant of ${slot.kernel} supports ${shapeKey(call.shape)} and the ${this.tfBackend} backend has no stock kernel`);

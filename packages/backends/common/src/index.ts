@@ -55,5 +55,6 @@ export {
 } from './testing/conformance.ts';
 export type { ConformanceCase, ConformanceInput, ConformanceResult } from './testing/conformance.ts';
 
-export { NATIVE_VARIANT, bindNativeKernel, loadNative, nativeKernelDefs, nativeStatus, nativeF32Kernels, nativeVariants, releaseNative, residentCopyCount } from './native/native-variants.ts';
+export { NATIVE_VARIANT, bindNativeKernel, loadNative, nativeKernelDefs, nativeStatus, nativeF32Kernels, nativeVariants, releaseNative, pendingWriteBackCount, residentCopyCount } from './native/native-variants.ts';
+export { residentWriteBackChecks, type ResidentCheck } from './testing/resident.ts';
 export type { NativeKernelDef, NativeStatus } from './native/native-variants.ts';

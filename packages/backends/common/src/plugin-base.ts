@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError, type Availability, type BackendPlugin, type DeviceFingerprint, type KernelPlan, type KernelVariant, type PluginInitOptions } from '@fbnet/core';
 import { KernelDispatcher } from './dispatcher.ts';
+import { materializeInputs } from './native/native-variants.ts';
 import { deviceFingerprint } from './fingerprint.ts';
 import { checkPlanDevice } from './plan.ts';
 import type { KernelImpl } from './variant.ts';
@@ -54,6 +55,8 @@ export class TfjsBackendPlugin implements BackendPlugin {
   private fingerprintCache?: DeviceFingerprint;
   private plan?: KernelPlan;
   private replaced: { name: string; stock?: tf.KernelConfig }[] = [];
+  /** Some variants leave results in the native heap, written back on first read (see native-variants). */
+  private residentResults = false;
 
   constructor(readonly spec: TfjsPluginSpec) {
     this.id = spec.id;
@@ -75,7 +78,9 @@ export class TfjsBackendPlugin implements BackendPlugin {
       const a = await this.availability();
       if (!a.available) throw new FbnetError('BACKEND_UNAVAILABLE', `backend plugin "${this.id}" is unavailable: ${a.reason}`);
       await this.spec.load(options);
-      this.dispatcher.add(await this.spec.kernels(options));
+      const impls = await this.spec.kernels(options);
+      this.residentResults = impls.some((i) => i.readsResident);
+      this.dispatcher.add(impls);
       for (const [k, order] of Object.entries(this.spec.preferences ?? {})) this.dispatcher.prefer(k, order);
       this.loaded = true;
     }
@@ -93,14 +98,33 @@ export class TfjsBackendPlugin implements BackendPlugin {
     if (pending) this.usePlan(pending.plan, { force: pending.force });
   }
 
+  /**
+   * Installs the spec's replacements and, where native variants leave results pending in their
+   * heap, wraps every other kernel of the backend so that it writes pending inputs back to the
+   * backend before reading them.
+   */
   private installReplacements(): void {
     if (this.replaced.length) return;
-    for (const config of this.spec.replacements ?? []) {
+    const replace = (config: tf.KernelConfig) => {
       const name = config.kernelName;
       const stock = tf.getKernel(name, this.tfBackend);
       if (stock) tf.unregisterKernel(name, this.tfBackend);
       tf.registerKernel({ ...config, backendName: this.tfBackend });
       this.replaced.push({ name, stock });
+    };
+    const own = new Set((this.spec.replacements ?? []).map((c) => c.kernelName));
+    for (const config of this.spec.replacements ?? []) replace(config);
+    if (!this.residentResults) return;
+    for (const config of tf.getKernelsForBackend(this.tfBackend)) {
+      if (own.has(config.kernelName) || (config as { fbnetDispatch?: boolean }).fbnetDispatch) continue;
+      const run = config.kernelFunc;
+      replace({
+        ...config,
+        kernelFunc: ((args: { inputs: Record<string, tf.TensorInfo>; backend: unknown }) => {
+          materializeInputs(args.backend, args.inputs);
+          return run(args as unknown as Parameters<tf.KernelFunc>[0]);
+        }) as unknown as tf.KernelFunc,
+      });
     }
   }
 

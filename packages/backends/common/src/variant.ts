@@ -20,6 +20,11 @@ export interface KernelImpl {
   variant: string;
   description: string;
   supports(shape: KernelShape, call?: CallInfo): boolean;
+  /**
+   * The implementation reads its inputs from the native heap's resident copies (see
+   * native-variants), so pending native results need not be written back to the backend first.
+   */
+  readsResident?: boolean;
   run(args: KernelArgs, call: CallInfo): KernelOutput;
 }
 

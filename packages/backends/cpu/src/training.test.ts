@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@fbnet/core';
 import { crossEntropy, Net } from '@fbnet/nn';
 import { cpuPlugin } from './plugin.ts';
-import { loadNative, residentCopyCount } from '@fbnet/backend-common';
+import { loadNative, residentCopyCount, residentWriteBackChecks } from '@fbnet/backend-common';
 
 tf.env().set('PROD', true);
 
@@ -113,6 +113,17 @@ describe('training on the cpu plugin', () => {
     expect(residentCopyCount(backend)).toBe(countBefore);
     expect(heap.stats().bytesInUse).toBe(bytesBefore);
     tf.dispose([x, y]);
+  });
+
+  it('a native result left in the native heap reads back right through every path (stock and JS kernels, data(), after dispose())', async () => {
+    const { checks, pendingSeen } = await residentWriteBackChecks(cpuPlugin);
+    expect(pendingSeen).toBeGreaterThan(0);
+    for (const c of checks) {
+      expect(c.got.length, c.name).toBe(c.want.length);
+      let d = 0;
+      for (let i = 0; i < c.want.length; i++) d = Math.max(d, Math.abs(c.got[i] - c.want[i]));
+      expect(d, c.name).toBeLessThan(1e-4);
+    }
   });
 
   // An independent check of every gradient the step relies on (conv, depthwise, fused BN,

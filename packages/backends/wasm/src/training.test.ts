@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@fbnet/core';
-import { loadNative, residentCopyCount } from '@fbnet/backend-common';
+import { loadNative, residentCopyCount, residentWriteBackChecks } from '@fbnet/backend-common';
 import { crossEntropy, Net } from '@fbnet/nn';
 import '@tensorflow/tfjs-backend-wasm';
 import { wasmPlugin } from './plugin.ts';
@@ -124,6 +124,17 @@ describe('training on the wasm plugin', () => {
     a.dispose();
     expect(Array.from(await b.data())).toEqual([1, 2, 3]);
     b.dispose();
+  });
+
+  it('a native result left in the native heap reads back right through every path (stock and JS kernels, data(), after dispose())', async () => {
+    const { checks, pendingSeen } = await residentWriteBackChecks(wasmPlugin);
+    expect(pendingSeen).toBeGreaterThan(0);
+    for (const c of checks) {
+      expect(c.got.length, c.name).toBe(c.want.length);
+      let d = 0;
+      for (let i = 0; i < c.want.length; i++) d = Math.max(d, Math.abs(c.got[i] - c.want[i]));
+      expect(d, c.name).toBeLessThan(1e-4);
+    }
   });
 
   // An independent check of every gradient the step relies on (conv, depthwise, fused BN,

@@ -148,8 +148,12 @@ export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
 
 const EMPTY = new Float32Array(0);
 
-interface DisposableBackend {
+interface HookableBackend {
   disposeData(dataId: object, force?: boolean): boolean;
+  readSync(dataId: object, ...rest: unknown[]): unknown;
+  read(dataId: object, ...rest: unknown[]): Promise<unknown>;
+  /** tfjs-backend-wasm: a view of a tensor in its heap (JS kernels read tensors through it). */
+  typedArrayFromHeap?(t: tf.TensorInfo): unknown;
 }
 
 /**
@@ -157,44 +161,74 @@ interface DisposableBackend {
  * written (a new value is a new data id), so a tensor copied in once — or produced by a native
  * kernel — is used in place by every later native kernel that reads it: the backward pass reads
  * the activations and gradients the forward and the previous backward kernels left resident,
- * instead of copying each in again. A copy lives as long as its tensor: the backend's
- * `disposeData` frees it.
+ * instead of copying each in again.
+ *
+ * A native kernel's output is written back to the backend's own storage only when something
+ * else reads it (a stock kernel, a JS kernel, `dataSync`): until then it is *pending*. Most
+ * activations and gradients of a training step go from native kernel to native kernel and are
+ * never written back. A copy lives as long as its tensor: the backend's `disposeData` frees it.
  */
 class ResidentCopies {
   private readonly copies = new Map<object, HeapArray>();
+  private readonly pending = new Map<object, tf.TensorInfo>();
 
-  constructor(private readonly k: NativeKernels) {}
+  constructor(
+    private readonly k: NativeKernels,
+    readonly backend: object,
+    readonly storage: F32Storage,
+  ) {}
 
   get size(): number {
     return this.copies.size;
   }
 
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   /** The tensor's data in the native heap, copied in on first use. */
-  input(backend: unknown, t: tf.TensorInfo, storage: F32Storage): HeapArray {
+  input(t: tf.TensorInfo): HeapArray {
     const have = this.copies.get(t.dataId);
     if (have) return have;
-    const src = storage.view(backend, t);
+    const src = this.storage.view(this.backend, t);
     const h = this.k.heap.alloc(src.length);
     h.array.set(src);
     this.copies.set(t.dataId, h);
     return h;
   }
 
-  keep(dataId: object, h: HeapArray): void {
-    this.copies.get(dataId)?.dispose();
-    this.copies.set(dataId, h);
+  /** Keep `h` as the data of the backend tensor `t`, written back to the backend on first read. */
+  keepPending(t: tf.TensorInfo, h: HeapArray): void {
+    this.copies.get(t.dataId)?.dispose();
+    this.copies.set(t.dataId, h);
+    this.pending.set(t.dataId, t);
+  }
+
+  /** Write a pending tensor back to the backend's storage (no-op for any other). */
+  materialize(dataId: object): void {
+    if (this.pending.size === 0) return;
+    const t = this.pending.get(dataId);
+    if (!t) return;
+    this.pending.delete(dataId);
+    this.storage.view(this.backend, t).set(this.copies.get(dataId)!.array);
+  }
+
+  materializeAll(): void {
+    for (const dataId of [...this.pending.keys()]) this.materialize(dataId);
   }
 
   free(dataId: object): void {
     const h = this.copies.get(dataId);
     if (!h) return;
     this.copies.delete(dataId);
+    this.pending.delete(dataId);
     h.dispose();
   }
 
   /** Forget every copy without freeing: the heap itself is going away. */
   drop(): void {
     this.copies.clear();
+    this.pending.clear();
   }
 }
 
@@ -204,57 +238,98 @@ let residentRuntime: NativeKernels | undefined;
 const hooked = new WeakSet<object>();
 const liveCopies = new Set<ResidentCopies>();
 
-function residentCopies(backend: unknown, k: NativeKernels): ResidentCopies {
-  const b = backend as DisposableBackend & object;
+function residentCopies(backend: unknown, k: NativeKernels, storage: F32Storage): ResidentCopies {
+  const b = backend as HookableBackend & object;
   if (residentRuntime !== k) {
     forgetResident();
     residentRuntime = k;
   }
   let c = resident.get(b);
   if (!c) {
-    c = new ResidentCopies(k);
+    c = new ResidentCopies(k, b, storage);
     resident.set(b, c);
     liveCopies.add(c);
   }
   if (!hooked.has(b)) {
     hooked.add(b);
+    // Every way to read a tensor's data off the backend writes a pending tensor back first;
+    // disposing a tensor frees its copy.
     const dispose = b.disposeData.bind(b);
     b.disposeData = (dataId: object, force?: boolean) => {
       const released = dispose(dataId, force);
       if (released) resident.get(b)?.free(dataId);
       return released;
     };
+    const readSync = b.readSync.bind(b);
+    b.readSync = (dataId: object, ...rest: unknown[]) => {
+      resident.get(b)?.materialize(dataId);
+      return readSync(dataId, ...rest);
+    };
+    const read = b.read.bind(b);
+    b.read = (dataId: object, ...rest: unknown[]) => {
+      resident.get(b)?.materialize(dataId);
+      return read(dataId, ...rest);
+    };
+    if (b.typedArrayFromHeap) {
+      const view = b.typedArrayFromHeap.bind(b);
+      b.typedArrayFromHeap = (t: tf.TensorInfo) => {
+        resident.get(b)?.materialize(t.dataId);
+        return view(t);
+      };
+    }
   }
   return c;
 }
 
+/**
+ * Write back every pending native result among `inputs` before anything but a native kernel
+ * reads them (the dispatcher and the plugin's kernel wrappers call this). Cheap when nothing
+ * is pending.
+ */
+export function materializeInputs(backend: unknown, inputs: Record<string, tf.TensorInfo | undefined>): void {
+  const c = resident.get(backend as object);
+  if (!c || c.pendingCount === 0) return;
+  for (const name in inputs) {
+    const t = inputs[name];
+    if (t) c.materialize(t.dataId);
+  }
+}
+
 function forgetResident(): void {
-  for (const c of liveCopies) c.drop();
+  for (const c of liveCopies) {
+    c.materializeAll();
+    c.drop();
+  }
   liveCopies.clear();
   resident = new WeakMap();
 }
 
-/** Number of tensors of `backend` with a resident copy in the native heap (tests, diagnostics). */
+/** Tensors of `backend` with a resident copy in the native heap, and how many of them are not yet written back (tests, diagnostics). */
 export function residentCopyCount(backend: unknown): number {
   return resident.get(backend as object)?.size ?? 0;
 }
 
+export function pendingWriteBackCount(backend: unknown): number {
+  return resident.get(backend as object)?.pendingCount ?? 0;
+}
+
 /**
  * Binds a native kernel to a backend: inputs are used from (or copied once into) the native
- * heap, outputs are computed there, copied into the backend's own storage, and kept resident
- * for the native kernels that read them next.
+ * heap; outputs are computed there and kept resident, and written to the backend's own
+ * storage when something other than a native kernel reads them.
  */
 export function bindNativeKernel(d: NativeKernelDef, k: NativeKernels, storage: F32Storage): KernelImpl {
   return {
     kernel: d.kernel,
     variant: d.variant,
     description: d.description,
+    readsResident: true,
     supports: (shape, call) => d.supports(shape, call),
     run(args: KernelArgs, call: CallInfo) {
       const attrs = args.attrs ?? {};
-      const copies = residentCopies(args.backend, k);
+      const copies = residentCopies(args.backend, k, storage);
       const shapes = d.outputShapes(call, args.inputs, attrs);
-      const ins = d.inputs.map((name) => (args.inputs[name] ? copies.input(args.backend, args.inputs[name], storage) : EMPTY));
+      const ins = d.inputs.map((name) => (args.inputs[name] ? copies.input(args.inputs[name]) : EMPTY));
       const outs = shapes.map((s) => k.heap.alloc(s.reduce((a, b) => a * b, 1)));
       try {
         d.compute(ins, outs, call, attrs);
@@ -262,12 +337,8 @@ export function bindNativeKernel(d: NativeKernelDef, k: NativeKernels, storage: 
         for (const o of outs) o.dispose();
         throw e;
       }
-      // Allocating may move the backend's heap: views are taken after every output exists.
       const infos = shapes.map((s) => storage.alloc(args.backend, s));
-      infos.forEach((t, i) => {
-        storage.view(args.backend, t).set(outs[i].array);
-        copies.keep(t.dataId, outs[i]);
-      });
+      infos.forEach((t, i) => copies.keepPending(t, outs[i]));
       return d.multiOutput ? infos : infos[0];
     },
   };
@@ -296,7 +367,7 @@ export async function releaseNative(): Promise<void> {
   const k = await loading;
   loading = undefined;
   status = { available: false, detail: 'disposed', threads: 0 };
-  forgetResident();
+  forgetResident(); // writes every pending result back while the heap is still there
   residentRuntime = undefined;
   await k?.dispose();
 }
