@@ -2,7 +2,7 @@ import './gradients.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BlockSpec, ConvNode, Rng, SeNode } from '@fbnet/core';
 import { activate } from './ops/activations.ts';
-import { batchNormActInfer, batchNormActTrain } from './ops/batch-norm-act.ts';
+import { batchNormActInfer, batchNormActTrain, disposeBatchStats, updateBatchNormRunningStats } from './ops/batch-norm-act.ts';
 import { channelShuffle, conv, filterShape } from './ops/conv.ts';
 import { foldConvBn, foldedConvForward, type FoldedConv } from './ops/folded-conv.ts';
 import { kaimingNormalFanOut, uniformFanIn, type ParamStore } from './params.ts';
@@ -79,15 +79,9 @@ export function convForward(p: ConvParams, x: tf.Tensor4D, ctx: ForwardContext):
   const r = batchNormActTrain(y, gamma, beta, n.act, BN_EPSILON);
   if (ctx.updateStats !== false) {
     const count = y.shape[0] * y.shape[1] * y.shape[2];
-    const unbias = count > 1 ? count / (count - 1) : 1;
-    const m = ctx.bnMomentum ?? BN_MOMENTUM;
-    tf.tidy(() => {
-      p.runMean!.assign(tf.add(tf.mul(p.runMean!, 1 - m), tf.mul(r.mean, m)));
-      p.runVar!.assign(tf.add(tf.mul(p.runVar!, 1 - m), tf.mul(r.variance, m * unbias)));
-    });
+    updateBatchNormRunningStats(p.runMean!, p.runVar!, r, count, ctx.bnMomentum ?? BN_MOMENTUM, BN_EPSILON);
   }
-  r.mean.dispose();
-  r.variance.dispose();
+  disposeBatchStats(r);
   return r.y;
 }
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '@fbnet/core';
+import { readFileSync } from 'node:fs';
+import { FBNET_KERNELS, Rng } from '@fbnet/core';
 import { loadNative, residentCopyCount, residentWriteBackChecks } from '@fbnet/backend-common';
 import { crossEntropy, Net } from '@fbnet/nn';
 import '@tensorflow/tfjs-backend-wasm';
@@ -79,6 +80,29 @@ describe('training on the wasm plugin', () => {
     tf.dispose([x, y]);
     net.dispose();
   });
+  // PyTorch (float64) reference: after one training-mode pass the running statistics are
+  // (1 − 0.1)·initial + 0.1·batch with the unbiased variance. On the plugin they come from the
+  // fused native BN (mean, invStd) and one FbnetBatchNormRunningStats kernel per BN.
+  it('running statistics after a training pass match PyTorch (fused BN + running-stats kernel)', async () => {
+    const fixtures = JSON.parse(readFileSync(new URL('../../../nn/fixtures/torch-nn-reference.json', import.meta.url), 'utf8'));
+    await wasmPlugin.init();
+    wasmPlugin.dispatcher.resetCounts();
+    for (const fx of Object.values(fixtures) as { arch: object; normalization: object; params: Record<string, { shape: number[]; trainable: boolean; data: number[] }>; input: { shape: [number, number, number, number]; data: number[] }; expected: { running: Record<string, number[]> } }[]) {
+      const net = new Net(fx.arch as never, { seed: 1, normalization: fx.normalization as never });
+      net.store.restore(Object.fromEntries(Object.entries(fx.params).map(([k, v]) => [k, { ...v, data: Float32Array.from(v.data) }])));
+      tf.tidy(() => void net.forward(tf.tensor4d(fx.input.data, fx.input.shape), { training: true }));
+      for (const [pname, want] of Object.entries(fx.expected.running)) {
+        const got = net.store.get(pname).dataSync();
+        const scale = Math.max(1e-3, ...want.map(Math.abs));
+        let d = 0;
+        for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
+        expect(d / scale, pname).toBeLessThan(1e-4);
+      }
+      net.dispose();
+    }
+    expect(Object.values(wasmPlugin.dispatcher.callCounts()[FBNET_KERNELS.BatchNormRunningStats] ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
   // The native kernels keep copies of the tensors they read and write in their own heap, by
   // data id, and reuse them. A stale copy (a tensor whose data id was reused, a weight read
   // from before an update) would show here as diverging weights over several SGD steps.

@@ -18,7 +18,24 @@ export const FBNET_KERNELS = {
    * outputs: dx [N,H,W,C], dgamma [C], dbeta [C].
    */
   BatchNormActGrad: 'FbnetBatchNormActGrad',
+  /**
+   * The running-average update after a training-mode BatchNormActTrain, as PyTorch does it, in
+   * one kernel instead of a dozen element-wise ones.
+   * inputs: runMean [C], runVar [C], mean [C], invStd [C] (BatchNormActTrain's outputs);
+   * attrs: BatchNormRunningStatsAttrs;
+   * outputs: newMean = (1 − momentum)·runMean + momentum·mean,
+   *          newVar = (1 − momentum)·runVar + momentum·max(0, 1/invStd² − epsilon)·count/(count − 1)
+   *          (the unbiased batch variance; count = N·H·W, no correction when count is 1).
+   * Not differentiable (statistics only).
+   */
+  BatchNormRunningStats: 'FbnetBatchNormRunningStats',
 } as const;
+
+export interface BatchNormRunningStatsAttrs {
+  momentum: number;
+  epsilon: number;
+  count: number;
+}
 
 export interface BatchNormActAttrs {
   epsilon: number;

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FBNET_KERNELS, type BatchNormActAttrs, type FusedActivation } from '@fbnet/core';
+import { FBNET_KERNELS, type BatchNormActAttrs, type BatchNormRunningStatsAttrs, type FusedActivation } from '@fbnet/core';
 import { activate } from './activations.ts';
 
 export interface BatchNormActResult {
   y: tf.Tensor4D;
   /** Batch statistics, for the running-average update (no gradient flows through them). */
   mean: tf.Tensor1D;
-  variance: tf.Tensor1D;
+  /** The fused kernel's 1/sqrt(biased var + eps), or (stock ops) the biased variance itself. */
+  stat: { invStd: tf.Tensor1D } | { variance: tf.Tensor1D };
 }
 
 /** Is the fused kernel registered for the active backend? */
@@ -51,14 +52,53 @@ export function batchNormActTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.T
       { x, gamma, beta } as unknown as tf.NamedTensorMap,
       attrs as unknown as tf.NamedAttrMap,
     ) as tf.Tensor[];
-    const variance = tf.tidy(() => tf.sub(tf.div(1, tf.square(invStd)), epsilon)) as tf.Tensor1D;
-    return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance };
+    return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, stat: { invStd: invStd as tf.Tensor1D } };
   }
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     const z = tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta) as tf.Tensor4D;
-    return { y: activate(z, act), mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+    return { y: activate(z, act), mean: mean as tf.Tensor1D, stat: { variance: variance as tf.Tensor1D } };
   });
+}
+
+/**
+ * PyTorch's running-average update from a training-mode pass: running = (1 − m)·running +
+ * m·batch, with the unbiased batch variance (count = N·H·W values per channel). One
+ * `FbnetBatchNormRunningStats` kernel where the backend has it, stock ops otherwise. Disposes
+ * the result's statistics.
+ */
+export function updateBatchNormRunningStats(
+  runMean: tf.Variable,
+  runVar: tf.Variable,
+  r: BatchNormActResult,
+  count: number,
+  momentum: number,
+  epsilon: number,
+): void {
+  const unbias = count > 1 ? count / (count - 1) : 1;
+  tf.tidy(() => {
+    if ('invStd' in r.stat && tf.getKernel(FBNET_KERNELS.BatchNormRunningStats, tf.getBackend())) {
+      const attrs: BatchNormRunningStatsAttrs = { momentum, epsilon, count };
+      const [m, v] = tf.engine().runKernel(
+        FBNET_KERNELS.BatchNormRunningStats,
+        { runMean, runVar, mean: r.mean, invStd: r.stat.invStd } as unknown as tf.NamedTensorMap,
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      runMean.assign(m);
+      runVar.assign(v);
+      return;
+    }
+    const variance = 'variance' in r.stat ? r.stat.variance : tf.relu(tf.sub(tf.div(1, tf.square(r.stat.invStd)), epsilon));
+    runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(r.mean, momentum)));
+    runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(variance, momentum * unbias)));
+  });
+}
+
+/** Dispose a training pass's batch statistics (when they are not used for an update). */
+export function disposeBatchStats(r: BatchNormActResult): void {
+  r.mean.dispose();
+  if ('invStd' in r.stat) r.stat.invStd.dispose();
+  else r.stat.variance.dispose();
 }
 
 /** Inference-mode batch norm with running statistics, then activation. */

@@ -7,6 +7,7 @@ import { depthwiseConv2dNativeBackpropFilterJs } from './DepthwiseConv2dNativeBa
 import { depthwiseConv2dNativeBackpropInputJs } from './DepthwiseConv2dNativeBackpropInput.ts';
 import { batchNormActGradJs } from './FbnetBatchNormActGrad.ts';
 import { batchNormActTrainJs } from './FbnetBatchNormActTrain.ts';
+import { batchNormRunningStatsJs } from './FbnetBatchNormRunningStats.ts';
 import { addJs } from './Add.ts';
 import { subJs } from './Sub.ts';
 import { multiplyJs } from './Multiply.ts';
@@ -28,6 +29,7 @@ export {
   depthwiseConv2dNativeBackpropFilterJs,
   batchNormActTrainJs,
   batchNormActGradJs,
+  batchNormRunningStatsJs,
   addJs,
   subJs,
   multiplyJs,
@@ -51,6 +53,7 @@ export const JS_TRAINING_KERNELS: readonly F32Kernel[] = [
   depthwiseConv2dNativeBackpropFilterJs,
   batchNormActTrainJs,
   batchNormActGradJs,
+  batchNormRunningStatsJs,
 ];
 
 /** Inference kernels TF.js's fused ops call (conv + bias + activation in one kernel). */
