@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FbnetError } from '@fbnet/core';
+import { FBNET_KERNELS, FbnetError, type OptimizerStepAttrs } from '@fbnet/core';
 import type { TensorMap } from '@fbnet/runs';
 
 /**
@@ -46,11 +46,18 @@ export class Optimizer {
     this.t++;
     const c = this.config;
     const t = this.t;
+    // One FbnetOptimizerStep kernel per variable where the backend has it (the plugins' JS
+    // kernel), else the same update composed from stock element-wise ops.
+    const fused = !!tf.getKernel(FBNET_KERNELS.OptimizerStep, tf.getBackend());
     tf.tidy(() => {
       for (const v of vars) {
         let g = grads[v.name];
         if (!g) continue;
         const wd = this.decay(v) ? c.weightDecay : 0;
+        if (fused) {
+          this.fusedStep(v, g, lr, wd);
+          continue;
+        }
         if (wd > 0 && c.kind !== 'adamw') g = tf.add(g, tf.mul(v, wd));
         switch (c.kind) {
           case 'sgd': {
@@ -94,6 +101,21 @@ export class Optimizer {
         }
       }
     });
+  }
+
+  private fusedStep(v: tf.Variable, g: tf.Tensor, lr: number, weightDecay: number): void {
+    const c = this.config;
+    const momentum = c.momentum ?? 0;
+    const slots = c.kind === 'sgd' ? (momentum > 0 ? this.slot(v, 1) : []) : this.slot(v, 2);
+    const attrs: OptimizerStepAttrs = {
+      kind: c.kind, lr, t: this.t, weightDecay, momentum, nesterov: !!c.nesterov,
+      beta1: c.beta1 ?? 0.9, beta2: c.beta2 ?? 0.999, epsilon: c.epsilon ?? 1e-8, rho: c.rho ?? 0.9,
+    };
+    const inputs: tf.NamedTensorMap = { v, g };
+    slots.forEach((s, i) => (inputs[`s${i}`] = s));
+    const outs = tf.engine().runKernel(FBNET_KERNELS.OptimizerStep, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    v.assign(outs[0]);
+    slots.forEach((s, i) => s.assign(outs[i + 1]));
   }
 
   /** Restore slots; `rename` maps saved variable names to current ones (names are per-process). */

@@ -29,7 +29,31 @@ export const FBNET_KERNELS = {
    * Not differentiable (statistics only).
    */
   BatchNormRunningStats: 'FbnetBatchNormRunningStats',
+  /**
+   * One optimizer update of one variable (PyTorch semantics, as `@fbnet/train`'s Optimizer
+   * composes it from element-wise ops), in one kernel instead of five to ten.
+   * inputs: v, g, and the variable's slots in order: s0 (SGD momentum buffer / Adam m / RMSProp
+   * square average), s1 (Adam s / RMSProp momentum buffer), as the kind has them;
+   * attrs: OptimizerStepAttrs; outputs: the new v, then the new slots in the same order.
+   * Not differentiable.
+   */
+  OptimizerStep: 'FbnetOptimizerStep',
 } as const;
+
+export interface OptimizerStepAttrs {
+  kind: 'sgd' | 'adam' | 'adamw' | 'rmsprop';
+  lr: number;
+  /** 1-based step count (SGD momentum's first step, Adam's bias correction). */
+  t: number;
+  /** L2 added to the gradient (decoupled for adamw); 0 for none. */
+  weightDecay: number;
+  momentum: number;
+  nesterov: boolean;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  rho: number;
+}
 
 export interface BatchNormRunningStatsAttrs {
   momentum: number;

@@ -8,6 +8,7 @@ import { depthwiseConv2dNativeBackpropInputJs } from './DepthwiseConv2dNativeBac
 import { batchNormActGradJs } from './FbnetBatchNormActGrad.ts';
 import { batchNormActTrainJs } from './FbnetBatchNormActTrain.ts';
 import { batchNormRunningStatsJs } from './FbnetBatchNormRunningStats.ts';
+import { optimizerStepJs } from './FbnetOptimizerStep.ts';
 import { addJs } from './Add.ts';
 import { subJs } from './Sub.ts';
 import { multiplyJs } from './Multiply.ts';
@@ -30,6 +31,7 @@ export {
   batchNormActTrainJs,
   batchNormActGradJs,
   batchNormRunningStatsJs,
+  optimizerStepJs,
   addJs,
   subJs,
   multiplyJs,
@@ -54,6 +56,7 @@ export const JS_TRAINING_KERNELS: readonly F32Kernel[] = [
   batchNormActTrainJs,
   batchNormActGradJs,
   batchNormRunningStatsJs,
+  optimizerStepJs,
 ];
 
 /** Inference kernels TF.js's fused ops call (conv + bias + activation in one kernel). */
