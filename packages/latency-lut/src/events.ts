@@ -28,6 +28,8 @@ export type LutEventMap = {
   'lut/arch-measured': {
     phase: 'calibration' | 'validation';
     index: number;
+    /** 1-based validation round (`repeat`); calibration nets are timed in round 1 only. */
+    round?: number;
     name: string;
     predictedMs: number;
     correctedMs?: number;
@@ -36,6 +38,8 @@ export type LutEventMap = {
     p90Ms: number;
   };
   'lut/correction-fitted': { correction: LutCorrection };
+  /** One validation round done (of `repeat`): the figures of the predictor search uses. */
+  'lut/validation-round': { round: number; of: number; mape: number; within10: number; kendallTau: number };
   'lut/validated': { report: ValidationReport };
 };
 export type LutOwnEvent = EventUnion<LutEventMap>;

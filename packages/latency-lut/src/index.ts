@@ -1,9 +1,13 @@
 export { measureLut, activateBackend, resolveSource } from './measure-lut.ts';
 export type { MeasureLutInput, LutContext } from './measure-lut.ts';
-export { validateLut, validateLutStage, sampleDistinct } from './validate.ts';
+export { validateLut, validateLutStage, sampleDistinct, spreadBand, repeatabilityOf } from './validate.ts';
 export type { ValidateLutInput, ValidationResult } from './validate.ts';
-export type { ValidationReport, ArchValidation } from './validate-report.ts';
-export { showLut, formatLutSummary, formatValidationReport } from './show.ts';
+export { VALIDATION_FORMAT_VERSION, VALIDATION_KIND } from './validate-report.ts';
+export type { ValidationReport, ArchValidation, ValidationRound, ValidationRepeatability, RoundAgreement } from './validate-report.ts';
+export { parseValidationReport, loadValidationReport, validationReportSchema } from './validation-schema.ts';
+export { compareValidations } from './validation-drift.ts';
+export type { ValidationDrift, ArchDrift, ValidationHeadline } from './validation-drift.ts';
+export { showLut, formatLutSummary, formatValidationReport, formatValidationDrift } from './show.ts';
 export type { LutSummary } from './show.ts';
 
 export { archLatency, applyCorrection, correctionWeight, entryStepMs, opTypeSums } from './predict.ts';

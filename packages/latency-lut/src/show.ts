@@ -2,6 +2,9 @@ import { FbnetError } from '@fbnet/core';
 import { entryStepMs } from './predict.ts';
 import { parseLut, type LatencyTable, type LutCorrection, type LutDevice, type LutTiming } from './schema.ts';
 import { loadLut } from './storage.ts';
+import type { FitFigures } from './metrics.ts';
+import type { ValidationReport } from './validate-report.ts';
+import type { ValidationDrift } from './validation-drift.ts';
 
 export interface LutSummary {
   path?: string;
@@ -86,21 +89,51 @@ export function formatLutSummary(s: LutSummary): string {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const tau = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
 /** Plain-text rendering of a validation report (`fbnet lut validate` without `--json`). */
-export function formatValidationReport(r: import('./validate-report.ts').ValidationReport): string {
-  const row = (name: string, f: import('./metrics.ts').FitFigures) =>
+export function formatValidationReport(r: ValidationReport): string {
+  const row = (name: string, f: FitFigures) =>
     `  ${name.padEnd(10)} ${`${f.mape.toFixed(2)}%`.padStart(8)} ${pct(f.within10).padStart(9)} ${f.kendallTau.toFixed(3).padStart(7)} ${`${f.biasPct >= 0 ? '+' : ''}${f.biasPct.toFixed(1)}%`.padStart(8)} ${`${f.maxAbsErrPct.toFixed(1)}%`.padStart(8)}`;
+  const many = (r.rounds?.length ?? 1) > 1;
   const lines = [
     `latency table validation: ${r.space} on ${r.backend} (${r.device.cpuModel}, ${r.device.runtime})`,
     `  ${r.samples} sampled archs (seed ${r.seed}) timed end to end at batch 1${r.calibrationSamples ? `; correction fitted on ${r.calibrationSamples} other archs` : ''}`,
     '',
+    ...(many ? [`  round 1 of ${r.rounds!.length} (every round below):`] : []),
     `  ${'predictor'.padEnd(10)} ${'MAPE'.padStart(8)} ${'±10%'.padStart(9)} ${'τ'.padStart(7)} ${'bias'.padStart(8)} ${'max err'.padStart(8)}`,
     row('plain', r.plain),
     ...(r.corrected ? [row('corrected', r.corrected)] : []),
     '',
     `  search uses the ${r.predictor} predictor${r.correction ? ` (${r.correction.model}: offset ${r.correction.offsetMs.toFixed(3)} ms, scale ${r.correction.scale.toFixed(3)})` : ''}`,
   ];
+  if (r.outsideSpread) {
+    lines.push(`  ${r.outsideSpread.count} of ${r.samples} archs measured outside the band of their entries' p10..p90 (more off than the table's own noise explains)`);
+  }
+  if (r.rounds && many) {
+    lines.push('', `  ${'round'.padEnd(10)} ${'MAPE'.padStart(8)} ${'±10%'.padStart(9)} ${'τ'.padStart(7)} ${'outside'.padStart(8)}   (${r.predictor} predictor)`);
+    for (const x of r.rounds) lines.push(`  ${String(x.round).padEnd(10)} ${`${x.mape.toFixed(2)}%`.padStart(8)} ${pct(x.within10).padStart(9)} ${x.kendallTau.toFixed(3).padStart(7)} ${String(x.outsideSpread).padStart(8)}`);
+  }
+  if (r.repeatability) {
+    const p = r.repeatability;
+    lines.push(
+      `  repeatability: measured latencies of rounds 2..${p.rounds} vs round 1: τ ${tau(p.kendallTau)} (lowest), MAPE ${p.mape.toFixed(2)}% (highest), ` +
+        `median ratio ${p.pairs.map((x) => x.medianRatio.toFixed(3)).join(', ')}; per-arch spread median ${p.medianSpreadPct.toFixed(1)}%, max ${p.maxSpreadPct.toFixed(1)}%`,
+    );
+  }
+  if (r.drift) lines.push('', formatValidationDrift(r.drift));
   if (r.forcedDifferences?.length) lines.push(`  warning: table forced onto this device; differing fields: ${r.forcedDifferences.map((d) => d.field).join(', ')}`);
   return lines.join('\n');
+}
+
+/** Plain-text rendering of the drift between two validations of a table. */
+export function formatValidationDrift(d: ValidationDrift): string {
+  const head = (name: string, h: ValidationDrift['earlier']) => `    ${name.padEnd(8)} ${h.createdAt}  MAPE ${h.mape.toFixed(2)}%, within ±10% ${pct(h.within10)}, τ ${tau(h.kendallTau)} (${h.predictor})`;
+  return [
+    `  against the validation of ${Math.round(d.minutesApart)} min earlier (${d.common} archs in both${d.sameTable === undefined ? '' : d.sameTable ? ', same table' : ', another table'}):`,
+    head('earlier', d.earlier),
+    head('now', d.later),
+    `    measured latencies now vs then: median ratio ${d.medianRatio.toFixed(3)}, τ ${tau(d.kendallTau)}, MAPE ${d.mape.toFixed(2)}%, within ±10% ${pct(d.within10)}`,
+    ...d.warnings.map((w) => `    warning: ${w}`),
+  ].join('\n');
 }

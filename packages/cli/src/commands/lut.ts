@@ -20,7 +20,10 @@ const VALIDATE = {
   flags: {
     ...JSON_FLAG,
     lut: flag.path().required(),
-    samples: flag.positiveInt().required(),
+    samples: flag.positiveInt(),
+    repeat: flag.positiveInt(),
+    against: flag.path(),
+    out: flag.path(),
     backend: BACKEND_FLAG,
     calibration: flag.count(),
     refit: flag.bool(),
@@ -31,6 +34,9 @@ const VALIDATE = {
     threads: flag.positiveInt(),
   },
   args: [],
+  check(f: { samples?: number; against?: string }) {
+    if (f.samples === undefined && !f.against) throw usage('--samples is required (or --against an earlier validation to repeat it)');
+  },
 };
 const SHOW = {
   flags: { ...JSON_FLAG, lut: flag.path() },
@@ -66,8 +72,8 @@ export const lutCommand = defineCommand({
   usage:
     'fbnet lut measure --space NAME|FILE --out lut.json [--backend ID] [--resume] [--force] [--time-ms N] ' +
     '[--threads N] [--seed N] [--json]\n' +
-    '  fbnet lut validate --lut lut.json --samples N [--backend ID] [--calibration N] [--refit] [--concurrent] ' +
-    '[--save] [--force] [--threads N] [--seed N] [--json]\n' +
+    '  fbnet lut validate --lut lut.json --samples N [--repeat N] [--against earlier.json] [--out report.json] ' +
+    '[--backend ID] [--calibration N] [--refit] [--concurrent] [--save] [--force] [--threads N] [--seed N] [--json]\n' +
     '  fbnet lut show lut.json [--json]\n' +
     '  fbnet lut serve --space NAME|FILE --out-dir DIR [--port N] [--host ADDR] [--json]',
   parse: (argv): LutLine => parseSubcommand(argv, LUT_GRAMMARS),

@@ -1,6 +1,17 @@
 import { networkInterfaces } from 'node:os';
 import { lastValueFrom, tap } from 'rxjs';
-import { formatLutSummary, measureLut, saveLut, serveLut, showLut, validateLut, type LatencyTable, type ServeLutOptions } from '@fbnet/latency-lut';
+import {
+  formatLutSummary,
+  formatValidationReport,
+  measureLut,
+  saveLut,
+  serveLut,
+  showLut,
+  validateLut,
+  writeJsonAtomic,
+  type LatencyTable,
+  type ServeLutOptions,
+} from '@fbnet/latency-lut';
 import { FbnetError } from '@fbnet/core';
 import { initBackend } from '../backend.ts';
 import { makeOutput, progressBar } from '../output.ts';
@@ -46,11 +57,13 @@ export async function runLut(line: LutLine): Promise<number> {
       {
         lut: f.lut,
         samples: f.samples,
+        repeat: f.repeat,
+        against: f.against,
         calibrationSamples: f.calibration,
         refit: f.refit,
         concurrent: f.concurrent,
         force: f.force,
-        seed: f.seed ?? 0,
+        seed: f.seed,
       },
       {
         backend: backend.plugin,
@@ -60,15 +73,10 @@ export async function runLut(line: LutLine): Promise<number> {
       },
     );
     out.endProgress();
-    const rep = r.report;
-    // mape is in percent already; within10 is a share.
-    out.info(
-      `${f.lut} on ${backend.id}: MAPE ${rep.mape.toFixed(1)}%, within ±10% ${(rep.within10 * 100).toFixed(1)}%, ` +
-        `Kendall τ ${rep.kendallTau.toFixed(3)} (${rep.samples} archs, ${rep.predictor} sum)`,
-    );
-    if (rep.corrected) {
-      const plain = rep.plain;
-      out.info(`plain sum: MAPE ${plain.mape.toFixed(1)}%, within ±10% ${(plain.within10 * 100).toFixed(1)}%, τ ${plain.kendallTau.toFixed(3)}`);
+    out.info(formatValidationReport(r.report));
+    if (f.out) {
+      await writeJsonAtomic(f.out, r.report);
+      out.info(`wrote the validation report to ${f.out} (re-validate later: fbnet lut validate --lut ${f.lut} --against ${f.out})`);
     }
     if (f.save && r.table.correction) {
       await saveLut(f.lut, r.table);
