@@ -79,8 +79,8 @@ export function compareValidations(earlier: ValidationReport, later: ValidationR
       `the validations have no arch in common (earlier: ${earlier.space}, seed ${earlier.seed}; later: ${later.space}, seed ${later.seed}): validate with the same space and seed`,
     );
   }
-  if (archs.length < Math.min(earlier.archs.length, later.archs.length)) {
-    warnings.push(`only ${archs.length} of ${later.archs.length} archs are in both (other seed or calibration count?)`);
+  if (archs.length < later.archs.length) {
+    warnings.push(`only ${archs.length} of the ${later.archs.length} archs validated now were validated then (another seed or calibration count?)`);
   }
   const ratios = Float64Array.from(archs.map((a) => a.ratio)).sort();
   const abs = archs.map((a) => Math.abs(a.ratio - 1));
