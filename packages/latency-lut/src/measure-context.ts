@@ -79,15 +79,38 @@ class ContextChain {
     return { t: t.map((v) => Math.max(0, v)), sync, total };
   }
 
+  /** One `Net.forward` of the same net on the same input, timed as a deployed net (forward + read-back). */
+  async whole(): Promise<number> {
+    const t0 = performance.now();
+    const y = this.net.forward(this.input);
+    await y.data();
+    const t = performance.now() - t0;
+    y.dispose();
+    return t;
+  }
+
   dispose(): void {
     this.input.dispose();
     this.net.dispose();
   }
 }
 
-/** One tinybench round of a context: warm-up, then whole-net iterations, every step recorded. */
-async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions): Promise<{ t: number[]; sync: number[] }[]> {
-  const rows: { t: number[]; sync: number[] }[] = [];
+/** One iteration of a context: every step's time and read-back, and (lockstep) a whole `Net.forward` beside it. */
+export interface ContextRow {
+  t: number[];
+  sync: number[];
+  whole?: number;
+}
+
+/**
+ * One tinybench round of a context: warm-up, then whole-net iterations, every step recorded.
+ * `lockstep`: each iteration also runs the net as `Net.forward` (one tidy scope, no clock between
+ * steps), before or after the step-by-step run in alternate iterations, so both see the same
+ * moment of the machine and neither always runs second (warmer caches).
+ */
+async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions, lockstep = false): Promise<ContextRow[]> {
+  const rows: ContextRow[] = [];
+  let iteration = 0;
   let recording = false;
   const local = new AbortController();
   const relay = () => local.abort();
@@ -105,7 +128,10 @@ async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions
     'context',
     async () => {
       const started = performance.now();
-      const row = await chain.run(lazy);
+      const wholeFirst = lockstep && iteration++ % 2 === 1;
+      const before = wholeFirst ? await chain.whole() : undefined;
+      const row: ContextRow & { total: number } = await chain.run(lazy);
+      if (lockstep) row.whole = before ?? (await chain.whole());
       if (recording) rows.push(row);
       return { overriddenDuration: row.total, overriddenIterationCost: performance.now() - started };
     },
@@ -131,7 +157,11 @@ async function sampleContext(chain: ContextChain, lazy: boolean, o: RoundOptions
  * up to the net's typical time: the entries of a net sum to its median, hiccups included
  * where they happen. Its own median/p10/p90 describe the step itself.
  */
-export function splitRound(steps: readonly { key: string; head: boolean }[], rows: readonly { t: number[]; sync: number[] }[], lazy: boolean): { totalMedianMs: number; perKey: Map<string, RoundSamples> } {
+export function splitRound(
+  steps: readonly { key: string; head: boolean }[],
+  rows: readonly { t: number[]; sync: number[] }[],
+  lazy: boolean,
+): { totalMedianMs: number; typicalMs: number; perKey: Map<string, RoundSamples> } {
   const contrib = rows.map((r) => r.t.map((v, k) => v + (steps[k].head ? r.sync[k] : 0)));
   const totals = contrib.map((c) => c.reduce((a, b) => a + b, 0));
   const sorted = Float64Array.from(totals).sort();
@@ -152,7 +182,9 @@ export function splitRound(steps: readonly { key: string; head: boolean }[], row
   });
   const out = new Map<string, RoundSamples>();
   for (const [key, e] of perKey) out.set(key, { samples: e.samples, syncs: e.syncs, share: e.sum / band.length / e.occurrences });
-  return { totalMedianMs: quantileSorted(sorted, 0.5), perKey: out };
+  // What the shares add up to: the mean step-by-step total over the typical iterations.
+  const typicalMs = band.reduce((a, i) => a + totals[i], 0) / band.length;
+  return { totalMedianMs: quantileSorted(sorted, 0.5), typicalMs, perKey: out };
 }
 
 /**
@@ -162,8 +194,13 @@ export function splitRound(steps: readonly { key: string; head: boolean }[], row
 export class ContextUnit implements TimingUnit {
   private readonly chain: ContextChain;
   private readonly perKey: Map<string, RoundSamples[]>;
-  /** Whole-net median of each round (the agreement criterion and the quietest-round pick). */
+  /**
+   * Whole-net median of each round (the agreement criterion and the quietest-round pick): of
+   * the step-by-step runs, or in lockstep of the `Net.forward` runs.
+   */
   readonly totals: number[] = [];
+  /** Lockstep: per round, `Net.forward`'s median over the step-by-step typical total (1 otherwise). */
+  readonly scales: number[] = [];
 
   constructor(
     readonly context: ContextPlan['contexts'][number],
@@ -184,19 +221,34 @@ export class ContextUnit implements TimingUnit {
     // The same round length as a whole net's (validation): the quietest of equally long
     // rounds is comparable between a context and a net; a context's iterations time all its
     // owned entries at once, so they need no longer budget.
-    const rows = await sampleContext(this.chain, this.lazy, base);
+    const lockstep = this.timing.context === 'lockstep';
+    const rows = await sampleContext(this.chain, this.lazy, base, lockstep);
     const split = splitRound(this.chain.steps.map((s) => ({ key: s.key, head: s.role === 'head' })), rows, this.lazy);
-    this.totals.push(split.totalMedianMs);
+    if (lockstep) {
+      const whole = quantileSorted(Float64Array.from(rows.map((r) => r.whole!)).sort(), 0.5);
+      this.totals.push(whole);
+      this.scales.push(split.typicalMs > 0 ? whole / split.typicalMs : 1);
+    } else {
+      this.totals.push(split.totalMedianMs);
+      this.scales.push(1);
+    }
     for (const [key, rounds] of this.perKey) rounds.push(split.perKey.get(key)!);
   }
 
-  /** The owned entries, from the quietest round. */
+  /**
+   * The owned entries, from the quietest round. In lockstep an entry's `ms` is its share scaled
+   * by that round's `scales` (so a context's entries add up to its `Net.forward` median), and the
+   * entry records the factor as `netScale`.
+   */
   entries(): LutEntry[] {
     const quietest = this.totals.indexOf(Math.min(...this.totals));
+    const scale = this.scales[quietest] ?? 1;
+    const lockstep = this.timing.context === 'lockstep';
     return this.context.owned.map((key) => {
       const step = this.chain.steps.find((s) => s.key === key)!;
       const { roundMediansMs: _r, shareMs, ...stats } = summarizeRounds(this.perKey.get(key)!, quietest);
-      return makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, { ...stats, ms: shareMs! });
+      const e = makeEntry(step.config, step.config.kind === 'block' ? step.output : undefined, { ...stats, ms: shareMs! * scale });
+      return lockstep ? { ...e, netScale: scale } : e;
     });
   }
 

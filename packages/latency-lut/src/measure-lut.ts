@@ -181,7 +181,7 @@ export async function runMeasureLut(input: MeasureLutInput, context: LutContext,
       emit('stage/progress', { stage: LUT_STAGE, phase: 'measure', done, total: todo.length, etaSec, note: e.key });
     },
   };
-  if (todo.length && lut.timing.context === 'net') {
+  if (todo.length && lut.timing.context !== 'isolated') {
     const t0 = performance.now();
     await measureContexts(planContexts(source, new Set(todo.map((r) => r.key))), lut.timing, {
       ...measureOptions,

@@ -53,6 +53,11 @@ const statsShape = {
   samples: posInt,
   /** Median time of the read-back alone (`await data()` of the result), subtracted above. */
   syncMs: ms,
+  /**
+   * Timed in lockstep (`timing.context: 'lockstep'`): the factor the entry's share was scaled by
+   * so that its context arch's entries add up to that net's `Net.forward` median in the same round.
+   */
+  netScale: z.number().finite().positive().optional(),
 };
 
 export const lutEntrySchema = z.discriminatedUnion('kind', [
@@ -93,9 +98,12 @@ export const timingSchema = z
     agreement: z.number().positive(),
     /**
      * `net`: every entry timed as a step of a whole net (context archs, see context-plan.ts);
-     * `isolated`: each entry timed alone in a loop (warmer caches: the block sum runs low).
+     * `isolated`: each entry timed alone in a loop (warmer caches: the block sum runs low);
+     * `lockstep`: as `net`, and every iteration also runs the context arch as a whole `Net.forward`
+     * (alternately before and after the step-by-step run); its entries are scaled to add up to
+     * the `Net.forward` median of the same round.
      */
-    context: z.enum(['net', 'isolated']),
+    context: z.enum(['net', 'isolated', 'lockstep']),
   })
   .strict();
 
@@ -156,7 +164,7 @@ export type LatencyTable = Omit<z.infer<typeof latencyTableSchema>, 'sources'> &
   sources: (Exclude<LutSourceRecord, { kind: 'space' }> | (Extract<LutSourceRecord, { kind: 'space' }> & { space: SearchSpace }))[];
 };
 
-export type EntryStats = Pick<LutEntry, 'ms' | 'medianMs' | 'p10Ms' | 'p90Ms' | 'samples' | 'syncMs'>;
+export type EntryStats = Pick<LutEntry, 'ms' | 'medianMs' | 'p10Ms' | 'p90Ms' | 'samples' | 'syncMs'> & { netScale?: number };
 
 /** The config an entry describes (to recompute its key). */
 export function entryConfig(e: LutEntry): EntryConfig {

@@ -59,6 +59,12 @@ export function showLut(lutOrPath: LatencyTable | string): LutSummary {
   };
 }
 
+const CONTEXT_WORDS: Record<LutTiming['context'], string> = {
+  net: 'inside nets',
+  isolated: 'alone',
+  lockstep: 'inside nets, in lockstep with whole-net runs',
+};
+
 const f3 = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(3));
 
 /** Plain-text rendering of a summary (the CLI prints it; `--json` prints the summary itself). */
@@ -70,7 +76,7 @@ export function formatLutSummary(s: LutSummary): string {
     `  device   ${d.cpuModel}, ${d.cores} cores, ${d.os}, ${d.runtime}`,
     `  backend  ${d.backend} ${d.backendVersion}, kernel plan ${d.planHash}`,
     ...(d.extra ? Object.entries(d.extra).map(([k, v]) => `  ${k.padEnd(8)} ${v}`) : []),
-    `  timing   tinybench, batch 1, timed ${s.timing.context === 'net' ? 'inside nets' : 'alone'}, ${s.timing.timeMs} ms per ${s.timing.context === 'net' ? 'context arch' : 'entry'} in ${s.timing.rounds}-${s.timing.maxRounds} rounds, >= ${s.timing.minSamples} samples, warm-up ${s.timing.warmupMs} ms`,
+    `  timing   tinybench, batch 1, timed ${CONTEXT_WORDS[s.timing.context]}, ${s.timing.timeMs} ms per ${s.timing.context === 'isolated' ? 'entry' : 'context arch'} in ${s.timing.rounds}-${s.timing.maxRounds} rounds, >= ${s.timing.minSamples} samples, warm-up ${s.timing.warmupMs} ms`,
     `  sources  ${s.sources.map((x) => `${x.kind} ${x.name} (${x.hash})`).join('; ') || 'none'}`,
     `  entries  ${s.entries} (${Object.entries(s.byKind).map(([k, v]) => `${v} ${k}`).join(', ')})${s.measureSec !== undefined ? `, measured in ${s.measureSec.toFixed(1)} s` : ''}`,
     '',

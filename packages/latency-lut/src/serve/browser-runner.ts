@@ -121,7 +121,7 @@ async function measureOn(job: BrowserJob, backend: string): Promise<void> {
     };
     // The same measurement as in Node: entries timed as steps of whole nets (or alone).
     entries =
-      job.timing.context === 'net'
+      job.timing.context !== 'isolated'
         ? await measureContexts(job.plan, job.timing, { onEntry, onRound })
         : await measureConfigs(
             job.entries.map((r) => r.config),
