@@ -11,6 +11,7 @@ const MEASURE = {
     resume: flag.bool(),
     force: flag.bool(),
     'time-ms': flag.positiveNumber(),
+    context: flag.oneOf(['net', 'lockstep', 'isolated']),
     seed: flag.seed(),
     threads: flag.positiveInt(),
   },
@@ -71,6 +72,7 @@ export const lutCommand = defineCommand({
     'serve to a browser device',
   usage:
     'fbnet lut measure --space NAME|FILE --out lut.json [--backend ID] [--resume] [--force] [--time-ms N] ' +
+    '[--context net|lockstep|isolated] ' +
     '[--threads N] [--seed N] [--json]\n' +
     '  fbnet lut validate --lut lut.json --samples N [--repeat N] [--against earlier.json] [--out report.json] ' +
     '[--backend ID] [--calibration N] [--refit] [--concurrent] [--save] [--force] [--threads N] [--seed N] [--json]\n' +

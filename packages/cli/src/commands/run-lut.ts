@@ -26,7 +26,10 @@ export async function runLut(line: LutLine): Promise<number> {
     const backend = await initBackend(f.backend ?? 'wasm', { threads: f.threads });
     let table: LatencyTable | undefined;
     let summary: Record<string, unknown> = {};
-    const timing = f['time-ms'] !== undefined ? { timeMs: f['time-ms'] } : undefined;
+    const timing =
+      f['time-ms'] !== undefined || f.context !== undefined
+        ? { ...(f['time-ms'] !== undefined && { timeMs: f['time-ms'] }), ...(f.context !== undefined && { context: f.context }) }
+        : undefined;
     await lastValueFrom(
       measureLut(
         { space: f.space, out: f.out, resume: f.resume, force: f.force, timing, seed: f.seed ?? 0 },
