@@ -9,7 +9,8 @@
  * by default the table's entries are re-timed alongside the calibration and validation nets in
  * the same interleaved rounds (`--sequential` validates the table as first measured), the
  * correction is fitted on the calibration archs, and the table (with its correction) and
- * benchmarks/results/lut-<backend>-<space>.json are written. Measures with the fbnet backend plugins
+ * benchmarks/results/lut-<backend>-<space>.json are written. The validation runs `--repeat N` rounds
+ * (default 2, see validateLut `repeat`); the report's headline is round 1. Measures with the fbnet backend plugins
  * (packages/backends/*) and this device's kernel plan, as `fbnet search` runs them, so the
  * committed tables are the ones a search on this machine accepts; `--stock` uses stock TF.js
  * cpu/wasm instead. Progress goes to stderr.
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     only: { type: 'string', multiple: true },
     samples: { type: 'string' },
     calibration: { type: 'string' },
+    repeat: { type: 'string' },
     fresh: { type: 'boolean' },
     /** Stock TF.js cpu/wasm (no fbnet kernels, no plan) instead of the fbnet plugins. */
     stock: { type: 'boolean' },
@@ -109,7 +111,7 @@ for (const job of values.only ?? DEFAULT) {
   // On this shared machine the load drifts between measuring a table and validating it, so by
   // default the table is re-timed alongside the validation nets (validateLut `concurrent`).
   const { report, table: corrected } = await validateLut(
-    { lut: table!, samples, calibrationSamples, refit: true, seed: 0, concurrent: !values.sequential },
+    { lut: table!, samples, calibrationSamples, refit: true, seed: 0, concurrent: !values.sequential, repeat: values.repeat ? Number(values.repeat) : undefined },
     { backend, plan, onEvent: progress(tag) },
   );
   await saveLut(out, corrected);
@@ -124,4 +126,7 @@ for (const job of values.only ?? DEFAULT) {
   const f = (x: { mape: number; within10: number; kendallTau: number }) => `MAPE ${x.mape.toFixed(2)}%, within ±10% ${(100 * x.within10).toFixed(1)}%, τ ${x.kendallTau.toFixed(3)}`;
   log(`${tag} plain:     ${f(report.plain)}`);
   if (report.corrected) log(`${tag} corrected: ${f(report.corrected)} (${report.correction?.model})`);
+  for (const r of report.rounds?.slice(1) ?? []) log(`${tag} round ${r.round}: ${f(r)} (${r.predictor})`);
+  const rep = report.repeatability;
+  if (rep) log(`${tag} repeatability: τ ${rep.kendallTau.toFixed(3)}, MAPE ${rep.mape.toFixed(2)}% between rounds`);
 }
