@@ -173,6 +173,10 @@ describe('validateLut repeatability', () => {
     const again = await validateLut({ lut: other, against: first.report, calibrationSamples: 0, repeat: 1 }, { backend });
     expect(again.report.drift!.sameTable).toBe(false);
     expect(again.report.drift!.warnings.join()).toMatch(/different tables/);
+    // another calibration count now (the earlier run had none) still times the same validation archs
+    const calibrated = await validateLut({ lut, against: first.report, calibrationSamples: 6, repeat: 1 }, { backend });
+    expect(calibrated.report.drift!.common).toBe(4);
+    expect(calibrated.report.archs.map((a) => a.ops)).toEqual(first.report.archs.map((a) => a.ops));
     await expect(validateLut({ lut, calibrationSamples: 0 }, { backend })).rejects.toThrow(/samples/);
   });
 });

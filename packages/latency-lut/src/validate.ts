@@ -149,7 +149,9 @@ export function sampleDistinct(space: SearchSpace, rng: Rng, n: number, exclude:
  * the space (seeded), builds each as a whole `Net`, times it end to end at batch 1 with the
  * table's timing method, and compares with the plain block sum (eq. 3) and the corrected
  * one. If asked (or the table has none), first fits the correction on separate calibration
- * archs. Emits `lut/arch-measured` + `stage/progress` per net, `lut/correction-fitted`, then `lut/validated`.
+ * archs. Does so `repeat` times in a row (round 1 is the headline; see ValidationReport), and
+ * with `against` adds the drift since an earlier validation. Emits `lut/arch-measured` +
+ * `stage/progress` per net, `lut/correction-fitted`, `lut/validation-round` per round, then `lut/validated`.
  */
 export function validateLutStage(input: ValidateLutInput, context: LutContext & { onTable?: (t: LatencyTable) => void }): Observable<LutEvent> {
   return new Observable<LutEvent>((sub) => {
@@ -174,8 +176,15 @@ export function validateLutStage(input: ValidateLutInput, context: LutContext & 
       const lutHash = hashJson({ device: lut.device, timing: lut.timing, entries: lut.entries });
       const rng = new Rng(seed);
       const nCal = input.calibrationSamples ?? (lut.correction && !input.refit ? 0 : 24);
-      const calibration = sampleDistinct(space, rng.fork('calibration'), nCal, new Set());
-      const validation = sampleDistinct(space, rng.fork('validation'), samples, new Set(calibration.map(choiceKey)));
+      let calibration = sampleDistinct(space, rng.fork('calibration'), nCal, new Set());
+      let validation = sampleDistinct(space, rng.fork('validation'), samples, new Set(calibration.map(choiceKey)));
+      if (against && against.calibrationSamples !== nCal) {
+        // Validation archs are drawn avoiding the calibration ones: draw them as the earlier run
+        // did (its calibration count), so the same archs are timed again, then calibration around them.
+        const earlierCal = sampleDistinct(space, rng.fork('calibration'), against.calibrationSamples, new Set());
+        validation = sampleDistinct(space, rng.fork('validation'), samples, new Set(earlierCal.map(choiceKey)));
+        calibration = sampleDistinct(space, rng.fork('calibration'), nCal, new Set(validation.map(choiceKey)));
+      }
       const total = calibration.length + validation.length;
       emit('stage/started', { stage: LUT_STAGE, config: { phase: 'validate', backend: context.backend.id, samples: validation.length, calibration: calibration.length } });
       // Per round: 1. time the nets (and, concurrently, the table's entries), 2. predict,
