@@ -51,7 +51,7 @@ export type {
   PluginInitOptions,
 } from './plugins/plugin.ts';
 export { FBNET_KERNELS } from './plugins/kernels.ts';
-export type { BatchNormActAttrs, BatchNormRunningStatsAttrs, FusedActivation, OptimizerStepAttrs } from './plugins/kernels.ts';
+export type { BatchNormActAttrs, BatchNormRunningStatsAttrs, FusedActivation, MixAttrs, OptimizerStepAttrs } from './plugins/kernels.ts';
 export { kendallTauB } from './stats.ts';
 export { osKey } from './plugins/os-key.ts';
 export { ARTIFACT_KINDS, defineStage, runStage, stagesSettled, isStageResult } from './stages/stage.ts';

@@ -10,7 +10,7 @@ import {
   type SearchLayer,
   type SearchSpace,
 } from '@fbnet/core';
-import { BlockModule, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
+import { BlockModule, mixCandidates, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import type { LatencyModel } from '@fbnet/latency-lut';
 import { gumbelSoftmax } from './gumbel.ts';
 
@@ -130,11 +130,8 @@ export class Supernet {
         if (mode.kind === 'fixed') {
           y = cands[mode.ops[li]].forward(y, ctx);
         } else {
-          // Σ_i m_i b_i(x) as one matmul over the stacked candidate outputs.
-          const outs = cands.map((b) => b.forward(y, ctx));
-          const shape = outs[0].shape;
-          const stacked = tf.reshape(tf.stack(outs), [cands.length, -1]);
-          y = tf.reshape(tf.matMul(tf.reshape(ms![li], [1, cands.length]), stacked), shape) as tf.Tensor4D;
+          // Σ_i m_i b_i(x): one mixed-operation kernel where the backend has it.
+          y = mixCandidates(cands.map((b) => b.forward(y, ctx)), ms![li]);
         }
         li++;
       }

@@ -1,9 +1,10 @@
 export { ParamStore, kaimingNormalFanOut, uniformFanIn, normalInit } from './params.ts';
 export type { ParamSnapshot } from './params.ts';
 export { activate, hardSigmoid, hardSwish } from './ops/activations.ts';
-export { batchNormActTrain, batchNormActInfer, hasFusedBatchNorm, registerBatchNormActGradient } from './ops/batch-norm-act.ts';
+export { batchNormActTrain, batchNormActInfer, hasFusedBatchNorm, registerBatchNormActGradient, updateBatchNormRunningStats } from './ops/batch-norm-act.ts';
 export type { BatchNormActResult } from './ops/batch-norm-act.ts';
 export { conv, channelShuffle, filterShape } from './ops/conv.ts';
+export { hasMixKernel, mixCandidates } from './ops/mix.ts';
 export type { ConvGeometry } from './ops/conv.ts';
 export { BlockModule, createConvParams, convForward, dropPath, BN_EPSILON, BN_MOMENTUM } from './block.ts';
 export type { ForwardContext } from './block.ts';

@@ -13,7 +13,8 @@ export interface F32Kernel {
   kernel: string;
   variant: string;
   description: string;
-  inputs: readonly string[];
+  /** Input names in order; a function of the attrs for kernels with a variable number of inputs. */
+  inputs: readonly string[] | ((attrs: Record<string, unknown>) => readonly string[]);
   /** true when the kernel returns a list of tensors (multi-output kernels). */
   multiOutput?: boolean;
   supports(shape: KernelShape, call?: CallInfo): boolean;
@@ -31,6 +32,11 @@ export interface F32Storage {
 
 const EMPTY = new Float32Array(0);
 
+/** A kernel's input names for a call. */
+export function inputNames(k: Pick<F32Kernel, 'inputs'>, attrs: Record<string, unknown>): readonly string[] {
+  return typeof k.inputs === 'function' ? k.inputs(attrs) : k.inputs;
+}
+
 export function bindF32Kernel(k: F32Kernel, storage: F32Storage): KernelImpl {
   return {
     kernel: k.kernel,
@@ -41,7 +47,7 @@ export function bindF32Kernel(k: F32Kernel, storage: F32Storage): KernelImpl {
       const attrs = args.attrs ?? {};
       const outs = k.outputShapes(call, args.inputs, attrs).map((s) => storage.alloc(args.backend, s));
       // Optional inputs a call leaves out (a fused conv's bias) come as empty arrays.
-      const inArrays = k.inputs.map((name) => (args.inputs[name] ? storage.view(args.backend, args.inputs[name]) : EMPTY));
+      const inArrays = inputNames(k, attrs).map((name) => (args.inputs[name] ? storage.view(args.backend, args.inputs[name]) : EMPTY));
       const outArrays = outs.map((o) => storage.view(args.backend, o));
       k.compute(inArrays, outArrays, call, attrs);
       return k.multiOutput ? outs : outs[0];

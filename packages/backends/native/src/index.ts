@@ -23,3 +23,4 @@ export {
 export type { GemmShape } from './kernels/gemm.ts';
 export { updateRunningStats, type BatchNormGradResult, type BatchNormTrainResult } from './kernels/batchnorm.ts';
 export type { SoftmaxCrossEntropyResult } from './kernels/elementwise.ts';
+export type { MixGradResult } from './kernels/mix.ts';

@@ -4,6 +4,7 @@
  * Float32Array, to a Float32Array passed as `out`, or, without any copy, to a HeapArray `out`.
  * Shapes and layouts: see params.ts (NHWC activations, TF.js filter layouts, explicit padding).
  */
+import { mix, mixGrad, type MixGradResult } from './kernels/mix.ts';
 import { nativeCapabilities, type NativeCapabilities } from './capabilities.ts';
 import type { F32Input, F32Output, Heap, HeapArray } from './heap.ts';
 import { batchNormActGrad, batchNormActInference, batchNormActTrain, type BatchNormGradResult, type BatchNormTrainResult } from './kernels/batchnorm.ts';
@@ -167,6 +168,16 @@ export class NativeKernels {
     logits: F32Input, labels: Int32Array, p: { n: number; k: number; labelSmoothing?: number }, out?: O,
   ): SoftmaxCrossEntropyResult<OutOf<O>> {
     return softmaxCrossEntropy(this.rt, logits, labels, p, out) as SoftmaxCrossEntropyResult<OutOf<O>>;
+  }
+
+  /** FBNetV1's mixed operation: y = Σ_i w[i] · xs[i] (the xs all the same length). */
+  mix<O extends OptOut = undefined>(xs: readonly F32Input[], w: ArrayLike<number>, out?: O): OutOf<O> {
+    return mix(this.rt, xs, w, out) as OutOf<O>;
+  }
+
+  /** Backward of `mix`: dxs[i] = w[i] · dy (where `wantDx[i]`, default all), dw[i] = <dy, xs[i]> (summed in a thread-count-independent order). */
+  mixGrad(dy: F32Input, xs: readonly F32Input[], w: ArrayLike<number>, wantDx?: readonly boolean[], outs?: readonly (F32Output | undefined)[]): MixGradResult {
+    return mixGrad(this.rt, dy, xs, w, wantDx, outs);
   }
 
   /** Stops the worker threads. Resident HeapArrays become invalid. */

@@ -61,6 +61,9 @@ export interface KernelExports {
   fb_bias_grad(dy: number, db: number, m: number, c: number): void;
   fb_softmax_xent(logits: number, labels: number, dlogits: number, n: number, k: number, smoothing: number): number;
   fb_channel_shuffle(x: number, y: number, m: number, c: number, groups: number): void;
+  /** xs, dxs: pointers to k pointers (a dxs entry of 0: no gradient for that input). */
+  fb_mix_fwd(xs: number, w: number, k: number, y: number, n: number): void;
+  fb_mix_bwd(dy: number, xs: number, w: number, k: number, dxs: number, dw: number, n: number): void;
 }
 
 /** (a, b, out, n, h, w, cin, cout, kh, kw, strideH, strideW, padTop, padLeft, outH, outW, groups) */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { FBNET_KERNELS, Rng } from '@fbnet/core';
 import { loadNative, residentCopyCount, residentWriteBackChecks } from '@fbnet/backend-common';
-import { crossEntropy, Net } from '@fbnet/nn';
+import { crossEntropy, hasMixKernel, mixCandidates, Net } from '@fbnet/nn';
 import '@tensorflow/tfjs-backend-wasm';
 import { wasmPlugin } from './plugin.ts';
 
@@ -101,6 +101,52 @@ describe('training on the wasm plugin', () => {
       net.dispose();
     }
     expect(Object.values(wasmPlugin.dispatcher.callCounts()[FBNET_KERNELS.BatchNormRunningStats] ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  // FBNetV1's mixed operation Σ w_i x_i: one FbnetMix kernel forward, one FbnetMixGrad backward
+  // (native and JS variants), against the stacked-matmul composition on stock tfjs-backend-cpu.
+  it('mixed operation: value and gradients w.r.t. every candidate and the weights match the stock composition', async () => {
+    const rng = new Rng(21);
+    const shape = [3, 5, 5, 7];
+    const data = Array.from({ length: 4 }, () => Float32Array.from({ length: 3 * 5 * 5 * 7 }, () => rng.next() * 2 - 1));
+    const wData = Float32Array.from([0.1, 0.5, 0.15, 0.25]);
+    const probe = Float32Array.from({ length: 3 * 5 * 5 * 7 }, () => rng.next() * 2 - 1);
+    const run = () => {
+      const xs = data.map((d) => tf.tensor(d, shape));
+      const w = tf.tensor1d(wData);
+      const p = tf.tensor(probe, shape);
+      const f = (...t: tf.Tensor[]) => tf.sum(tf.mul(mixCandidates(t.slice(0, 4), t[4] as tf.Tensor1D), p));
+      const { value, grads } = tf.valueAndGrads(f)([...xs, w]);
+      const out = { value: value.dataSync()[0], grads: grads.map((g) => g.dataSync().slice() as Float32Array) };
+      tf.dispose([...xs, w, p, value, ...grads]);
+      return out;
+    };
+    await wasmPlugin.dispose();
+    await tf.setBackend('cpu');
+    expect(hasMixKernel()).toBe(false);
+    const want = run();
+    await wasmPlugin.init();
+    expect(hasMixKernel()).toBe(true);
+    for (const variant of ['native-simd-mt', 'js']) {
+      wasmPlugin.forceVariant(FBNET_KERNELS.Mix, variant);
+      wasmPlugin.forceVariant(FBNET_KERNELS.MixGrad, variant);
+      wasmPlugin.dispatcher.resetCounts();
+      const before = tf.memory().numTensors;
+      const got = run();
+      expect(tf.memory().numTensors, variant).toBe(before);
+      expect(wasmPlugin.dispatcher.callCounts()[FBNET_KERNELS.MixGrad]?.[variant], variant).toBe(1);
+      expect(Math.abs(got.value - want.value), variant).toBeLessThan(1e-4 * Math.max(1, Math.abs(want.value)));
+      want.grads.forEach((g, i) => {
+        let d = 0, scale = 1e-3;
+        for (let e = 0; e < g.length; e++) {
+          d = Math.max(d, Math.abs(got.grads[i][e] - g[e]));
+          scale = Math.max(scale, Math.abs(g[e]));
+        }
+        expect(d / scale, `${variant} gradient ${i}`).toBeLessThan(1e-5);
+      });
+    }
+    wasmPlugin.forceVariant(FBNET_KERNELS.Mix, undefined);
+    wasmPlugin.forceVariant(FBNET_KERNELS.MixGrad, undefined);
   });
 
   // The native kernels keep copies of the tensors they read and write in their own heap, by

@@ -38,7 +38,22 @@ export const FBNET_KERNELS = {
    * Not differentiable.
    */
   OptimizerStep: 'FbnetOptimizerStep',
+  /**
+   * FBNetV1's mixed operation y = Σ_i w_i x_i (eq. 5) over k same-shape candidate outputs.
+   * inputs: x0 … x{k−1}, w [k]; attrs: MixAttrs; outputs: y (x0's shape).
+   */
+  Mix: 'FbnetMix',
+  /**
+   * Backward of Mix. inputs: dy, x0 … x{k−1}, w; attrs: MixAttrs;
+   * outputs: dx0 … dx{k−1} (w_i·dy), dw [k] (<dy, x_i>).
+   */
+  MixGrad: 'FbnetMixGrad',
 } as const;
+
+export interface MixAttrs {
+  /** Number of candidates (inputs x0 … x{k−1}). */
+  k: number;
+}
 
 export interface OptimizerStepAttrs {
   kind: 'sgd' | 'adam' | 'adamw' | 'rmsprop';

@@ -9,6 +9,7 @@ import { batchNormActGradJs } from './FbnetBatchNormActGrad.ts';
 import { batchNormActTrainJs } from './FbnetBatchNormActTrain.ts';
 import { batchNormRunningStatsJs } from './FbnetBatchNormRunningStats.ts';
 import { optimizerStepJs } from './FbnetOptimizerStep.ts';
+import { mixGradJs, mixJs } from './FbnetMix.ts';
 import { addJs } from './Add.ts';
 import { subJs } from './Sub.ts';
 import { multiplyJs } from './Multiply.ts';
@@ -32,6 +33,8 @@ export {
   batchNormActGradJs,
   batchNormRunningStatsJs,
   optimizerStepJs,
+  mixJs,
+  mixGradJs,
   addJs,
   subJs,
   multiplyJs,
@@ -57,6 +60,8 @@ export const JS_TRAINING_KERNELS: readonly F32Kernel[] = [
   batchNormActGradJs,
   batchNormRunningStatsJs,
   optimizerStepJs,
+  mixJs,
+  mixGradJs,
 ];
 
 /** Inference kernels TF.js's fused ops call (conv + bias + activation in one kernel). */

@@ -2,9 +2,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { FBNET_KERNELS, type FusedActivation } from '@fbnet/core';
 import type { F32Input, F32Output, HeapArray, NativeKernels } from '@fbnet/native-kernels';
 import type { CallInfo } from '../call-info.ts';
-import { bindF32Kernel, type F32Kernel, type F32Storage } from '../f32-kernel.ts';
+import { bindF32Kernel, inputNames, type F32Kernel, type F32Storage } from '../f32-kernel.ts';
 import type { ConvGeometry } from '../math/conv-geometry.ts';
 import { biasActInPlace } from '../math/epilogue.ts';
+import { mixInputs } from './mix-inputs.ts';
 import type { KernelArgs, KernelImpl } from '../variant.ts';
 
 /** Name of the native variants on every backend they plug into. */
@@ -75,7 +76,8 @@ function arrayOf(o: F32Output): Float32Array {
 }
 
 /** The native kernels, each computing into the output buffers it is given. */
-export function nativeKernelDefs(k: NativeKernels): NativeKernelDef[] {
+export function nativeKernelDefs(kernels: NativeKernels): NativeKernelDef[] {
+  const k = kernels;
   const description = (what: string) => `@fbnet/native-kernels ${what} (WASM SIMD, ${k.threads} threads)`;
   const conv = (kernel: string, inputs: string[], what: string, out: (g: ConvGeometry) => number[], run: (a: F32Input, b: F32Input, g: ConvGeometry, o: F32Output) => void): NativeKernelDef => ({
     kernel,
@@ -136,6 +138,32 @@ export function nativeKernelDefs(k: NativeKernels): NativeKernelDef[] {
         const r = k.batchNormActGrad(dy, x, gamma, beta, mean, invStd, bnShape(gamma.length, x.length / gamma.length, attrs), dx);
         arrayOf(dgamma).set(r.dgamma);
         arrayOf(dbeta).set(r.dbeta);
+      },
+    },
+    {
+      kernel: FBNET_KERNELS.Mix,
+      variant: NATIVE_VARIANT,
+      description: description('mixed operation Σ w_i x_i'),
+      inputs: mixInputs,
+      supports: () => true,
+      outputShapes: (_c, inputs) => [inputs.x0.shape],
+      compute: (ins, [y], _c, attrs) => {
+        const k = attrs.k as number;
+        kernels.mix(ins.slice(0, k), arrayOf(ins[k]), y);
+      },
+    },
+    {
+      kernel: FBNET_KERNELS.MixGrad,
+      variant: NATIVE_VARIANT,
+      description: description('mixed operation backward'),
+      inputs: (attrs) => ['dy', ...mixInputs(attrs)],
+      multiOutput: true,
+      supports: () => true,
+      outputShapes: (_c, inputs, attrs) => [...Array.from({ length: attrs.k as number }, () => inputs.dy.shape), [attrs.k as number]],
+      compute: ([dy, ...rest], outs, _c, attrs) => {
+        const k = attrs.k as number;
+        const r = kernels.mixGrad(dy, rest.slice(0, k), arrayOf(rest[k]), undefined, outs.slice(0, k));
+        arrayOf(outs[k]).set(r.dw);
       },
     },
   ];
@@ -329,7 +357,7 @@ export function bindNativeKernel(d: NativeKernelDef, k: NativeKernels, storage: 
       const attrs = args.attrs ?? {};
       const copies = residentCopies(args.backend, k, storage);
       const shapes = d.outputShapes(call, args.inputs, attrs);
-      const ins = d.inputs.map((name) => (args.inputs[name] ? copies.input(args.inputs[name]) : EMPTY));
+      const ins = inputNames(d, attrs).map((name) => (args.inputs[name] ? copies.input(args.inputs[name]) : EMPTY));
       const outs = shapes.map((s) => k.heap.alloc(s.reduce((a, b) => a * b, 1)));
       try {
         d.compute(ins, outs, call, attrs);
