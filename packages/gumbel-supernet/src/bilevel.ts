@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError, Rng, type RngState, type StageCheckpoint, type StageContext, type StageIo, type StageRun } from '@fbnet/core';
 import { BatchIterator, FBNET_WEIGHTS_THETA_FRACTIONS, splitDataset, type ImageDataset, type StageData } from '@fbnet/data';
 import type { ForwardContext, ParamSnapshot, ParamStore } from '@fbnet/nn';
-import { cosineLr, Optimizer } from '@fbnet/train';
+import { cosineLr, Optimizer, readVariables } from '@fbnet/train';
 import { temperatureAt, temperatureDecay } from './gumbel.ts';
 import { pathAccuracy } from './path-accuracy.ts';
 
@@ -76,10 +76,11 @@ export interface BilevelProblem<N> {
   /** Architecture parameters by key; checkpointed as `${arch.prefix}:${key}`, optimizer slots keyed `${arch.label}.${key}`. */
   arch: { prefix: string; label: string; entries: [string, tf.Variable][] };
   /**
-   * The loss of one batch under Gumbel weights (called inside `tf.variableGrads`); plain numbers
-   * it wants summed over the phase go into `stats`.
+   * The loss of one batch under Gumbel weights (called inside `tf.variableGrads`); figures it
+   * wants summed over the phase go into `stats`, as numbers or, better, as scalar tensors: those
+   * are kept past the gradient's scope and read back together with the loss, in one transfer.
    */
-  loss(x: tf.Tensor4D, y: tf.Tensor1D, step: { phase: BilevelPhase; tau: number; noise: N; ctx: ForwardContext }, stats: Record<string, number>): tf.Scalar;
+  loss(x: tf.Tensor4D, y: tf.Tensor1D, step: { phase: BilevelPhase; tau: number; noise: N; ctx: ForwardContext }, stats: StepStats): tf.Scalar;
   /** Called once before training, with the epoch the loop resumes at. */
   started?(resumedAtEpoch: number): void;
   /** Called at every epoch end, before its checkpoint. */
@@ -87,6 +88,9 @@ export interface BilevelProblem<N> {
   /** Called after each epoch-end checkpoint. */
   checkpointSaved?(epoch: number): void;
 }
+
+/** A step's figures: plain numbers, or scalar tensors read back with the loss. */
+export type StepStats = Record<string, number | tf.Scalar>;
 
 /** Sums of one phase over an epoch (`loss` and every stat the problem reported). */
 export interface PhaseSums {
@@ -143,6 +147,21 @@ interface BilevelMeta {
 const d = <T>(v: T | undefined, x: T) => (v === undefined ? x : v);
 const tick = () => new Promise<void>((res) => setImmediate(res));
 
+/**
+ * `stats` for one step: a tensor stored in it is kept past `tf.variableGrads`' forward scope
+ * (which disposes every tensor but the loss) until the step has read it.
+ */
+function keptStats(): { stats: StepStats; tensors: () => [string, tf.Scalar][] } {
+  const values: StepStats = {};
+  const stats = new Proxy(values, {
+    set(target, key, v) {
+      if (v instanceof tf.Tensor) tf.keep(v);
+      return Reflect.set(target, key, v);
+    },
+  });
+  return { stats, tensors: () => Object.entries(values).filter((e): e is [string, tf.Scalar] => e[1] instanceof tf.Tensor) };
+}
+
 const add = (acc: Record<string, number>, r: Record<string, number>) => {
   for (const [k, v] of Object.entries(r)) acc[k] = (acc[k] ?? 0) + v;
 };
@@ -196,8 +215,9 @@ export async function runBilevel<N>(p: BilevelProblem<N>, o: BilevelOptions, io:
     p.started?.(epoch);
     const archLr = d(o.thetaLr, 0.01);
 
-    const save = (position?: Position) => {
+    const save = async (position?: Position) => {
       if (!p.run) return;
+      await readVariables();
       const tensors: StageCheckpoint['tensors'] = {};
       for (const [k, v] of Object.entries(net.store.snapshot())) tensors[`p:${k}`] = v;
       for (const [k, v] of p.arch.entries) tensors[`${p.arch.prefix}:${k}`] = { shape: v.shape.slice(), data: v.dataSync() as Float32Array };
@@ -218,24 +238,41 @@ export async function runBilevel<N>(p: BilevelProblem<N>, o: BilevelOptions, io:
       p.run.saveCheckpoint(p.checkpoint, { meta, tensors });
     };
 
-    /** One optimisation step on a batch: loss, gradients of `vars`, update; frees every tensor it made. */
-    const train = (phase: BilevelPhase, vars: tf.Variable[], opt: Optimizer, lr: number, tau: number, b: number) => {
+    /**
+     * One optimisation step on a batch: loss, gradients of `vars`, update; frees every tensor it
+     * made. The loss and the problem's tensor stats come back in one asynchronous read, before
+     * the update (a non-finite loss leaves the variables as they were).
+     */
+    const train = async (phase: BilevelPhase, vars: tf.Variable[], opt: Optimizer, lr: number, tau: number, b: number) => {
       const batch = (phase === 'weights' ? wIt : tIt).next();
       const noise = net.sampleNoise(rng);
       const ctx: ForwardContext = phase === 'weights' ? { training: true } : { training: true, updateStats: false };
-      const r = tf.tidy(() => {
-        const x = tf.tensor4d(batch.x, [batch.size, h, w, c]);
-        const y = tf.tensor1d(batch.y, 'int32');
-        const stats: Record<string, number> = {};
-        const { value, grads } = tf.variableGrads(() => p.loss(x, y, { phase, tau, noise, ctx }, stats), vars);
-        const l = value.dataSync()[0];
+      const { stats, tensors } = keptStats();
+      let made: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+      try {
+        made = tf.tidy(() => {
+          const x = tf.tensor4d(batch.x, [batch.size, h, w, c]);
+          const y = tf.tensor1d(batch.y, 'int32');
+          return tf.variableGrads(() => p.loss(x, y, { phase, tau, noise, ctx }, stats), vars);
+        });
+        const read = tensors();
+        const packed = tf.tidy(() => tf.stack([made!.value, ...read.map(([, t]) => tf.cast(t, 'float32'))]));
+        const values = await packed.data();
+        packed.dispose();
+        const l = values[0];
         if (!Number.isFinite(l)) {
           throw new FbnetError('NUMERIC', `${p.name} ${phase === 'weights' ? 'weight' : p.arch.label} loss became ${l} at epoch ${epoch + 1}, step ${b + 1}; the last checkpoint is kept`);
         }
-        opt.apply(vars, grads, lr);
-        return { loss: l, ...stats };
-      });
-      return { r, size: batch.size };
+        const grads = made.grads;
+        tf.tidy(() => opt.apply(vars, grads as Record<string, tf.Tensor>, lr));
+        const r: Record<string, number> = { loss: l };
+        for (const [k, v] of Object.entries(stats)) if (typeof v === 'number') r[k] = v;
+        read.forEach(([k], i) => (r[k] = values[i + 1]));
+        return { r, size: batch.size };
+      } finally {
+        if (made) tf.dispose([made.value, ...Object.values(made.grads)]);
+        tf.dispose(tensors().map(([, t]) => t));
+      }
     };
 
     while (epoch < o.epochs) {
@@ -246,9 +283,9 @@ export async function runBilevel<N>(p: BilevelProblem<N>, o: BilevelOptions, io:
       const doneBefore = epoch * wSteps + Math.max(0, epoch - warmup) * tSteps;
       if (pos.phase === 'weights') {
         for (; pos.batch < wSteps; pos.batch++) {
-          if (io.signal.aborted) return (save(pos), { epochs: epoch, completed: false, thetaBatches: tIt });
+          if (io.signal.aborted) return (await save(pos), { epochs: epoch, completed: false, thetaBatches: tIt });
           pos.lr = cosineLr(step, totalW, d(o.weightLr, 0.1));
-          const { r, size } = train('weights', wVars, wOpt, pos.lr, tau, pos.batch);
+          const { r, size } = await train('weights', wVars, wOpt, pos.lr, tau, pos.batch);
           step++;
           add(pos.weights, r);
           pos.seen += size;
@@ -262,16 +299,17 @@ export async function runBilevel<N>(p: BilevelProblem<N>, o: BilevelOptions, io:
       const archPhase = epoch >= warmup;
       if (archPhase) {
         for (; pos.batch < tSteps; pos.batch++) {
-          if (io.signal.aborted) return (save(pos), { epochs: epoch, completed: false, thetaBatches: tIt });
-          const { r } = train('arch', tVars, tOpt, archLr, tau, pos.batch);
+          if (io.signal.aborted) return (await save(pos), { epochs: epoch, completed: false, thetaBatches: tIt });
+          const { r } = await train('arch', tVars, tOpt, archLr, tau, pos.batch);
           add(pos.arch, r);
           const b = pos.batch;
           if (b % 5 === 4 || b === tSteps - 1) io.progress(`epoch ${epoch + 1}/${o.epochs} ${p.arch.label}`, doneBefore + wSteps + b + 1, totalWork);
           await tick();
         }
       }
-      if (io.signal.aborted) return (save(pos), { epochs: epoch, completed: false, thetaBatches: tIt });
+      if (io.signal.aborted) return (await save(pos), { epochs: epoch, completed: false, thetaBatches: tIt });
       epoch++;
+      await Promise.all(tVars.map((v) => v.data())); // epochEnded reads θ (or α) synchronously
       p.epochEnded({
         epoch,
         temperature: tau,
@@ -283,7 +321,7 @@ export async function runBilevel<N>(p: BilevelProblem<N>, o: BilevelOptions, io:
         seconds: (Date.now() - te) / 1000,
       });
       if (p.run) {
-        save();
+        await save();
         p.checkpointSaved?.(epoch);
       }
     }

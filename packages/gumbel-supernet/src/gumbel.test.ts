@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Rng } from '@fbnet/core';
 import { argmaxTheta, gumbelSoftmax, sampleFromTheta, temperatureAt, temperatureDecay, thetaProbs } from './gumbel.ts';
 import { latencyAwareLoss } from './loss.ts';
@@ -66,8 +66,19 @@ describe('latency-aware loss (eq. 2)', () => {
     const g = tf.grad((l: tf.Tensor) => latencyAwareLoss(tf.scalar(2), l as tf.Scalar, { alpha: 0.2, beta: 0.6 }))(tf.scalar(100)).dataSync()[0];
     expect(g).toBeCloseTo((2 * 0.2 * 0.6 * Math.log(100) ** -0.4) / 100, 7);
   });
-  it('refuses LAT ≤ 1 (log would be ≤ 0) with a clear error', () => {
-    expect(() => latencyAwareLoss(tf.scalar(1), tf.scalar(0.5), { alpha: 0.2, beta: 0.6 })).toThrow(/LAT > 1/);
+  it('refuses a host-known lower bound LAT ≤ 1 (log would be ≤ 0) with a clear error', () => {
+    expect(() => latencyAwareLoss(tf.scalar(1), tf.scalar(5), { alpha: 0.2, beta: 0.6, minLatency: 0.5 })).toThrow(/LAT > 1/);
+    expect(() => latencyAwareLoss(tf.scalar(1), tf.scalar(5), { alpha: 0.2, beta: 0.6, minLatency: 1 })).toThrow(/LAT > 1/);
+  });
+  it('reads nothing back: a LAT ≤ 1 on the device gives a NaN loss, LAT > 1 its value', () => {
+    const read = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+    const [a, b, c] = tf.tidy(() => [0.5, 1, 100].map((l) => latencyAwareLoss(tf.scalar(2), tf.scalar(l), { alpha: 0.2, beta: 0.6, minLatency: 2 })));
+    expect(read).not.toHaveBeenCalled();
+    read.mockRestore();
+    expect(a.dataSync()[0]).toBeNaN();
+    expect(b.dataSync()[0]).toBeNaN();
+    expect(c.dataSync()[0]).toBeCloseTo(1.0000170437558287, 5);
+    tf.dispose([a, b, c]);
   });
 });
 

@@ -18,8 +18,8 @@ export function gumbelSoftmax(theta: tf.Tensor1D, noise: ArrayLike<number>, tau:
     const m = tf.softmax(tf.div(tf.add(theta, g), tau)) as tf.Tensor1D;
     if (!hard) return m;
     const k = m.shape[0];
-    const idx = tf.argMax(m).dataSync()[0];
-    const oneHot = tf.cast(tf.reshape(tf.oneHot(tf.tensor1d([idx], 'int32'), k), [k]), 'float32') as tf.Tensor1D;
+    // The argmax stays on the device: a read-back here would stall every step on a GPU backend.
+    const oneHot = tf.cast(tf.reshape(tf.oneHot(tf.reshape(tf.argMax(m), [1]) as tf.Tensor1D, k), [k]), 'float32') as tf.Tensor1D;
     return tf.add(m, stopGradient(tf.sub(oneHot, m))) as tf.Tensor1D;
   });
 }

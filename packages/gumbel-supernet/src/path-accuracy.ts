@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchIterator, type ImageDataset } from '@fbnet/data';
-import { countCorrect, withPathBnStats, type ForwardContext, type ParamStore } from '@fbnet/nn';
+import { correctCount } from '@fbnet/train';
+import { withPathBnStats, type ForwardContext, type ParamStore } from '@fbnet/nn';
 
 export interface PathAccuracyOptions {
   /** The supernet's parameters (its BN statistics are re-estimated for the path, then restored). */
@@ -32,10 +33,13 @@ export async function pathAccuracy(o: PathAccuracyOptions): Promise<number> {
     const it = new BatchIterator(o.evalData, { batchSize: Math.min(256, o.evalData.count), seed: 0, shuffle: false, normalization: { kind: 'raw' } });
     for (let i = 0; i < it.batchesPerEpoch; i++) {
       const b = it.next();
-      correct += tf.tidy(() => countCorrect(o.logits(x(b), { training: false }), tf.tensor1d(b.y, 'int32')));
+      const n = tf.tidy(() => correctCount(o.logits(x(b), { training: false }), tf.tensor1d(b.y, 'int32')));
+      correct += (await n.data())[0];
+      n.dispose();
       count += b.size;
       await new Promise((res) => setImmediate(res));
     }
     return correct / Math.max(count, 1);
   });
 }
+

@@ -13,12 +13,13 @@ import {
   type StageRun,
 } from '@fbnet/core';
 import type { BatchIterator, ImageDataset, StageData } from '@fbnet/data';
+import { correctCount } from '@fbnet/train';
 import { LatencyModel, type LatencyTable, type LayerLatency } from '@fbnet/latency-lut';
-import { countCorrect, crossEntropy, type InputNormalization } from '@fbnet/nn';
+import { crossEntropy, type InputNormalization } from '@fbnet/nn';
 import { dnasContext, epochFigures, runBilevel, sampleAndDerive, scorePath, type DnasOptions } from './bilevel.ts';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
 import { argmaxTheta, sampleFromTheta, thetaProbs } from './gumbel.ts';
-import { latencyAwareLoss } from './loss.ts';
+import { checkLatencyTerm, latencyAwareLoss } from './loss.ts';
 import { Supernet, type MixMode } from './supernet.ts';
 
 /** The V1 search's settings (the fields of a preset's `supernet`); every default is the FBNet paper's. */
@@ -84,6 +85,8 @@ export async function supernetSearch(o: SupernetSearchOptions, io: StageIo<Super
     const minMs = fixedMs + layerMs.reduce((s, row) => s + Math.min(...row), 0);
     const latencyScale = unit === 'ms' ? 1 : unit === 'us' ? 1000 : minMs > 2 ? 1 : 1000;
     const lossOpts = { alpha: d(o.alpha, 0.2), beta: d(o.beta, 0.6) };
+    // E[LAT] (eq. 9) is a convex mix of candidate latencies: never below the fastest arch's.
+    checkLatencyTerm(minMs * latencyScale);
 
     const outcome = await runBilevel(
       {
@@ -97,9 +100,9 @@ export async function supernetSearch(o: SupernetSearchOptions, io: StageIo<Super
           const f = net.forward(x, { kind: 'gumbel', tau: s.tau, noise: s.noise, hard: o.hard }, s.ctx, latency);
           const ce = crossEntropy(f.logits, y);
           const loss = latencyAwareLoss(ce, tf.mul(f.latencyMs, latencyScale) as tf.Scalar, lossOpts);
-          stats.ce = ce.dataSync()[0];
-          stats.lat = f.latencyMs.dataSync()[0];
-          if (s.phase === 'arch') stats.correct = countCorrect(f.logits, y);
+          stats.ce = ce;
+          stats.lat = f.latencyMs;
+          if (s.phase === 'arch') stats.correct = correctCount(f.logits, y);
           return loss;
         },
         started: (resumedAtEpoch) =>

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchIterator, type ImageDataset } from '@fbnet/data';
-import { countCorrect, crossEntropy, type Net } from '@fbnet/nn';
+import { crossEntropy, type Net } from '@fbnet/nn';
+import { correctCount } from './read-back.ts';
 
 export interface EvalResult {
   accuracy: number;
@@ -23,14 +24,16 @@ export async function evaluateUnlessAborted(net: Net, ds: ImageDataset, signal: 
     for (let b = 0; b < it.batchesPerEpoch; b++) {
       if (signal?.aborted) return undefined;
       const batch = it.next();
-      const { n, l } = tf.tidy(() => {
+      const packed = tf.tidy(() => {
         const x = tf.tensor4d(batch.x, [batch.size, h, w, c]);
         const y = tf.tensor1d(batch.y, 'int32');
         const logits = net.forward(x, { training: false });
-        return { n: countCorrect(logits, y), l: crossEntropy(logits, y).dataSync()[0] * batch.size };
+        return tf.stack([tf.cast(correctCount(logits, y), 'float32'), crossEntropy(logits, y)]);
       });
+      const [n, l] = await packed.data(); // one asynchronous read per batch (GPU backends cannot stall-read everywhere)
+      packed.dispose();
       correct += n;
-      lossSum += l;
+      lossSum += l * batch.size;
       await new Promise((r) => setImmediate(r));
     }
   } finally {

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { serializeLayersModel, toLayersModel, type Net } from '@fbnet/nn';
 import { writeFileAtomic, writeJsonAtomic } from '@fbnet/runs';
+import { readVariables } from './read-back.ts';
 
 export interface ExportedModel {
   dir: string;
@@ -38,17 +40,39 @@ export async function exportLayersModel(
   inspect?: (model: LayersModel) => void,
 ): Promise<ExportedModel> {
   mkdirSync(dir, { recursive: true });
-  const model = build();
+  // Building the Layers model reads weights synchronously (BN folded into convs, grouped kernels
+  // made block-diagonal: @fbnet/nn's toLayersModel). Where the backend cannot (webgpu in Node),
+  // the model is built on the cpu backend from host copies of the variables.
+  await readVariables();
+  const back = await hostBackendIfNeeded();
   try {
-    inspect?.(model);
-    const { modelJson, weights } = await serializeLayersModel(model);
-    const weightsPath = join(dir, 'weights.bin');
-    writeFileAtomic(weightsPath, weights);
-    const jsonPath = join(dir, 'model.json');
-    writeJsonAtomic(jsonPath, modelJson);
-    writeJsonAtomic(join(dir, 'arch.json'), net.resolved.def);
-    return { dir, modelJson: jsonPath, weights: weightsPath, bytes: weights.length };
+    const model = build();
+    try {
+      inspect?.(model);
+      const { modelJson, weights } = await serializeLayersModel(model);
+      const weightsPath = join(dir, 'weights.bin');
+      writeFileAtomic(weightsPath, weights);
+      const jsonPath = join(dir, 'model.json');
+      writeJsonAtomic(jsonPath, modelJson);
+      writeJsonAtomic(join(dir, 'arch.json'), net.resolved.def);
+      return { dir, modelJson: jsonPath, weights: weightsPath, bytes: weights.length };
+    } finally {
+      model.dispose();
+    }
   } finally {
-    model.dispose();
+    await back?.();
   }
+}
+
+/**
+ * tfjs-backend-webgpu reads synchronously through an `OffscreenCanvas`, which Node lacks. There,
+ * switch to the cpu backend (the variables' values are already on the host, so TF.js moves them
+ * without a GPU read) and return how to switch back; elsewhere do nothing.
+ */
+async function hostBackendIfNeeded(): Promise<(() => Promise<void>) | undefined> {
+  const active = tf.getBackend();
+  if (active !== 'webgpu' || typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined') return undefined;
+  if (!tf.findBackendFactory('cpu')) await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  return async () => void (await tf.setBackend(active));
 }

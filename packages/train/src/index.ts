@@ -13,3 +13,4 @@ export { trainNet, archHash } from './trainer.ts';
 export type { TrainRun, TrainLoopIo, TrainOutcome, TrainCompleted } from './trainer.ts';
 export { trainStage, exportStage, loadTrainedNet } from './train-stage.ts';
 export type { TrainStageInput, TrainStageResult, ExportStageInput, ExportStageResult, WeightsMeta } from './train-stage.ts';
+export { readVariables, correctCount } from './read-back.ts';

@@ -6,6 +6,7 @@ import { Net, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import { loadCheckpoint, saveCheckpoint } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
 import { exportModel } from './export.ts';
+import { readVariables } from './read-back.ts';
 import { parseRecipe, type TrainRecipe, type TrainRecipeInput } from './recipe.ts';
 import { archHash, trainNet, type TrainEvent } from './trainer.ts';
 
@@ -86,6 +87,7 @@ export const trainStage = defineStage<TrainStageInput, TrainStageResult, TrainEv
       throw new FbnetError('CHECKPOINT', `training ${name} stopped after ${r.epochs} of ${recipe.epochs} epochs`);
     }
     const meta: WeightsMeta = { kind: 'fbnet-weights', version: 1, archHash: hash, normalization: data.normalization };
+    await readVariables();
     const snap = net.store.snapshot();
     saveCheckpoint(run.file(weights), { meta, tensors: Object.fromEntries(Object.entries(snap).map(([k, v]) => [k, { shape: v.shape, data: v.data }])) });
     const result: TrainStageResult = {

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Subject, type Observable } from 'rxjs';
 import { FbnetError, Rng, type ArchDef, type EventUnion, type CoreEventMap, type RngState, type StageRun } from '@fbnet/core';
 import { BatchIterator, mixup, randomCrop, randomHorizontalFlip, type ImageDataset } from '@fbnet/data';
-import { countCorrect, crossEntropy, Net, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
+import { crossEntropy, Net, type InputNormalization, type ParamSnapshot } from '@fbnet/nn';
 import type { TensorMap } from '@fbnet/runs';
 import { WeightEma } from './ema.ts';
 import { evaluate, evaluateUnlessAborted, type EvalResult } from './evaluate.ts';
 import { cosineLr, Optimizer } from './optimizers.ts';
+import { correctCount, readVariables } from './read-back.ts';
 import type { TrainRecipe } from './recipe.ts';
 
 export type TrainEventMap = CoreEventMap & {
@@ -134,8 +135,9 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
     const startedAt = saved?.meta.step ?? 0;
     let lastLoss = history.at(-1)?.trainLoss ?? NaN;
 
-    const save = (extra: TrainMeta['partial']) => {
+    const save = async (extra: TrainMeta['partial']) => {
       if (!run) return;
+      await readVariables();
       const optState = opt.state(vars, keyOf);
       const tensors: TensorMap = {
         ...prefixed(net.store.snapshot(), 'p:'),
@@ -169,24 +171,32 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
           yB = m.yB;
           lambda = m.lambda;
         }
-        const { loss, nCorrect } = tf.tidy(() => {
+        // The loss and the correct count come back in one asynchronous read, before the update
+        // (a non-finite loss leaves the weights as they were); nothing else leaves the device.
+        let correctT: tf.Scalar | undefined;
+        const { value, grads } = tf.tidy(() => {
           const xt = tf.tensor4d(x, [batch.size, h, w, c]);
           const ya = tf.tensor1d(batch.y, 'int32');
-          let nCorrect = 0;
-          const { value, grads } = tf.variableGrads(() => {
+          return tf.variableGrads(() => {
             const logits = net.forward(xt, { training: true, rng, dropPath: recipe.dropPath > 0 ? { rate: recipe.dropPath, rng } : undefined });
-            nCorrect = countCorrect(logits, ya);
+            correctT = tf.keep(correctCount(logits, ya)); // kept past variableGrads' forward scope
             let l = crossEntropy(logits, ya, recipe.labelSmoothing);
             if (yB) l = tf.add(tf.mul(l, lambda), tf.mul(crossEntropy(logits, tf.tensor1d(yB, 'int32'), recipe.labelSmoothing), 1 - lambda));
             return l;
           }, vars);
-          const loss = value.dataSync()[0];
+        });
+        let loss: number, nCorrect: number;
+        try {
+          const packed = tf.tidy(() => tf.stack([value, tf.cast(correctT!, 'float32')]));
+          [loss, nCorrect] = await packed.data();
+          packed.dispose();
           if (!Number.isFinite(loss)) {
             throw new FbnetError('NUMERIC', `training loss became ${loss} at epoch ${epoch + 1}, step ${b + 1} (lr ${lr.toPrecision(3)}); the last checkpoint is kept — lower the learning rate or check the data`);
           }
-          opt.apply(vars, grads, lr);
-          return { loss, nCorrect };
-        });
+          tf.tidy(() => opt.apply(vars, grads, lr));
+        } finally {
+          tf.dispose([value, correctT!, ...Object.values(grads)]);
+        }
         ema?.update(step);
         step++;
         lossSum += loss * batch.size;
@@ -204,7 +214,7 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
       if (b < stepsPerEpoch) {
         // Cancelled inside the epoch: keep its exact position, unless no step ran since the checkpoint it resumed from.
         if (b > first) {
-          save({ batch: b, lossSum, correct, seen, lr, seconds });
+          await save({ batch: b, lossSum, correct, seen, lr, seconds });
           if (run) io.emit({ type: 'train/checkpoint-saved', epoch, step, batch: b });
         }
         break;
@@ -220,7 +230,7 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
         }
         if (!r) {
           // Cancelled during the epoch's validation: every step is done, the epoch's end is not.
-          save({ batch: b, lossSum, correct, seen, lr, seconds });
+          await save({ batch: b, lossSum, correct, seen, lr, seconds });
           if (run) io.emit({ type: 'train/checkpoint-saved', epoch, step, batch: b });
           break;
         }
@@ -235,7 +245,7 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
       history.push(entry as TrainEventMap['train/epoch-ended']);
       io.emit(ev);
       if (run) {
-        save(undefined);
+        await save(undefined);
         io.emit({ type: 'train/checkpoint-saved', epoch, step });
       }
     }

@@ -50,7 +50,7 @@ async function find(): Promise<GpuAccess | { reason: string }> {
   try {
     const gpu = dawn.create([]);
     const a = await gpu.requestAdapter();
-    if (a) return { gpu, path: 'dawn', compatibility: false, adapterDescription: describe(a) };
+    if (a) return { gpu: wrapGpu(gpu, false), path: 'dawn', compatibility: false, adapterDescription: describe(a) };
     reasons.push('Dawn default backend: no adapter (no Vulkan device)');
   } catch (e) {
     reasons.push(`Dawn default backend: ${(e as Error).message}`);
@@ -58,7 +58,7 @@ async function find(): Promise<GpuAccess | { reason: string }> {
   try {
     const gpu = dawn.create(['backend=opengles']);
     const a = await gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
-    if (a) return { gpu: compatGpu(gpu), path: 'dawn-opengles', compatibility: true, adapterDescription: describe(a) };
+    if (a) return { gpu: wrapGpu(gpu, true), path: 'dawn-opengles', compatibility: true, adapterDescription: describe(a) };
     reasons.push('Dawn OpenGL ES backend: no adapter (is Mesa EGL/GLES installed?)');
   } catch (e) {
     reasons.push(`Dawn OpenGL ES backend: ${(e as Error).message}`);
@@ -66,14 +66,46 @@ async function find(): Promise<GpuAccess | { reason: string }> {
   return { reason: reasons.join('; ') };
 }
 
-/** A GPU whose adapter requests always ask for a compatibility-mode adapter (TF.js does not). */
-function compatGpu(gpu: GPU): GPU {
+/**
+ * The limits TF.js leaves at WebGPU's defaults but its stock kernels exceed: AddN binds one
+ * storage buffer per input plus its output, so a sum of 8+ tensors (a V1 supernet layer's
+ * nine candidates, accumulated gradients) needs more than the default 8 per shader stage.
+ * Left at the default, that pipeline is invalid and Dawn only prints a validation error: the
+ * sum silently reads as zeros. Every adapter we meet (Mesa's GLES included) allows 16+.
+ */
+const RAISED_LIMITS = ['maxStorageBuffersPerShaderStage'] as const;
+
+function raiseLimits(adapter: GPUAdapter): GPUAdapter {
+  const requestDevice = adapter.requestDevice.bind(adapter);
+  const raised = (d: GPUDeviceDescriptor = {}): Promise<GPUDevice> => {
+    const limits: Record<string, number> = { ...(d.requiredLimits as Record<string, number> | undefined) };
+    for (const k of RAISED_LIMITS) limits[k] = Math.max(limits[k] ?? 0, adapter.limits[k]);
+    return requestDevice({ ...d, requiredLimits: limits });
+  };
+  return new Proxy(adapter, {
+    get(target, prop) {
+      if (prop === 'requestDevice') return raised;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+/**
+ * The GPU TF.js is given: its adapters request devices with `RAISED_LIMITS`, and on the GLES
+ * path adapter requests ask for a compatibility-mode adapter (TF.js does not).
+ */
+function wrapGpu(gpu: GPU, compatibility: boolean): GPU {
   return new Proxy(gpu, {
-    get(target, prop, receiver) {
+    get(target, prop) {
       if (prop === 'requestAdapter') {
-        return (o: GPURequestAdapterOptions = {}) => target.requestAdapter({ ...o, featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+        return async (o: GPURequestAdapterOptions = {}) => {
+          const opts = compatibility ? ({ ...o, featureLevel: 'compatibility' } as GPURequestAdapterOptions) : o;
+          const a = await target.requestAdapter(opts);
+          return a && raiseLimits(a);
+        };
       }
-      const v = Reflect.get(target, prop, receiver);
+      const v = Reflect.get(target, prop, target);
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
