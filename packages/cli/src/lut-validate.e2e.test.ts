@@ -48,6 +48,7 @@ describe('fbnet lut validate: repeats, --out, --against', () => {
     expect(JSON.parse(readFileSync(first, 'utf8'))).toEqual(report);
     expect(v.stderr).toMatch(/repeatability: measured latencies of rounds 2\.\.2 vs round 1/);
     expect(v.stderr).toMatch(/--against/);
+    expect(v.stderr).toMatch(/round 1\/2: MAPE [\d.]+%.*\n(.*\n)*round 2\/2: MAPE/);
 
     const again = await fbnetAsync(['lut', 'validate', '--lut', lut, '--against', first, '--calibration', '0', '--repeat', '1', '--backend', 'cpu', '--json']);
     expect(again.code, again.stderr).toBe(0);

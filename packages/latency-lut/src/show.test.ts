@@ -20,6 +20,11 @@ describe('fbnet lut show', () => {
     expect(text).toMatch(/device {3}Test CPU 9000, 4 cores/);
     expect(text).toMatch(/entries {2}13 \(1 input, 11 block, 1 head\)/);
     expect(text).toMatch(/no correction fitted/);
+    // fakeLut: p10 = 0.9, p90 = 1.1 of the median, 20 samples each
+    expect(s.spread!.medianRel).toBeCloseTo(0.2, 9);
+    expect(s.spread!.maxRel).toBeCloseTo(0.2, 9);
+    expect(s.spread).toMatchObject({ minSamples: 20, medianSamples: 20 });
+    expect(text).toMatch(/spread {3}\(p90 − p10\) \/ median: median 20\.0%, max 20\.0%; samples per entry >= 20 \(median 20\)/);
   });
 
   it('renders a validation report with both predictors', () => {

@@ -2,6 +2,7 @@ import { FbnetError } from '@fbnet/core';
 import { entryStepMs } from './predict.ts';
 import { parseLut, type LatencyTable, type LutCorrection, type LutDevice, type LutTiming } from './schema.ts';
 import { loadLut } from './storage.ts';
+import { quantileSorted } from './timing.ts';
 import type { FitFigures } from './metrics.ts';
 import type { ValidationReport } from './validate-report.ts';
 import type { ValidationDrift } from './validation-drift.ts';
@@ -18,6 +19,8 @@ export interface LutSummary {
   byKind: Record<string, number>;
   /** Per op type: entries, and the sum / min / max of their medians. */
   byOpType: { opType: string; entries: number; minMs: number; maxMs: number; sumMs: number }[];
+  /** The entries' stored spread: (p90 − p10) / median (median and largest over entries), and samples per entry. */
+  spread?: { medianRel: number; maxRel: number; minSamples: number; medianSamples: number };
   /** Noisiest entries by (p90 − p10) / median. */
   noisiest: { key: string; medianMs: number; spread: number }[];
   correction?: Omit<LutCorrection, 'calibration'> & { calibration: LutCorrection['calibration'] };
@@ -50,6 +53,7 @@ export function showLut(lutOrPath: LatencyTable | string): LutSummary {
     entries: lut.entries.length,
     byKind,
     byOpType: [...ops.entries()].map(([opType, o]) => ({ opType, ...o })).sort((a, b) => a.opType.localeCompare(b.opType)),
+    spread: spreadOf(lut),
     noisiest: lut.entries
       .filter((e) => e.medianMs > 0)
       .map((e) => ({ key: e.key, medianMs: e.medianMs, spread: (e.p90Ms - e.p10Ms) / e.medianMs }))
@@ -57,6 +61,14 @@ export function showLut(lutOrPath: LatencyTable | string): LutSummary {
       .slice(0, 5),
     correction: lut.correction,
   };
+}
+
+function spreadOf(lut: LatencyTable): LutSummary['spread'] {
+  const positive = lut.entries.filter((e) => e.medianMs > 0);
+  if (!positive.length) return undefined;
+  const rel = positive.map((e) => (e.p90Ms - e.p10Ms) / e.medianMs).sort((a, b) => a - b);
+  const samples = lut.entries.map((e) => e.samples).sort((a, b) => a - b);
+  return { medianRel: quantileSorted(rel, 0.5), maxRel: rel[rel.length - 1], minSamples: samples[0], medianSamples: quantileSorted(samples, 0.5) };
 }
 
 const CONTEXT_WORDS: Record<LutTiming['context'], string> = {
@@ -79,6 +91,12 @@ export function formatLutSummary(s: LutSummary): string {
     `  timing   tinybench, batch 1, timed ${CONTEXT_WORDS[s.timing.context]}, ${s.timing.timeMs} ms per ${s.timing.context === 'isolated' ? 'entry' : 'context arch'} in ${s.timing.rounds}-${s.timing.maxRounds} rounds, >= ${s.timing.minSamples} samples, warm-up ${s.timing.warmupMs} ms`,
     `  sources  ${s.sources.map((x) => `${x.kind} ${x.name} (${x.hash})`).join('; ') || 'none'}`,
     `  entries  ${s.entries} (${Object.entries(s.byKind).map(([k, v]) => `${v} ${k}`).join(', ')})${s.measureSec !== undefined ? `, measured in ${s.measureSec.toFixed(1)} s` : ''}`,
+    ...(s.spread
+      ? [
+          `  spread   (p90 − p10) / median: median ${(100 * s.spread.medianRel).toFixed(1)}%, max ${(100 * s.spread.maxRel).toFixed(1)}%; ` +
+            `samples per entry >= ${s.spread.minSamples} (median ${s.spread.medianSamples})`,
+        ]
+      : []),
     '',
     `  ${'op type'.padEnd(22)} ${'entries'.padStart(7)} ${'min ms'.padStart(9)} ${'max ms'.padStart(9)}`,
     ...s.byOpType.map((o) => `  ${o.opType.padEnd(22)} ${String(o.entries).padStart(7)} ${f3(o.minMs).padStart(9)} ${f3(o.maxMs).padStart(9)}`),

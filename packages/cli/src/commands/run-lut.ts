@@ -72,7 +72,15 @@ export async function runLut(line: LutLine): Promise<number> {
         backend: backend.plugin,
         plan: backend.plan,
         threads: f.threads,
-        onEvent: (e) => e.type === 'stage/progress' && out.progress(progressBar(e.phase, e.done, e.total, e.etaSec)),
+        onEvent: (e) => {
+          if (e.type === 'stage/progress') out.progress(progressBar(e.phase, e.done, e.total, e.etaSec));
+          if (e.type === 'lut/validation-round' && e.of > 1) {
+            out.info(
+              `round ${e.round}/${e.of}: MAPE ${e.mape.toFixed(1)}%, within ±10% ${(e.within10 * 100).toFixed(1)}%, ` +
+                `Kendall τ ${e.kendallTau.toFixed(3)}`,
+            );
+          }
+        },
       },
     );
     out.endProgress();
