@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Bench } from 'tinybench';
 import { Rng, type ArchDef, type BackendPlugin, type DeviceFingerprint, type KernelPlan } from '@fbnet/core';
 import { crossEntropy, Net } from '@fbnet/nn';
+import type { GpuWorkCounts } from '@fbnet/backend-webgpu';
 import { quantile, resetVariantCalls, variantCalls } from './results.ts';
 import { loadArch, setupPlugin } from './setup.ts';
 
@@ -47,6 +48,11 @@ export interface BenchTrainResult {
   plan: string;
   fingerprint: DeviceFingerprint;
   variantCalls?: Record<string, Record<string, number>>;
+  /**
+   * webgpu only: the WebGPU calls of one step, averaged over the timed and warm-up steps
+   * (`countGpuWork` of @fbnet/backend-webgpu: submits, read-backs, pipelines, uniform writes…).
+   */
+  gpuWork?: { steps: number; perStep: GpuWorkCounts };
 }
 
 async function batches(def: ArchDef, n: number, data: 'random' | 'fashion-mnist', seed: number): Promise<{ x: tf.Tensor4D; y: tf.Tensor1D }[]> {
@@ -86,8 +92,10 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
   const feed = await batches(def, batch, data, o.seed ?? 0);
   const vars = net.trainableVariables();
   let i = 0;
+  let counted = 0;
   const losses: number[] = [];
   const step = async () => {
+    counted++;
     const b = feed[i++ % feed.length];
     const cost = opt.minimize(() => crossEntropy(net.forward(b.x, { training: true }), b.y), true, vars)!;
     losses.push((await cost.data())[0]);
@@ -98,9 +106,15 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     await step();
     const before = tf.memory().numTensors;
     resetVariantCalls(plugin);
+    const gpu = await gpuWorkCounter();
+    counted = 0;
     const bench = new Bench({ iterations: steps, time: 0, warmupIterations: o.warmup ?? 3, warmupTime: 0, retainSamples: true, throws: true });
     bench.add('train-step', step);
-    await bench.run();
+    try {
+      await bench.run();
+    } finally {
+      gpu?.stop();
+    }
     const tensorLeak = tf.memory().numTensors - before;
     const r = bench.tasks[0].result;
     if (r.state !== 'completed') throw new Error(`benchmark did not complete: ${r.state}`);
@@ -124,10 +138,23 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
       plan: fingerprint.planHash,
       fingerprint,
       variantCalls: variantCalls(plugin),
+      ...(gpu ? { gpuWork: { steps: counted, perStep: gpu.perStep(counted) } } : {}),
     };
   } finally {
     for (const b of feed) tf.dispose([b.x, b.y]);
     opt.dispose();
     net.dispose();
   }
+}
+
+/**
+ * Counts the WebGPU calls when the active TF.js backend is tfjs-backend-webgpu (else undefined);
+ * the plugin package is imported only then.
+ */
+async function gpuWorkCounter(): Promise<{ stop(): void; perStep(steps: number): GpuWorkCounts } | undefined> {
+  if (tf.getBackend() !== 'webgpu') return undefined;
+  const { isWebgpuBackend, startGpuWorkCounter, perStep } = await import('@fbnet/backend-webgpu');
+  if (!isWebgpuBackend(tf.backend())) return undefined;
+  const counter = startGpuWorkCounter(tf.backend());
+  return { stop: () => counter.stop(), perStep: (n) => perStep(counter.counts(), n) };
 }
