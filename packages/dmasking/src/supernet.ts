@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError, Rng, searchLayers, type ArchChoice, type SearchLayer, type SearchSpace } from '@fbnet/core';
 import { gumbelSoftmax, stopGradient } from '@fbnet/gumbel-supernet';
-import { BlockModule, convForward, createConvParams, normalInit, ParamStore, type ForwardContext, type InputNormalization } from '@fbnet/nn';
+import { BlockModule, convForward, createConvParams, mixCandidates, normalInit, ParamStore, scaleChannels, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
 import { addMaskedShortcut, isAllOnes, maskBank, tableMask, type MaskTable } from './masks.ts';
 import { planSupernet, type CandidatePlan, type SlotPlan } from './plan.ts';
@@ -289,10 +289,8 @@ export class DMaskingSupernet {
       if (opKey && mode.kind === 'fixed') {
         y = this.candidate(cands[mode.choice.ops[layer!.index]], y, slot.plan.outMax, mask, ctx);
       } else if (opKey) {
-        const outs = cands.map((cm) => this.candidate(cm, y, slot.plan.outMax, mask, ctx));
-        const shape = outs[0].shape;
-        // Σ_i m_i b_i(x) as one matmul over the stacked candidate outputs.
-        y = tf.reshape(tf.matMul(tf.reshape(weights[opKey], [1, cands.length]), tf.reshape(tf.stack(outs), [cands.length, -1])), shape) as tf.Tensor4D;
+        // Σ_i m_i b_i(x): one mixed-operation kernel where the backend has it.
+        y = mixCandidates(cands.map((cm) => this.candidate(cm, y, slot.plan.outMax, mask, ctx)), weights[opKey]);
       } else {
         y = this.candidate(cands[0], y, slot.plan.outMax, mask, ctx);
       }
@@ -308,7 +306,7 @@ export class DMaskingSupernet {
     if (cm.pw) {
       // pw where the option expands, the input itself (zero-padded to the expanded width) where it does not
       const midMax = p.pwGate!.k;
-      h = tf.add(tf.mul(cm.pw.forward(x, plain), mask(p.pwGate) ?? 1), tf.mul(fitChannels(x, midMax), mask(p.pwSkip) ?? 1)) as tf.Tensor4D;
+      h = tf.add(masked(cm.pw.forward(x, plain), mask(p.pwGate)), masked(fitChannels(x, midMax), mask(p.pwSkip))) as tf.Tensor4D;
     }
     if (cm.main) h = cm.main.forward(h, plain);
     const out = mask(p.out);
@@ -323,9 +321,9 @@ export class DMaskingSupernet {
       }
       const foldOut = out && node.bn && (node.act === 'none' || node.act === 'relu');
       if (foldOut) params = { ...params, gamma: tf.mul(params.gamma!, out) as unknown as tf.Variable, beta: tf.mul(params.beta!, out) as unknown as tf.Variable };
-      y = convForward(params, inputMask ? (tf.mul(h, inputMask) as tf.Tensor4D) : h, plain);
-      if (out && !foldOut) y = tf.mul(y, out) as tf.Tensor4D;
-    } else if (cm.main || cm.pw) y = out ? (tf.mul(h, out) as tf.Tensor4D) : h;
+      y = convForward(params, masked(h, inputMask), plain);
+      if (!foldOut) y = masked(y, out);
+    } else if (cm.main || cm.pw) y = masked(h, out);
     if (p.residual) {
       const r = p.residual === 'always' ? null : mask(p.residual);
       if (y && r) {
@@ -333,7 +331,7 @@ export class DMaskingSupernet {
         y = addMaskedShortcut(y, x.shape[3] > outMax ? fitChannels(x, outMax) : x, r);
       } else {
         const short = fitChannels(x, outMax);
-        const term = r ? (tf.mul(short, r) as tf.Tensor4D) : short;
+        const term = masked(short, r);
         y = y ? (tf.add(y, term) as tf.Tensor4D) : term;
       }
     }
@@ -359,6 +357,11 @@ export class DMaskingSupernet {
     this.prefixCache.forEach((t) => t.dispose());
     this.prefixCache.clear();
   }
+}
+
+/** x ∘ mask over the channels (one kernel where the backend has it); x itself without a mask. */
+function masked(x: tf.Tensor4D, m: tf.Tensor1D | null): tf.Tensor4D {
+  return m ? scaleChannels(x, m) : x;
 }
 
 let alphaId = 0;

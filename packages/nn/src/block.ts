@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BlockSpec, ConvNode, Rng, SeNode } from '@fbnet/core';
 import { activate } from './ops/activations.ts';
 import { batchNormActInfer, batchNormActTrain, disposeBatchStats, updateBatchNormRunningStats } from './ops/batch-norm-act.ts';
+import { scaleChannels } from './ops/channel-scale.ts';
 import { channelShuffle, conv, filterShape } from './ops/conv.ts';
 import { foldConvBn, foldedConvForward, type FoldedConv } from './ops/folded-conv.ts';
 import { kaimingNormalFanOut, uniformFanIn, type ParamStore } from './params.ts';
@@ -145,12 +146,12 @@ export class BlockModule {
       for (const n of this.nodes) {
         if (n.kind === 'conv') {
           y = convForward(n.p, y, ctx);
-          if (mid && (n.p.node.name === 'pw' || n.p.node.name === 'dw')) y = tf.mul(y, mid);
+          if (mid && (n.p.node.name === 'pw' || n.p.node.name === 'dw')) y = applyMask(y, mid);
         } else if (n.kind === 'se') y = seForward(n.p, y);
         else if (n.kind === 'shuffle') y = channelShuffle(y, n.groups);
         else y = tf.mean(y, [1, 2], true);
       }
-      if (ctx.masks?.out) y = tf.mul(y, ctx.masks.out);
+      if (ctx.masks?.out) y = applyMask(y, ctx.masks.out);
       if (this.spec.residual) {
         if (ctx.training && ctx.dropPath && ctx.dropPath.rate > 0) y = dropPath(y, ctx.dropPath.rate, ctx.dropPath.rng);
         y = tf.add(y, x);
@@ -158,6 +159,11 @@ export class BlockModule {
       return y;
     });
   }
+}
+
+/** A channel mask: one per-channel scaling kernel for a [C] mask, a broadcast multiply otherwise. */
+function applyMask(y: tf.Tensor4D, m: tf.Tensor): tf.Tensor4D {
+  return m.rank === 1 && m.shape[0] === y.shape[3] ? scaleChannels(y, m as tf.Tensor1D) : tf.mul(y, m);
 }
 
 /** Stochastic depth: drop the residual branch per sample, scale survivors by 1/keep. */

@@ -5,6 +5,7 @@ export { batchNormActTrain, batchNormActInfer, hasFusedBatchNorm, registerBatchN
 export type { BatchNormActResult } from './ops/batch-norm-act.ts';
 export { conv, channelShuffle, filterShape } from './ops/conv.ts';
 export { hasMixKernel, mixCandidates } from './ops/mix.ts';
+export { hasChannelScaleKernel, scaleChannels } from './ops/channel-scale.ts';
 export type { ConvGeometry } from './ops/conv.ts';
 export { BlockModule, createConvParams, convForward, dropPath, BN_EPSILON, BN_MOMENTUM } from './block.ts';
 export type { ForwardContext } from './block.ts';

@@ -24,3 +24,4 @@ export type { GemmShape } from './kernels/gemm.ts';
 export { updateRunningStats, type BatchNormGradResult, type BatchNormTrainResult } from './kernels/batchnorm.ts';
 export type { SoftmaxCrossEntropyResult } from './kernels/elementwise.ts';
 export type { MixGradResult } from './kernels/mix.ts';
+export type { ChannelScaleGradResult } from './kernels/chscale.ts';

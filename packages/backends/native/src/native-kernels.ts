@@ -4,6 +4,7 @@
  * Float32Array, to a Float32Array passed as `out`, or, without any copy, to a HeapArray `out`.
  * Shapes and layouts: see params.ts (NHWC activations, TF.js filter layouts, explicit padding).
  */
+import { channelScale, channelScaleGrad, type ChannelScaleGradResult } from './kernels/chscale.ts';
 import { mix, mixGrad, type MixGradResult } from './kernels/mix.ts';
 import { nativeCapabilities, type NativeCapabilities } from './capabilities.ts';
 import type { F32Input, F32Output, Heap, HeapArray } from './heap.ts';
@@ -178,6 +179,16 @@ export class NativeKernels {
   /** Backward of `mix`: dxs[i] = w[i] · dy (where `wantDx[i]`, default all), dw[i] = <dy, xs[i]> (summed in a thread-count-independent order). */
   mixGrad(dy: F32Input, xs: readonly F32Input[], w: ArrayLike<number>, wantDx?: readonly boolean[], outs?: readonly (F32Output | undefined)[]): MixGradResult {
     return mixGrad(this.rt, dy, xs, w, wantDx, outs);
+  }
+
+  /** Per-channel scaling y[m, c] = x[m, c] · scale[c] (FBNetV2's channel masks). */
+  channelScale<O extends OptOut = undefined>(x: F32Input, scale: F32Input, p: ChannelsShape, out?: O): OutOf<O> {
+    return channelScale(this.rt, x, scale, p, out) as OutOf<O>;
+  }
+
+  /** Backward of channelScale: dx = dy · scale (unless `wantDx` is false), dm[c] = Σ_rows dy · x (thread-count independent). */
+  channelScaleGrad(dy: F32Input, x: F32Input, scale: F32Input, p: ChannelsShape, wantDx = true, out?: F32Output): ChannelScaleGradResult {
+    return channelScaleGrad(this.rt, dy, x, scale, p, wantDx, out);
   }
 
   /** Stops the worker threads. Resident HeapArrays become invalid. */

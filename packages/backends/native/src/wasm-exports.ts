@@ -64,6 +64,9 @@ export interface KernelExports {
   /** xs, dxs: pointers to k pointers (a dxs entry of 0: no gradient for that input). */
   fb_mix_fwd(xs: number, w: number, k: number, y: number, n: number): void;
   fb_mix_bwd(dy: number, xs: number, w: number, k: number, dxs: number, dw: number, n: number): void;
+  fb_chscale_fwd(x: number, m: number, y: number, rows: number, c: number): void;
+  /** dx may be 0 (no input gradient). */
+  fb_chscale_bwd(dy: number, x: number, m: number, dx: number, dm: number, rows: number, c: number): void;
 }
 
 /** (a, b, out, n, h, w, cin, cout, kh, kw, strideH, strideW, padTop, padLeft, outH, outW, groups) */

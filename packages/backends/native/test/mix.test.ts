@@ -1,5 +1,5 @@
 /**
- * The mixed operation y = Σ w_i x_i and its backward against a float64 reference, on lengths
+ * Per-channel scaling (V2's channel masks) and the mixed operation y = Σ w_i x_i and its backward against a float64 reference, on lengths
  * that span several 64K-element chunks with a ragged tail; the weight gradient is summed per
  * chunk in chunk order, so 1 and 2 threads must agree bit for bit.
  */
@@ -76,4 +76,37 @@ describe('mix (FBNetV1 mixed operation)', () => {
     expect(() => one.mix([rand(4, 1), rand(5, 2)], [1, 1])).toThrow(/xs\[1\] has 5 elements, expected 4/);
     expect(() => one.mix([rand(4, 1)], [1, 2])).toThrow(/w has 2 elements, expected 1/);
   });
+});
+
+describe('channelScale (FBNetV2 channel masks)', () => {
+  let one: NativeKernels, two: NativeKernels;
+  beforeAll(async () => {
+    [one, two] = await Promise.all([loadNativeKernels({ threads: 1 }), loadNativeKernels({ threads: 2 })]);
+  });
+  afterAll(async () => {
+    await Promise.all([one.dispose(), two.dispose()]);
+  });
+
+  for (const [n, h, c] of [[2, 3, 5], [32, 14, 96], [64, 7, 150]] as const) {
+    it(`[${n},${h},${h},${c}]: forward, dx and the mask gradient match float64`, () => {
+      const rows = n * h * h;
+      const x = rand(rows * c, 5), dy = rand(rows * c, 6), m = rand(c, 7);
+      const p = { n, h, w: h, c };
+      const y = one.channelScale(x, m, p);
+      expect(maxRel(y, Float64Array.from(x, (v, i) => v * m[i % c]))).toBeLessThan(1e-7);
+      const g1 = one.channelScaleGrad(dy, x, m, p);
+      const g2 = two.channelScaleGrad(dy, x, m, p);
+      expect(maxRel(g1.dx as Float32Array, Float64Array.from(dy, (v, i) => v * m[i % c]))).toBeLessThan(1e-7);
+      for (let k = 0; k < c; k++) {
+        let dot = 0, mag = 0;
+        for (let r = 0; r < rows; r++) {
+          dot += dy[r * c + k] * x[r * c + k];
+          mag += Math.abs(dy[r * c + k] * x[r * c + k]);
+        }
+        expect(Math.abs(g1.dm[k] - dot) / mag, `dm${k}`).toBeLessThan(1e-6);
+      }
+      expect(Array.from(g2.dm)).toEqual(Array.from(g1.dm));
+      expect(two.channelScaleGrad(dy, x, m, p, false).dx).toBeUndefined();
+    });
+  }
 });

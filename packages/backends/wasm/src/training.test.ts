@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { FBNET_KERNELS, Rng } from '@fbnet/core';
 import { loadNative, residentCopyCount, residentWriteBackChecks } from '@fbnet/backend-common';
-import { crossEntropy, hasMixKernel, mixCandidates, Net } from '@fbnet/nn';
+import { crossEntropy, hasChannelScaleKernel, hasMixKernel, mixCandidates, Net, scaleChannels } from '@fbnet/nn';
 import '@tensorflow/tfjs-backend-wasm';
 import { wasmPlugin } from './plugin.ts';
 
@@ -147,6 +147,48 @@ describe('training on the wasm plugin', () => {
     }
     wasmPlugin.forceVariant(FBNET_KERNELS.Mix, undefined);
     wasmPlugin.forceVariant(FBNET_KERNELS.MixGrad, undefined);
+  });
+
+  // FBNetV2's channel masks: x ∘ m as one FbnetChannelScale kernel forward, one
+  // FbnetChannelScaleGrad backward (native and JS), against a broadcast multiply on stock cpu.
+  it('channel scaling: value and gradients w.r.t. x and the mask match the stock broadcast multiply', async () => {
+    const rng = new Rng(23);
+    const shape: [number, number, number, number] = [4, 6, 6, 10];
+    const xData = Float32Array.from({ length: 4 * 6 * 6 * 10 }, () => rng.next() * 2 - 1);
+    const mData = Float32Array.from({ length: 10 }, () => rng.next());
+    const probe = Float32Array.from({ length: 4 * 6 * 6 * 10 }, () => rng.next() * 2 - 1);
+    const run = () => {
+      const x = tf.tensor4d(xData, shape);
+      const m = tf.tensor1d(mData);
+      const p = tf.tensor4d(probe, shape);
+      const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(scaleChannels(a as tf.Tensor4D, b as tf.Tensor1D), p)))([x, m]);
+      const out = { value: value.dataSync()[0], grads: grads.map((g) => g.dataSync().slice() as Float32Array) };
+      tf.dispose([x, m, p, value, ...grads]);
+      return out;
+    };
+    await wasmPlugin.dispose();
+    await tf.setBackend('cpu');
+    expect(hasChannelScaleKernel()).toBe(false);
+    const want = run();
+    await wasmPlugin.init();
+    for (const variant of ['native-simd-mt', 'js']) {
+      wasmPlugin.forceVariant(FBNET_KERNELS.ChannelScale, variant);
+      wasmPlugin.forceVariant(FBNET_KERNELS.ChannelScaleGrad, variant);
+      wasmPlugin.dispatcher.resetCounts();
+      const got = run();
+      expect(wasmPlugin.dispatcher.callCounts()[FBNET_KERNELS.ChannelScaleGrad]?.[variant], variant).toBe(1);
+      expect(Math.abs(got.value - want.value), variant).toBeLessThan(1e-4 * Math.max(1, Math.abs(want.value)));
+      want.grads.forEach((g, i) => {
+        let d = 0, scale = 1e-3;
+        for (let e = 0; e < g.length; e++) {
+          d = Math.max(d, Math.abs(got.grads[i][e] - g[e]));
+          scale = Math.max(scale, Math.abs(g[e]));
+        }
+        expect(d / scale, `${variant} gradient ${i}`).toBeLessThan(1e-5);
+      });
+    }
+    wasmPlugin.forceVariant(FBNET_KERNELS.ChannelScale, undefined);
+    wasmPlugin.forceVariant(FBNET_KERNELS.ChannelScaleGrad, undefined);
   });
 
   // The native kernels keep copies of the tensors they read and write in their own heap, by

@@ -48,6 +48,16 @@ export const FBNET_KERNELS = {
    * outputs: dx0 … dx{k−1} (w_i·dy), dw [k] (<dy, x_i>).
    */
   MixGrad: 'FbnetMixGrad',
+  /**
+   * Per-channel scaling y = x ∘ scale (FBNetV2's channel masks). inputs: x [N,H,W,C], scale [C];
+   * outputs: y [N,H,W,C].
+   */
+  ChannelScale: 'FbnetChannelScale',
+  /**
+   * Backward of ChannelScale. inputs: dy, x, scale; outputs: dx = dy ∘ scale, dscale [C] =
+   * Σ over N·H·W of dy ∘ x.
+   */
+  ChannelScaleGrad: 'FbnetChannelScaleGrad',
 } as const;
 
 export interface MixAttrs {

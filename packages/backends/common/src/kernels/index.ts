@@ -10,6 +10,7 @@ import { batchNormActTrainJs } from './FbnetBatchNormActTrain.ts';
 import { batchNormRunningStatsJs } from './FbnetBatchNormRunningStats.ts';
 import { optimizerStepJs } from './FbnetOptimizerStep.ts';
 import { mixGradJs, mixJs } from './FbnetMix.ts';
+import { channelScaleGradJs, channelScaleJs } from './FbnetChannelScale.ts';
 import { addJs } from './Add.ts';
 import { subJs } from './Sub.ts';
 import { multiplyJs } from './Multiply.ts';
@@ -35,6 +36,8 @@ export {
   optimizerStepJs,
   mixJs,
   mixGradJs,
+  channelScaleJs,
+  channelScaleGradJs,
   addJs,
   subJs,
   multiplyJs,
@@ -62,6 +65,8 @@ export const JS_TRAINING_KERNELS: readonly F32Kernel[] = [
   optimizerStepJs,
   mixJs,
   mixGradJs,
+  channelScaleJs,
+  channelScaleGradJs,
 ];
 
 /** Inference kernels TF.js's fused ops call (conv + bias + activation in one kernel). */

@@ -166,6 +166,28 @@ export function nativeKernelDefs(kernels: NativeKernels): NativeKernelDef[] {
         arrayOf(outs[k]).set(r.dw);
       },
     },
+    {
+      kernel: FBNET_KERNELS.ChannelScale,
+      variant: NATIVE_VARIANT,
+      description: description('per-channel scaling'),
+      inputs: ['x', 'scale'],
+      supports: () => true,
+      outputShapes: (_c, inputs) => [inputs.x.shape],
+      compute: ([x, scale], [y]) => void kernels.channelScale(x, scale, { n: x.length / scale.length, c: scale.length }, y),
+    },
+    {
+      kernel: FBNET_KERNELS.ChannelScaleGrad,
+      variant: NATIVE_VARIANT,
+      description: description('per-channel scaling backward'),
+      inputs: ['dy', 'x', 'scale'],
+      multiOutput: true,
+      supports: () => true,
+      outputShapes: (_c, inputs) => [inputs.x.shape, inputs.scale.shape],
+      compute: ([dy, x, scale], [dx, dscale]) => {
+        const r = kernels.channelScaleGrad(dy, x, scale, { n: x.length / scale.length, c: scale.length }, true, dx);
+        arrayOf(dscale).set(r.dm);
+      },
+    },
   ];
 }
 
