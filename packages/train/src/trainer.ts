@@ -43,6 +43,13 @@ export interface TrainerOptions {
   checkpointName?: string;
   /** Evaluate on `val` after every epoch (default true when val is given). */
   evalEveryEpoch?: boolean;
+  /**
+   * Read the loss and correct count back every N steps (default 1), in one transfer: on a GPU
+   * backend each read is a host round trip that drains the queue. With N > 1 a non-finite loss is
+   * found up to N − 1 updates late (the error names the step it appeared at; the checkpoint on
+   * disk is older still). Sums, events and checkpoints are the same for every N.
+   */
+  readEvery?: number;
 }
 
 export type TrainCompleted = TrainEventMap['train/completed'];
@@ -102,6 +109,8 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
     (v) => isDecayed(keyOf(v)),
   );
   const ema = recipe.ema > 0 ? new WeightEma(net.store, recipe.ema) : null;
+  /** Steps whose [loss, correct] are still on the device, oldest first (`readEvery`). */
+  const pending: { t: tf.Tensor1D; epoch: number; b: number; size: number; lr: number }[] = [];
   // Optimizer slots and EMA shadows are freed however the loop ends: completed, cancelled,
   // a NaN loss, or a failed checkpoint write (a long-lived V3 worker trains many candidates).
   try {
@@ -133,6 +142,25 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
     io.emit({ type: 'train/started', params: net.store.count(), stepsPerEpoch, epochs: recipe.epochs, resumedAtEpoch: epoch, ...(partial ? { resumedAtBatch: partial.batch } : {}) });
     const t0 = Date.now();
     const startedAt = saved?.meta.step ?? 0;
+    const readEvery = Math.max(1, Math.floor(o.readEvery ?? 1));
+    let lossSum = 0, correct = 0;
+    /** Read every pending step's figures in one transfer and add them, in step order. */
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const all = tf.tidy(() => tf.stack(pending.map((p) => p.t)));
+      const values = await all.data();
+      all.dispose();
+      const steps = pending.splice(0);
+      tf.dispose(steps.map((p) => p.t));
+      steps.forEach((p, i) => {
+        const loss = values[2 * i];
+        if (!Number.isFinite(loss)) {
+          throw new FbnetError('NUMERIC', `training loss became ${loss} at epoch ${p.epoch + 1}, step ${p.b + 1} (lr ${p.lr.toPrecision(3)}); the last checkpoint is kept — lower the learning rate or check the data`);
+        }
+        lossSum += loss * p.size;
+        correct += values[2 * i + 1];
+      });
+    };
     let lastLoss = history.at(-1)?.trainLoss ?? NaN;
 
     const save = async (extra: TrainMeta['partial']) => {
@@ -151,7 +179,9 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
     while (epoch < recipe.epochs && !aborted()) {
       const te = Date.now();
       const first = partial?.batch ?? 0;
-      let lossSum = partial?.lossSum ?? 0, correct = partial?.correct ?? 0, seen = partial?.seen ?? 0, lr = partial?.lr ?? 0;
+      lossSum = partial?.lossSum ?? 0;
+      correct = partial?.correct ?? 0;
+      let seen = partial?.seen ?? 0, lr = partial?.lr ?? 0;
       const priorSeconds = partial?.seconds ?? 0;
       partial = undefined;
       let b = first;
@@ -171,8 +201,9 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
           yB = m.yB;
           lambda = m.lambda;
         }
-        // The loss and the correct count come back in one asynchronous read, before the update
-        // (a non-finite loss leaves the weights as they were); nothing else leaves the device.
+        // The loss and the correct count come back in one asynchronous read every `readEvery`
+        // steps, before that step's update (with 1, a non-finite loss leaves the weights as they
+        // were); nothing else leaves the device.
         let correctT: tf.Scalar | undefined;
         const { value, grads } = tf.tidy(() => {
           const xt = tf.tensor4d(x, [batch.size, h, w, c]);
@@ -185,22 +216,15 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
             return l;
           }, vars);
         });
-        let loss: number, nCorrect: number;
         try {
-          const packed = tf.tidy(() => tf.stack([value, tf.cast(correctT!, 'float32')]));
-          [loss, nCorrect] = await packed.data();
-          packed.dispose();
-          if (!Number.isFinite(loss)) {
-            throw new FbnetError('NUMERIC', `training loss became ${loss} at epoch ${epoch + 1}, step ${b + 1} (lr ${lr.toPrecision(3)}); the last checkpoint is kept — lower the learning rate or check the data`);
-          }
+          pending.push({ t: tf.tidy(() => tf.stack([value, tf.cast(correctT!, 'float32')])) as tf.Tensor1D, epoch, b, size: batch.size, lr });
+          if (pending.length >= readEvery) await flush();
           tf.tidy(() => opt.apply(vars, grads, lr));
         } finally {
           tf.dispose([value, correctT!, ...Object.values(grads)]);
         }
         ema?.update(step);
         step++;
-        lossSum += loss * batch.size;
-        correct += nCorrect;
         seen += batch.size;
         if (b % 5 === 4 || b === stepsPerEpoch - 1) {
           const done = epoch * stepsPerEpoch + b + 1;
@@ -210,6 +234,7 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
         }
         await new Promise((r) => setImmediate(r));
       }
+      await flush();
       const seconds = priorSeconds + (Date.now() - te) / 1000;
       if (b < stepsPerEpoch) {
         // Cancelled inside the epoch: keep its exact position, unless no step ran since the checkpoint it resumed from.
@@ -262,6 +287,7 @@ export async function trainNet(net: Net, o: TrainerOptions, io: TrainLoopIo): Pr
     if (!aborted()) io.emit({ type: 'train/completed', ...result });
     return { ...result, completed: true };
   } finally {
+    tf.dispose(pending.map((p) => p.t));
     opt.dispose();
     ema?.dispose();
   }
