@@ -116,6 +116,11 @@ export function measure(o, log = (m) => process.stderr.write(`${m}\n`)) {
         log(`webgpu train, batch ${b}…`);
         parts.webgpuTrain.push({ batch: b, ...fbnet(['bench', 'train', '--arch', o.arch, '--backend', 'webgpu', '--batch', String(b), '--steps', String(o.steps)], 120 + b / 4) });
       }
+      // The same step reading the loss back only every N steps: what the per-step stall costs.
+      const rb = o.batches.includes(64) ? 64 : Math.max(...o.batches);
+      const n = Math.max(2, Math.min(10, o.steps));
+      log(`webgpu train, batch ${rb}, loss read every ${n} steps…`);
+      parts.webgpuTrainReadEvery = { batch: rb, readEvery: n, ...fbnet(['bench', 'train', '--arch', o.arch, '--backend', 'webgpu', '--batch', String(rb), '--steps', String(Math.ceil(o.steps / n) * n), '--read-every', String(n)], 120 + rb / 4) };
       log('webgpu infer, batch 1…');
       parts.webgpuInfer = fbnet(['bench', 'infer', '--arch', o.arch, '--backend', 'webgpu', '--batch', '1', '--iterations', String(o.inferIters)], 120);
     }
@@ -203,6 +208,10 @@ export function assembleGpuReport(parts, meta = {}) {
       train: webgpuTrain,
       infer: orError(parts.webgpuInfer, inferFigures),
       stepCost: fit,
+      // Steps that only queue work: compare its mean imagesPerSec with train's at the same batch.
+      trainReadEvery: parts.webgpuTrainReadEvery
+        ? { batch: parts.webgpuTrainReadEvery.batch, readEvery: parts.webgpuTrainReadEvery.readEvery, ...(parts.webgpuTrainReadEvery.ok ? trainFigures(parts.webgpuTrainReadEvery.json) : { error: parts.webgpuTrainReadEvery.error }) }
+        : undefined,
     },
     wasm: { train: orError(parts.wasmTrain, (r) => ({ batch: r.batch, ...trainFigures(r) })), infer: orError(parts.wasmInfer, inferFigures) },
     torchCuda: torch ?? { available: false, reason: 'skipped' },

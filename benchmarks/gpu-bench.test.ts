@@ -76,6 +76,10 @@ describe('benchmarks/gpu.sh --quick (end to end, this machine)', () => {
         expect(t.gpuWork.perStep).toMatchObject({ gpuReads: 1, mapAsyncs: 1, readSyncs: 0, pipelines: 0 });
       }
       expect(report.webgpu.infer.latencyMs).toBeGreaterThan(0);
+      expect(report.webgpu.trainReadEvery).toMatchObject({ batch: 2, readEvery: 2, gpuWork: { perStep: { readSyncs: 0 } } });
+      // Every other step reads (counted steps include the warm-up ones: about half).
+      expect(report.webgpu.trainReadEvery.gpuWork.perStep.gpuReads).toBeGreaterThan(0.3);
+      expect(report.webgpu.trainReadEvery.gpuWork.perStep.gpuReads).toBeLessThan(0.7);
     } else expect(report.adapter.reason.length).toBeGreaterThan(0);
     if (!report.torchCuda.available) expect(report.torchCuda.reason.length).toBeGreaterThan(0);
     else expect(report.torchCuda.train.length).toBeGreaterThan(0);

@@ -25,5 +25,18 @@ describe.skipIf(!availability.available)(
       expect(r.gpuWork!.perStep.submits).toBeGreaterThanOrEqual(1);
       expect(r.gpuWork!.perStep.uniformWrites).toBe(r.gpuWork!.perStep.bindGroups);
     });
+    it('with --read-every 2, half the steps read the loss back', async () => {
+      const r = await benchTrain({ arch: ARCH as never, backend: 'webgpu', batch: 2, steps: 4, warmup: 0, readEvery: 2 });
+      // Steps 2..5 of the run are counted (the first is the untimed one): steps 2 and 4 read.
+      expect(r.gpuWork).toMatchObject({ steps: 4, perStep: { gpuReads: 0.5, mapAsyncs: 0.5, readSyncs: 0, pipelines: 0 } });
+    });
   },
 );
+
+it('benchTrain --read-every N reads the loss every N steps (the first step always)', async () => {
+  const r = await benchTrain({ arch: ARCH as never, backend: 'cpu', batch: 2, steps: 4, warmup: 0, readEvery: 2 });
+  expect(r.readEvery).toBe(2);
+  expect(Number.isFinite(r.lossLast) && Number.isFinite(r.lossFirst)).toBe(true);
+  expect(r.tensorLeak).toBe(0);
+  await (await resolvePlugin('cpu')).dispose?.();
+});

@@ -23,6 +23,11 @@ export interface BenchTrainOptions {
   seed?: number;
   lr?: number;
   momentum?: number;
+  /**
+   * Read the loss back every N steps (default 1: every step, as PyTorch's `loss.item()`); the
+   * steps in between only queue their work, so use `imagesPerSec` (the mean), not the median.
+   */
+  readEvery?: number;
 }
 
 export interface BenchTrainResult {
@@ -42,6 +47,8 @@ export interface BenchTrainResult {
   stepMsP90: number;
   lossFirst: number;
   lossLast: number;
+  /** Steps per loss read-back (1 unless `readEvery` was given). */
+  readEvery: number;
   /** tf.memory().numTensors after the timed steps minus before (0 = no leak). */
   tensorLeak: number;
   /** Plan hash, or 'none' (variants then follow the plugin's default preference order). */
@@ -94,11 +101,12 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
   let i = 0;
   let counted = 0;
   const losses: number[] = [];
+  const readEvery = Math.max(1, Math.floor(o.readEvery ?? 1));
   const step = async () => {
     counted++;
-    const b = feed[i++ % feed.length];
+    const b = feed[i % feed.length];
     const cost = opt.minimize(() => crossEntropy(net.forward(b.x, { training: true }), b.y), true, vars)!;
-    losses.push((await cost.data())[0]);
+    if (++i % readEvery === 0 || i === 1) losses.push((await cost.data())[0]);
     cost.dispose();
   };
   try {
@@ -134,6 +142,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
       stepMsP90: quantile(sorted, 0.9),
       lossFirst: losses[0],
       lossLast: losses[losses.length - 1],
+      readEvery,
       tensorLeak,
       plan: fingerprint.planHash,
       fingerprint,

@@ -8,7 +8,7 @@ import { parseRecipe } from './recipe.ts';
 import { trainNet, type TrainEvent } from './trainer.ts';
 
 // Issue 14: the loop reads the loss back every `readEvery` steps, never anything else per step.
-const arch: ArchDef = { input_size: 28, input_channels: 1, num_classes: 10, blocks: [[['conv_k3', 4, 2, 1]], [['ir_k3', 4, 2, 1, { expansion: 2 }]]] };
+const arch: ArchDef = { input_size: 28, input_channels: 1, num_classes: 10, basic_args: { width_divisor: 1 }, blocks: [[['conv_k3', 4, 2, 1]], [['ir_k3', 4, 2, 1, { expansion: 2 }]]] };
 const norm = { mean: [0.286], std: [0.353] };
 let train: ImageDataset;
 

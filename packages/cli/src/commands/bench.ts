@@ -24,6 +24,7 @@ const TRAIN = {
     steps: flag.positiveInt(),
     plan: flag.path(),
     data: flag.oneOf(['random', 'fashion-mnist']),
+    'read-every': flag.positiveInt(),
   },
   args: [],
 };
@@ -74,7 +75,7 @@ export const benchCommand = defineCommand({
     'fbnet bench kernels (--arch FILE | --space NAME|FILE) [--backend ID] [--batch N] [--forward-batch N] ' +
     '[--out plan.json] [--json]\n' +
     '  fbnet bench train --arch FILE [--backend ID] [--batch 64] [--steps N] [--plan FILE] ' +
-    '[--data random|fashion-mnist] [--json]\n' +
+    '[--data random|fashion-mnist] [--read-every N] [--json]\n' +
     '  fbnet bench infer --arch FILE [--backend ID] [--batch 1] [--iterations N] [--plan FILE] [--json]\n' +
     '  fbnet bench torch --arch FILE [--backends cpu,wasm] [--with-plan] [--repeats N] [--json]\n' +
     '  fbnet bench dmasking [--backend ID] [--batch 32] [--rounds N] [--json]\n' +

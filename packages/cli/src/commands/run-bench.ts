@@ -48,6 +48,7 @@ export async function runBench(line: BenchLine): Promise<number> {
         threads: f.threads,
         plan: f.plan ?? 'auto',
         data: f.data,
+        readEvery: f['read-every'],
       });
       out.info(`${r.backend}: ${r.imagesPerSec.toFixed(1)} img/s (median step ${r.stepMsMedian.toFixed(1)} ms, batch ${r.batch}); tensor leak ${r.tensorLeak}`);
       out.result(r);
