@@ -56,7 +56,7 @@ export async function runTrain(line: TrainLine): Promise<number> {
   if (f.batch !== undefined) recipeIn.batchSize = f.batch;
   if (f.lr !== undefined) recipeIn.lr = f.lr;
   const data = f.data ? { path: f.data, format: f['data-format'] ?? 'auto' } : null;
-  const o: TrainOptions = { recipe: parseRecipe(recipeIn), dataDir: f['data-dir'] ?? null, data, backend: f.backend ?? 'cpu' };
+  const o: TrainOptions = { recipe: parseRecipe(recipeIn), dataDir: f['data-dir'] ?? null, data, backend: f.backend ?? 'wasm' };
   const seed = f.seed ?? 0;
   const dir = f.out ?? join('runs', newRunId('train'));
   checkNewRunDir(dir);
@@ -97,7 +97,7 @@ async function resumeTrain(f: TrainLine['flags'], out: Output): Promise<number> 
   const options = extend ? (recordResume(run, { recipe: { ...own, epochs: f.epochs } }) as unknown as TrainOptions) : o;
   if (extend) out.info(`extending ${run.path} from ${own.epochs} to ${f.epochs} epochs (recorded in config.json)`);
   const arch = readArchDef(run.file('arch.json'));
-  const backend = await initBackend(options.backend ?? 'cpu');
+  const backend = await initBackend(options.backend ?? 'wasm');
   const archPath = run.file('arch.json');
   return train(run, arch, options, backend, loadData(options, arch, archPath, run.config.seed, out), archPath, out);
 }

@@ -44,7 +44,7 @@ export const trainCommand = defineCommand({
   usage:
     'fbnet train <arch.json> [--epochs N] [--batch N] [--lr X] [--recipe recipe.json] ' +
     '[--data-dir DIR | --data PATH [--data-format F]] [--out DIR] ' +
-    '[--backend cpu|auto] [--seed N] [--json]\n  fbnet train --resume DIR [--epochs N (to extend)] [--json]',
+    '[--backend wasm|cpu|webgpu|node-gpu|auto] [--seed N] [--json]\n  fbnet train --resume DIR [--epochs N (to extend)] [--json]',
   parse: (argv) => parseCommandLine(argv, TRAIN_GRAMMAR),
   load: async () => (await import('./run-train.ts')).runTrain,
 });
