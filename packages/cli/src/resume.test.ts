@@ -39,7 +39,7 @@ describe('fbnet train --resume', () => {
     const copy = join(root, 'copy');
     cpSync(trained, copy, { recursive: true });
     const [again, same, fromCopy] = await pooled(
-      [['--resume', trained], ['--resume', trained, '--seed', '3', '--backend', 'cpu'], ['--resume', copy]],
+      [['--resume', trained], ['--resume', trained, '--seed', '3', '--backend', 'wasm'], ['--resume', copy]],
       3,
       (a) => fbnetAsync(['train', ...a, '--json']),
     );
@@ -70,7 +70,7 @@ describe('fbnet train --resume', () => {
 
   it('refuses a flag that would change what the run computes, naming it', { timeout: 120_000 }, async () => {
     const cases: [string[], RegExp][] = [
-      [['--backend', 'wasm'], /--backend wasm differs from the run's cpu/],
+      [['--backend', 'cpu'], /--backend cpu differs from the run's wasm/],
       [['--seed', '4'], /--seed 4 differs from the run's 3/],
       [['--lr', '0.5'], /drop --lr/],
       [['--batch', '8'], /drop --batch/],
