@@ -59,6 +59,7 @@ describe.skipIf(!availability.available)(title, () => {
     // ...and once the buffer pool is warm, the only new buffers are the staging buffers of tensors
     // made from host values (scalars TF.js makes of plain numbers), which TF.js never reuses.
     expect(three.uploads).toBeGreaterThan(0);
+    expect(three.uploadBytes).toBeGreaterThanOrEqual(4 * three.uploads);
     expect(three.buffersCreated).toBe(three.uploads);
     // Counting leaves no wrapper behind.
     const b = tf.backend() as unknown as { device: object; queue: object };

@@ -31,6 +31,8 @@ export interface GpuWorkCounts {
    * through a fresh mapped staging buffer, which TF.js does not reuse.
    */
   uploads: number;
+  /** Bytes of those uploads (host-made zeros/ones of activation shape show up here). */
+  uploadBytes: number;
 }
 
 /** What is counted on: tfjs-backend-webgpu's backend (`tf.backend()` while webgpu is active). */
@@ -48,7 +50,7 @@ export function isWebgpuBackend(b: unknown): b is WebgpuBackendLike {
 }
 
 export function zeroGpuWork(): GpuWorkCounts {
-  return { submits: 0, writeBuffers: 0, writeBufferBytes: 0, uniformWrites: 0, mapAsyncs: 0, gpuReads: 0, cachedReads: 0, readSyncs: 0, pipelines: 0, bindGroups: 0, buffersCreated: 0, uploads: 0 };
+  return { submits: 0, writeBuffers: 0, writeBufferBytes: 0, uniformWrites: 0, mapAsyncs: 0, gpuReads: 0, cachedReads: 0, readSyncs: 0, pipelines: 0, bindGroups: 0, buffersCreated: 0, uploads: 0, uploadBytes: 0 };
 }
 
 /** `counts / n`, field by field (per-step averages). */
@@ -116,7 +118,10 @@ export function startGpuWorkCounter(backend: unknown): GpuWorkCounter {
   if (typeof (backend as unknown as Target).uploadToGPU === 'function') {
     wrap(backend, 'uploadToGPU', (a) => {
       const d = backend.tensorMap.get(a[0] as object);
-      if (d && d.resource == null && d.values != null) c.uploads++;
+      if (d && d.resource == null && d.values != null) {
+        c.uploads++;
+        c.uploadBytes += (d.values as ArrayBufferView).byteLength ?? 0;
+      }
     });
   }
   let stopped = false;
