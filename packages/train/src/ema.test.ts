@@ -1,14 +1,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ParamStore } from '@fbnet/nn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FBNET_KERNELS } from '@fbnet/core';
+import { cpuPlugin } from '@fbnet/backend-cpu';
+import { hasMixKernel, ParamStore } from '@fbnet/nn';
 import { WeightEma } from './ema.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('WeightEma', () => {
+// The same hand-computed figures with stock ops and with the plugins' mixed-operation kernel.
+describe.each([
+  ['stock ops', false],
+  ['the FbnetMix kernel (cpu plugin)', true],
+])('WeightEma: %s', (_name, fused) => {
+  beforeAll(async () => {
+    if (fused) await cpuPlugin.init();
+    expect(hasMixKernel()).toBe(fused);
+    if (fused) cpuPlugin.dispatcher.resetCounts();
+  });
+  afterAll(async () => {
+    if (!fused) return;
+    const calls = Object.values(cpuPlugin.dispatcher.callCounts()[FBNET_KERNELS.Mix] ?? {}).reduce((a, b) => a + b, 0);
+    await cpuPlugin.dispose();
+    await tf.setBackend('cpu');
+    expect(calls).toBeGreaterThan(0);
+  });
+
   it("warms up as TensorFlow's num_updates rule: d_t = min(decay, (1+t)/(10+t)), hand-computed", () => {
     const store = new ParamStore();
     const w = store.add('w', tf.tensor1d([0, 10]));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamStore } from '@fbnet/nn';
+import { mixCandidates, type ParamStore } from '@fbnet/nn';
 import type { TensorMap } from '@fbnet/runs';
 
 /**
@@ -30,9 +30,11 @@ export class WeightEma {
   update(step: number): void {
     const d = this.decayAt(step);
     tf.tidy(() => {
+      // d·ema + (1 − d)·w: one mixed-operation kernel per parameter where the backend has it.
+      const w = tf.tensor1d([d, 1 - d]);
       for (const [name, v] of this.store.entries()) {
         const s = this.shadow.get(name)!;
-        s.assign(tf.add(tf.mul(s, d), tf.mul(v, 1 - d)));
+        s.assign(mixCandidates([s as tf.Tensor, v], w));
       }
     });
   }
