@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseArchDef, Rng } from '@fbnet/core';
 import { crossEntropy, Net } from '@fbnet/nn';
 import { writeJsonAtomic } from '@fbnet/runs';
+import { Optimizer } from '@fbnet/train';
 import { initBackend } from '../packages/cli/src/backend.ts';
 
 const { values } = parseArgs({
@@ -43,7 +44,9 @@ const threads = Number(values.threads);
 const backend = await initBackend(values.backend!, { threads, autotune: false });
 const def = parseArchDef(JSON.parse(readFileSync(values.arch!, 'utf8')));
 const net = new Net(def, { seed: 0 });
-const opt = tf.train.momentum(0.01, 0.9);
+// The optimizer `fbnet train` uses: PyTorch's SGD with momentum (no weight decay, as the yardstick).
+const opt = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 0 });
+const update = (grads: tf.NamedTensorMap) => opt.apply(vars, grads, 0.01);
 const vars = net.trainableVariables();
 const rng = new Rng(0);
 const size = def.input_size;
@@ -54,9 +57,11 @@ const loss = () => crossEntropy(net.forward(x, { training: true }), y);
 const phases = {
   forward: () => tf.tidy(() => void loss().dataSync()),
   step: () => {
-    const cost = opt.minimize(loss, true, vars)!;
-    cost.dataSync();
-    cost.dispose();
+    const { value, grads } = tf.variableGrads(loss, vars);
+    update(grads);
+    tf.dispose(Object.values(grads));
+    value.dataSync();
+    value.dispose();
   },
 };
 const median = (v: number[]) => {
@@ -79,7 +84,7 @@ function timedStep(): [number, number] {
   const { value, grads } = tf.variableGrads(loss, vars);
   value.dataSync();
   const t1 = performance.now();
-  opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
+  update(grads);
   tf.dispose(Object.values(grads));
   value.dispose();
   return [t1 - t0, performance.now() - t1];
