@@ -9,6 +9,7 @@ export interface CompareOptions {
   archPath: string;
   backends?: string[];
   batch?: number;
+  /** Training steps timed per run, for the plugins and (unless `torchSteps`) PyTorch alike. */
   steps?: number;
   inferIterations?: number;
   threads?: number;
@@ -82,7 +83,7 @@ export async function compareWithTorch(o: CompareOptions): Promise<CompareReport
   const plans = new Map<string, string>();
   const yardstick = async (label: string) => {
     say(`PyTorch (${label})`);
-    const t = await runTorchYardstick({ archPath: o.archPath, batch, threads: o.threads ?? 2, python: o.python, steps: o.torchSteps, inferIterations: o.torchInferIterations });
+    const t = await runTorchYardstick({ archPath: o.archPath, batch, threads: o.threads ?? 2, python: o.python, steps: o.torchSteps ?? o.steps, inferIterations: o.torchInferIterations });
     torch.push(t);
     return t;
   };
@@ -96,7 +97,8 @@ export async function compareWithTorch(o: CompareOptions): Promise<CompareReport
           say(`${row.backend}: kernel benchmark for a plan`);
           plans.set(row.backend, (await benchKernels({ arch: o.archPath, backend: row.backend, batch, forwardBatch: 1, timeMs: 100 })).planPath);
         }
-        const plan = plans.get(row.backend);
+        // This device's plan (committed, or cached per user), as `fbnet bench train` and every search use it.
+        const plan = plans.get(row.backend) ?? 'auto';
         say(`${row.backend}: training (run ${r + 1}/${repeats})`);
         row.train!.push(await benchTrain({ archPath: o.archPath, backend: row.backend, batch, steps: o.steps, plan, threads: o.threads }));
         say(`${row.backend}: batch-1 latency (run ${r + 1}/${repeats})`);
