@@ -56,5 +56,5 @@ export {
 export type { ConformanceCase, ConformanceInput, ConformanceResult } from './testing/conformance.ts';
 
 export { NATIVE_VARIANT, bindNativeKernel, loadNative, nativeKernelDefs, nativeStatus, nativeF32Kernels, nativeVariants, releaseNative, pendingWriteBackCount, residentCopyCount } from './native/native-variants.ts';
-export { residentWriteBackChecks, type ResidentCheck } from './testing/resident.ts';
+export { maxRelDiff, residentWriteBackChecks, trainingAgainstStock, type ResidentCheck, type TrainingAgainstStock } from './testing/resident.ts';
 export type { NativeKernelDef, NativeStatus } from './native/native-variants.ts';

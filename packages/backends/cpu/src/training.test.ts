@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@fbnet/core';
 import { crossEntropy, Net } from '@fbnet/nn';
 import { cpuPlugin } from './plugin.ts';
-import { loadNative, residentCopyCount, residentWriteBackChecks } from '@fbnet/backend-common';
+import { residentWriteBackChecks, trainingAgainstStock } from '@fbnet/backend-common';
 
 tf.env().set('PROD', true);
 
@@ -83,7 +83,7 @@ describe('training on the cpu plugin', () => {
   // from before an update) would show here as diverging weights over several SGD steps.
   it('several SGD steps give the weights stock TF.js gives, and leave no native copies behind', async () => {
     const { x, y } = batch();
-    const train = async () => {
+    const r = await trainingAgainstStock(cpuPlugin, async () => {
       const net = new Net(ARCH as never, { seed: 6 });
       const opt = tf.train.momentum(0.05, 0.9);
       const vars = net.trainableVariables();
@@ -93,25 +93,10 @@ describe('training on the cpu plugin', () => {
       opt.dispose();
       net.dispose();
       return w;
-    };
-    await cpuPlugin.dispose();
-    await tf.setBackend('cpu');
-    const stock = await train();
-    await cpuPlugin.init();
-    const backend = tf.backend();
-    const heap = (await loadNative())!.heap;
-    await train(); // kernel scratch grows to the largest call once, then stays
-    const bytesBefore = heap.stats().bytesInUse;
-    const countBefore = residentCopyCount(backend);
-    const fast = await train();
-    for (const k of Object.keys(stock)) {
-      const scale = Math.max(1e-3, ...stock[k].map(Math.abs));
-      let d = 0;
-      for (let i = 0; i < stock[k].length; i++) d = Math.max(d, Math.abs(stock[k][i] - fast[k][i]));
-      expect(d / scale, k).toBeLessThan(5e-3);
-    }
-    expect(residentCopyCount(backend)).toBe(countBefore);
-    expect(heap.stats().bytesInUse).toBe(bytesBefore);
+    });
+    for (const [k, d] of Object.entries(r.diffs)) expect(d, k).toBeLessThan(5e-3);
+    expect(r.residentCopies.after).toBe(r.residentCopies.before);
+    expect(r.heapBytes.after).toBe(r.heapBytes.before);
     tf.dispose([x, y]);
   });
 

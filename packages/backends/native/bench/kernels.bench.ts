@@ -12,6 +12,7 @@ import { availableParallelism, cpus, hostname, loadavg } from 'node:os';
 import { Bench } from 'tinybench';
 import { loadNativeKernels, type HeapArray, type NativeKernels } from '../src/index.ts';
 import { loadNetSpec, NativeNet, opFlops, opKey, type OpSpec } from './net.ts';
+import { rand } from '../test/close.ts';
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -25,16 +26,6 @@ const filter = args.filter ? new RegExp(args.filter) : null;
 
 const resultsDir = new URL('../../../../benchmarks/results/', import.meta.url);
 const resultsFile = new URL(`native-kernels-${hostname()}.json`, resultsDir);
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
 
 /** Resident inputs/outputs for one op and the call to time. */
 function prepare(k: NativeKernels, o: OpSpec): { run: () => void; buffers: HeapArray[] } {

@@ -23,3 +23,14 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     expect.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (max abs err ${maxAbs.toExponential(2)}, tol atol ${tol.atol} rtol ${tol.rtol})`);
   }
 }
+
+/** Seeded uniform values in [-1, 1) (an LCG: the same arrays on every run and platform). */
+export function rand(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}

@@ -5,16 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeKernels, type NativeKernels } from '../src/index.ts';
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
+import { rand } from './close.ts';
 
 function maxRel(got: ArrayLike<number>, want: ArrayLike<number>): number {
   let scale = 1e-6, d = 0;

@@ -5,17 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNativeKernels, type Conv2DShape, type DepthwiseShape, type NativeKernels } from '../src/index.ts';
-import { expectClose } from './close.ts';
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
+import { expectClose, rand } from './close.ts';
 
 const TOL = { rtol: 1e-4, atol: 1e-4 };
 

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { FBNET_KERNELS, Rng } from '@fbnet/core';
-import { loadNative, residentCopyCount, residentWriteBackChecks } from '@fbnet/backend-common';
+import { maxRelDiff, residentWriteBackChecks, trainingAgainstStock } from '@fbnet/backend-common';
 import { crossEntropy, hasChannelScaleKernel, hasMixKernel, mixCandidates, Net, scaleChannels } from '@fbnet/nn';
 import '@tensorflow/tfjs-backend-wasm';
 import { wasmPlugin } from './plugin.ts';
@@ -31,6 +31,39 @@ async function gradients(net: Net): Promise<Record<string, Float32Array>> {
   for (const [k, g] of Object.entries(grads)) out[k] = (await g.data()) as Float32Array;
   tf.dispose([x, y, value, ...Object.values(grads)]);
   return out;
+}
+
+/** Value and gradients of a scalar function of `inputs`, read back; every tensor involved disposed. */
+function valueAndGradsOf(f: (...t: tf.Tensor[]) => tf.Scalar, inputs: tf.Tensor[], others: tf.Tensor[]): { value: number; grads: Float32Array[] } {
+  const { value, grads } = tf.valueAndGrads(f)(inputs);
+  const out = { value: value.dataSync()[0], grads: grads.map((g) => g.dataSync().slice() as Float32Array) };
+  tf.dispose([...inputs, ...others, value, ...grads]);
+  return out;
+}
+
+/**
+ * A forward/backward kernel pair against the stock composition: `run` on stock tfjs-backend-cpu
+ * (where `has()` is false: the op falls back to stock ops), then on the plugin with each of the
+ * pair's variants forced (native, JS): same value and gradients, no tensor left behind.
+ */
+async function kernelPairAgainstStock(kernels: [string, string], has: () => boolean, run: () => { value: number; grads: Float32Array[] }): Promise<void> {
+  await wasmPlugin.dispose();
+  await tf.setBackend('cpu');
+  expect(has()).toBe(false);
+  const want = run();
+  await wasmPlugin.init();
+  expect(has()).toBe(true);
+  for (const variant of ['native-simd-mt', 'js']) {
+    for (const k of kernels) wasmPlugin.forceVariant(k, variant);
+    wasmPlugin.dispatcher.resetCounts();
+    const before = tf.memory().numTensors;
+    const got = run();
+    expect(tf.memory().numTensors, variant).toBe(before);
+    expect(wasmPlugin.dispatcher.callCounts()[kernels[1]]?.[variant], variant).toBe(1);
+    expect(Math.abs(got.value - want.value), variant).toBeLessThan(1e-4 * Math.max(1, Math.abs(want.value)));
+    want.grads.forEach((g, i) => expect(maxRelDiff(got.grads[i], g), `${variant} gradient ${i}`).toBeLessThan(1e-5));
+  }
+  for (const k of kernels) wasmPlugin.forceVariant(k, undefined);
 }
 
 describe('training on the wasm plugin', () => {
@@ -92,11 +125,7 @@ describe('training on the wasm plugin', () => {
       net.store.restore(Object.fromEntries(Object.entries(fx.params).map(([k, v]) => [k, { ...v, data: Float32Array.from(v.data) }])));
       tf.tidy(() => void net.forward(tf.tensor4d(fx.input.data, fx.input.shape), { training: true }));
       for (const [pname, want] of Object.entries(fx.expected.running)) {
-        const got = net.store.get(pname).dataSync();
-        const scale = Math.max(1e-3, ...want.map(Math.abs));
-        let d = 0;
-        for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
-        expect(d / scale, pname).toBeLessThan(1e-4);
+        expect(maxRelDiff(net.store.get(pname).dataSync(), want), pname).toBeLessThan(1e-4);
       }
       net.dispose();
     }
@@ -111,42 +140,13 @@ describe('training on the wasm plugin', () => {
     const data = Array.from({ length: 4 }, () => Float32Array.from({ length: 3 * 5 * 5 * 7 }, () => rng.next() * 2 - 1));
     const wData = Float32Array.from([0.1, 0.5, 0.15, 0.25]);
     const probe = Float32Array.from({ length: 3 * 5 * 5 * 7 }, () => rng.next() * 2 - 1);
-    const run = () => {
+    await kernelPairAgainstStock([FBNET_KERNELS.Mix, FBNET_KERNELS.MixGrad], hasMixKernel, () => {
       const xs = data.map((d) => tf.tensor(d, shape));
       const w = tf.tensor1d(wData);
       const p = tf.tensor(probe, shape);
-      const f = (...t: tf.Tensor[]) => tf.sum(tf.mul(mixCandidates(t.slice(0, 4), t[4] as tf.Tensor1D), p));
-      const { value, grads } = tf.valueAndGrads(f)([...xs, w]);
-      const out = { value: value.dataSync()[0], grads: grads.map((g) => g.dataSync().slice() as Float32Array) };
-      tf.dispose([...xs, w, p, value, ...grads]);
-      return out;
-    };
-    await wasmPlugin.dispose();
-    await tf.setBackend('cpu');
-    expect(hasMixKernel()).toBe(false);
-    const want = run();
-    await wasmPlugin.init();
-    expect(hasMixKernel()).toBe(true);
-    for (const variant of ['native-simd-mt', 'js']) {
-      wasmPlugin.forceVariant(FBNET_KERNELS.Mix, variant);
-      wasmPlugin.forceVariant(FBNET_KERNELS.MixGrad, variant);
-      wasmPlugin.dispatcher.resetCounts();
-      const before = tf.memory().numTensors;
-      const got = run();
-      expect(tf.memory().numTensors, variant).toBe(before);
-      expect(wasmPlugin.dispatcher.callCounts()[FBNET_KERNELS.MixGrad]?.[variant], variant).toBe(1);
-      expect(Math.abs(got.value - want.value), variant).toBeLessThan(1e-4 * Math.max(1, Math.abs(want.value)));
-      want.grads.forEach((g, i) => {
-        let d = 0, scale = 1e-3;
-        for (let e = 0; e < g.length; e++) {
-          d = Math.max(d, Math.abs(got.grads[i][e] - g[e]));
-          scale = Math.max(scale, Math.abs(g[e]));
-        }
-        expect(d / scale, `${variant} gradient ${i}`).toBeLessThan(1e-5);
-      });
-    }
-    wasmPlugin.forceVariant(FBNET_KERNELS.Mix, undefined);
-    wasmPlugin.forceVariant(FBNET_KERNELS.MixGrad, undefined);
+      const f = (...t: tf.Tensor[]) => tf.sum(tf.mul(mixCandidates(t.slice(0, 4), t[4] as tf.Tensor1D), p)) as tf.Scalar;
+      return valueAndGradsOf(f, [...xs, w], [p]);
+    });
   });
 
   // FBNetV2's channel masks: x ∘ m as one FbnetChannelScale kernel forward, one
@@ -157,46 +157,20 @@ describe('training on the wasm plugin', () => {
     const xData = Float32Array.from({ length: 4 * 6 * 6 * 10 }, () => rng.next() * 2 - 1);
     const mData = Float32Array.from({ length: 10 }, () => rng.next());
     const probe = Float32Array.from({ length: 4 * 6 * 6 * 10 }, () => rng.next() * 2 - 1);
-    const run = () => {
+    await kernelPairAgainstStock([FBNET_KERNELS.ChannelScale, FBNET_KERNELS.ChannelScaleGrad], hasChannelScaleKernel, () => {
       const x = tf.tensor4d(xData, shape);
       const m = tf.tensor1d(mData);
       const p = tf.tensor4d(probe, shape);
-      const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(scaleChannels(a as tf.Tensor4D, b as tf.Tensor1D), p)))([x, m]);
-      const out = { value: value.dataSync()[0], grads: grads.map((g) => g.dataSync().slice() as Float32Array) };
-      tf.dispose([x, m, p, value, ...grads]);
-      return out;
-    };
-    await wasmPlugin.dispose();
-    await tf.setBackend('cpu');
-    expect(hasChannelScaleKernel()).toBe(false);
-    const want = run();
-    await wasmPlugin.init();
-    for (const variant of ['native-simd-mt', 'js']) {
-      wasmPlugin.forceVariant(FBNET_KERNELS.ChannelScale, variant);
-      wasmPlugin.forceVariant(FBNET_KERNELS.ChannelScaleGrad, variant);
-      wasmPlugin.dispatcher.resetCounts();
-      const got = run();
-      expect(wasmPlugin.dispatcher.callCounts()[FBNET_KERNELS.ChannelScaleGrad]?.[variant], variant).toBe(1);
-      expect(Math.abs(got.value - want.value), variant).toBeLessThan(1e-4 * Math.max(1, Math.abs(want.value)));
-      want.grads.forEach((g, i) => {
-        let d = 0, scale = 1e-3;
-        for (let e = 0; e < g.length; e++) {
-          d = Math.max(d, Math.abs(got.grads[i][e] - g[e]));
-          scale = Math.max(scale, Math.abs(g[e]));
-        }
-        expect(d / scale, `${variant} gradient ${i}`).toBeLessThan(1e-5);
-      });
-    }
-    wasmPlugin.forceVariant(FBNET_KERNELS.ChannelScale, undefined);
-    wasmPlugin.forceVariant(FBNET_KERNELS.ChannelScaleGrad, undefined);
+      return valueAndGradsOf((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(scaleChannels(a as tf.Tensor4D, b as tf.Tensor1D), p)) as tf.Scalar, [x, m], [p]);
+    });
   });
 
   // The native kernels keep copies of the tensors they read and write in their own heap, by
   // data id, and reuse them. A stale copy (a tensor whose data id was reused, a weight read
   // from before an update) would show here as diverging weights over several SGD steps.
-  it('several SGD steps give the weights stock tfjs-backend-cpu gives, and leave no native copies behind', async () => {
+  it('several SGD steps give the weights stock TF.js gives, and leave no native copies behind', async () => {
     const { x, y } = batch();
-    const train = async () => {
+    const r = await trainingAgainstStock(wasmPlugin, async () => {
       const net = new Net(ARCH as never, { seed: 6 });
       const opt = tf.train.momentum(0.05, 0.9);
       const vars = net.trainableVariables();
@@ -206,24 +180,10 @@ describe('training on the wasm plugin', () => {
       opt.dispose();
       net.dispose();
       return w;
-    };
-    await tf.setBackend('cpu');
-    const stock = await train();
-    await wasmPlugin.init();
-    const backend = tf.backend();
-    const heap = (await loadNative())!.heap;
-    await train(); // kernel scratch grows to the largest call once, then stays
-    const bytesBefore = heap.stats().bytesInUse;
-    const countBefore = residentCopyCount(backend);
-    const fast = await train();
-    for (const k of Object.keys(stock)) {
-      const scale = Math.max(1e-3, ...stock[k].map(Math.abs));
-      let d = 0;
-      for (let i = 0; i < stock[k].length; i++) d = Math.max(d, Math.abs(stock[k][i] - fast[k][i]));
-      expect(d / scale, k).toBeLessThan(5e-3);
-    }
-    expect(residentCopyCount(backend)).toBe(countBefore);
-    expect(heap.stats().bytesInUse).toBe(bytesBefore);
+    });
+    for (const [k, d] of Object.entries(r.diffs)) expect(d, k).toBeLessThan(5e-3);
+    expect(r.residentCopies.after).toBe(r.residentCopies.before);
+    expect(r.heapBytes.after).toBe(r.heapBytes.before);
     tf.dispose([x, y]);
   });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@fbnet/core';
-import { NATIVE_VARIANT, pendingWriteBackCount } from '../native/native-variants.ts';
+import { loadNative, NATIVE_VARIANT, pendingWriteBackCount, residentCopyCount } from '../native/native-variants.ts';
 import type { TfjsBackendPlugin } from '../plugin-base.ts';
 
 /** What a plugin's native results must survive: each read path gives the reference values. */
@@ -62,4 +62,44 @@ export async function residentWriteBackChecks(plugin: TfjsBackendPlugin): Promis
   checks.push({ name: "a pending result kept past the plugin's dispose()", got: y5.dataSync() as Float32Array, want: ref.y });
   tf.dispose([y, y2, y3, y4, y5]);
   return { checks, pendingSeen };
+}
+
+/** Largest |got − want| relative to max(1e-3, max |want|). */
+export function maxRelDiff(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let scale = 1e-3, d = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
+  return d / scale;
+}
+
+export interface TrainingAgainstStock {
+  /** maxRelDiff of every variable after `train` with the plugin vs stock TF.js on `cpu`. */
+  diffs: Record<string, number>;
+  residentCopies: { before: number; after: number };
+  heapBytes: { before: number; after: number };
+}
+
+/**
+ * `train` (build a net, take a few optimizer steps, return its variables by name) on stock
+ * TF.js (`cpu`, no plugin), then with the plugin: a stale resident copy (a tensor read from
+ * before an update) would show as diverging weights. Also reports the native heap and the
+ * resident copies before and after the plugin's run (after one warm-up run: kernel scratch
+ * grows to the largest call once). Leaves the plugin initialised.
+ */
+export async function trainingAgainstStock(plugin: TfjsBackendPlugin, train: () => Promise<Record<string, Float32Array>>): Promise<TrainingAgainstStock> {
+  await plugin.dispose();
+  await tf.setBackend('cpu');
+  const stock = await train();
+  await plugin.init();
+  const backend = tf.backend();
+  const heap = (await loadNative())!.heap;
+  await train();
+  const before = { copies: residentCopyCount(backend), bytes: heap.stats().bytesInUse };
+  const fast = await train();
+  const diffs = Object.fromEntries(Object.keys(stock).map((k) => [k, maxRelDiff(fast[k], stock[k])]));
+  return {
+    diffs,
+    residentCopies: { before: before.copies, after: residentCopyCount(backend) },
+    heapBytes: { before: before.bytes, after: heap.stats().bytesInUse },
+  };
 }
