@@ -72,6 +72,18 @@ def percentile(xs, q):
     return xs[i]
 
 
+def timed_steps(step, warmup, steps):
+    """Runs `step` warmup times untimed, then `steps` times; returns each timed step's seconds."""
+    for _ in range(warmup):
+        step()
+    step_s = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        step_s.append(time.perf_counter() - t)
+    return step_s
+
+
 def arg_parser():
     """The arguments every yardstick script of this folder takes."""
     ap = argparse.ArgumentParser()
@@ -123,13 +135,7 @@ def main():
         return loss.item()
 
     net.train()
-    for _ in range(args.warmup):
-        step()
-    step_s = []
-    for _ in range(args.steps):
-        t = time.perf_counter()
-        step()
-        step_s.append(time.perf_counter() - t)
+    step_s = timed_steps(step, args.warmup, args.steps)
     train_s = sum(step_s)
 
     net.eval()

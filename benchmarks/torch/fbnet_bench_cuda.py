@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from fbnet_bench import arg_parser, build, percentile
+from fbnet_bench import arg_parser, build, percentile, timed_steps
 
 
 def main():
@@ -44,13 +44,7 @@ def main():
             opt.step()
             return loss.item()
 
-        for _ in range(args.warmup):
-            step()
-        step_s = []
-        for _ in range(args.steps):
-            t = time.perf_counter()
-            step()
-            step_s.append(time.perf_counter() - t)
+        step_s = timed_steps(step, args.warmup, args.steps)
         train.append({'batch': batch, 'steps': args.steps, 'imagesPerSec': batch * args.steps / sum(step_s),
                       'imagesPerSecMedian': batch / statistics.median(step_s), 'stepMsMedian': statistics.median(step_s) * 1000})
     net = build(arch).to(dev).eval()
