@@ -191,19 +191,22 @@ export function makeEntry(config: EntryConfig, output: Hwc | undefined, stats: E
   }
 }
 
+/** A file's content as given: an object as is, JSON text parsed (refused with FILE_INVALID, naming `what`). */
+export function jsonInput(input: unknown, what: string): unknown {
+  if (typeof input !== 'string') return input;
+  try {
+    return JSON.parse(input);
+  } catch (e) {
+    throw new FbnetError('FILE_INVALID', `invalid ${what}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
 /**
  * Validate a table (object or JSON text). Errors name the field (`entries.3.medianMs: ...`);
  * a key that does not match its entry's content, or a duplicate key, is refused too.
  */
 export function parseLut(input: unknown, what = 'latency table'): LatencyTable {
-  let json = input;
-  if (typeof input === 'string') {
-    try {
-      json = JSON.parse(input);
-    } catch (e) {
-      throw new FbnetError('FILE_INVALID', `invalid ${what}: not valid JSON (${(e as Error).message})`);
-    }
-  }
+  const json = jsonInput(input, what);
   if (typeof json === 'object' && json !== null && 'version' in json && (json as { version: unknown }).version !== LUT_FORMAT_VERSION) {
     throw new FbnetError(
       'FILE_INVALID',

@@ -8,7 +8,7 @@ import { formatValidationReport } from './show.ts';
 
 const results = (name: string) => fileURLToPath(new URL(`../../../benchmarks/results/${name}`, import.meta.url));
 // Version 1 reports committed before repeats existed: the ImageNet table's validation and its re-validation 80 minutes later.
-const FIRST = results('lut-wasm-fbnet-v1-imagenet.json');
+const FIRST = results('lut-wasm-fbnet-v1-imagenet-before.json');
 const LATER = results('lut-wasm-fbnet-v1-imagenet-revalidation-1435.json');
 
 describe('validation reports', () => {

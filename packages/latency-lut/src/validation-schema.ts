@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FbnetError, formatZodIssues } from '@fbnet/core';
 import { FILE_SIZE_CAPS, readTextCapped } from '@fbnet/core/node';
-import { deviceFingerprintSchema, timingSchema } from './schema.ts';
+import { deviceFingerprintSchema, jsonInput, timingSchema } from './schema.ts';
 import { VALIDATION_FORMAT_VERSION, VALIDATION_KIND, type ValidationReport } from './validate-report.ts';
 
 const num = z.number();
@@ -102,15 +102,7 @@ export const validationReportSchema = z.object({
 
 /** Validate a validation report (object or JSON text); errors name the field. */
 export function parseValidationReport(input: unknown, what = 'validation report'): ValidationReport {
-  let json = input;
-  if (typeof input === 'string') {
-    try {
-      json = JSON.parse(input);
-    } catch (e) {
-      throw new FbnetError('FILE_INVALID', `invalid ${what}: not valid JSON (${(e as Error).message})`);
-    }
-  }
-  const r = validationReportSchema.safeParse(json);
+  const r = validationReportSchema.safeParse(jsonInput(input, what));
   if (!r.success) throw new FbnetError('FILE_INVALID', `invalid ${what}: ${formatZodIssues(r.error)}`);
   const rep = r.data as ValidationReport;
   if (rep.rounds) {
