@@ -28,6 +28,14 @@ export interface F32Storage {
   alloc(backend: unknown, shape: number[]): tf.TensorInfo;
   /** A live Float32Array over a tensor's data; invalid after the next alloc on heap backends. */
   view(backend: unknown, t: tf.TensorInfo): Float32Array;
+  /**
+   * Optional: allocate an output whose data the backend does not hold yet (a native result kept
+   * in the native heap); `write` gives it its data before anything reads it. Backends that keep
+   * tensors in JS arrays (cpu) skip allocating — and first-touching — arrays nothing may read.
+   */
+  allocDeferred?(backend: unknown, shape: number[]): tf.TensorInfo;
+  /** Optional: set a tensor's data (a copy of `src`), also one made by `allocDeferred`. */
+  write?(backend: unknown, t: tf.TensorInfo, src: Float32Array): void;
 }
 
 const EMPTY = new Float32Array(0);

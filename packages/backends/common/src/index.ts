@@ -57,4 +57,6 @@ export type { ConformanceCase, ConformanceInput, ConformanceResult } from './tes
 
 export { NATIVE_VARIANT, bindNativeKernel, loadNative, nativeKernelDefs, nativeStatus, nativeF32Kernels, nativeVariants, releaseNative, pendingWriteBackCount, residentCopyCount } from './native/native-variants.ts';
 export { maxRelDiff, residentWriteBackChecks, trainingAgainstStock, type ResidentCheck, type TrainingAgainstStock } from './testing/resident.ts';
-export type { NativeKernelDef, NativeStatus } from './native/native-variants.ts';
+export type { NativeKernelDef, NativeStatus, NativeVariantOptions } from './native/native-variants.ts';
+export { nativeElementwiseDefs } from './native/native-elementwise.ts';
+export { nativeSingleThreadDefs, NATIVE_1T_VARIANT, SINGLE_THREAD_MAX_MACS } from './native/native-single-thread.ts';

@@ -15,4 +15,16 @@ export const cpuStorage: F32Storage = {
   view(backend, t) {
     return (backend as CpuBackendLike).data.get(t.dataId).values as Float32Array;
   },
+  // A native result is registered without an array: most activations go from native kernel to
+  // native kernel and are never read here, and a fresh array costs its allocation and first
+  // touch (on this VM ~3 ns per element, as much as the batch-1 convolution itself).
+  allocDeferred(backend, shape) {
+    return (backend as CpuBackendLike).makeTensorInfo(shape, 'float32');
+  },
+  write(backend, t, src) {
+    const d = (backend as CpuBackendLike).data.get(t.dataId);
+    const have = d.values as Float32Array | undefined;
+    if (have && have.length === src.length) have.set(src);
+    else d.values = src.slice();
+  },
 };

@@ -1,11 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { FBNET_KERNELS, type FusedActivation } from '@fbnet/core';
-import type { F32Input, F32Output, HeapArray, NativeKernels } from '@fbnet/native-kernels';
+import type { F32Input, F32Output, FusedEpilogue, HeapArray, NativeKernels } from '@fbnet/native-kernels';
 import type { CallInfo } from '../call-info.ts';
 import { bindF32Kernel, inputNames, type F32Kernel, type F32Storage } from '../f32-kernel.ts';
 import type { ConvGeometry } from '../math/conv-geometry.ts';
 import { biasActInPlace } from '../math/epilogue.ts';
 import { mixInputs } from './mix-inputs.ts';
+import { nativeElementwiseDefs } from './native-elementwise.ts';
+import { nativeSingleThreadDefs, setPoolMode, type PoolMode } from './native-single-thread.ts';
 import type { KernelArgs, KernelImpl } from '../variant.ts';
 
 /** Name of the native variants on every backend they plug into. */
@@ -68,6 +70,12 @@ function dwShape(g: ConvGeometry) {
  * where data lives.
  */
 export interface NativeKernelDef extends Omit<F32Kernel, 'compute'> {
+  /**
+   * Where a call runs (see `setPoolMode`): on the calling thread alone, on the whole pool (the
+   * default), or `either` for a call the native code runs inline anyway (too small to split),
+   * which leaves the pool as the previous kernel set it.
+   */
+  poolMode?(call: CallInfo): PoolMode;
   compute(ins: F32Input[], outs: F32Output[], call: CallInfo, attrs: Record<string, unknown>): void;
 }
 
@@ -88,7 +96,9 @@ export function nativeKernelDefs(kernels: NativeKernels): NativeKernelDef[] {
     outputShapes: ({ conv: g }) => [out(g!)],
     compute: ([a, b], [o], { conv: g }) => run(a, b, g!, o),
   });
-  const fused = (kernel: string, what: string, run: (x: F32Input, f: F32Input, g: ConvGeometry, y: F32Output) => void): NativeKernelDef => ({
+  // TF.js fused activations the native epilogue applies while each output block is in cache.
+  const nativeAct: Record<string, FusedEpilogue['act']> = { linear: 'none', relu: 'relu', relu6: 'relu6' };
+  const fused = (kernel: string, what: string, run: (x: F32Input, f: F32Input, g: ConvGeometry, y: F32Output, e: FusedEpilogue) => void): NativeKernelDef => ({
     kernel,
     variant: NATIVE_VARIANT,
     description: description(what),
@@ -97,9 +107,12 @@ export function nativeKernelDefs(kernels: NativeKernels): NativeKernelDef[] {
     outputShapes: ({ conv: g }) => [[g!.n, g!.oh, g!.ow, g!.cout]],
     compute: ([x, f, bias], [y], call, attrs) => {
       const g = call.conv!;
-      run(x, f, g, y);
-      const b = bias instanceof Float32Array ? bias : bias.array;
-      biasActInPlace(arrayOf(y), g.cout, call.shape.bias ? b : undefined, String(attrs.activation ?? 'linear'));
+      const activation = String(attrs.activation ?? 'linear');
+      const act = nativeAct[activation];
+      const b = call.shape.bias ? bias : undefined;
+      if (act) return run(x, f, g, y, { bias: b, act });
+      run(x, f, g, y, {});
+      biasActInPlace(arrayOf(y), g.cout, b ? (b instanceof Float32Array ? b : b.array) : undefined, activation);
     },
   });
   const bnShape = (c: number, m: number, attrs: Record<string, unknown>) => ({ n: m, c, eps: attrs.epsilon as number, act: attrs.act as FusedActivation });
@@ -110,8 +123,8 @@ export function nativeKernelDefs(kernels: NativeKernels): NativeKernelDef[] {
     conv('DepthwiseConv2dNative', ['x', 'filter'], 'depthwise', (g) => [g.n, g.oh, g.ow, g.cin], (x, f, g, y) => void k.depthwiseConv2d(x, f, dwShape(g), y)),
     conv('DepthwiseConv2dNativeBackpropInput', ['dy', 'filter'], 'depthwise dx', (g) => [g.n, g.h, g.w, g.cin], (dy, f, g, dx) => void k.depthwiseConv2dBackpropInput(dy, f, dwShape(g), dx)),
     conv('DepthwiseConv2dNativeBackpropFilter', ['x', 'dy'], 'depthwise dW', (g) => [g.kh, g.kw, g.cin, 1], (x, dy, g, df) => void k.depthwiseConv2dBackpropFilter(x, dy, dwShape(g), df)),
-    fused('FusedConv2D', 'conv2d + JS bias/activation epilogue', (x, f, g, y) => void k.conv2d(x, f, convShape(g), y)),
-    fused('FusedDepthwiseConv2D', 'depthwise + JS bias/activation epilogue', (x, f, g, y) => void k.depthwiseConv2d(x, f, dwShape(g), y)),
+    fused('FusedConv2D', 'conv2d + bias + activation', (x, f, g, y, e) => void k.conv2d(x, f, { ...convShape(g), ...e }, y)),
+    fused('FusedDepthwiseConv2D', 'depthwise + bias + activation', (x, f, g, y, e) => void k.depthwiseConv2d(x, f, { ...dwShape(g), ...e }, y)),
     {
       kernel: FBNET_KERNELS.BatchNormActTrain,
       variant: NATIVE_VARIANT,
@@ -193,7 +206,13 @@ export function nativeKernelDefs(kernels: NativeKernels): NativeKernelDef[] {
 
 /** The native kernels as backend-independent float32 kernels (inputs copied into the native heap per call). */
 export function nativeF32Kernels(k: NativeKernels): F32Kernel[] {
-  return nativeKernelDefs(k).map((d) => ({ ...d, compute: (ins, outs, call, attrs) => d.compute(ins, outs, call, attrs) }));
+  return nativeKernelDefs(k).map((d) => ({
+    ...d,
+    compute: (ins, outs, call, attrs) => {
+      setPoolMode(k, d.poolMode?.(call) ?? 'pool');
+      d.compute(ins, outs, call, attrs);
+    },
+  }));
 }
 
 const EMPTY = new Float32Array(0);
@@ -260,7 +279,9 @@ class ResidentCopies {
     const t = this.pending.get(dataId);
     if (!t) return;
     this.pending.delete(dataId);
-    this.storage.view(this.backend, t).set(this.copies.get(dataId)!.array);
+    const src = this.copies.get(dataId)!.array;
+    if (this.storage.write) this.storage.write(this.backend, t, src);
+    else this.storage.view(this.backend, t).set(src);
   }
 
   materializeAll(): void {
@@ -382,12 +403,14 @@ export function bindNativeKernel(d: NativeKernelDef, k: NativeKernels, storage: 
       const ins = inputNames(d, attrs).map((name) => (args.inputs[name] ? copies.input(args.inputs[name]) : EMPTY));
       const outs = shapes.map((s) => k.heap.alloc(s.reduce((a, b) => a * b, 1)));
       try {
+        setPoolMode(k, d.poolMode?.(call) ?? 'pool');
         d.compute(ins, outs, call, attrs);
       } catch (e) {
         for (const o of outs) o.dispose();
         throw e;
       }
-      const infos = shapes.map((s) => storage.alloc(args.backend, s));
+      // Outputs stay in the native heap until read: where the backend can, it holds no copy until then.
+      const infos = shapes.map((s) => (storage.allocDeferred ? storage.allocDeferred(args.backend, s) : storage.alloc(args.backend, s)));
       infos.forEach((t, i) => copies.keepPending(t, outs[i]));
       return d.multiOutput ? infos : infos[0];
     },
@@ -396,16 +419,32 @@ export function bindNativeKernel(d: NativeKernelDef, k: NativeKernels, storage: 
 
 let users = 0;
 
+export interface NativeVariantOptions {
+  /**
+   * Also the native residual `Add` and global-pool `Mean` (`nativeElementwiseDefs`), so that a
+   * chain of native convolutions never leaves the native heap (the cpu plugin, whose stock
+   * element-wise kernels would read every activation back into a JS array).
+   */
+  elementwise?: boolean;
+  /**
+   * Also single-threaded fused forward convolutions for small calls (`nativeSingleThreadDefs`),
+   * listed before the multithreaded ones: batch-1 inference without fork-joins.
+   */
+  smallSingleThread?: boolean;
+}
+
 /**
  * Native variants bound to a backend's storage; [] where the native kernels cannot load.
  * Each call takes a reference on the shared native runtime; `releaseNative()` gives it back.
  */
-export async function nativeVariants(storage: F32Storage, threads?: number): Promise<KernelImpl[]> {
+export async function nativeVariants(storage: F32Storage, threads?: number, options: NativeVariantOptions = {}): Promise<KernelImpl[]> {
   const k = await loadNative(threads);
   if (!k) return [];
   users++;
   if (process.env.FBNET_X_OLD) return nativeF32Kernels(k).map((f) => bindF32Kernel(f, storage)); // TEMP
-  return nativeKernelDefs(k).map((d) => bindNativeKernel(d, k, storage));
+  const main = nativeKernelDefs(k);
+  const defs = [...(options.smallSingleThread ? nativeSingleThreadDefs(k, main) : []), ...main, ...(options.elementwise ? nativeElementwiseDefs(k) : [])];
+  return defs.map((d) => bindNativeKernel(d, k, storage));
 }
 
 /**
@@ -419,5 +458,6 @@ export async function releaseNative(): Promise<void> {
   status = { available: false, detail: 'disposed', threads: 0 };
   forgetResident(); // writes every pending result back while the heap is still there
   residentRuntime = undefined;
+  if (k) setPoolMode(k, 'pool');
   await k?.dispose();
 }
