@@ -56,12 +56,13 @@ function pad(g: ConvGeometry) {
   return { top: g.padT, bottom: g.padB, left: g.padL, right: g.padR };
 }
 
-function convShape(g: ConvGeometry) {
-  return { n: g.n, h: g.h, w: g.w, cin: g.cin, cout: g.cout, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw] as const, pad: pad(g) };
+// One object literal each (with the epilogue, not spread into a copy): these run per kernel call.
+function convShape(g: ConvGeometry, e: FusedEpilogue = {}) {
+  return { n: g.n, h: g.h, w: g.w, cin: g.cin, cout: g.cout, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw] as const, pad: pad(g), bias: e.bias, act: e.act };
 }
 
-function dwShape(g: ConvGeometry) {
-  return { n: g.n, h: g.h, w: g.w, c: g.cin, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw] as const, pad: pad(g) };
+function dwShape(g: ConvGeometry, e: FusedEpilogue = {}) {
+  return { n: g.n, h: g.h, w: g.w, c: g.cin, kh: g.kh, kw: g.kw, stride: [g.sh, g.sw] as const, pad: pad(g), bias: e.bias, act: e.act };
 }
 
 /**
@@ -123,8 +124,8 @@ export function nativeKernelDefs(kernels: NativeKernels): NativeKernelDef[] {
     conv('DepthwiseConv2dNative', ['x', 'filter'], 'depthwise', (g) => [g.n, g.oh, g.ow, g.cin], (x, f, g, y) => void k.depthwiseConv2d(x, f, dwShape(g), y)),
     conv('DepthwiseConv2dNativeBackpropInput', ['dy', 'filter'], 'depthwise dx', (g) => [g.n, g.h, g.w, g.cin], (dy, f, g, dx) => void k.depthwiseConv2dBackpropInput(dy, f, dwShape(g), dx)),
     conv('DepthwiseConv2dNativeBackpropFilter', ['x', 'dy'], 'depthwise dW', (g) => [g.kh, g.kw, g.cin, 1], (x, dy, g, df) => void k.depthwiseConv2dBackpropFilter(x, dy, dwShape(g), df)),
-    fused('FusedConv2D', 'conv2d + bias + activation', (x, f, g, y, e) => void k.conv2d(x, f, { ...convShape(g), ...e }, y)),
-    fused('FusedDepthwiseConv2D', 'depthwise + bias + activation', (x, f, g, y, e) => void k.depthwiseConv2d(x, f, { ...dwShape(g), ...e }, y)),
+    fused('FusedConv2D', 'conv2d + bias + activation', (x, f, g, y, e) => void k.conv2d(x, f, convShape(g, e), y)),
+    fused('FusedDepthwiseConv2D', 'depthwise + bias + activation', (x, f, g, y, e) => void k.depthwiseConv2d(x, f, dwShape(g, e), y)),
     {
       kernel: FBNET_KERNELS.BatchNormActTrain,
       variant: NATIVE_VARIANT,
