@@ -29,6 +29,8 @@ export type { CandidateData, UserDataSpec } from './candidate/data.ts';
 export { MemoryResultStore, FileResultStore } from './queue/result-store.ts';
 export type { ResultStore } from './queue/result-store.ts';
 export { InProcessQueue } from './queue/in-process.ts';
+export { ProcessPoolQueue } from './queue/process-pool.ts';
+export type { ProcessPoolQueueOptions } from './queue/process-pool.ts';
 export type { InProcessQueueOptions } from './queue/in-process.ts';
 export { BullmqQueue } from './queue/bullmq-queue.ts';
 export type { BullmqQueueOptions } from './queue/bullmq-queue.ts';

@@ -1,6 +1,6 @@
 import { tap, type Subscription } from 'rxjs';
 import { AccuracyPredictor, checkpointToSerialized, sanitizeMetrics, type PredictorConfig, type PredictorFitOptions, type PredictorMetrics, type PredictorSample, type SerializedPredictor } from '@fbnet/acc-predictor';
-import { defineStage, FbnetError, kendallTauB, type SearchSpace, type StageContext, type StageIo } from '@fbnet/core';
+import { defineStage, FbnetError, kendallTauB, type KernelPlan, type SearchSpace, type StageContext, type StageIo } from '@fbnet/core';
 import { ConstraintChecker, type Constraints } from '@fbnet/evolutionary-search';
 import type { LatencyTable } from '@fbnet/latency-lut';
 import type { TrainRecipeInput } from '@fbnet/train';
@@ -9,14 +9,21 @@ import { candidatesFailedError, FailureLog } from '../candidate/failures.ts';
 import { accuracyAtBudget, chooseEarlyStopBudget, type EarlyStopDecision } from '../early-stop.ts';
 import { BullmqQueue } from '../queue/bullmq-queue.ts';
 import { InProcessQueue } from '../queue/in-process.ts';
+import { ProcessPoolQueue } from '../queue/process-pool.ts';
 import { FileResultStore, MemoryResultStore, type ResultStore } from '../queue/result-store.ts';
 import { Sobol } from '../sobol/sobol.ts';
 import { jointArch, pointKey, type JointPoint, type JointSpace } from '../space/joint-space.ts';
 import { archCoarseSpace, jointCoarseSpace, type CoarseSpace } from './coarse-space.ts';
 import type { CoarseEvent, CoarseSample } from './events.ts';
 
-/** Where candidates train, as data: in this process (default), or a BullMQ queue on Redis served by `fbnet worker`s. */
-export type QueueSpec = { kind: 'in-process' } | { kind: 'redis'; connection: string; queueName?: string };
+/**
+ * Where candidates train, as data: in this process (default), in `workers` child processes on this machine (each
+ * initialises `backend`, default the stage's, with `threads`), or a BullMQ queue on Redis served by `fbnet worker`s.
+ */
+export type QueueSpec =
+  | { kind: 'in-process' }
+  | { kind: 'processes'; workers?: number; backend?: string; threads?: number }
+  | { kind: 'redis'; connection: string; queueName?: string };
 
 /** The coarse machinery's settings (sizes: `SearchV3Preset`). */
 export interface CoarseSettings {
@@ -104,12 +111,18 @@ interface CoarseState {
   seedToSeed?: SeedToSeed | null;
 }
 
-/** A queue from its spec (`owned`: the stage closes it). */
-export function queueFrom(q: CoarseSettings['queue']): { queue: EvaluationQueue; owned: boolean } {
+/** A queue from its spec (`owned`: the stage closes it); `active`: the stage's backend (`ctx.backend`), the processes' default. */
+export function queueFrom(q: CoarseSettings['queue'], active?: { id: string; plan?: unknown }): { queue: EvaluationQueue; owned: boolean } {
   if (q && 'submit' in q) return { queue: q, owned: false };
   if (!q || q.kind === 'in-process') return { queue: new InProcessQueue(), owned: true };
+  if (q.kind === 'processes') {
+    const backend = q.backend ?? active?.id;
+    if (!backend) throw new FbnetError('USAGE', 'queue { kind: "processes" }: backend (a plugin id) is required when the stage\'s backend is not known');
+    const plan = !q.backend || q.backend === active?.id ? (active?.plan as KernelPlan | undefined) : undefined;
+    return { queue: new ProcessPoolQueue({ backend, ...(q.workers !== undefined ? { workers: q.workers } : {}), ...(q.threads !== undefined ? { threads: q.threads } : {}), ...(plan ? { plan } : {}) }), owned: true };
+  }
   if (q.kind === 'redis') return { queue: new BullmqQueue({ connection: q.connection, ...(q.queueName ? { queueName: q.queueName } : {}) }), owned: true };
-  throw new FbnetError('USAGE', `unknown queue kind "${(q as { kind: string }).kind}" (in-process, redis)`);
+  throw new FbnetError('USAGE', `unknown queue kind "${(q as { kind: string }).kind}" (in-process, processes, redis)`);
 }
 
 const aborted = (e: unknown, signal: AbortSignal) => signal.aborted && e instanceof FbnetError && e.code === 'CHECKPOINT';
