@@ -1,6 +1,8 @@
 // Channel masking and resampling primitives
 export { prefixOnes, prefixMatrix, jointWeights, jointConfigs, tableMask, tableMasks, maskBank, addMaskedShortcut, channelMask, contractTable, isAllOnes } from './masks.ts';
 export type { MaskTable } from './masks.ts';
+export { compileFoldPlan, foldStep, hasFoldKernels, DMASKING_KERNELS, FOLD_BACKENDS } from './fold.ts';
+export type { FoldMode, FoldPlan, FoldPlanSpec, FoldResult, ParamFold } from './fold.ts';
 export { nearestPositions, selectionMatrix, subsample, intersperse, intersperseCoverage } from './resample.ts';
 
 // Supernet

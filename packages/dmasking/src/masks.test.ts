@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '@fbnet/core';
+import { FBNET_KERNELS, Rng } from '@fbnet/core';
+import { hasChannelScaleKernel } from '@fbnet/nn';
 import { addMaskedShortcut, tableMask, tableMasks, type MaskTable } from './masks.ts';
 
 beforeAll(async () => {
@@ -91,9 +92,33 @@ describe('tableMasks (all masks in one host op)', () => {
   });
 });
 
+/** FbnetChannelScale and its gradient as plain JS kernels on the cpu backend (as a backend plugin registers them). */
+function withChannelScaleKernels(f: () => void): void {
+  type Args = { inputs: Record<string, tf.TensorInfo>; backend: { readSync(id: unknown): unknown; makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo } };
+  const kernel = (kernelName: string, fn: (a: Args, arr: (t: tf.TensorInfo) => Float32Array) => tf.TensorInfo | tf.TensorInfo[]) =>
+    tf.registerKernel({ kernelName, backendName: 'cpu', kernelFunc: ((a: Args) => fn(a, (t) => a.backend.readSync(t.dataId) as Float32Array)) as unknown as tf.KernelFunc });
+  kernel(FBNET_KERNELS.ChannelScale, ({ inputs, backend }, arr) => {
+    const x = arr(inputs.x), s = arr(inputs.scale);
+    return backend.makeTensorInfo(inputs.x.shape, 'float32', x.map((v, i) => v * s[i % s.length]));
+  });
+  kernel(FBNET_KERNELS.ChannelScaleGrad, ({ inputs, backend }, arr) => {
+    const dy = arr(inputs.dy), x = arr(inputs.x), s = arr(inputs.scale);
+    const ds = new Float32Array(s.length);
+    dy.forEach((v, i) => (ds[i % s.length] += v * x[i]));
+    return [backend.makeTensorInfo(inputs.x.shape, 'float32', dy.map((v, i) => v * s[i % s.length])), backend.makeTensorInfo([s.length], 'float32', ds)];
+  });
+  try {
+    f();
+  } finally {
+    tf.unregisterKernel(FBNET_KERNELS.ChannelScale, 'cpu');
+    tf.unregisterKernel(FBNET_KERNELS.ChannelScaleGrad, 'cpu');
+  }
+}
+
 describe('addMaskedShortcut (y + x̂ ∘ r in one op)', () => {
-  for (const cx of [6, 4]) {
-    it(`equals tf.add(y, tf.mul(pad(x), r)) with its gradients, input of ${cx} channels into 6`, () => {
+  for (const [cx, kernels] of [[6, false], [4, false], [6, true], [4, true]] as const) {
+    it(`equals tf.add(y, tf.mul(pad(x), r)) with its gradients, input of ${cx} channels into 6${kernels ? ', with channel-scaling kernels' : ''}`, () => (kernels ? withChannelScaleKernels : (g: () => void) => g())(() => {
+      expect(hasChannelScaleKernel()).toBe(kernels);
       const rng = new Rng(cx);
       const rand = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
       const y = rand([2, 3, 3, 6]) as tf.Tensor4D;
@@ -116,6 +141,6 @@ describe('addMaskedShortcut (y + x̂ ∘ r in one op)', () => {
       tf.dispose([...gRef, ...gFused]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([y, x, r, w]);
-    });
+    }));
   }
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FbnetError } from '@fbnet/core';
+import { FBNET_KERNELS, FbnetError } from '@fbnet/core';
+import { hasChannelScaleKernel } from '@fbnet/nn';
 import { contractTable, jointConfigs, jointWeights } from '@fbnet/latency-lut';
 
 // Joint-option helpers live with the latency model (`@fbnet/latency-lut`), which contracts the same tables.
@@ -160,18 +161,24 @@ export function addMaskedShortcut(y: tf.Tensor4D, x: tf.Tensor4D, r: tf.Tensor1D
   const cx = x.shape[3];
   if (cx > c) throw new FbnetError('USAGE', `masked shortcut: input has ${cx} channels, more than the block's ${c}`);
   if (r.shape[0] !== c) throw new FbnetError('USAGE', `masked shortcut: mask of ${r.shape[0]} channels for a block of ${c}`);
+  // The backend's channel-scaling kernels where it has them: x ∘ r in one pass, and dx with Σ dy ∘ x in one pass.
+  const fused = hasChannelScaleKernel();
   const op = tf.customGrad(((yIn: tf.Tensor4D, xIn: tf.Tensor4D, rIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
     save([xIn, rIn]);
-    const xr = cx === c ? tf.mul(xIn, rIn) : tf.pad(tf.mul(xIn, tf.slice(rIn, 0, cx)), [[0, 0], [0, 0], [0, 0], [0, c - cx]]);
+    const rx = cx === c ? rIn : tf.slice(rIn, 0, cx);
+    const prod = fused ? (tf.engine().runKernel(FBNET_KERNELS.ChannelScale, { x: xIn, scale: rx } as unknown as tf.NamedTensorMap) as tf.Tensor4D) : tf.mul(xIn, rx);
+    const xr = cx === c ? prod : tf.pad(prod, [[0, 0], [0, 0], [0, 0], [0, c - cx]]);
     return {
       value: tf.add(yIn, xr) as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [xs, rs] = saved as [tf.Tensor4D, tf.Tensor1D];
           const dyx = cx === c ? dy : tf.slice(dy, [0, 0, 0, 0], [-1, -1, -1, cx]);
-          const rx = cx === c ? rs : tf.slice(rs, 0, cx);
-          const dr = tf.sum(tf.mul(dyx, xs), [0, 1, 2]);
-          return [tf.clone(dy), tf.mul(dyx, rx), cx === c ? dr : tf.pad(dr, [[0, c - cx]])];
+          const rsx = cx === c ? rs : tf.slice(rs, 0, cx);
+          const [dx, dr] = fused
+            ? (tf.engine().runKernel(FBNET_KERNELS.ChannelScaleGrad, { dy: dyx, x: xs, scale: rsx } as unknown as tf.NamedTensorMap) as tf.Tensor[])
+            : [tf.mul(dyx, rsx), tf.sum(tf.mul(dyx, xs), [0, 1, 2])];
+          return [tf.clone(dy), dx, cx === c ? dr : tf.pad(dr, [[0, c - cx]])];
         }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

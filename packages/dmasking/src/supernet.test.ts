@@ -8,7 +8,7 @@ import { archCost, propagateEffective } from '@fbnet/shape-propagation';
 import { inheritWeights } from './inherit.ts';
 import { channelMask, jointConfigs } from './masks.ts';
 import { subsample } from './resample.ts';
-import { DMaskingSupernet } from './supernet.ts';
+import { DMaskingSupernet, type DMaskingMode } from './supernet.ts';
 import { tinyV2Space } from './_test-space.ts';
 
 const norm = { mean: [0.5], std: [0.5] };
@@ -247,7 +247,20 @@ describe('gradients', () => {
 });
 
 describe('mask paths', () => {
-  it('masks computed on the host in one op and with backend kernels per mask give the same loss and gradients of every weight and α', () => {
+  const modes = (sn: DMaskingSupernet, space: SearchSpace): [string, DMaskingMode][] => {
+    const noise = sn.sampleNoise(new Rng(24));
+    const choice = sampleChoice(space, new Rng(25));
+    const w = Object.fromEntries(sn.choices.map((c, i) => [c.key, c.options.map((_, j) => 0.1 + ((i + 3 * j) % 5) / 5)]));
+    return [
+      ['Gumbel-softmax', { kind: 'gumbel', tau: 1.5, noise, resolution: 'all' }],
+      ['hard Gumbel, sampled resolution', { kind: 'gumbel', tau: 1.5, noise, hard: true }],
+      ['softmax(α/τ)', { kind: 'expected', tau: 2 }],
+      ['fixed', { kind: 'fixed', choice }],
+      ['given weights', { kind: 'weights', weights: w }],
+    ];
+  };
+
+  it('the whole plumbing in one host op and with tfjs ops per choice and mask give the same loss and gradients of every weight and α, in every mode', () => {
     const space = tinyV2Space();
     const rng = new Rng(21);
     const start = tf.memory().numTensors;
@@ -256,25 +269,31 @@ describe('mask paths', () => {
     const nets = (['host', 'kernels'] as const).map((masks) => new DMaskingSupernet(space, norm, 23, { masks }));
     const alphas = nets[0].thetaVariables().map((v) => Array.from({ length: v.size }, () => 0.7 * rng.normal()));
     for (const sn of nets) sn.thetaVariables().forEach((v, i) => tf.tidy(() => v.assign(tf.tensor1d(alphas[i]))));
-    const noise = nets[0].sampleNoise(new Rng(24));
-    const results = nets.map((sn) =>
-      tf.tidy(() => {
+    // The kernel path ('fixed' mode on both nets) uploads its constant 0/1 prefix matrices once (kept until dispose).
+    for (const sn of nets) for (const [, mode] of modes(nets[0], space)) tf.tidy(() => void sn.forward(x, mode, { training: false }));
+    for (const [name, mode] of modes(nets[0], space)) {
+      const results = nets.map((sn) => {
         const vars = [...sn.weightVariables(), ...sn.thetaVariables()];
-        const { value, grads } = tf.variableGrads(() => crossEntropy(sn.forward(x, { kind: 'gumbel', tau: 1.5, noise, resolution: 'all' }, { training: true }).logits, y), vars);
-        return { loss: value.dataSync()[0], grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
-      }),
-    );
-    expect(results[0].loss).toBeCloseTo(results[1].loss, 5);
-    expect(results[0].grads.length).toBe(results[1].grads.length);
-    let nonzero = 0;
-    results[0].grads.forEach((g, i) =>
-      g.forEach((v, j) => {
-        const r = results[1].grads[i][j];
-        expect(Math.abs(v - r)).toBeLessThan(1e-5 + 1e-4 * Math.abs(r));
-        if (Math.abs(r) > 1e-6) nonzero++;
-      }),
-    );
-    expect(nonzero).toBeGreaterThan(100);
+        const before = tf.memory().numTensors;
+        const { value, grads } = tf.variableGrads(() => crossEntropy(sn.forward(x, mode, { training: true, updateStats: false }).logits, y), vars);
+        const out = { loss: value.dataSync()[0], grads: vars.map((v) => (grads[v.name] ? Array.from(grads[v.name].dataSync()) : null)) };
+        tf.dispose([value, ...Object.values(grads)]);
+        // A step leaves no tensor behind.
+        expect(tf.memory().numTensors, `${name} (${sn === nets[0] ? 'host' : 'kernels'})`).toBe(before);
+        return out;
+      });
+      expect(results[0].loss, name).toBeCloseTo(results[1].loss, 5);
+      let nonzero = 0;
+      results[0].grads.forEach((g, i) => {
+        const r = results[1].grads[i];
+        expect(g === null, `${name}: gradient ${i}`).toBe(r === null);
+        g?.forEach((v, j) => {
+          expect(Math.abs(v - r![j]), `${name}: gradient ${i}[${j}]`).toBeLessThan(1e-5 + 1e-4 * Math.abs(r![j]));
+          if (Math.abs(r![j]) > 1e-6) nonzero++;
+        });
+      });
+      expect(nonzero, name).toBeGreaterThan(100);
+    }
     nets.forEach((sn) => sn.dispose());
     y.dispose();
     x.dispose();

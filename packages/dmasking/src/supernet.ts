@@ -3,7 +3,8 @@ import { FbnetError, Rng, searchLayers, type ArchChoice, type SearchLayer, type 
 import { gumbelSoftmax, stopGradient } from '@fbnet/gumbel-supernet';
 import { BlockModule, convForward, createConvParams, mixCandidates, normalInit, ParamStore, scaleChannels, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
-import { addMaskedShortcut, isAllOnes, maskBank, tableMask, type MaskTable } from './masks.ts';
+import { compileFoldPlan, foldStep, hasFoldKernels, type FoldMode, type FoldPlan, type ParamFold } from './fold.ts';
+import { addMaskedShortcut, isAllOnes, tableMask, type MaskTable } from './masks.ts';
 import { planSupernet, type CandidatePlan, type SlotPlan } from './plan.ts';
 import { intersperse, subsample } from './resample.ts';
 
@@ -56,6 +57,44 @@ interface CandidateModule {
   main: BlockModule | null;
   pw?: BlockModule;
   last?: ConvParams;
+  /** Where the masks of `last` go (static): see `lastMasks`. */
+  lastMasks?: LastMasks;
+}
+
+/**
+ * The masks of a candidate's last conv: `w` (M_mid) folds into the filter's input channels,
+ * `affine` (M_out) into the BN affine parameters (act ∈ {none, relu}, M ≥ 0); where folding does
+ * not hold (grouped conv, other activations, no BN), `input` and `after` multiply activations.
+ */
+interface LastMasks {
+  w?: MaskTable;
+  affine?: MaskTable;
+  input?: MaskTable;
+  after?: MaskTable;
+}
+
+const nonTrivial = (t: MaskTable | null | 'always'): MaskTable | null => (t && t !== 'always' && !isAllOnes(t) ? t : null);
+
+function lastMasks(cm: CandidateModule): LastMasks | undefined {
+  if (!cm.last) return undefined;
+  const node = cm.last.node;
+  const mid = nonTrivial(cm.plan.mid);
+  const out = nonTrivial(cm.plan.out);
+  const foldOut = !!out && node.bn && (node.act === 'none' || node.act === 'relu');
+  return {
+    ...(mid ? (node.groups === 1 ? { w: mid } : { input: mid }) : {}),
+    ...(out ? (foldOut ? { affine: out } : { after: out }) : {}),
+  };
+}
+
+/**
+ * One step's mixing plumbing: the weights of every choice, the masks that multiply activations,
+ * and each candidate's last conv with its masks folded into its parameters.
+ */
+interface StepMasks {
+  weights: ChoiceWeights;
+  mask(t: MaskTable | null | 'always'): tf.Tensor1D | null;
+  last(cm: CandidateModule): ConvParams;
 }
 
 function buildCandidate(plan: CandidatePlan, prefix: string, store: ParamStore, rng: Rng): CandidateModule {
@@ -72,7 +111,9 @@ function buildCandidate(plan: CandidatePlan, prefix: string, store: ParamStore, 
   const tail = nodes[nodes.length - 1];
   if (tail?.kind !== 'conv') return { plan, pw, main: part(nodes) };
   const main = part(nodes.slice(0, -1));
-  return { plan, pw, main, last: createConvParams(store, `${prefix}.${tail.name}`, tail, rng) };
+  const cm: CandidateModule = { plan, pw, main, last: createConvParams(store, `${prefix}.${tail.name}`, tail, rng) };
+  cm.lastMasks = lastMasks(cm);
+  return cm;
 }
 
 interface Slot {
@@ -122,16 +163,20 @@ export class DMaskingSupernet {
   readonly resolutions: number[];
   /** The masks' constant 0/1 prefix matrices, uploaded once (freed by dispose). */
   private readonly prefixCache = new Map<string, tf.Tensor2D>();
-  /** Every distinct mask table of the plan (not all-ones), in one order, and their masks in one op (host backends). */
+  /** Every distinct mask table of the plan (not all-ones), in one order, and the index of every plan's table object in it. */
   private readonly maskTables: MaskTable[] = [];
-  private readonly hostMasks: (weights: (key: string) => tf.Tensor1D) => tf.Tensor1D[];
+  private readonly tableIndex = new Map<MaskTable, number>();
+  /** The fold op's plan (host backends) and the parameters it folds, in its order. */
+  private readonly foldPlan: FoldPlan;
+  private readonly foldParams: { cm: CandidateModule; name: 'w' | 'gamma' | 'beta' }[] = [];
   private readonly headW: tf.Variable;
   private readonly headB: tf.Variable;
 
   /**
-   * `options.masks`: how a step computes its channel masks — `'host'` all in one op on the host
-   * (`tableMasks`), `'kernels'` with backend kernels per mask (`tableMask`), `'auto'` (default)
-   * host on the cpu and wasm backends, kernels elsewhere (a device backend would sync to read the weights).
+   * `options.masks`: how a step computes its Gumbel weights, channel masks and masked parameters —
+   * `'host'` all in one op on the host (`foldStep`, cpu and wasm backends), `'kernels'` with tfjs
+   * ops per choice and per mask (`gumbelSoftmax`, `tableMask`, `tf.mul`), `'auto'` (default) host on
+   * the cpu and wasm backends, kernels elsewhere (a device backend would sync to read the weights).
    */
   constructor(readonly space: SearchSpace, readonly normalization: InputNormalization, seed: number, private readonly options: { masks?: 'auto' | 'host' | 'kernels' } = {}) {
     const rng = new Rng(seed);
@@ -153,16 +198,47 @@ export class DMaskingSupernet {
     }
     if (this.resolutions.length > 1) this.addChoice({ key: spaceChoiceKey.resolution, kind: 'resolution', options: this.resolutions });
     this.costGraph = spaceCostGraph(space);
-    const tables = new Map<string, MaskTable>();
+    const tables = new Map<string, { t: MaskTable; index: number }>();
     for (const slot of this.slots) {
       for (const c of slot.candidates) {
         const p = c.plan;
-        for (const t of [p.pwGate, p.pwSkip, p.out, p.mid, p.residual === 'always' ? null : p.residual]) if (t && !isAllOnes(t)) tables.set(maskId(t), t);
+        for (const t of [p.pwGate, p.pwSkip, p.out, p.mid, p.residual]) {
+          const nt = nonTrivial(t);
+          if (!nt) continue;
+          const id = maskId(nt);
+          if (!tables.has(id)) tables.set(id, { t: nt, index: tables.size });
+          this.tableIndex.set(nt, tables.get(id)!.index);
+        }
       }
     }
-    this.maskTables.push(...tables.values());
-    const optionCount = new Map(this.choices.map((c) => [c.key, c.options.length]));
-    this.hostMasks = maskBank(this.maskTables, (key) => optionCount.get(key) ?? 0);
+    this.maskTables.push(...[...tables.values()].map((e) => e.t));
+    const tableIndex = this.tableIndex;
+    const folds: ParamFold[] = [];
+    const outputs = new Set<number>();
+    for (const slot of this.slots) {
+      for (const cm of slot.candidates) {
+        const p = cm.plan;
+        for (const t of [p.pwGate, p.pwSkip, p.residual, cm.last ? null : p.out, cm.lastMasks?.input, cm.lastMasks?.after]) {
+          const nt = nonTrivial(t ?? null);
+          if (nt) outputs.add(tableIndex.get(nt)!);
+        }
+        const lm = cm.lastMasks;
+        const fold = (name: 'w' | 'gamma' | 'beta', t: MaskTable, axis: number) => {
+          const shape = cm.last![name]!.shape;
+          folds.push({ table: tableIndex.get(t)!, shape, axis });
+          this.foldParams.push({ cm, name });
+        };
+        if (lm?.w) fold('w', lm.w, 2);
+        if (lm?.affine) (fold('gamma', lm.affine, 0), fold('beta', lm.affine, 0));
+      }
+    }
+    this.foldPlan = compileFoldPlan({
+      keys: this.choices.map((c) => c.key),
+      sizes: this.choices.map((c) => c.options.length),
+      tables: this.maskTables,
+      outputs: [...outputs].sort((a, b) => a - b),
+      folds,
+    });
   }
 
   private addChoice(c: ChoiceInfo): void {
@@ -220,7 +296,8 @@ export class DMaskingSupernet {
       const [n, h, w, c] = x.shape;
       const [eh, ew, ec] = this.inputShape;
       if (h !== eh || w !== ew || c !== ec) throw new FbnetError('USAGE', `supernet expects input [N,${eh},${ew},${ec}], got [${x.shape}]`);
-      const weights = this.mixWeights(mode);
+      const step = this.stepMasks(mode);
+      const weights = step.weights;
       const { mean, std } = this.normalization;
       const xn = tf.add(tf.mul(x, tf.tensor1d(std.map((s) => 1 / (255 * s)))), tf.tensor1d(mean.map((m, i) => -m / std[i]))) as tf.Tensor4D;
       const resKey = spaceChoiceKey.resolution;
@@ -234,7 +311,7 @@ export class DMaskingSupernet {
       const branches: { ri: number; f: tf.Tensor4D }[] = [];
       this.resolutions.forEach((r, ri) => {
         if (fixedRes !== undefined && ri !== fixedRes) return;
-        branches.push({ ri, f: this.body(r === h ? xn : subsample(xn, [r, r]), weights, mode, ctx) });
+        branches.push({ ri, f: this.body(r === h ? xn : subsample(xn, [r, r]), step, mode, ctx) });
       });
       let map: tf.Tensor4D;
       if (sampled) {
@@ -262,44 +339,111 @@ export class DMaskingSupernet {
     });
   }
 
-  /** The shared-weight body (every slot) on one resolution's input. */
-  private body(x: tf.Tensor4D, weights: ChoiceWeights, mode: DMaskingMode, ctx: ForwardContext): tf.Tensor4D {
+  /** The step's weights, masks and masked parameters: one host op, or tfjs ops per choice and mask. */
+  private stepMasks(mode: DMaskingMode): StepMasks {
+    const m = this.options.masks ?? 'auto';
+    const host = m === 'host' || (m === 'auto' && hasFoldKernels());
+    // 'fixed' runs one candidate per layer: the op would hand the others' parameters a zero gradient (not none).
+    return host && this.choices.length && mode.kind !== 'fixed' ? this.hostStepMasks(mode) : this.kernelStepMasks(mode);
+  }
+
+  /** Every weight, mask and masked parameter of the step in one op (`foldStep`): two kernels a step with the backward. */
+  private hostStepMasks(mode: DMaskingMode): StepMasks {
+    let fm: FoldMode;
+    if (mode.kind === 'gumbel') {
+      const noise = new Float32Array(this.foldPlan.total);
+      this.choices.forEach((c, i) => {
+        const n = mode.noise[c.key];
+        if (!n || n.length !== c.options.length) throw new FbnetError('USAGE', `Gumbel noise for "${c.key}" must have ${c.options.length} entries`);
+        noise.set(n, this.foldPlan.offsets[i]);
+      });
+      fm = { kind: 'gumbel', tau: mode.tau, noise, hard: mode.hard };
+    } else if (mode.kind === 'expected') fm = { kind: 'gumbel', tau: mode.tau };
+    else {
+      const given = new Float32Array(this.foldPlan.total);
+      const w = mode.kind === 'weights' ? mode.weights : oneHotWeights(this.space, mode.choice);
+      this.choices.forEach((c, i) => {
+        const v = w[c.key];
+        if (!v || v.length !== c.options.length) throw new FbnetError('USAGE', `weights for "${c.key}" must have ${c.options.length} entries`);
+        given.set(Array.from(v), this.foldPlan.offsets[i]);
+      });
+      fm = { kind: 'given', weights: given };
+    }
+    const thetas = this.choices.map((c) => this.thetas.get(c.key)! as unknown as tf.Tensor1D);
+    const r = foldStep(this.foldPlan, fm, thetas, this.foldParams.map(({ cm, name }) => cm.last![name]!));
+    const weights: ChoiceWeights = Object.fromEntries(this.choices.map((c, i) => [c.key, r.weights[i]]));
+    const masks: (tf.Tensor1D | undefined)[] = [];
+    this.foldPlan.spec.outputs.forEach((t, i) => (masks[t] = r.masks[i]));
+    const lasts = new Map<CandidateModule, ConvParams>();
+    this.foldParams.forEach(({ cm, name }, i) => lasts.set(cm, { ...(lasts.get(cm) ?? cm.last!), [name]: r.folded[i] as unknown as tf.Variable }));
+    return {
+      weights,
+      mask: (t) => {
+        const nt = nonTrivial(t);
+        if (!nt) return null;
+        const m = masks[this.tableIndex.get(nt)!];
+        if (!m) throw new FbnetError('USAGE', `no mask for table over [${nt.keys.join(', ')}]`);
+        return m;
+      },
+      last: (cm) => lasts.get(cm) ?? cm.last!,
+    };
+  }
+
+  /** Weights per choice with tfjs ops (`mixWeights`), each mask with backend kernels (`tableMask`), memoised for the step. */
+  private kernelStepMasks(mode: DMaskingMode): StepMasks {
+    const weights = this.mixWeights(mode);
     const weightOf = (key: string) => {
       const w = weights[key];
       if (!w) throw new FbnetError('USAGE', `no weights for choice "${key}"`);
       return w;
     };
-    const memo = new Map<string, tf.Tensor1D | null>();
-    const m = this.options.masks ?? 'auto';
-    if (this.maskTables.length && (m === 'host' || (m === 'auto' && HOST_BACKENDS.has(tf.getBackend())))) {
-      // Host backends: every mask of the step in one op (tiny kernels cost more than their arithmetic there).
-      this.hostMasks(weightOf).forEach((m, i) => memo.set(maskId(this.maskTables[i]), m));
-    }
-    const mask = (t: MaskTable | null): tf.Tensor1D | null => {
-      if (!t || isAllOnes(t)) return null;
-      const id = maskId(t);
-      if (!memo.has(id)) memo.set(id, tableMask(t, weightOf, this.prefixCache));
+    const memo = new Map<number, tf.Tensor1D>();
+    const mask = (t: MaskTable | null | 'always'): tf.Tensor1D | null => {
+      const nt = nonTrivial(t);
+      if (!nt) return null;
+      const id = this.tableIndex.get(nt)!;
+      if (!memo.has(id)) memo.set(id, tableMask(nt, weightOf, this.prefixCache));
       return memo.get(id)!;
     };
+    const lasts = new Map<CandidateModule, ConvParams>();
+    const last = (cm: CandidateModule): ConvParams => {
+      let params = lasts.get(cm);
+      if (params) return params;
+      params = cm.last!;
+      const lm = cm.lastMasks ?? {};
+      if (lm.w) params = { ...params, w: tf.mul(params.w, tf.reshape(mask(lm.w)!, [1, 1, -1, 1])) as unknown as tf.Variable };
+      if (lm.affine) {
+        const out = mask(lm.affine)!;
+        params = { ...params, gamma: tf.mul(params.gamma!, out) as unknown as tf.Variable, beta: tf.mul(params.beta!, out) as unknown as tf.Variable };
+      }
+      lasts.set(cm, params);
+      return params;
+    };
+    return { weights, mask, last };
+  }
+
+  /** The shared-weight body (every slot) on one resolution's input. */
+  private body(x: tf.Tensor4D, step: StepMasks, mode: DMaskingMode, ctx: ForwardContext): tf.Tensor4D {
     let y = x;
     for (const slot of this.slots) {
       const cands = slot.candidates;
       const opKey = slot.plan.opKey;
       const layer = slot.plan.layer;
       if (opKey && mode.kind === 'fixed') {
-        y = this.candidate(cands[mode.choice.ops[layer!.index]], y, slot.plan.outMax, mask, ctx);
+        y = this.candidate(cands[mode.choice.ops[layer!.index]], y, slot.plan.outMax, step, ctx);
       } else if (opKey) {
         // Σ_i m_i b_i(x): one mixed-operation kernel where the backend has it.
-        y = mixCandidates(cands.map((cm) => this.candidate(cm, y, slot.plan.outMax, mask, ctx)), weights[opKey]);
+        y = mixCandidates(cands.map((cm) => this.candidate(cm, y, slot.plan.outMax, step, ctx)), step.weights[opKey]);
       } else {
-        y = this.candidate(cands[0], y, slot.plan.outMax, mask, ctx);
+        y = this.candidate(cands[0], y, slot.plan.outMax, step, ctx);
       }
     }
     return y;
   }
 
-  private candidate(cm: CandidateModule, x: tf.Tensor4D, outMax: number, mask: (t: MaskTable | null) => tf.Tensor1D | null, ctx: ForwardContext): tf.Tensor4D {
+  private candidate(cm: CandidateModule, x: tf.Tensor4D, outMax: number, step: StepMasks, ctx: ForwardContext): tf.Tensor4D {
     const p = cm.plan;
+    const mask = step.mask;
     let y: tf.Tensor4D | null = null;
     const plain: ForwardContext = { ...ctx, masks: undefined };
     let h = x;
@@ -309,23 +453,13 @@ export class DMaskingSupernet {
       h = tf.add(masked(cm.pw.forward(x, plain), mask(p.pwGate)), masked(fitChannels(x, midMax), mask(p.pwSkip))) as tf.Tensor4D;
     }
     if (cm.main) h = cm.main.forward(h, plain);
-    const out = mask(p.out);
     if (cm.last) {
-      const node = cm.last.node;
-      let params: ConvParams = cm.last;
-      const mid = mask(p.mid);
-      let inputMask: tf.Tensor1D | null = null;
-      if (mid) {
-        if (node.groups === 1) params = { ...params, w: tf.mul(params.w, tf.reshape(mid, [1, 1, -1, 1])) as unknown as tf.Variable };
-        else inputMask = mid;
-      }
-      const foldOut = out && node.bn && (node.act === 'none' || node.act === 'relu');
-      if (foldOut) params = { ...params, gamma: tf.mul(params.gamma!, out) as unknown as tf.Variable, beta: tf.mul(params.beta!, out) as unknown as tf.Variable };
-      y = convForward(params, masked(h, inputMask), plain);
-      if (!foldOut) y = masked(y, out);
-    } else if (cm.main || cm.pw) y = masked(h, out);
+      const lm = cm.lastMasks ?? {};
+      y = convForward(step.last(cm), masked(h, mask(lm.input ?? null)), plain);
+      y = masked(y, mask(lm.after ?? null));
+    } else if (cm.main || cm.pw) y = masked(h, mask(p.out));
     if (p.residual) {
-      const r = p.residual === 'always' ? null : mask(p.residual);
+      const r = mask(p.residual);
       if (y && r) {
         // One op: no padded or multiplied copy of the shortcut is kept for the backward pass.
         y = addMaskedShortcut(y, x.shape[3] > outMax ? fitChannels(x, outMax) : x, r);
@@ -365,9 +499,6 @@ function masked(x: tf.Tensor4D, m: tf.Tensor1D | null): tf.Tensor4D {
 }
 
 let alphaId = 0;
-
-/** Backends whose tensors live in host memory: masks are computed there in one op (`maskBank`). */
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 const maskId = (t: MaskTable) => JSON.stringify(t);
 

@@ -1,0 +1,320 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { FbnetError } from '@fbnet/core';
+import { jointConfigs, type MaskTable } from './masks.ts';
+
+/**
+ * A DMasking step's whole α plumbing as one host kernel pair. The kernels live here, not in
+ * core's `FBNET_KERNELS`: they run on any backend whose tensors live in host memory (cpu, wasm)
+ * on their storage directly (JS arrays, the wasm heap), over a supernet's static plan carried in the attrs.
+ */
+export const DMASKING_KERNELS = {
+  /**
+   * inputs (an array): θ_0 … θ_{C−1} (mode 'gumbel' only), then p_0 … p_{F−1}; attrs: FoldAttrs;
+   * outputs: g_0 … g_{C−1} (the weights of every choice), the masks of `plan.outputs`, p'_0 … p'_{F−1}.
+   */
+  Fold: 'FbnetDMaskingFold',
+  /** Backward of Fold. inputs: the dys of every output, then Fold's inputs; outputs: dθ …, dp …. */
+  FoldGrad: 'FbnetDMaskingFoldGrad',
+} as const;
+
+/** p' = p ∘ M_table along one axis of p (a filter's input channels, a BN affine vector). */
+export interface ParamFold {
+  table: number;
+  shape: readonly number[];
+  axis: number;
+}
+
+/** A step's static plumbing: the choices (options each), the mask tables, which masks are outputs, the folds. */
+export interface FoldPlanSpec {
+  /** Choice keys, in the op's input and output order, with their option counts. */
+  keys: readonly string[];
+  sizes: readonly number[];
+  tables: readonly MaskTable[];
+  /** Tables whose masks the op returns as tensors (masks on activations). */
+  outputs: readonly number[];
+  folds: readonly ParamFold[];
+}
+
+/** Weights from logits: Gumbel-softmax (`noise` absent: softmax(θ/τ)), straight-through one-hot when `hard`; or given. */
+export type FoldMode = { kind: 'gumbel'; tau: number; noise?: Float32Array; hard?: boolean } | { kind: 'given'; weights: Float32Array };
+
+interface CompiledTable {
+  k: number;
+  /** Per joint option: leading channels on (clamped to [0, k]) and the flat weight index of each key. */
+  widths: Int32Array;
+  index: number[][];
+}
+
+interface CompiledFold {
+  table: number;
+  outer: number;
+  k: number;
+  inner: number;
+}
+
+export interface FoldPlan {
+  spec: FoldPlanSpec;
+  offsets: number[];
+  total: number;
+  tables: CompiledTable[];
+  folds: CompiledFold[];
+}
+
+interface FoldAttrs {
+  plan: FoldPlan;
+  mode: FoldMode;
+}
+
+/** Check a spec and precompute the joint-option indices (once per supernet). */
+export function compileFoldPlan(spec: FoldPlanSpec): FoldPlan {
+  const offsets: number[] = [];
+  let total = 0;
+  spec.sizes.forEach((n) => (offsets.push(total), (total += n)));
+  const keyIndex = new Map(spec.keys.map((k, i) => [k, i]));
+  const tables = spec.tables.map((t) => {
+    if (new Set(t.keys).size !== t.keys.length) throw new FbnetError('USAGE', `mask table over [${t.keys.join(', ')}] repeats a choice key`);
+    const ks = t.keys.map((k, i) => {
+      const c = keyIndex.get(k);
+      if (c === undefined) throw new FbnetError('USAGE', `mask table: no choice "${k}"`);
+      if (spec.sizes[c] !== t.dims[i]) throw new FbnetError('USAGE', `mask table: choice "${k}" has ${spec.sizes[c]} weights, the table ${t.dims[i]} options`);
+      return c;
+    });
+    const size = t.dims.reduce((a, b) => a * b, 1);
+    if (t.widths.length !== size) throw new FbnetError('USAGE', `mask table over [${t.keys.join(', ')}]: ${t.widths.length} widths for ${size} joint options`);
+    return {
+      k: t.k,
+      widths: Int32Array.from(t.widths, (w) => Math.max(0, Math.min(w, t.k))),
+      index: jointConfigs(t.dims).map((digits) => digits.map((j, i) => offsets[ks[i]] + j)),
+    };
+  });
+  const folds = spec.folds.map((f) => {
+    const k = tables[f.table]?.k;
+    if (k === undefined || f.shape[f.axis] !== k) throw new FbnetError('USAGE', `fold: axis ${f.axis} of [${f.shape}] is not the mask's ${k} channels`);
+    const outer = f.shape.slice(0, f.axis).reduce((a, b) => a * b, 1);
+    const inner = f.shape.slice(f.axis + 1).reduce((a, b) => a * b, 1);
+    return { table: f.table, outer, k, inner };
+  });
+  spec.outputs.forEach((t) => {
+    if (!tables[t]) throw new FbnetError('USAGE', `fold: no mask table ${t}`);
+  });
+  return { spec, offsets, total, tables, folds };
+}
+
+/** The weights of every choice (float32 values, as the outputs hold them) and, for Gumbel, the soft ones. */
+function choiceWeights(plan: FoldPlan, mode: FoldMode, thetas: Float32Array[]): { g: Float32Array; soft?: Float64Array } {
+  if (mode.kind === 'given') {
+    if (mode.weights.length !== plan.total) throw new FbnetError('USAGE', `fold: ${mode.weights.length} weights for ${plan.total} options`);
+    return { g: mode.weights };
+  }
+  const g = new Float32Array(plan.total);
+  const soft = new Float64Array(plan.total);
+  plan.spec.sizes.forEach((n, c) => {
+    const o = plan.offsets[c];
+    const th = thetas[c];
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) max = Math.max(max, (soft[o + i] = (th[i] + (mode.noise ? mode.noise[o + i] : 0)) / mode.tau));
+    let s = 0;
+    for (let i = 0; i < n; i++) s += soft[o + i] = Math.exp(soft[o + i] - max);
+    let arg = 0;
+    for (let i = 0; i < n; i++) {
+      soft[o + i] /= s;
+      if (soft[o + i] > soft[o + arg]) arg = i;
+    }
+    // Straight-through (hard): one-hot in value, the soft weights' gradient.
+    for (let i = 0; i < n; i++) g[o + i] = mode.hard ? (i === arg ? 1 : 0) : soft[o + i];
+  });
+  return { g, soft };
+}
+
+function joint(g: ArrayLike<number>, idx: readonly number[], skip = -1): number {
+  let p = 1;
+  for (let i = 0; i < idx.length; i++) if (i !== skip) p *= g[idx[i]];
+  return p;
+}
+
+/** M_t[c] = Σ_{d: widths[d] > c} Π_i g[index[d][i]] (eq. 3 over joint options), float32 as a tensor holds it. */
+function tableMaskValues(t: CompiledTable, g: ArrayLike<number>): Float32Array {
+  const h = new Float64Array(t.k + 1);
+  t.index.forEach((idx, d) => (h[t.widths[d]] += joint(g, idx)));
+  const m = new Float32Array(t.k);
+  let acc = 0;
+  for (let c = t.k - 1; c >= 0; c--) m[c] = acc += h[c + 1];
+  return m;
+}
+
+/** dg += ∂M/∂g · dM: ∂M[c]/∂w_d = 1 for c < widths[d], so a joint option's gradient is a prefix sum of dM. */
+function tableMaskGrad(t: CompiledTable, g: ArrayLike<number>, dm: Float64Array, dg: Float64Array): void {
+  const prefix = new Float64Array(t.k + 1);
+  for (let c = 0; c < t.k; c++) prefix[c + 1] = prefix[c] + dm[c];
+  for (let d = 0; d < t.index.length; d++) {
+    const dj = prefix[t.widths[d]];
+    const idx = t.index[d];
+    if (dj !== 0) for (let i = 0; i < idx.length; i++) dg[idx[i]] += dj * joint(g, idx, i);
+  }
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+
+/**
+ * Host storage of the cpu backend (JS arrays) and of the wasm one (its heap): outputs are
+ * allocated first, then every array is a view — on wasm taken after the last allocation, which
+ * can grow (and so detach) the heap — so a step copies nothing in or out and allocates no
+ * parameter-sized JS arrays.
+ */
+interface HostBackend {
+  readSync(dataId: unknown): tf.backend_util.BackendValues;
+  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap?(t: tf.TensorInfo): tf.backend_util.TypedArray;
+}
+
+const alloc = (b: HostBackend, shape: readonly number[]): tf.TensorInfo =>
+  b.makeOutput && b.typedArrayFromHeap ? b.makeOutput([...shape], 'float32') : b.makeTensorInfo!([...shape], 'float32', new Float32Array(shape.reduce((a, x) => a * x, 1)));
+/** The tensor's own data (read only for inputs): a heap view on wasm, the stored array on cpu. */
+const view = (b: HostBackend, t: tf.TensorInfo): Float32Array => (b.makeOutput && b.typedArrayFromHeap ? b.typedArrayFromHeap(t) : b.readSync(t.dataId)) as Float32Array;
+const list = (inputs: tf.NamedTensorInfoMap) => Object.keys(inputs).map((k) => inputs[k] as tf.TensorInfo);
+const thetaCount = (a: FoldAttrs) => (a.mode.kind === 'gumbel' ? a.plan.spec.sizes.length : 0);
+/** Copies of the logits (they are read before the outputs are allocated). */
+const readThetas = (b: HostBackend, ts: tf.TensorInfo[]) => ts.map((t) => Float32Array.from(view(b, t)));
+
+function foldKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as FoldAttrs;
+  const { plan } = a;
+  const b = backend as unknown as HostBackend;
+  const ins = list(inputs);
+  const nt = thetaCount(a);
+  const { g } = choiceWeights(plan, a.mode, readThetas(b, ins.slice(0, nt)));
+  const masks = plan.tables.map((t) => tableMaskValues(t, g));
+  const shapes = [...plan.spec.sizes.map((n) => [n]), ...plan.spec.outputs.map((t) => [plan.tables[t].k]), ...plan.spec.folds.map((f) => f.shape)];
+  const out = shapes.map((s) => alloc(b, s));
+  plan.spec.sizes.forEach((n, c) => view(b, out[c]).set(g.subarray(plan.offsets[c], plan.offsets[c] + n)));
+  const C = plan.spec.sizes.length;
+  plan.spec.outputs.forEach((t, i) => view(b, out[C + i]).set(masks[t]));
+  const base = C + plan.spec.outputs.length;
+  plan.folds.forEach((f, i) => foldParam(f, masks[f.table], view(b, ins[nt + i]), view(b, out[base + i])));
+  return out;
+}
+
+/** q = p ∘ M along the fold's axis. */
+function foldParam(f: CompiledFold, m: Float32Array, p: Float32Array, q: Float32Array): void {
+  for (let o = 0, j = 0; o < f.outer; o++) {
+    for (let c = 0; c < f.k; c++) {
+      const mc = m[c];
+      for (let e = 0; e < f.inner; e++, j++) q[j] = p[j] * mc;
+    }
+  }
+}
+
+/** p' = p ∘ M: dp = dp' ∘ M, and dM[c] += Σ dp' · p over the other axes. */
+function foldParamGrad(f: CompiledFold, m: Float32Array, p: Float32Array, dq: Float32Array, dp: Float32Array, dm: Float64Array): void {
+  for (let o = 0, j = 0; o < f.outer; o++) {
+    for (let c = 0; c < f.k; c++) {
+      const mc = m[c];
+      let s = 0;
+      for (let e = 0; e < f.inner; e++, j++) {
+        dp[j] = dq[j] * mc;
+        s += dq[j] * p[j];
+      }
+      dm[c] += s;
+    }
+  }
+}
+
+function foldGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as FoldAttrs;
+  const { plan, mode } = a;
+  const b = backend as unknown as HostBackend;
+  const ins = list(inputs);
+  const C = plan.spec.sizes.length;
+  const O = plan.spec.outputs.length;
+  const F = plan.folds.length;
+  const nt = thetaCount(a);
+  const xs = ins.slice(C + O + F);
+  const { g, soft } = choiceWeights(plan, mode, readThetas(b, xs.slice(0, nt)));
+  const masks = plan.tables.map((t) => tableMaskValues(t, g));
+  const out = [...plan.spec.sizes.slice(0, nt).map((n) => alloc(b, [n])), ...plan.spec.folds.map((f) => alloc(b, f.shape))];
+  const dys = ins.slice(0, C + O + F).map((t) => view(b, t));
+  const dm = plan.tables.map((t) => new Float64Array(t.k));
+  plan.spec.outputs.forEach((t, i) => {
+    const d = dys[C + i];
+    for (let c = 0; c < d.length; c++) dm[t][c] += d[c];
+  });
+  plan.folds.forEach((f, i) => foldParamGrad(f, masks[f.table], view(b, xs[nt + i]), dys[C + O + i], view(b, out[nt + i]), dm[f.table]));
+  const dg = new Float64Array(plan.total);
+  for (let c = 0; c < C; c++) {
+    const d = dys[c];
+    for (let i = 0; i < d.length; i++) dg[plan.offsets[c] + i] += d[i];
+  }
+  plan.tables.forEach((t, ti) => tableMaskGrad(t, g, dm[ti], dg));
+  if (nt) {
+    // Softmax of (θ + n)/τ: dθ_i = s_i (dg_i − Σ_j s_j dg_j) / τ (the soft weights also under `hard`).
+    const tau = (mode as { tau: number }).tau;
+    plan.spec.sizes.forEach((n, c) => {
+      const o = plan.offsets[c];
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += soft![o + i] * dg[o + i];
+      const d = view(b, out[c]);
+      for (let i = 0; i < n; i++) d[i] = (soft![o + i] * (dg[o + i] - dot)) / tau;
+    });
+  }
+  return out;
+}
+
+/** Backends that hold tensors in host memory, where the kernels run. */
+export const FOLD_BACKENDS = ['cpu', 'wasm'] as const;
+
+let registered = false;
+function ensureRegistered(): void {
+  if (registered) return;
+  registered = true;
+  for (const backendName of FOLD_BACKENDS) {
+    if (!tf.getKernel(DMASKING_KERNELS.Fold, backendName)) tf.registerKernel({ kernelName: DMASKING_KERNELS.Fold, backendName, kernelFunc: foldKernel as unknown as tf.KernelFunc });
+    if (!tf.getKernel(DMASKING_KERNELS.FoldGrad, backendName)) tf.registerKernel({ kernelName: DMASKING_KERNELS.FoldGrad, backendName, kernelFunc: foldGradKernel as unknown as tf.KernelFunc });
+  }
+  if (!tf.getGradient(DMASKING_KERNELS.Fold)) {
+    tf.registerGradient({
+      kernelName: DMASKING_KERNELS.Fold,
+      saveAllInputs: true,
+      gradFunc: (dy, saved, attrs) => {
+        const dys = Array.isArray(dy) ? dy : [dy];
+        const grads = tf.engine().runKernel(DMASKING_KERNELS.FoldGrad, [...dys, ...saved] as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor[];
+        return Object.fromEntries(grads.map((t, i) => [String(i), () => t]));
+      },
+    });
+  }
+}
+
+/** Can the active backend run the fold kernels? */
+export function hasFoldKernels(): boolean {
+  return (FOLD_BACKENDS as readonly string[]).includes(tf.getBackend());
+}
+
+export interface FoldResult {
+  /** Weights per choice, in `plan.spec.keys` order. */
+  weights: tf.Tensor1D[];
+  /** Masks of `plan.spec.outputs`, in order. */
+  masks: tf.Tensor1D[];
+  /** p ∘ M per fold, in order. */
+  folded: tf.Tensor[];
+}
+
+/**
+ * A step's Gumbel weights of every choice (eq. 4 of FBNet), every channel mask M = Σ g_i l_i
+ * (FBNetV2 eq. 3, over joint options) and the parameters the masks fold into, as one
+ * differentiable op: one kernel forward, one backward (the hand-derived gradient, float64 sums),
+ * instead of a few hundred tiny tfjs kernels whose dispatch costs more than their arithmetic on
+ * host backends. `thetas` (mode 'gumbel') in `plan.spec.keys` order; `params` in `plan.spec.folds` order.
+ */
+export function foldStep(plan: FoldPlan, mode: FoldMode, thetas: readonly tf.Tensor1D[], params: readonly tf.Tensor[]): FoldResult {
+  if (!hasFoldKernels()) throw new FbnetError('USAGE', `the DMasking fold op runs on the ${FOLD_BACKENDS.join(' and ')} backends, not "${tf.getBackend()}"`);
+  ensureRegistered();
+  const C = plan.spec.sizes.length;
+  if (mode.kind === 'gumbel' && thetas.length !== C) throw new FbnetError('USAGE', `fold: ${thetas.length} logit vectors for ${C} choices`);
+  if (mode.kind === 'gumbel' && mode.noise && mode.noise.length !== plan.total) throw new FbnetError('USAGE', `fold: ${mode.noise.length} noise values for ${plan.total} options`);
+  if (params.length !== plan.folds.length) throw new FbnetError('USAGE', `fold: ${params.length} parameters for ${plan.folds.length} folds`);
+  const inputs = [...(mode.kind === 'gumbel' ? thetas : []), ...params];
+  const attrs: FoldAttrs = { plan, mode };
+  const outs = tf.engine().runKernel(DMASKING_KERNELS.Fold, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const O = plan.spec.outputs.length;
+  return { weights: outs.slice(0, C) as tf.Tensor1D[], masks: outs.slice(C, C + O) as tf.Tensor1D[], folded: outs.slice(C + O) };
+}
