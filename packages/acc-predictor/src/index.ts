@@ -1,4 +1,4 @@
-export { AccuracyPredictor, PredictorNet, asAccuracy } from './predictor.ts';
+export { AccuracyPredictor, PredictorNet, asAccuracy, normalQuantile, normalScores, scoreToAccuracy } from './predictor.ts';
 export type {
   PredictorConfig,
   PredictorFitOptions,
@@ -8,6 +8,7 @@ export type {
   PredictorMetrics,
   PredictorSample,
   ProxyPretrainOptions,
+  ScoreMap,
 } from './predictor.ts';
 export { proxyTargets } from './proxy.ts';
 export { huberLoss } from './mlp.ts';

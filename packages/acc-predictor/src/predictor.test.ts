@@ -48,14 +48,18 @@ describe('AccuracyPredictor', () => {
   it('ranks on unclipped scores: candidates beyond the data do not tie at 1.0', async () => {
     // Accuracy rises with the arch size up to 0.97 in the data; the two probes lie beyond it.
     const train = synthetic(240, 1).map((s) => ({ ...s, accuracy: 0.72 + 0.25 * (s.arch.slice(0, 4).reduce((a, b) => a + b, 0) / 4) }));
-    const p = new AccuracyPredictor({ archDim: 8, recipeDim: 3, seed: 3, ensemble: 2 });
-    await p.fit(train, { batchSize: 32 });
     const probe = (v: number) => [v, v, v, v, 0.5, 0.5, 0.5, 0.5];
+    const p = new AccuracyPredictor({ archDim: 8, recipeDim: 3, seed: 3, ensemble: 2 });
+    await p.fit(train, { batchSize: 32, targets: 'standardized' });
     const [a, b] = p.predict([probe(2), probe(3)], [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
     expect(a).toBeGreaterThan(1);
     expect(b).toBeGreaterThan(a);
     expect(asAccuracy(b)).toBe(1);
     expect(asAccuracy(-0.2)).toBe(0);
+    // Normal-score targets: the map back to accuracy is strictly increasing, so the two still do not tie.
+    await p.fit(train, { batchSize: 32 });
+    const [c, d] = p.predict([probe(2), probe(3)], [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
+    expect(d).toBeGreaterThan(c);
     p.dispose();
   });
 

@@ -126,6 +126,20 @@ describe('evolution over any space with any fitness', () => {
     // A looser constraint never finds a worse best.
     expect(bests[0]).toBeGreaterThanOrEqual(bests[2]);
   });
+
+  it('a pessimistic predictor fitness scores mean − κ·spread, and refuses what it cannot compute', () => {
+    const mean = (a: number[][]) => a.map((x) => x.reduce((t, v) => t + v, 0));
+    const spread = (a: number[][]) => a.map((x) => Math.abs(x[0] ?? 0) + 0.5);
+    const fn = { predict: mean, predictSpread: (a: number[][]) => ({ mean: mean(a), std: spread(a) }) };
+    const pts = randoms.slice(0, 6);
+    const enc = pts.map((c) => g1.encode!(c));
+    const arch = enc.map((e) => e.arch);
+    expect(predictorFitness(g1, fn).score(pts)).toEqual(mean(arch));
+    const lcb = predictorFitness(g1, fn, { risk: 2 }).score(pts);
+    lcb.forEach((v, i) => expect(v).toBeCloseTo(mean(arch)[i] - 2 * spread(arch)[i], 12));
+    expect(() => predictorFitness(g1, { predict: mean }, { risk: 1 })).toThrow(/predictSpread/);
+    expect(() => predictorFitness(g1, fn, { risk: -1 })).toThrow(/risk must be/);
+  });
 });
 
 const stageInput = (): EvolutionStageInput => ({

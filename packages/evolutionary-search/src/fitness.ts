@@ -16,7 +16,15 @@ export interface SerializedPredictorLike {
  * params, or latency from a latency table.
  */
 export type FitnessSpec =
-  | { kind: 'predictor'; predictor: SerializedPredictorLike }
+  | {
+      kind: 'predictor';
+      predictor: SerializedPredictorLike;
+      /**
+       * κ of a pessimistic score, mean − κ·(ensemble spread) (default 0: the mean). Needs a
+       * predictor whose loader gives `predictSpread`; with one member the spread is 0.
+       */
+      risk?: number;
+    }
   | { kind: 'flops' }
   | { kind: 'params' }
   | { kind: 'latency'; table: LatencyTable };
@@ -35,6 +43,8 @@ export interface Fitness<P> {
 /** A loaded predictor: a batch function from (arch, recipe) encodings to predicted accuracy. */
 export interface PredictorFn {
   predict(arch: number[][], recipe: number[][]): number[];
+  /** Mean and spread (e.g. over an ensemble's members) of the prediction. */
+  predictSpread?(arch: number[][], recipe: number[][]): { mean: number[]; std: number[] };
   dispose?(): void;
 }
 
@@ -51,17 +61,26 @@ export function loadPredictorFn(serialized: SerializedPredictorLike): PredictorF
   return load(serialized);
 }
 
-/** Predicted accuracy of a point by a predictor function over the genome's encoding (maximized). */
-export function predictorFitness<P>(genome: Genome<P>, predictor: PredictorFn): Fitness<P> {
+/**
+ * Predicted accuracy of a point by a predictor function over the genome's encoding (maximized);
+ * with `risk` κ > 0, the lower confidence bound mean − κ·spread instead.
+ */
+export function predictorFitness<P>(genome: Genome<P>, predictor: PredictorFn, o: { risk?: number } = {}): Fitness<P> {
   const encode = genome.encode;
   if (!encode) throw new FbnetError('USAGE', `space ${genome.name} has no predictor encoding`);
+  const risk = o.risk ?? 0;
+  if (!(Number.isFinite(risk) && risk >= 0)) throw new FbnetError('USAGE', `predictor fitness: risk must be a finite number >= 0 (got ${risk})`);
+  if (risk > 0 && !predictor.predictSpread) throw new FbnetError('USAGE', 'predictor fitness: risk > 0 needs a predictor with predictSpread (an ensemble)');
   return {
     kind: 'predictor',
     direction: 'max',
     score(points) {
       if (!points.length) return [];
       const enc = points.map((p) => encode(p));
-      return predictor.predict(enc.map((e) => e.arch), enc.map((e) => e.recipe));
+      const arch = enc.map((e) => e.arch), recipe = enc.map((e) => e.recipe);
+      if (risk === 0) return predictor.predict(arch, recipe);
+      const { mean, std } = predictor.predictSpread!(arch, recipe);
+      return mean.map((m, i) => m - risk * std[i]);
     },
     dispose: () => predictor.dispose?.(),
   };
@@ -85,7 +104,7 @@ export function costFitness<P>(kind: 'flops' | 'params' | 'latency', checker: Co
 export function fitnessFromSpec<P>(spec: FitnessSpec, genome: Genome<P>, checker: ConstraintChecker<P>): Fitness<P> {
   switch (spec.kind) {
     case 'predictor':
-      return predictorFitness(genome, loadPredictorFn(spec.predictor));
+      return predictorFitness(genome, loadPredictorFn(spec.predictor), { risk: spec.risk });
     case 'flops':
     case 'params':
     case 'latency':
