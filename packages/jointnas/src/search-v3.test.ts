@@ -41,6 +41,11 @@ describe('searchV3 (tiny end to end)', () => {
     expect(r.candidatesTrained).toBeGreaterThan(preset.earlyStop.candidates + preset.iterations * preset.perIteration);
     expect(r.candidatesTrained).toBeLessThanOrEqual(preset.earlyStop.candidates + preset.iterations * preset.perIteration + preset.verify);
     expect(['coarse', 'verified']).toContain(r.chosenFrom);
+    // How often the predictor's proposals were kept: recomputed here from fine.json and coarse.json.
+    const fineFile = JSON.parse(readFileSync(run.file('fine.json'), 'utf8')) as { verified: { accuracy: number }[]; predictorKept: { proposals: number; kept: number; bestCoarse: number } };
+    const coarseBest = Math.max(...(JSON.parse(readFileSync(run.file('coarse.json'), 'utf8')) as { samples: { accuracy: number }[] }).samples.map((x) => x.accuracy));
+    expect(r.predictorKept).toEqual({ proposals: fineFile.verified.length, kept: fineFile.verified.filter((v) => v.accuracy >= coarseBest).length });
+    expect(r.chosenFrom === 'verified').toBe(r.predictorKept!.kept > 0);
     expect(r.searchAccuracy).toBeGreaterThanOrEqual(0);
     expect(r.predictor.n).toBe(preset.perIteration);
     expect(r.predictor.seedToSeedN).toBeGreaterThanOrEqual(2);

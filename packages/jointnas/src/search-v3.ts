@@ -104,6 +104,8 @@ export interface SearchV3Result {
   searchAccuracy: number;
   /** Whether it is a verified fine-stage proposal or the best coarse candidate. */
   chosenFrom: 'coarse' | 'verified';
+  /** Fine stage: verified proposals that measured at least the coarse best (`fine.json`'s `predictorKept`). */
+  predictorKept?: { proposals: number; kept: number };
   earlyStopBudget: number;
   candidatesTrained: number;
   constraints: Constraints;
@@ -123,6 +125,11 @@ interface FineFile {
   verified: { point: JointPoint; predicted: number; accuracy: number; id: string }[];
   /** The candidate trained further: the best measured among coarse samples and verified proposals. */
   chosen: { point: JointPoint; accuracy: number; predicted?: number; source: 'coarse' | 'verified' };
+  /**
+   * How the predictor's proposals fared against the coarse stage's measured best: `kept` of
+   * `proposals` verified proposals measured at least as well (the predictor's choice kept).
+   */
+  predictorKept?: { proposals: number; kept: number; bestCoarse: number };
   top: EvolutionResult<JointPoint>['population'];
   generations: number;
   evaluated: number;
@@ -247,7 +254,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
       const initial = [...coarse.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point);
       ctx.info(`fine stage: genetic search from the ${Math.min(initial.length, p.evolution.populationSize)} best candidates under ${JSON.stringify(constraints)}`);
       const r = await stage<EvolutionResult<JointPoint>>(
-        evolutionStage({ space: { kind: 'joint', space }, fitness: { kind: 'predictor', predictor: acquisition }, constraints, ...(lut ? { latencyTable: lut } : {}), initial, options: p.evolution }, stageCtx),
+        evolutionStage({ space: { kind: 'joint', space }, fitness: { kind: 'predictor', predictor: acquisition, risk: p.risk ?? 0 }, constraints, ...(lut ? { latencyTable: lut } : {}), initial, options: p.evolution }, stageCtx),
         'the fine stage',
         (e) => {
           if (e.type === 'evolution/generation') {
@@ -314,7 +321,9 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
           : bestCoarse
             ? { point: bestCoarse.point, accuracy: bestCoarse.accuracy, source: 'coarse' }
             : { point: r.best.point, accuracy: NaN, predicted: r.best.score, source: 'verified' };
-      fine = { best: r.best, verified, chosen, top: r.population.slice(0, 5), generations: r.generations, evaluated: r.evaluated, constraints };
+      const predictorKept = { proposals: verified.length, kept: verified.filter((v) => !bestCoarse || v.accuracy >= bestCoarse.accuracy).length, bestCoarse: bestCoarse?.accuracy ?? NaN };
+      ctx.info(`fine stage: ${predictorKept.kept} of ${predictorKept.proposals} verified proposals measured at least the coarse best (${(predictorKept.bestCoarse * 100).toFixed(2)}%); chosen from ${chosen.source}`);
+      fine = { best: r.best, verified, chosen, predictorKept, top: r.population.slice(0, 5), generations: r.generations, evaluated: r.evaluated, constraints };
       run.writeJson(`${pre}fine.json`, fine);
     }
   }
@@ -397,6 +406,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     predictedAccuracy: asAccuracy(fine.chosen.predicted ?? fine.best.score),
     searchAccuracy: fine.chosen.accuracy,
     chosenFrom: fine.chosen.source,
+    ...(fine.predictorKept ? { predictorKept: { proposals: fine.predictorKept.proposals, kept: fine.predictorKept.kept } } : {}),
     earlyStopBudget: coarse.budget,
     candidatesTrained: coarse.samples.length + fine.verified.length,
     constraints,
