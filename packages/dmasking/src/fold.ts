@@ -1,21 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError } from '@fbnet/core';
+import { DMASKING_KERNELS } from './kernel-names.ts';
+import { alloc, HOST_BACKENDS, isHostBackend, registerHostKernel, view, type HostKernelArgs } from './_host-storage.ts';
 import { jointConfigs, type MaskTable } from './masks.ts';
-
-/**
- * A DMasking step's whole α plumbing as one host kernel pair. The kernels live here, not in
- * core's `FBNET_KERNELS`: they run on any backend whose tensors live in host memory (cpu, wasm)
- * on their storage directly (JS arrays, the wasm heap), over a supernet's static plan carried in the attrs.
- */
-export const DMASKING_KERNELS = {
-  /**
-   * inputs (an array): θ_0 … θ_{C−1} (mode 'gumbel' only), then p_0 … p_{F−1}; attrs: FoldAttrs;
-   * outputs: g_0 … g_{C−1} (the weights of every choice), the masks of `plan.outputs`, p'_0 … p'_{F−1}.
-   */
-  Fold: 'FbnetDMaskingFold',
-  /** Backward of Fold. inputs: the dys of every output, then Fold's inputs; outputs: dθ …, dp …. */
-  FoldGrad: 'FbnetDMaskingFoldGrad',
-} as const;
 
 /** p' = p ∘ M_table along one axis of p (a filter's input channels, a BN affine vector). */
 export interface ParamFold {
@@ -153,34 +140,14 @@ function tableMaskGrad(t: CompiledTable, g: ArrayLike<number>, dm: Float64Array,
   }
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-
-/**
- * Host storage of the cpu backend (JS arrays) and of the wasm one (its heap): outputs are
- * allocated first, then every array is a view — on wasm taken after the last allocation, which
- * can grow (and so detach) the heap — so a step copies nothing in or out and allocates no
- * parameter-sized JS arrays.
- */
-interface HostBackend {
-  readSync(dataId: unknown): tf.backend_util.BackendValues;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
-  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap?(t: tf.TensorInfo): tf.backend_util.TypedArray;
-}
-
-const alloc = (b: HostBackend, shape: readonly number[]): tf.TensorInfo =>
-  b.makeOutput && b.typedArrayFromHeap ? b.makeOutput([...shape], 'float32') : b.makeTensorInfo!([...shape], 'float32', new Float32Array(shape.reduce((a, x) => a * x, 1)));
-/** The tensor's own data (read only for inputs): a heap view on wasm, the stored array on cpu. */
-const view = (b: HostBackend, t: tf.TensorInfo): Float32Array => (b.makeOutput && b.typedArrayFromHeap ? b.typedArrayFromHeap(t) : b.readSync(t.dataId)) as Float32Array;
 const list = (inputs: tf.NamedTensorInfoMap) => Object.keys(inputs).map((k) => inputs[k] as tf.TensorInfo);
 const thetaCount = (a: FoldAttrs) => (a.mode.kind === 'gumbel' ? a.plan.spec.sizes.length : 0);
 /** Copies of the logits (they are read before the outputs are allocated). */
-const readThetas = (b: HostBackend, ts: tf.TensorInfo[]) => ts.map((t) => Float32Array.from(view(b, t)));
+const readThetas = (b: tf.KernelBackend, ts: tf.TensorInfo[]) => ts.map((t) => Float32Array.from(view(b, t)));
 
-function foldKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+function foldKernel({ inputs, backend: b, attrs }: HostKernelArgs): tf.TensorInfo[] {
   const a = attrs as unknown as FoldAttrs;
   const { plan } = a;
-  const b = backend as unknown as HostBackend;
   const ins = list(inputs);
   const nt = thetaCount(a);
   const { g } = choiceWeights(plan, a.mode, readThetas(b, ins.slice(0, nt)));
@@ -220,10 +187,9 @@ function foldParamGrad(f: CompiledFold, m: Float32Array, p: Float32Array, dq: Fl
   }
 }
 
-function foldGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+function foldGradKernel({ inputs, backend: b, attrs }: HostKernelArgs): tf.TensorInfo[] {
   const a = attrs as unknown as FoldAttrs;
   const { plan, mode } = a;
-  const b = backend as unknown as HostBackend;
   const ins = list(inputs);
   const C = plan.spec.sizes.length;
   const O = plan.spec.outputs.length;
@@ -260,17 +226,15 @@ function foldGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
   return out;
 }
 
-/** Backends that hold tensors in host memory, where the kernels run. */
-export const FOLD_BACKENDS = ['cpu', 'wasm'] as const;
+/** Backends where the fold kernels run. */
+export const FOLD_BACKENDS = HOST_BACKENDS;
 
 let registered = false;
 function ensureRegistered(): void {
   if (registered) return;
   registered = true;
-  for (const backendName of FOLD_BACKENDS) {
-    if (!tf.getKernel(DMASKING_KERNELS.Fold, backendName)) tf.registerKernel({ kernelName: DMASKING_KERNELS.Fold, backendName, kernelFunc: foldKernel as unknown as tf.KernelFunc });
-    if (!tf.getKernel(DMASKING_KERNELS.FoldGrad, backendName)) tf.registerKernel({ kernelName: DMASKING_KERNELS.FoldGrad, backendName, kernelFunc: foldGradKernel as unknown as tf.KernelFunc });
-  }
+  registerHostKernel(DMASKING_KERNELS.Fold, foldKernel);
+  registerHostKernel(DMASKING_KERNELS.FoldGrad, foldGradKernel);
   if (!tf.getGradient(DMASKING_KERNELS.Fold)) {
     tf.registerGradient({
       kernelName: DMASKING_KERNELS.Fold,
@@ -286,7 +250,7 @@ function ensureRegistered(): void {
 
 /** Can the active backend run the fold kernels? */
 export function hasFoldKernels(): boolean {
-  return (FOLD_BACKENDS as readonly string[]).includes(tf.getBackend());
+  return isHostBackend();
 }
 
 export interface FoldResult {

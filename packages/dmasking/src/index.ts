@@ -1,7 +1,9 @@
 // Channel masking and resampling primitives
-export { prefixOnes, prefixMatrix, jointWeights, jointConfigs, tableMask, tableMasks, maskBank, addMaskedShortcut, channelMask, contractTable, isAllOnes } from './masks.ts';
+export { prefixOnes, prefixMatrix, jointWeights, jointConfigs, tableMask, tableMasks, maskBank, channelMask, contractTable, isAllOnes } from './masks.ts';
 export type { MaskTable } from './masks.ts';
-export { compileFoldPlan, foldStep, hasFoldKernels, DMASKING_KERNELS, FOLD_BACKENDS } from './fold.ts';
+export { addMaskedShortcut } from './masked-shortcut.ts';
+export { DMASKING_KERNELS } from './kernel-names.ts';
+export { compileFoldPlan, foldStep, hasFoldKernels, FOLD_BACKENDS } from './fold.ts';
 export type { FoldMode, FoldPlan, FoldPlanSpec, FoldResult, ParamFold } from './fold.ts';
 export { nearestPositions, selectionMatrix, subsample, intersperse, intersperseCoverage } from './resample.ts';
 

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FBNET_KERNELS, FbnetError } from '@fbnet/core';
-import { hasChannelScaleKernel } from '@fbnet/nn';
+import { FbnetError } from '@fbnet/core';
 import { contractTable, jointConfigs, jointWeights } from '@fbnet/latency-lut';
 
 // Joint-option helpers live with the latency model (`@fbnet/latency-lut`), which contracts the same tables.
@@ -146,41 +145,4 @@ export function maskBank(tables: readonly MaskTable[], sizeOf: (key: string) => 
       const all = fused(ws.length === 1 ? ws[0] : tf.concat(ws)) as tf.Tensor1D;
       return tables.length === 1 ? [all] : (tf.split(all, outSizes) as tf.Tensor1D[]);
     });
-}
-
-/**
- * y + x̂ ∘ r, with x̂ = x zero-padded on channels to y's width (a masked shortcut, eq. 3 on the
- * residual), as one differentiable op that keeps no activation-sized intermediate alive for the
- * backward pass: the padded input and the product are freed inside the op, and the gradient —
- * dy for y, dy ∘ r on x's channels for x, Σ_{n,h,w} dy ∘ x̂ for r — is formed in a scope of its
- * own. Composed of tf ops, it saves a step two activations per masked shortcut (memory stays
- * that of one block of the largest width).
- */
-export function addMaskedShortcut(y: tf.Tensor4D, x: tf.Tensor4D, r: tf.Tensor1D): tf.Tensor4D {
-  const c = y.shape[3];
-  const cx = x.shape[3];
-  if (cx > c) throw new FbnetError('USAGE', `masked shortcut: input has ${cx} channels, more than the block's ${c}`);
-  if (r.shape[0] !== c) throw new FbnetError('USAGE', `masked shortcut: mask of ${r.shape[0]} channels for a block of ${c}`);
-  // The backend's channel-scaling kernels where it has them: x ∘ r in one pass, and dx with Σ dy ∘ x in one pass.
-  const fused = hasChannelScaleKernel();
-  const op = tf.customGrad(((yIn: tf.Tensor4D, xIn: tf.Tensor4D, rIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    save([xIn, rIn]);
-    const rx = cx === c ? rIn : tf.slice(rIn, 0, cx);
-    const prod = fused ? (tf.engine().runKernel(FBNET_KERNELS.ChannelScale, { x: xIn, scale: rx } as unknown as tf.NamedTensorMap) as tf.Tensor4D) : tf.mul(xIn, rx);
-    const xr = cx === c ? prod : tf.pad(prod, [[0, 0], [0, 0], [0, 0], [0, c - cx]]);
-    return {
-      value: tf.add(yIn, xr) as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
-        tf.tidy(() => {
-          const [xs, rs] = saved as [tf.Tensor4D, tf.Tensor1D];
-          const dyx = cx === c ? dy : tf.slice(dy, [0, 0, 0, 0], [-1, -1, -1, cx]);
-          const rsx = cx === c ? rs : tf.slice(rs, 0, cx);
-          const [dx, dr] = fused
-            ? (tf.engine().runKernel(FBNET_KERNELS.ChannelScaleGrad, { dy: dyx, x: xs, scale: rsx } as unknown as tf.NamedTensorMap) as tf.Tensor[])
-            : [tf.mul(dyx, rsx), tf.sum(tf.mul(dyx, xs), [0, 1, 2])];
-          return [tf.clone(dy), dx, cx === c ? dr : tf.pad(dr, [[0, c - cx]])];
-        }),
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(y, x, r) as tf.Tensor4D;
 }

@@ -4,7 +4,8 @@ import { gumbelSoftmax, stopGradient } from '@fbnet/gumbel-supernet';
 import { BlockModule, convForward, createConvParams, mixCandidates, normalInit, ParamStore, scaleChannels, type ForwardContext, type InputNormalization } from '@fbnet/nn';
 import { effectiveCost, oneHotWeights, spaceCostGraph, spaceChoiceKey, type CostMode, type EffectiveGraph } from '@fbnet/shape-propagation';
 import { compileFoldPlan, foldStep, hasFoldKernels, type FoldMode, type FoldPlan, type ParamFold } from './fold.ts';
-import { addMaskedShortcut, isAllOnes, tableMask, type MaskTable } from './masks.ts';
+import { addMaskedShortcut } from './masked-shortcut.ts';
+import { isAllOnes, tableMask, type MaskTable } from './masks.ts';
 import { planSupernet, type CandidatePlan, type SlotPlan } from './plan.ts';
 import { intersperse, subsample } from './resample.ts';
 
