@@ -21,6 +21,12 @@ export interface NativeStatus {
 }
 
 let loading: Promise<NativeKernels | undefined> | undefined;
+/**
+ * The compiled kernel module, kept across release and reload (plugins taking turns in one
+ * process): V8 compiles WebAssembly lazily with its baseline tier and optimises hot functions
+ * later, per module, so a fresh compile runs the first few hundred calls of every kernel slowly.
+ */
+let compiled: WebAssembly.Module | undefined;
 let status: NativeStatus = { available: false, detail: 'not loaded', threads: 0 };
 
 /**
@@ -37,7 +43,8 @@ export function loadNative(threads?: number): Promise<NativeKernels | undefined>
         status = { available: false, detail: `native kernels unusable here: ${caps.reasons.join('; ')}`, threads: 0 };
         return undefined;
       }
-      const k = await m.loadNativeKernels(threads ? { threads } : {});
+      const k = await m.loadNativeKernels({ ...(threads ? { threads } : {}), ...(compiled ? { wasm: compiled } : {}) });
+      compiled = k.runtime.module;
       status = { available: true, detail: `simd threads=${k.threads}`, threads: k.threads };
       return k;
     } catch (e) {
