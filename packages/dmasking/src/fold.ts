@@ -50,6 +50,11 @@ export interface FoldPlan {
 interface FoldAttrs {
   plan: FoldPlan;
   mode: FoldMode;
+  /**
+   * What the backward needs, kept on the host by the forward kernel (the values it read): the
+   * tape then saves no tensor for the op (no clone per input).
+   */
+  saved?: { g: Float32Array; soft?: Float64Array; masks: Float32Array[]; params: Float32Array[] };
 }
 
 /** Check a spec and precompute the joint-option indices (once per supernet). */
@@ -150,15 +155,18 @@ function foldKernel({ inputs, backend: b, attrs }: HostKernelArgs): tf.TensorInf
   const { plan } = a;
   const ins = list(inputs);
   const nt = thetaCount(a);
-  const { g } = choiceWeights(plan, a.mode, readThetas(b, ins.slice(0, nt)));
+  const { g, soft } = choiceWeights(plan, a.mode, readThetas(b, ins.slice(0, nt)));
   const masks = plan.tables.map((t) => tableMaskValues(t, g));
+  // Copies, taken before any allocation (which can move the wasm heap).
+  const params = ins.slice(nt).map((t) => view(b, t).slice());
+  a.saved = { g, soft, masks, params };
   const shapes = [...plan.spec.sizes.map((n) => [n]), ...plan.spec.outputs.map((t) => [plan.tables[t].k]), ...plan.spec.folds.map((f) => f.shape)];
   const out = shapes.map((s) => alloc(b, s));
   plan.spec.sizes.forEach((n, c) => view(b, out[c]).set(g.subarray(plan.offsets[c], plan.offsets[c] + n)));
   const C = plan.spec.sizes.length;
   plan.spec.outputs.forEach((t, i) => view(b, out[C + i]).set(masks[t]));
   const base = C + plan.spec.outputs.length;
-  plan.folds.forEach((f, i) => foldParam(f, masks[f.table], view(b, ins[nt + i]), view(b, out[base + i])));
+  plan.folds.forEach((f, i) => foldParam(f, masks[f.table], params[i], view(b, out[base + i])));
   return out;
 }
 
@@ -195,9 +203,8 @@ function foldGradKernel({ inputs, backend: b, attrs }: HostKernelArgs): tf.Tenso
   const O = plan.spec.outputs.length;
   const F = plan.folds.length;
   const nt = thetaCount(a);
-  const xs = ins.slice(C + O + F);
-  const { g, soft } = choiceWeights(plan, mode, readThetas(b, xs.slice(0, nt)));
-  const masks = plan.tables.map((t) => tableMaskValues(t, g));
+  if (!a.saved) throw new FbnetError('USAGE', 'fold: the backward ran without its forward');
+  const { g, soft, masks, params } = a.saved;
   const out = [...plan.spec.sizes.slice(0, nt).map((n) => alloc(b, [n])), ...plan.spec.folds.map((f) => alloc(b, f.shape))];
   const dys = ins.slice(0, C + O + F).map((t) => view(b, t));
   const dm = plan.tables.map((t) => new Float64Array(t.k));
@@ -205,7 +212,7 @@ function foldGradKernel({ inputs, backend: b, attrs }: HostKernelArgs): tf.Tenso
     const d = dys[C + i];
     for (let c = 0; c < d.length; c++) dm[t][c] += d[c];
   });
-  plan.folds.forEach((f, i) => foldParamGrad(f, masks[f.table], view(b, xs[nt + i]), dys[C + O + i], view(b, out[nt + i]), dm[f.table]));
+  plan.folds.forEach((f, i) => foldParamGrad(f, masks[f.table], params[i], dys[C + O + i], view(b, out[nt + i]), dm[f.table]));
   const dg = new Float64Array(plan.total);
   for (let c = 0; c < C; c++) {
     const d = dys[c];
@@ -238,10 +245,9 @@ function ensureRegistered(): void {
   if (!tf.getGradient(DMASKING_KERNELS.Fold)) {
     tf.registerGradient({
       kernelName: DMASKING_KERNELS.Fold,
-      saveAllInputs: true,
-      gradFunc: (dy, saved, attrs) => {
+      gradFunc: (dy, _saved, attrs) => {
         const dys = Array.isArray(dy) ? dy : [dy];
-        const grads = tf.engine().runKernel(DMASKING_KERNELS.FoldGrad, [...dys, ...saved] as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor[];
+        const grads = tf.engine().runKernel(DMASKING_KERNELS.FoldGrad, dys as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor[];
         return Object.fromEntries(grads.map((t, i) => [String(i), () => t]));
       },
     });

@@ -11,7 +11,7 @@ export const DMASKING_KERNELS = {
    * of every choice), the masks of `plan.outputs`, p'_0 … p'_{F−1}.
    */
   Fold: 'FbnetDMaskingFold',
-  /** Backward of Fold. inputs: the dys of every output, then Fold's inputs; outputs: dθ …, dp …. */
+  /** Backward of Fold. inputs: the dys of every output (what else it needs, Fold kept on the host in the attrs); outputs: dθ …, dp …. */
   FoldGrad: 'FbnetDMaskingFoldGrad',
   /**
    * A masked shortcut (`addMaskedShortcut`): inputs y [N,H,W,c], x [N,H,W,cx] (cx ≤ c), r [c];
