@@ -73,12 +73,17 @@ async function train(job: Extract<ParentMessage, { type: 'job' }>['job']): Promi
   }
 }
 
+if (!process.send) {
+  process.stderr.write('_pool-child: a ProcessPoolQueue child, started by child_process.fork (no IPC channel here)\n');
+  process.exit(2);
+}
 process.on('message', (m: ParentMessage) => {
   if (m.type === 'init') {
     ready = init(m).catch((e: unknown) => {
-      send({ type: 'init-failed', error: (e as Error).message, ...codeOf(e) });
-      process.disconnect?.();
-      process.exit(1);
+      // Exit once the message is out (exiting at once could drop it).
+      const failed: ChildMessage = { type: 'init-failed', error: (e as Error).message, ...codeOf(e) };
+      if (process.connected) process.send!(failed, () => process.exit(1));
+      else process.exit(1);
     });
   } else if (m.type === 'job') {
     void ready!.then(() => train(m.job));
