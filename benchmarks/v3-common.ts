@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { FileResultStore, getJointSpacePreset, InProcessQueue, type DataSpec } from '@fbnet/autotrain';
 
-export async function initBackend(id = process.env.V3_BACKEND ?? 'cpu') {
+export async function initBackend(id = process.env.V3_BACKEND ?? 'cpu', threads = 1) {
   const plugin = id === 'wasm' ? (await import('@fbnet/backend-wasm')).createWasmPlugin() : (await import('@fbnet/backend-cpu')).createCpuPlugin();
-  await plugin.init({ threads: 1 });
+  await plugin.init({ threads });
   return plugin;
 }
 
