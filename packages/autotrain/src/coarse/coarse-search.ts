@@ -145,7 +145,7 @@ export async function runCoarse(space: CoarseSpace, o: CoarseSettings & { accept
   const predictor = (run && AccuracyPredictor.load(run, `${prefix}predictor`)) || new AccuracyPredictor({ seed, ...o.predictor, archDim: sizes.arch, recipeDim: sizes.recipe });
   const store: ResultStore = run ? new FileResultStore(run.file(`${prefix}candidates.jsonl`)) : new MemoryResultStore();
   const failures = new FailureLog();
-  const { queue, owned } = queueFrom(o.queue);
+  const { queue, owned } = queueFrom(o.queue, ctx.backend && ctx.backend.id !== 'active' ? ctx.backend : undefined);
   const STATE = `${prefix}coarse-state.json`;
 
   const save = (s: CoarseState) => {
