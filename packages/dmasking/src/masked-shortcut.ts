@@ -58,10 +58,9 @@ function shortcutKernel({ inputs, backend: b }: HostKernelArgs): tf.TensorInfo {
   const [Y, X, R, O] = [view(b, y), view(b, x), view(b, r), view(b, out)];
   const c = y.shape[3];
   const cx = x.shape[3];
-  for (let i = 0, j = 0; i < Y.length; i += c, j += cx) {
-    for (let k = 0; k < cx; k++) O[i + k] = Y[i + k] + X[j + k] * R[k];
-    for (let k = cx; k < c; k++) O[i + k] = Y[i + k];
-  }
+  // y copied in one block move, then x ∘ r added on its channels.
+  O.set(Y);
+  for (let i = 0, j = 0; i < O.length; i += c, j += cx) for (let k = 0; k < cx; k++) O[i + k] += X[j + k] * R[k];
   return out;
 }
 
