@@ -12,6 +12,8 @@ export interface CompareOptions {
   /** Training steps timed per run, for the plugins and (unless `torchSteps`) PyTorch alike. */
   steps?: number;
   inferIterations?: number;
+  /** Untimed batch-1 inferences before each timed set (default 400: a fresh process needs ~300 before V8 has optimised the engine's JavaScript). */
+  inferWarmup?: number;
   threads?: number;
   python?: string;
   /** Benchmark kernels first and train / infer with the resulting plan. */
@@ -102,7 +104,7 @@ export async function compareWithTorch(o: CompareOptions): Promise<CompareReport
         say(`${row.backend}: training (run ${r + 1}/${repeats})`);
         row.train!.push(await benchTrain({ archPath: o.archPath, backend: row.backend, batch, steps: o.steps, plan, threads: o.threads }));
         say(`${row.backend}: batch-1 latency (run ${r + 1}/${repeats})`);
-        row.infer!.push(await benchInfer({ archPath: o.archPath, backend: row.backend, iterations: o.inferIterations, plan, threads: o.threads }));
+        row.infer!.push(await benchInfer({ archPath: o.archPath, backend: row.backend, iterations: o.inferIterations, warmup: o.inferWarmup ?? 400, plan, threads: o.threads }));
       } catch (e) {
         row.error = (e as Error).message;
       } finally {
