@@ -50,6 +50,7 @@ function fixtures() {
   writeFileSync(p('p-chain.json'), pipeline({ preset: 'smoke', stages: [{ stage: 'export' }, { stage: 'train' }] }));
   writeFileSync(p('p-options.json'), pipeline({ preset: 'smoke', stages: [{ stage: 'train', epochs: -2 }] }));
   writeFileSync(p('p-key.json'), pipeline({ preset: 'smoke', stagez: [] }));
+  writeFileSync(p('p-queue.json'), pipeline({ preset: 'smoke', stages: [{ stage: 'jointnas', queue: { kind: 'processes', workers: 0 } }] }));
 }
 
 const A = BENCH_ARCH;
@@ -74,6 +75,9 @@ const USAGE: Case[] = [
   { argv: ['search', 'v2', '--alpha', '0.3'], exit: 2, code: 'USAGE', says: /--alpha applies to search v1/ },
   { argv: ['search', 'v1', '--threads', 'abc'], exit: 2, code: 'USAGE', says: /--threads must be a positive integer/ },
   { argv: ['search', 'v3', '--queue', 'localhost'], exit: 2, code: 'USAGE', says: /--queue must be a redis:\/\/host:port URL/ },
+  { argv: ['search', 'v3', '--workers', '2', '--queue', 'redis://127.0.0.1:1', '--out', p('s-workers')], exit: 2, code: 'USAGE', says: /--workers and --queue both say where candidates train; give one/, after: notCreated('s-workers') },
+  { argv: ['search', 'v3', '--workers', '0'], exit: 2, code: 'USAGE', says: /--workers must be a positive integer, got "0"/ },
+  { argv: ['search', 'v1', '--workers', '2'], exit: 2, code: 'USAGE', says: /--workers applies to search v3/ },
   { argv: ['search', 'v1', '--resume', p('cut-run'), '--out', p('x')], exit: 2, code: 'USAGE', says: /drop --out/ },
   { argv: ['lut'], exit: 2, code: 'USAGE', says: /missing subcommand/ },
   { argv: ['lut', 'measure', '--space', 's', '--out', p('l.json'), '--time-ms', 'abc'], exit: 2, code: 'USAGE', says: /--time-ms must be a positive number/ },
@@ -118,6 +122,7 @@ const FILES: Case[] = [
     after: notCreated('r-chain'),
   },
   { argv: ['run', p('p-options.json'), '--out', p('r-options')], exit: 2, code: 'USAGE', says: /stage 1 "train": invalid options: epochs/, after: notCreated('r-options') },
+  { argv: ['run', p('p-queue.json'), '--out', p('r-queue')], exit: 2, code: 'USAGE', says: /stage 1 "jointnas": invalid options: queue/, after: notCreated('r-queue') },
   { argv: ['run', p('cut-pipeline.json'), '--out', p('r-cut')], exit: 1, code: 'FILE_INVALID', says: /cut-pipeline\.json is not valid JSON/, after: notCreated('r-cut') },
   { argv: ['run', p('p-key.json'), '--out', p('r-key')], exit: 1, code: 'FILE_INVALID', says: /p-key\.json: .*stagez/, after: notCreated('r-key') },
   { argv: ['export', p('bad-ckpt-run')], exit: 1, code: 'CHECKPOINT', says: /bad-ckpt-run\/checkpoints\/train\.ckpt/ },

@@ -74,6 +74,47 @@ describe('parseCommandLine', () => {
     // May change on resume (recorded in the run), so they parse.
     const r = parseCommandLine(['v3', '--resume', 'r', '--threads', '4', '--queue', 'redis://h:1', '--force-lut'], SEARCH_GRAMMAR);
     expect(r.flags).toMatchObject({ threads: 4, queue: 'redis://h:1', 'force-lut': true });
+    expect(parseCommandLine(['v3', '--resume', 'r', '--workers', '3'], SEARCH_GRAMMAR).flags.workers).toBe(3);
+  });
+
+  it('search --workers: v3 only, a positive integer (1 is one child), not with --queue', () => {
+    expect(parseCommandLine(['v3', '--workers', '4'], SEARCH_GRAMMAR).flags).toMatchObject({ workers: 4 });
+    expect(parseCommandLine(['v3', '--workers=1', '--threads', '2'], SEARCH_GRAMMAR).flags).toMatchObject({ workers: 1, threads: 2 });
+    expect(parseCommandLine(['v3'], SEARCH_GRAMMAR).flags.workers).toBeUndefined();
+    expect(usageOf(() => parseCommandLine(['v3', '--workers', '0'], SEARCH_GRAMMAR))).toMatch(/--workers must be a positive integer, got "0"/);
+    expect(usageOf(() => parseCommandLine(['v3', '--workers', '1.5'], SEARCH_GRAMMAR))).toMatch(/--workers must be a positive integer/);
+    expect(usageOf(() => parseCommandLine(['v3', '--workers'], SEARCH_GRAMMAR))).toMatch(/--workers needs a value/);
+    expect(usageOf(() => parseCommandLine(['v1', '--workers', '2'], SEARCH_GRAMMAR))).toMatch(/--workers applies to search v3/);
+    expect(usageOf(() => parseCommandLine(['v2', '--workers', '2'], SEARCH_GRAMMAR))).toMatch(/--workers applies to search v3/);
+    for (const argv of [
+      ['v3', '--workers', '2', '--queue', 'redis://h:1'],
+      ['v3', '--queue', 'redis://h:1', '--workers', '1'],
+      ['v3', '--resume', 'r', '--workers', '2', '--queue', 'redis://h:1'],
+    ]) {
+      expect(usageOf(() => parseCommandLine(argv, SEARCH_GRAMMAR))).toMatch(/--workers and --queue both say where candidates train; give one/);
+    }
+  });
+
+  it('search v3 --workers / --queue reach the jointnas stage of the pipeline as its queue', { timeout: 60_000 }, async () => {
+    const { searchPipeline } = await import('./pipelines/search-v1.ts');
+    const { checkPipeline } = await import('@fbnet/pipeline');
+    const base = { presetName: 'smoke', seed: 0, backend: 'cpu' };
+    const jointnas = (o: Parameters<typeof searchPipeline>[1]) => {
+      const checked = checkPipeline(searchPipeline('v3', o));
+      return checked.find((s) => s.name === 'jointnas')!.options;
+    };
+    expect(jointnas({ ...base, workers: 3 }).queue).toEqual({ kind: 'processes', workers: 3 });
+    expect(jointnas({ ...base, workers: 1 }).queue).toEqual({ kind: 'processes', workers: 1 });
+    expect(jointnas({ ...base, queue: 'redis://h:1' }).queue).toBe('redis://h:1');
+    expect(jointnas(base).queue).toBeUndefined();
+    expect(usageOf(() => searchPipeline('v3', { ...base, workers: 2, queue: 'redis://h:1' }))).toMatch(/--workers and --queue/);
+    // The same queue in a pipeline file (fbnet run pipelines/v3.json): a spec, checked before any work.
+    const file = (queue: unknown) => ({ ...searchPipeline('v3', base), stages: [{ stage: 'jointnas', queue }] });
+    expect(checkPipeline(file({ kind: 'processes', workers: 2, threads: 2, backend: 'wasm' }))[0].options.queue).toEqual({ kind: 'processes', workers: 2, threads: 2, backend: 'wasm' });
+    expect(checkPipeline(file({ kind: 'redis', connection: 'redis://h:1' }))[0].options.queue).toEqual({ kind: 'redis', connection: 'redis://h:1' });
+    expect(usageOf(() => checkPipeline(file({ kind: 'processes', workers: 0 })))).toMatch(/stage 1 "jointnas": invalid options: queue/);
+    expect(usageOf(() => checkPipeline(file({ kind: 'processes', worker: 2 })))).toMatch(/stage 1 "jointnas": invalid options: queue/);
+    expect(usageOf(() => checkPipeline(file({ kind: 'threads' })))).toMatch(/stage 1 "jointnas": invalid options: queue/);
   });
 
   it('subcommands have their own flags', () => {

@@ -9,12 +9,12 @@ import {
   FailureLog,
   FileResultStore,
   getJointSpacePreset,
-  InProcessQueue,
   jointArch,
   jointRecipe,
   loadUserData,
   makeCandidateJob,
   pointKey,
+  queueFrom,
   resizeDataset,
   type CandidateEvent,
   type CoarseEvent as CoarseEventOf,
@@ -23,6 +23,7 @@ import {
   type DataSpec,
   type EvaluationQueue,
   type JointPoint,
+  type QueueSpec,
 } from '@fbnet/autotrain';
 import { FbnetError, parseArchDef, runStage, type BackendPlugin, type KernelPlan, type EventBase, type StageContext, type StageRun } from '@fbnet/core';
 import { classCounts, FASHION_MNIST_MEAN, FASHION_MNIST_STD, loadFashionMnist, numClasses, selectClassBalanced, splitTrainVal, takeSamples, type DataFormat, type ImageDataset } from '@fbnet/data';
@@ -43,8 +44,13 @@ export interface SearchV3Context {
   log(e: EventBase): void;
   /** Human-readable progress lines. */
   info(line: string): void;
-  /** Where candidates train (default: in process). */
-  queue?: EvaluationQueue;
+  /**
+   * Where candidates train (default: in process): a queue object (shared by the coarse stage and the
+   * verification; not closed here), or a spec (`{ kind: 'processes', workers }`, `{ kind: 'redis', … }`)
+   * each of them creates its queue from with autotrain's `queueFrom` (processes: on this `backend` and
+   * `plan` unless the spec names a backend) and closes when done.
+   */
+  queue?: QueueSpec | EvaluationQueue;
   /** Aborting it cancels the running stage (within one step); the run directory keeps everything done so far. */
   signal?: AbortSignal;
 }
@@ -283,26 +289,32 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
       if (todo.length) {
         ctx.info(`verifying the ${jobs.length} best proposals (${coarse.budget} epochs each)`);
         const failures = new FailureLog();
-        await new Promise<void>((resolve, reject) => {
-          // The queue may emit (and the caller abort) synchronously inside subscribe(): listen first.
-          let sub: Subscription | undefined;
-          const stop = () => {
-            sub?.unsubscribe();
-            resolve();
-          };
-          ctx.signal?.addEventListener('abort', stop, { once: true });
-          const done = () => ctx.signal?.removeEventListener('abort', stop);
-          sub = (ctx.queue ?? new InProcessQueue()).submit(todo).subscribe({
-            next: (e: CandidateEvent) => {
-              ctx.log(e);
-              failures.record(e);
-              if (e.type === 'queue/job-completed' && !aborted()) store.put(e.result);
-            },
-            error: (e) => (done(), reject(e)),
-            complete: () => (done(), resolve()),
+        // The context's queue, or one from its spec (closed below): processes train on this backend and plan.
+        const { queue, owned } = queueFrom(ctx.queue, { id: ctx.backend.id, plan: ctx.plan });
+        try {
+          await new Promise<void>((resolve, reject) => {
+            // The queue may emit (and the caller abort) synchronously inside subscribe(): listen first.
+            let sub: Subscription | undefined;
+            const stop = () => {
+              sub?.unsubscribe();
+              resolve();
+            };
+            ctx.signal?.addEventListener('abort', stop, { once: true });
+            const done = () => ctx.signal?.removeEventListener('abort', stop);
+            sub = queue.submit(todo).subscribe({
+              next: (e: CandidateEvent) => {
+                ctx.log(e);
+                failures.record(e);
+                if (e.type === 'queue/job-completed' && !aborted()) store.put(e.result);
+              },
+              error: (e) => (done(), reject(e)),
+              complete: () => (done(), resolve()),
+            });
+            if (aborted()) sub.unsubscribe();
           });
-          if (aborted()) sub.unsubscribe();
-        });
+        } finally {
+          if (owned) await queue.close?.();
+        }
         if (aborted()) throw interrupted('the fine stage');
         // Some proposals may fail (the best coarse candidate still stands); all of them failing is the run's error.
         const failed = failures.of(todo.map((j) => j.id));

@@ -1,7 +1,7 @@
 import { defineStage, FbnetError, type BackendPlugin, type EventBase, type KernelPlan } from '@fbnet/core';
 import type { Constraints } from '@fbnet/evolutionary-search';
 import type { LatencyTable } from '@fbnet/latency-lut';
-import { BullmqQueue, type QueueSpec } from '@fbnet/autotrain';
+import { queueFrom, type QueueSpec } from '@fbnet/autotrain';
 import { SEARCH_V3_PRESETS, type SearchV3Preset } from './presets.ts';
 import { searchV3, type SearchV3Data, type SearchV3Result } from './search-v3.ts';
 
@@ -17,7 +17,12 @@ export interface JointnasInput {
   dataDir?: string;
   /** The user's data set instead of Fashion-MNIST (`searchV3`'s `data`): every phase runs on it. */
   data?: SearchV3Data;
-  /** Where candidates train (default in process). */
+  /**
+   * Where candidates train (default in process): `{ kind: 'processes', workers }` in child processes on
+   * this machine (on the context's backend and kernel plan unless the spec names a backend), or
+   * `{ kind: 'redis', connection }` on `fbnet worker`s. One queue serves the coarse stage and the
+   * verification of the fine stage's proposals; it is closed when the stage ends.
+   */
   queue?: QueueSpec;
 }
 
@@ -32,7 +37,8 @@ export const jointnasStage = defineStage<JointnasInput, SearchV3Result, EventBas
   if (!plugin) throw new FbnetError('USAGE', `jointnas: the context's backend ${ctx.backend.id} has no plugin`);
   const preset = typeof input.preset === 'string' ? SEARCH_V3_PRESETS[input.preset] : input.preset;
   if (!preset) throw new FbnetError('USAGE', `jointnas: unknown preset "${String(input.preset)}" (${Object.keys(SEARCH_V3_PRESETS).join(', ')})`);
-  const queue = input.queue?.kind === 'redis' ? new BullmqQueue({ connection: input.queue.connection, ...(input.queue.queueName ? { queueName: input.queue.queueName } : {}) }) : undefined;
+  // The children (processes) train on this stage's plugin and plan, as the parent does.
+  const queue = input.queue && input.queue.kind !== 'in-process' ? queueFrom(input.queue, { id: plugin.id, plan: ctx.backend.plan }).queue : undefined;
   try {
     return await searchV3(
       ctx.run,
@@ -49,6 +55,6 @@ export const jointnasStage = defineStage<JointnasInput, SearchV3Result, EventBas
       },
     );
   } finally {
-    await queue?.close();
+    await queue?.close?.();
   }
 });

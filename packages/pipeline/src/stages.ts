@@ -460,6 +460,20 @@ registerPipelineStage({
 });
 
 // ── jointnas (V3 end to end) ─────────────────────────────────────────────────────────────────
+/** autotrain's `QueueSpec` as pipeline data. */
+const queueSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('in-process') }).strict(),
+  z
+    .object({
+      kind: z.literal('processes'),
+      workers: z.number().int().positive().optional(),
+      threads: z.number().int().positive().optional(),
+      backend: z.string().min(1).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('redis'), connection: z.string().min(1), queueName: z.string().min(1).optional() }).strict(),
+]);
+
 registerPipelineStage({
   name: 'jointnas',
   summary: 'FBNetV3 end to end (what `fbnet search v3` runs): coarse stage, fine stage, verification, final training, export',
@@ -471,8 +485,13 @@ registerPipelineStage({
       /** A latency table file (this device's, unless forceLut) for latency constraints and predictions. */
       lut: z.string().min(1).optional(),
       forceLut: z.boolean().default(false),
-      /** A Redis URL: candidates train on `fbnet worker` processes. */
-      queue: z.string().min(1).optional(),
+      /**
+       * Where candidates train (default in this process): a Redis URL (candidates train on `fbnet worker`
+       * processes), or a queue spec: `{ kind: "processes", workers, threads?, backend? }` trains them in
+       * `workers` child processes on this machine (each with `threads` threads, default 1, on `backend`,
+       * default the pipeline's, with its kernel plan); `{ kind: "redis", connection, queueName? }`.
+       */
+      queue: z.union([z.string().min(1), queueSpecSchema]).optional(),
     })
     .strict(),
   consumes: () => [{ kind: 'latency-table', optional: true }],
@@ -489,7 +508,7 @@ registerPipelineStage({
         ...(table ? { latencyTable: table } : {}),
         ...(o.constraints ? { constraints: o.constraints } : {}),
         ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-        ...(o.queue ? { queue: { kind: 'redis' as const, connection: o.queue } } : {}),
+        ...(o.queue ? { queue: typeof o.queue === 'string' ? { kind: 'redis' as const, connection: o.queue } : o.queue } : {}),
       },
       env.ctx,
     );

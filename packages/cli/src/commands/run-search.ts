@@ -38,6 +38,8 @@ interface RunOptions {
   backend: string;
   threads: number | null;
   queue: string | null;
+  /** v3 `--workers`: candidates train in this many child processes (absent in runs from before the flag). Not with `queue`. */
+  workers?: number | null;
   /** v1: preset values overridden by flags (recorded, so --resume continues with them). */
   overrides?: V1Overrides;
   /** v1: absolute path of a `fbnet bench baselines` file to compare the result with. */
@@ -99,7 +101,7 @@ const KINDS: Record<SearchVersion, SearchKind> = {
   v3: {
     presets: SEARCH_V3_PRESETS as Record<string, { space?: string }>,
     run: async (run, backend, o, out, signal) => {
-      const pipeline = searchPipeline('v3', { presetName: o.preset, seed: run.config.seed, backend: backend.id, dataDir: o.dataDir ?? undefined, data: o.data ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut, queue: o.queue ?? undefined });
+      const pipeline = searchPipeline('v3', { presetName: o.preset, seed: run.config.seed, backend: backend.id, dataDir: o.dataDir ?? undefined, data: o.data ?? undefined, lut: o.lut ?? undefined, forceLut: o.forceLut, queue: o.queue ?? undefined, workers: o.workers ?? undefined });
       await runSearchPipeline(run, backend, pipeline, out, 'search v3', signal);
       const result = run.readJson<SearchResult>('result.json');
       if (!result) throw new FbnetError('CHECKPOINT', `${run.path}: the v3 pipeline ended without result.json`);
@@ -147,6 +149,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
     backend: f.backend ?? 'wasm',
     threads: f.threads ?? null,
     queue: f.queue ?? null,
+    workers: f.workers ?? null,
     ...(Object.keys(overrides).length ? { overrides } : {}),
     ...(f.baselines ? { baselines: resolve(f.baselines) } : {}),
   };
@@ -190,7 +193,11 @@ async function resumeSearch(f: SearchLine['flags'], command: string, kind: Searc
   // These only change how the rest runs, not what it computes: taken and recorded in config.json.
   const changed: Partial<RunOptions> = {};
   if (f.threads !== undefined && f.threads !== o.threads) changed.threads = f.threads;
+  // --queue and --workers each say where candidates train: the one given replaces the run's other.
   if (f.queue !== undefined && f.queue !== o.queue) changed.queue = f.queue;
+  if (f.queue !== undefined && o.workers != null) changed.workers = null;
+  if (f.workers !== undefined && f.workers !== o.workers) changed.workers = f.workers;
+  if (f.workers !== undefined && o.queue != null) changed.queue = null;
   if (f['force-lut'] && !o.forceLut) changed.forceLut = true;
   const options = recordResume(run, changed) as unknown as RunOptions;
   const recorded = Object.keys(changed).length ? ` with ${JSON.stringify(changed)} (recorded in config.json)` : '';

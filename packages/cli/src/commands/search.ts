@@ -22,8 +22,8 @@ export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs', 
 /**
  * What `--resume` does with each flag (docs/errors.md, "Resuming"): these fix what the run
  * computes, so they are refused; `--backend`, `--seed` and `--lut` are accepted only when they
- * repeat the run's own value (checked against the run); `--threads`, `--queue` and `--force-lut`
- * may change and are recorded in the run's config.
+ * repeat the run's own value (checked against the run); `--threads`, `--queue`, `--workers` and
+ * `--force-lut` may change and are recorded in the run's config.
  */
 export const SEARCH_FIXED_ON_RESUME = ['preset', ...V1_OVERRIDE_FLAGS, 'baselines', 'data-dir', 'data', 'data-format', 'data-size', 'out'] as const;
 
@@ -41,6 +41,7 @@ const FLAGS = {
   seed: flag.seed(),
   threads: flag.positiveInt(),
   queue: flag.redisUrl(),
+  workers: flag.positiveInt(),
   alpha: flag.positiveNumber(),
   beta: flag.positiveNumber(),
   'supernet-epochs': flag.positiveInt(),
@@ -55,7 +56,11 @@ function check(f: FlagValues<typeof FLAGS>, args: string[]): void {
   if (!SEARCH_VERSIONS.includes(version)) {
     throw usage(`unknown search "${args[0]}"; known: ${SEARCH_VERSIONS.join(', ')}`);
   }
+  if (f.queue && f.workers !== undefined) {
+    throw usage('--workers and --queue both say where candidates train; give one (--workers N: child processes on this machine; --queue: fbnet workers on Redis)');
+  }
   if (f.queue && version !== 'v3') throw usage('--queue applies to search v3 (candidate training)');
+  if (f.workers !== undefined && version !== 'v3') throw usage('--workers applies to search v3 (candidate training)');
   const v1Only = V1_OVERRIDE_FLAGS.find((k) => f[k] !== undefined);
   if (v1Only && version !== 'v1') throw usage(`--${v1Only} applies to search v1`);
   if (f.baselines && version !== 'v1') throw usage('--baselines applies to search v1 (fbnet bench baselines makes the file)');
@@ -86,7 +91,7 @@ export const searchCommand = defineCommand({
     'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
     '[--alpha X --beta X --tau0 X --tau-end X --supernet-epochs N --epochs N --baselines FILE (v1)] ' +
     '[--data-dir DIR | --data PATH [--data-format F] [--data-size N]] [--lut lut.json [--force-lut]] ' +
-    '[--backend cpu|wasm|webgpu|node-gpu|auto] [--threads N] [--seed N] [--queue redis://host:port (v3)] [--json]',
+    '[--backend cpu|wasm|webgpu|node-gpu|auto] [--threads N] [--seed N] [--workers N | --queue redis://host:port (v3)] [--json]',
   parse: (argv) => parseCommandLine(argv, SEARCH_GRAMMAR),
   load: async () => (await import('./run-search.ts')).runSearch,
 });

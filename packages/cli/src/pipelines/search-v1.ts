@@ -35,8 +35,10 @@ export interface SearchShortcutOptions {
   /** v1: supernet and final-training overrides. */
   supernet?: Record<string, number>;
   epochs?: number;
-  /** v3: a Redis URL: candidates train on `fbnet worker`s. */
+  /** v3: a Redis URL: candidates train on `fbnet worker`s. Not with `workers`. */
   queue?: string;
+  /** v3: candidates train in this many child processes on this machine (one thread each). Not with `queue`. */
+  workers?: number;
   /** v2: the preset's resource and space (a latency-aware search measures the space's table first). */
   v2Resource?: string;
   v2Space?: string;
@@ -61,10 +63,17 @@ export function searchPipeline(version: 'v1' | 'v2' | 'v3', o: SearchShortcutOpt
       if (s.stage === 'latency-lut' && o.lut) return { ...s, reuse: o.lut, force: !!o.forceLut };
       if (s.stage === 'gumbel-supernet' && o.supernet) return { ...s, ...o.supernet };
       if (s.stage === 'train' && o.epochs !== undefined) return { ...s, epochs: o.epochs };
-      if (s.stage === 'jointnas') return { ...s, ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...(o.lut ? { lut: o.lut, forceLut: !!o.forceLut } : {}), ...(o.queue ? { queue: o.queue } : {}) };
+      if (s.stage === 'jointnas') return { ...s, ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...(o.lut ? { lut: o.lut, forceLut: !!o.forceLut } : {}), ...jointnasQueue(o) };
       return s;
     });
   return { ...p, preset: o.presetName as Pipeline['preset'], seed: o.seed, backend: o.backend, data, stages };
+}
+
+/** The jointnas stage's `queue` option from `--queue` / `--workers` (none: candidates train in this process). */
+function jointnasQueue(o: SearchShortcutOptions): { queue?: string | { kind: 'processes'; workers: number } } {
+  if (o.queue && o.workers !== undefined) throw new FbnetError('USAGE', '--workers and --queue both say where candidates train; give one');
+  if (o.workers !== undefined) return { queue: { kind: 'processes', workers: o.workers } };
+  return o.queue ? { queue: o.queue } : {};
 }
 
 /** Log every event to the run, draw progress, and print the lines a search has always printed. */
