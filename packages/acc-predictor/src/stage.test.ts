@@ -41,7 +41,7 @@ const scored = candidates(40, 2);
 const held = candidates(20, 3);
 const input: FitPredictorInput = {
   config: { archDim: 6, recipeDim: 1, ensemble: 3 },
-  proxy: { arch: proxySet.map((x) => x.sample.arch), archDefs: proxySet.map((x) => x.arch), epochs: 20 },
+  proxy: { arch: proxySet.map((x) => x.sample.arch), archDefs: proxySet.map((x) => x.arch), epochs: 40 },
   samples: scored.map((x) => x.sample),
   heldOut: held.map((x) => x.sample),
   fit: { frozenEpochs: 10, fineTuneEpochs: 10 },
@@ -75,7 +75,7 @@ describe('fitPredictorStage', () => {
     expect(whole.heldOut!.kendallTau).toBeGreaterThan(0.3);
     // The same fit done by hand gives exactly the serialized predictor's predictions.
     const p = new AccuracyPredictor({ archDim: 6, recipeDim: 1, ensemble: 3, seed: 5 });
-    await p.pretrainProxy(input.proxy!.arch, proxySet.map((x) => proxyTargets(x.arch)), { epochs: 20 });
+    await p.pretrainProxy(input.proxy!.arch, proxySet.map((x) => proxyTargets(x.arch)), { epochs: 40 });
     const report = await p.fit(input.samples, input.fit);
     expect(whole.fit).toEqual(report);
     expect(predictions(whole)).toEqual(p.predict(held.map((x) => x.sample.arch), held.map((x) => x.sample.recipe)));

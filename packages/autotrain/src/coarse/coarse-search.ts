@@ -335,7 +335,8 @@ export async function runCoarse(space: CoarseSpace, o: CoarseSettings & { accept
       budget,
       decision: state.decision,
       samples: state.samples,
-      predictor: metrics,
+      // Plain JSON: τ is undefined (NaN) when the held-out accuracies all tie; reported as 0, as in the events.
+      predictor: sanitizeMetrics(metrics),
       heldOut: state.heldOut.map(({ iteration, metrics }) => ({ iteration, metrics })),
       seedToSeed: state.seedToSeed ?? null,
       acquisition: checkpointToSerialized(predictor.state()),
