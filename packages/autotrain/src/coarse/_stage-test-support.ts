@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StageContext } from '@fbnet/core';
 import { RunDir } from '@fbnet/runs';
+import type { DataSpec } from '../candidate/job.ts';
+import type { JointSpace } from '../space/joint-space.ts';
+import type { CoarseSearchInput } from './coarse-search.ts';
 
 /** A stage context for the coarse/recipe stage tests: cpu backend, a fresh run in a temp folder. */
 export function stageTestContext(seed: number, name: string): StageContext {
@@ -16,3 +19,8 @@ export const SMALL_COARSE_RUN = {
   earlyStop: { candidates: 4, threshold: 0.5 },
   iterations: 2,
 };
+
+/** The tiny coarse stage the queue tests run through each queue kind and compare with the in-process result. */
+export function tinyCoarseInput(space: JointSpace, data: DataSpec): CoarseSearchInput {
+  return { space, data, proxy: { samples: 20, epochs: 2 }, fit: { frozenEpochs: 3, fineTuneEpochs: 3 }, earlyStop: { candidates: 3, threshold: 0.5 }, iterations: 1, perIteration: 2, poolSize: 8, noiseCeiling: 0 };
+}

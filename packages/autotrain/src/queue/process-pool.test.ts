@@ -7,7 +7,8 @@ import { jointDimensions, pointFromUnit } from '../space/joint-space.ts';
 import { getJointSpacePreset } from '../space/presets.ts';
 import { sobolPoints } from '../sobol/sobol.ts';
 import { runStage } from '@fbnet/core';
-import { coarseSearchStage, queueFrom, type CoarseSearchInput } from '../coarse/coarse-search.ts';
+import { coarseSearchStage, queueFrom } from '../coarse/coarse-search.ts';
+import { tinyCoarseInput } from '../coarse/_stage-test-support.ts';
 import { InProcessQueue } from './in-process.ts';
 import { ProcessPoolQueue } from './process-pool.ts';
 import { MemoryResultStore } from './result-store.ts';
@@ -162,17 +163,7 @@ describe('ProcessPoolQueue', () => {
   });
 
   it('the coarse stage with a processes queue spec trains its candidates in children, to the in-process result', async () => {
-    const input: CoarseSearchInput = {
-      space,
-      data,
-      proxy: { samples: 20, epochs: 2 },
-      fit: { frozenEpochs: 3, fineTuneEpochs: 3 },
-      earlyStop: { candidates: 3, threshold: 0.5 },
-      iterations: 1,
-      perIteration: 2,
-      poolSize: 8,
-      noiseCeiling: 0,
-    };
+    const input = tinyCoarseInput(space, data);
     const ctx = { seed: 2, backend: { id: 'cpu' } };
     const local = await runStage(coarseSearchStage({ ...input, queue: { kind: 'in-process' } }, ctx));
     const workers = new Set<string>();

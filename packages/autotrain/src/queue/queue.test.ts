@@ -16,7 +16,8 @@ import { InProcessQueue } from './in-process.ts';
 import { redisServerPath, startRedis, type TestRedis } from './_redis-server.ts';
 import { resultsKey } from './redis-connection.ts';
 import { runStage } from '@fbnet/core';
-import { coarseSearchStage, type CoarseSearchInput } from '../coarse/coarse-search.ts';
+import { coarseSearchStage } from '../coarse/coarse-search.ts';
+import { tinyCoarseInput } from '../coarse/_stage-test-support.ts';
 
 const space = getJointSpacePreset('fbnet-v3-tiny');
 const data = { source: 'fashion-mnist' as const, trainImages: 100, valImages: 50, seed: 3 };
@@ -109,17 +110,7 @@ describe.skipIf(!hasRedis)('BullMQ queue on Redis (private redis-server)', () =>
   });
 
   it('the coarse stage with a redis queue spec trains its candidates on workers, to the in-process result', async () => {
-    const input: CoarseSearchInput = {
-      space,
-      data,
-      proxy: { samples: 20, epochs: 2 },
-      fit: { frozenEpochs: 3, fineTuneEpochs: 3 },
-      earlyStop: { candidates: 3, threshold: 0.5 },
-      iterations: 1,
-      perIteration: 2,
-      poolSize: 8,
-      noiseCeiling: 0,
-    };
+    const input = tinyCoarseInput(space, data);
     const ctx = { seed: 2, backend: { id: 'cpu' } };
     const local = await runStage(coarseSearchStage({ ...input, queue: { kind: 'in-process' } }, ctx));
     const w = spawnWorker(redis.url, 'coarse', 'w-coarse');
