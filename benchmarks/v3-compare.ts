@@ -25,7 +25,7 @@
  * Run: npx tsx --conditions=source benchmarks/v3-compare.ts [--n 48] [--budget 2] [--seed S] [--risk 1] [--by flops|latency] [--v1 path]
  * `--seed S` seeds both searches (random draws, QMC, evolution); candidate training and data stay
  * seeded 0 so a candidate scores the same in either search (and is trained once: cached under tmp/).
- * Writes benchmarks/results/v3-compare.json (v3-compare-seed<S>.json with --seed).
+ * Writes benchmarks/results/v3-compare.json (v3-compare-seed<S>.json with --seed; -n<N> appended when N is not 48).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -224,5 +224,5 @@ const result = {
   v3MinusRandom: { testAccuracy: v3.testAccuracy - random.testAccuracy, finalSeedSpread: Math.max(v3.seedSpread, random.seedSpread) },
   seconds: { random: randomSec, v3: v3Sec, total: (Date.now() - t0) / 1000 },
 };
-writeJsonAtomic(SEED === undefined ? 'benchmarks/results/v3-compare.json' : `benchmarks/results/v3-compare-seed${SEED}.json`, result);
+writeJsonAtomic(`benchmarks/results/v3-compare${SEED === undefined ? '' : `-seed${SEED}`}${N === 48 ? '' : `-n${N}`}.json`, result);
 console.log(JSON.stringify({ constraints, random: { acc: random.testAccuracy, runs: random.runs.map((r) => r.testAccuracy), search: random.searchScore, latModel: random.latencyModelMs }, v3: { acc: v3.testAccuracy, runs: v3.runs.map((r) => r.testAccuracy), search: v3.searchScore, from: v3Pick.source, latModel: v3.latencyModelMs }, predictorOnRandom, noiseCeiling, coarse: cr.predictor, seconds: result.seconds }, null, 1));
