@@ -39,3 +39,18 @@ export function registerHostKernel(kernelName: string, kernelFunc: (args: HostKe
     if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
 }
+
+/**
+ * A differentiable host op: its forward and backward kernels on every host backend and the
+ * forward's gradient (which runs the backward kernel), registered once, on first use.
+ */
+export function hostOp(o: { forward: [string, (args: HostKernelArgs) => tf.TensorInfo | tf.TensorInfo[]]; backward: [string, (args: HostKernelArgs) => tf.TensorInfo | tf.TensorInfo[]]; gradient: Omit<tf.GradConfig, 'kernelName'> }): () => void {
+  let registered = false;
+  return () => {
+    if (registered) return;
+    registered = true;
+    registerHostKernel(...o.forward);
+    registerHostKernel(...o.backward);
+    if (!tf.getGradient(o.forward[0])) tf.registerGradient({ kernelName: o.forward[0], ...o.gradient });
+  };
+}

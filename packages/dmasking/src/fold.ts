@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FbnetError } from '@fbnet/core';
 import { DMASKING_KERNELS } from './kernel-names.ts';
-import { alloc, HOST_BACKENDS, isHostBackend, registerHostKernel, view, type HostKernelArgs } from './_host-storage.ts';
+import { alloc, HOST_BACKENDS, hostOp, isHostBackend, view, type HostKernelArgs } from './_host-storage.ts';
 import { jointConfigs, type MaskTable } from './masks.ts';
 
 /** p' = p ∘ M_table along one axis of p (a filter's input channels, a BN affine vector). */
@@ -236,23 +236,17 @@ function foldGradKernel({ inputs, backend: b, attrs }: HostKernelArgs): tf.Tenso
 /** Backends where the fold kernels run. */
 export const FOLD_BACKENDS = HOST_BACKENDS;
 
-let registered = false;
-function ensureRegistered(): void {
-  if (registered) return;
-  registered = true;
-  registerHostKernel(DMASKING_KERNELS.Fold, foldKernel);
-  registerHostKernel(DMASKING_KERNELS.FoldGrad, foldGradKernel);
-  if (!tf.getGradient(DMASKING_KERNELS.Fold)) {
-    tf.registerGradient({
-      kernelName: DMASKING_KERNELS.Fold,
-      gradFunc: (dy, _saved, attrs) => {
-        const dys = Array.isArray(dy) ? dy : [dy];
-        const grads = tf.engine().runKernel(DMASKING_KERNELS.FoldGrad, dys as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor[];
-        return Object.fromEntries(grads.map((t, i) => [String(i), () => t]));
-      },
-    });
-  }
-}
+const ensureRegistered = hostOp({
+  forward: [DMASKING_KERNELS.Fold, foldKernel],
+  backward: [DMASKING_KERNELS.FoldGrad, foldGradKernel],
+  gradient: {
+    gradFunc: (dy, _saved, attrs) => {
+      const dys = Array.isArray(dy) ? dy : [dy];
+      const grads = tf.engine().runKernel(DMASKING_KERNELS.FoldGrad, dys as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor[];
+      return Object.fromEntries(grads.map((t, i) => [String(i), () => t]));
+    },
+  },
+});
 
 /** Can the active backend run the fold kernels? */
 export function hasFoldKernels(): boolean {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FBNET_KERNELS, FbnetError } from '@fbnet/core';
 import { hasChannelScaleKernel } from '@fbnet/nn';
-import { alloc, isHostBackend, registerHostKernel, view, type HostKernelArgs } from './_host-storage.ts';
+import { alloc, hostOp, isHostBackend, view, type HostKernelArgs } from './_host-storage.ts';
 import { DMASKING_KERNELS } from './kernel-names.ts';
 
 /**
@@ -82,24 +82,21 @@ function shortcutGradKernel({ inputs, backend: b }: HostKernelArgs): tf.TensorIn
   return [dx, dr];
 }
 
-let registered = false;
+const ensureRegistered = hostOp({
+  forward: [DMASKING_KERNELS.MaskedShortcut, shortcutKernel],
+  backward: [DMASKING_KERNELS.MaskedShortcutGrad, shortcutGradKernel],
+  gradient: {
+    // x and r only: the block keeps x anyway, so the op holds no activation of its own.
+    inputsToSave: ['x', 'r'],
+    gradFunc: (dy, saved) => {
+      const d = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor4D;
+      const [dx, dr] = tf.engine().runKernel(DMASKING_KERNELS.MaskedShortcutGrad, { dy: d, x: saved[0], r: saved[1] } as unknown as tf.NamedTensorMap) as tf.Tensor[];
+      return { y: () => tf.clone(d), x: () => dx, r: () => dr };
+    },
+  },
+});
+
 function hostMaskedShortcut(y: tf.Tensor4D, x: tf.Tensor4D, r: tf.Tensor1D): tf.Tensor4D {
-  if (!registered) {
-    registered = true;
-    registerHostKernel(DMASKING_KERNELS.MaskedShortcut, shortcutKernel);
-    registerHostKernel(DMASKING_KERNELS.MaskedShortcutGrad, shortcutGradKernel);
-    if (!tf.getGradient(DMASKING_KERNELS.MaskedShortcut)) {
-      tf.registerGradient({
-        kernelName: DMASKING_KERNELS.MaskedShortcut,
-        // x and r only: the block keeps x anyway, so the op holds no activation of its own.
-        inputsToSave: ['x', 'r'],
-        gradFunc: (dy, saved) => {
-          const d = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor4D;
-          const [dx, dr] = tf.engine().runKernel(DMASKING_KERNELS.MaskedShortcutGrad, { dy: d, x: saved[0], r: saved[1] } as unknown as tf.NamedTensorMap) as tf.Tensor[];
-          return { y: () => tf.clone(d), x: () => dx, r: () => dr };
-        },
-      });
-    }
-  }
+  ensureRegistered();
   return tf.engine().runKernel(DMASKING_KERNELS.MaskedShortcut, { y, x, r } as unknown as tf.NamedTensorMap) as tf.Tensor4D;
 }
