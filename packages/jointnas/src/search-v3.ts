@@ -344,7 +344,11 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
   const point = fine.chosen.point;
   const arch = parseArchDef({ ...jointArch(space, point), name: `fbnet-v3-${seed}` });
   const found = jointRecipe(space, point);
-  const recipe: TrainRecipe = { ...found, epochs: Math.max(1, Math.round(found.epochs * p.final.epochsScale)) };
+  const recipe: TrainRecipe = {
+    ...found,
+    epochs: Math.max(1, Math.round(found.epochs * p.final.epochsScale)),
+    ...(found.ema && p.final.emaDecay !== undefined ? { ema: p.final.emaDecay } : {}),
+  };
   run.writeJson(`${pre}arch.json`, arch);
   run.writeJson(`${pre}recipe.json`, recipe);
 
