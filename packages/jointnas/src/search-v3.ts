@@ -7,6 +7,7 @@ import {
   candidatesFailedError,
   coarseSearchStage,
   FailureLog,
+  encodingSizes,
   FileResultStore,
   getJointSpacePreset,
   jointArch,
@@ -234,6 +235,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
       (e) => {
         const c = e as CoarseEventOf;
         if (c.type === 'predictor/proxy-pretrained') ctx.info(`proxy head pretrained on ${c.samples} archs: Kendall τ(FLOPs) ${c.kendallTau.toFixed(3)}`);
+        if (c.type === 'predictor/rebuilt') ctx.info(`predictor rebuilt: ${c.reason}; pretrained again and refitted on ${c.samples} stored candidates`);
         if (c.type === 'autotrain/early-stop-chosen') ctx.info(`early stopping: budget ${c.budget} epochs (τ ${c.taus.map((t) => t.tau.toFixed(2)).join(' → ')}${c.reached ? '' : `, threshold ${c.threshold} not reached`})`);
         if (c.type === 'autotrain/candidate-evaluated') ctx.info(`candidate ${c.id}: ${(c.accuracy * 100).toFixed(2)}%${c.predicted !== undefined ? ` (predicted ${(asAccuracy(c.predicted) * 100).toFixed(2)}%)` : ''} in ${c.seconds.toFixed(1)} s on ${c.worker}`);
         if (c.type === 'predictor/fitted' && c.heldOut) ctx.info(`predictor refit on ${c.samples} samples; on this iteration's candidates before training: τ ${c.heldOut.kendallTau.toFixed(3)}, RMSE ${(c.heldOut.rmse * 100).toFixed(2)} pts`);
@@ -253,6 +255,11 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     if (!acquisition) {
       const loaded = AccuracyPredictor.load(run, `${pre}predictor`);
       if (!loaded) throw new FbnetError('CHECKPOINT', `${run.path} has coarse results but no predictor checkpoint`);
+      const sizes = encodingSizes(space);
+      if (loaded.config.archDim !== sizes.arch || loaded.config.recipeDim !== sizes.recipe) {
+        loaded.dispose();
+        throw new FbnetError('CHECKPOINT', `${run.path}: the coarse stage's predictor takes ${loaded.config.archDim} + ${loaded.config.recipeDim} inputs, this version encodes points as ${sizes.arch} + ${sizes.recipe}; remove ${pre}coarse.json from the run and resume: the coarse stage rebuilds the predictor from its stored candidates (none is trained again)`);
+      }
       acquisition = serializePredictor(loaded);
       loaded.dispose();
     }

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deserializePredictor } from '@fbnet/acc-predictor';
+import { AccuracyPredictor, deserializePredictor } from '@fbnet/acc-predictor';
 import { assertSerializable, runStage, stagesSettled, type EventBase, type StageContext } from '@fbnet/core';
 import { RunDir } from '@fbnet/runs';
 import { getJointSpacePreset } from '../space/presets.ts';
-import { encodePoint } from '../space/joint-space.ts';
+import { encodePoint, encodingSizes } from '../space/joint-space.ts';
 import { SMALL_COARSE_RUN, stageTestContext } from './_stage-test-support.ts';
 import { coarseSearchStage, type CoarseSearchInput, type CoarseStageResult } from './coarse-search.ts';
 import { CoarseSearch } from './coarse-search-class.ts';
@@ -108,6 +108,34 @@ describe('coarseSearchStage (FBNetV3 coarse stage)', () => {
     expect(resumedAt).toBe('iterations@1');
     expect(started).toHaveLength(3);
     expect(timeless(r)).toEqual(timeless(first));
+  });
+
+  it('resuming with a predictor checkpoint of another encoding width rebuilds it from the stored candidates: none trained again', async () => {
+    const ctx = ctxFor();
+    const done = await runStage(coarseSearchStage(input(), ctx), {});
+    const sizes = encodingSizes(space);
+    // What an older version (a narrower recipe encoding) left in the run.
+    const old = new AccuracyPredictor({ archDim: sizes.arch, recipeDim: sizes.recipe - 4, seed: 1 });
+    old.save(ctx.run!, 'predictor');
+    old.dispose();
+    const before = tf.memory().numTensors;
+    const started: string[] = [];
+    const rebuilt: { reason: string; samples: number }[] = [];
+    const r = await runStage(coarseSearchStage(input(), ctx), {
+      onEvent: (e) => {
+        if (e.type === 'queue/job-started') started.push((e as EventBase & { jobId: string }).jobId);
+        if (e.type === 'predictor/rebuilt') rebuilt.push(e as EventBase & { reason: string; samples: number });
+      },
+    });
+    expect(started).toEqual([]);
+    expect(rebuilt).toHaveLength(1);
+    expect(rebuilt[0].reason).toMatch(new RegExp(`takes ${sizes.arch} \\+ ${sizes.recipe - 4} inputs, this space encodes ${sizes.arch} \\+ ${sizes.recipe}`));
+    expect(rebuilt[0].samples).toBe(done.samples.length);
+    expect(timeless(r.samples)).toEqual(timeless(done.samples));
+    const p = deserializePredictor(r.acquisition);
+    expect(p.config.recipeDim).toBe(sizes.recipe);
+    p.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('the CoarseSearch wrapper (queue object, acceptance function) runs the same stage: the same result, the predictor in memory; cancel() resolves to null', async () => {

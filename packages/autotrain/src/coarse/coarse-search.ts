@@ -142,7 +142,14 @@ export async function runCoarse(space: CoarseSpace, o: CoarseSettings & { accept
   const seed = ctx.seed;
   const signal = io.signal;
   const sizes = space.encodingSizes;
-  const predictor = (run && AccuracyPredictor.load(run, `${prefix}predictor`)) || new AccuracyPredictor({ seed, ...o.predictor, archDim: sizes.arch, recipeDim: sizes.recipe });
+  // A checkpoint from a version that encoded points differently is rebuilt (proxy pretraining is
+  // deterministic and the samples are stored as points), not fed inputs of the wrong width.
+  const loaded = run ? AccuracyPredictor.load(run, `${prefix}predictor`) : undefined;
+  const stale = loaded && (loaded.config.archDim !== sizes.arch || loaded.config.recipeDim !== sizes.recipe)
+    ? `its checkpoint takes ${loaded.config.archDim} + ${loaded.config.recipeDim} inputs, this space encodes ${sizes.arch} + ${sizes.recipe} (saved by another version)`
+    : undefined;
+  if (stale) loaded!.dispose();
+  const predictor = (!stale && loaded) || new AccuracyPredictor({ seed, ...o.predictor, archDim: sizes.arch, recipeDim: sizes.recipe });
   const store: ResultStore = run ? new FileResultStore(run.file(`${prefix}candidates.jsonl`)) : new MemoryResultStore();
   const failures = new FailureLog();
   const { queue, owned } = queueFrom(o.queue, ctx.backend && ctx.backend.id !== 'active' ? ctx.backend : undefined);
@@ -228,7 +235,7 @@ export async function runCoarse(space: CoarseSpace, o: CoarseSettings & { accept
     const job = (p: JointPoint, budget?: number) => space.job(p, { budget, seed, data: o.data });
 
     // 1. Proxy pretraining of the encoder (FLOPs/params from shape propagation; no training runs).
-    if (state.phase === 'proxy') {
+    if (state.phase === 'proxy' || stale) {
       const n = space.archVaries ? (o.proxy?.samples ?? 2000) : 0;
       const epochs = o.proxy?.epochs ?? 60;
       if (n > 0) {
@@ -247,7 +254,9 @@ export async function runCoarse(space: CoarseSpace, o: CoarseSettings & { accept
         const r = await predictor.pretrainProxy(archs, targets, { epochs, signal });
         io.emit({ type: 'predictor/proxy-pretrained', samples: archs.length, epochs, loss: r.loss, kendallTau: r.kendallTau });
       }
-      state.phase = 'early-stop';
+      if (stale && state.samples.length >= 2) await predictor.fit(state.samples.map(toPredictor), { ...o.fit, signal });
+      if (stale) io.emit({ type: 'predictor/rebuilt', reason: stale, samples: state.samples.length });
+      if (state.phase === 'proxy') state.phase = 'early-stop';
       save(state);
     }
     if (signal.aborted) return null;

@@ -5,9 +5,9 @@ import { parseRecipe, type TrainRecipe, type TrainRecipeInput } from '@fbnet/tra
 import { proxyTargets } from '@fbnet/acc-predictor';
 import type { CandidateJob } from '../candidate/job.ts';
 import { jobFor, makeCandidateJob, type MakeJobOptions } from '../candidate/make-job.ts';
-import { encodeValue, fromUnit } from '../space/range.ts';
+import { fromUnit } from '../space/range.ts';
 import { archSlots, pointToChoice } from '../space/arch-point.ts';
-import { archPart, encodePoint, encodingSizes, jointArch, jointDimensions, jointRecipe, pointFromUnit, pointKey, type JointPoint, type JointSpace } from '../space/joint-space.ts';
+import { archPart, encodePoint, encodeRecipe, encodingSizes, jointArch, jointDimensions, jointRecipe, pointFromUnit, pointKey, type JointPoint, type JointSpace } from '../space/joint-space.ts';
 
 /**
  * What the coarse machinery (QMC sampling, candidate training, early-stopping rule, predictor
@@ -72,11 +72,7 @@ export function recipeCoarseSpace(space: JointSpace, arch: ArchDef): CoarseSpace
       return p;
     },
     encodingSizes: { arch: 1, recipe: encodingSizes(space).recipe },
-    encode(p) {
-      const recipe: number[] = [];
-      for (const d of dims) encodeValue(d.range, p[d.key], recipe);
-      return { arch: [1], recipe };
-    },
+    encode: (p) => ({ arch: [1], recipe: encodeRecipe(space, p, dims) }),
     archKey: () => archId,
     arch: () => arch,
     recipe: (p) => jointRecipe(space, p),

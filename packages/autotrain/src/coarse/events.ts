@@ -25,6 +25,8 @@ export type CoarseEventMap = CoreEventMap &
   CandidateEventMap & {
     'autotrain/started': { space: string; dimensions: number; iterations: number; perIteration: number; resumedAt: string | null };
     'predictor/proxy-pretrained': { samples: number; epochs: number; loss: number; kendallTau: number };
+    /** A resumed run's predictor checkpoint did not fit this version's encoding: pretrained again and refitted on the stored samples. */
+    'predictor/rebuilt': { reason: string; samples: number };
     'autotrain/candidate-evaluated': CoarseSample;
     'autotrain/early-stop-chosen': EarlyStopDecision & { candidates: number };
     /** The early-stopping set retrained with another seed: the rank correlation a perfect predictor could reach. */

@@ -43,6 +43,23 @@ describe('joint architecture + recipe space', () => {
     expect(a.blocks.at(-1)).toEqual([['conv_k1_hs', 128, 1, 1]]);
   });
 
+  it('ends the recipe encoding with lr-by-optimizer features: u and u² in the chosen optimizer\'s slot, zeros elsewhere', () => {
+    const base = pointFromUnit(space, jointDimensions(space).map(() => 0.5));
+    // lr 0.08 on the log range [0.01, 0.8]: u = ln(8) / ln(80), computed here by hand.
+    const u = Math.log(8) / Math.log(80);
+    const p = { ...base, 'recipe.optimizer': 'adam', 'recipe.lr': 0.08 };
+    const e = encodePoint(space, p);
+    expect(encodingSizes(space).recipe).toBe(4 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 2 * 4);
+    expect(e.recipe.slice(0, 4)).toEqual([0, 0, 1, 0]); // sgd, rmsprop, adam, adamw
+    expect(e.recipe[4]).toBeCloseTo(u, 12);
+    const tail = e.recipe.slice(-8);
+    [0, 0, 0, 0, u, u * u, 0, 0].forEach((x, i) => expect(tail[i]).toBeCloseTo(x, 12));
+    // A space with one optimizer (or no searched lr) gets no such features.
+    const sgdOnly = parseJointSpace({ ...space, recipe: { ...space.recipe, optimizer: { kind: 'choice', values: ['sgd'] } } });
+    expect(encodingSizes(sgdOnly).recipe).toBe(1 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
+    expect(encodePoint(sgdOnly, { ...p, 'recipe.optimizer': 'sgd' }).recipe).toHaveLength(8);
+  });
+
   it('scales lr for adaptive optimizers, maps EMA on/off to a decay', () => {
     const base = pointFromUnit(space, jointDimensions(space).map(() => 0.5));
     expect(jointRecipe(space, { ...base, 'recipe.optimizer': 'sgd', 'recipe.lr': 0.2 }).lr).toBeCloseTo(0.2, 12);
