@@ -90,7 +90,9 @@ export const pipelineStage = defineStage<PipelineInputs, PipelineResult, EventBa
   if (!run.readJson('space.json')) run.writeJson('space.json', space);
   const artifacts: ArtifactBag = { space };
   const records: StageRecord[] = [];
-  io.info(`pipeline ${p.name ?? '(unnamed)'}: ${checked.map((s) => s.name).join(' → ')} (${p.preset}), space ${space.name}, data ${data.source}: ${data.train.count} train images`);
+  // The layer-wise space is named only when a stage reads it (V3's jointnas brings its own joint space).
+  const usesSpace = checked.some((s) => s.inputs.space !== undefined);
+  io.info(`pipeline ${p.name ?? '(unnamed)'}: ${checked.map((s) => s.name).join(' → ')} (${p.preset}),${usesSpace ? ` space ${space.name},` : ''} data ${data.source}: ${data.train.count} train images`);
 
   for (const s of checked) {
     if (io.signal.aborted) return emptyResult(p, ctx, records, t0);
