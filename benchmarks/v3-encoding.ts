@@ -78,7 +78,8 @@ const narrow = new AccuracyPredictor({ archDim: sizes.arch, recipeDim: sizes.rec
   await narrow.pretrainProxy(archs, targets, { epochs: 60 });
 }
 
-const rows = [];
+interface Row { set: string; n: number; noiseCeiling: number; without: { kendallTau: number; ratio: number }; withLrByOptimizer: { kendallTau: number; ratio: number } }
+const rows: Row[] = [];
 for (const set of sets) {
   const [acc0, acc1] = [await accuracies(set.cache, set.budget, set.points, 0), await accuracies(set.cache, set.budget, set.points, 1)];
   const ceiling = kendallTauB(acc0, acc1);
@@ -98,13 +99,13 @@ for (const set of sets) {
   };
   const withFeatures = await cv(predictor, sizes.recipe);
   const without = await cv(narrow, sizes.recipe - LR_BY_OPTIMIZER);
-  const row = { set: set.name, n: set.points.length, noiseCeiling: ceiling, without: { kendallTau: without, ratio: without / ceiling }, withLrByOptimizer: { kendallTau: withFeatures, ratio: withFeatures / ceiling } };
+  const row: Row = { set: set.name, n: set.points.length, noiseCeiling: ceiling, without: { kendallTau: without, ratio: without / ceiling }, withLrByOptimizer: { kendallTau: withFeatures, ratio: withFeatures / ceiling } };
   rows.push(row);
   console.error(`${set.name}: ceiling ${ceiling.toFixed(3)}; without ${without.toFixed(3)} (${(without / ceiling).toFixed(2)}x), with ${withFeatures.toFixed(3)} (${(withFeatures / ceiling).toFixed(2)}x)`);
 }
 predictor.dispose();
 narrow.dispose();
-const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
+const mean = (f: (r: Row) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
 const result = {
   benchmark: 'v3-encoding',
   date: new Date().toISOString(),
