@@ -97,6 +97,8 @@ const USAGE: Case[] = [
   { argv: ['bench', 'baselines', '--preset', 'huge'], exit: 2, code: 'USAGE', says: /--preset must be one of quick, smoke, full/ },
   { argv: ['search', 'v2', '--baselines', A], exit: 2, code: 'USAGE', says: /--baselines applies to search v1/ },
   { argv: ['search', 'v1', '--tau-end', '0'], exit: 2, code: 'USAGE', says: /--tau-end must be a positive number/ },
+  { argv: ['search', 'v1', '--max-params', '1.5'], exit: 2, code: 'USAGE', says: /--max-params must be a positive integer/ },
+  { argv: ['search', 'v3', '--max-latency-ms', '1'], exit: 2, code: 'USAGE', says: /--max-latency-ms applies to search v1/ },
   { argv: ['worker', 'stray', '--queue', 'redis://127.0.0.1:1'], exit: 2, code: 'USAGE', says: /unexpected argument "stray"/ },
   { argv: ['worker'], exit: 2, code: 'USAGE', says: /--queue is required/ },
   { argv: ['export'], exit: 2, code: 'USAGE', says: /missing <run-dir>/ },

@@ -10,6 +10,7 @@ import {
   type SearchSpace,
   type StageContext,
   type StageIo,
+  type Rng,
   type StageRun,
 } from '@fbnet/core';
 import type { BatchIterator, ImageDataset, StageData } from '@fbnet/data';
@@ -18,6 +19,7 @@ import { LatencyModel, type LatencyTable, type LayerLatency } from '@fbnet/laten
 import { crossEntropy, type InputNormalization } from '@fbnet/nn';
 import { dnasContext, epochFigures, runBilevel, sampleAndDerive, scorePath, type DnasOptions } from './bilevel.ts';
 import type { ArchSummary, SupernetEvent, SupernetEventMap } from './events.ts';
+import { choiceCosts, layerCosts, meetsConstraints, mostProbableUnder, type V1Constraints } from './constraints.ts';
 import { argmaxTheta, sampleFromTheta, thetaProbs } from './gumbel.ts';
 import { checkLatencyTerm, latencyAwareLoss } from './loss.ts';
 import { Supernet, type MixMode } from './supernet.ts';
@@ -29,6 +31,12 @@ export interface GumbelSupernetOptions extends DnasOptions {
   beta?: number;
   /** Unit of LAT inside eq. 2; 'auto' picks ms when every arch is above 2 ms, else µs. */
   latencyUnit?: 'ms' | 'us' | 'auto';
+  /**
+   * Hard limits on the derived arch (and on the archs sampled from P_θ): the most probable arch
+   * under P_θ that meets them is derived instead of argmax θ (`mostProbableUnder`). The latency
+   * term of the loss steers the search; a limit guarantees the result.
+   */
+  constraints?: V1Constraints;
 }
 
 /** Input of `gumbelSupernetStage` (plain data). */
@@ -51,6 +59,15 @@ export interface GumbelSupernetResult {
   epochs: number;
   /** The derived arch's def (named `fbnet-v1-<seed>`). */
   arch: ArchDef;
+  /** With `constraints`: the limits, argmax θ's ops and costs (what the search would have derived without them), and whether the derivation was exact. */
+  constrained?: ConstrainedDerivation;
+}
+
+export interface ConstrainedDerivation {
+  limits: V1Constraints;
+  exact: boolean;
+  argmax: { ops: number[]; params: number; flops: number; latencyMs: number; meetsLimits: boolean };
+  derived: { params: number; flops: number; latencyMs: number };
 }
 
 /** The search on data already split 80/20 (what the stage runs). */
@@ -67,6 +84,8 @@ export interface SupernetSearchOptions extends GumbelSupernetOptions {
 }
 
 export type SupernetSearchResult = Omit<GumbelSupernetResult, 'arch'>;
+
+const hasLimits = (c?: V1Constraints): c is V1Constraints => !!c && (c.maxParams !== undefined || c.maxFlops !== undefined || c.maxLatencyMs !== undefined);
 
 const d = <T>(v: T | undefined, x: T) => (v === undefined ? x : v);
 
@@ -119,10 +138,29 @@ export async function supernetSearch(o: SupernetSearchOptions, io: StageIo<Super
     if (!outcome.completed) return undefined;
 
     const thetas = net.thetaValues();
-    const am = argmaxTheta(thetas);
+    let am = argmaxTheta(thetas);
+    let draw = (rng: Rng) => sampleFromTheta(thetas, rng);
+    let constrained: ConstrainedDerivation | undefined;
+    if (hasLimits(o.constraints)) {
+      const limits = o.constraints;
+      const costs = layerCosts(o.space, latency.layers);
+      const best = mostProbableUnder(thetas, costs, limits);
+      const free = choiceCosts(costs, am.ops);
+      constrained = { limits, exact: best.exact, argmax: { ops: am.ops, ...free, meetsLimits: meetsConstraints(costs, limits, am.ops) }, derived: choiceCosts(costs, best.ops) };
+      am = { ops: best.ops, probability: best.probability };
+      const fallback = am;
+      // P_θ restricted to the archs that meet the limits (rejection); the derived arch when none is drawn.
+      draw = (rng: Rng) => {
+        for (let i = 0; i < 200; i++) {
+          const s = sampleFromTheta(thetas, rng);
+          if (meetsConstraints(costs, limits, s.ops)) return s;
+        }
+        return fallback;
+      };
+    }
     const found = await sampleAndDerive(
       { seed: o.seed, samples: d(o.samples, 8), signal: io.signal },
-      (rng) => sampleFromTheta(thetas, rng),
+      draw,
       (s) => s.ops.join(','),
       am,
       (s) => summarize(net, latency, o, s.ops, s.probability, outcome.thetaBatches),
@@ -130,7 +168,7 @@ export async function supernetSearch(o: SupernetSearchOptions, io: StageIo<Super
     if (!found) return undefined;
     io.emit({ type: 'search/arch-sampled', archs: found.sampled });
     io.emit({ type: 'search/arch-derived', ...found.derived });
-    return { derived: found.derived, sampled: found.sampled, thetas, epochs: outcome.epochs };
+    return { derived: found.derived, sampled: found.sampled, thetas, epochs: outcome.epochs, ...(constrained ? { constrained } : {}) };
   } finally {
     net.dispose();
     if (latency !== o.latency) latency.dispose();

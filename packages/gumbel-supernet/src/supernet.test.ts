@@ -170,6 +170,25 @@ describe('gumbelSupernetStage', () => {
     for (const a of r.sampled) expect(a.supernetAccuracy).toBeGreaterThanOrEqual(0);
   });
 
+  it('with constraints it derives the most probable arch that meets them, and samples only such archs', async () => {
+    const limits = { maxLatencyMs: 0.75 }; // excludes candidate 1 (3 ms) in either layer
+    const r = await runStage(gumbelSupernetStage({ ...input(), options: { ...options, stepsPerEpoch: 2, alpha: 0.01, constraints: limits } }, ctxOf()), {});
+    const lat = (ops: number[]) => tinyLatency.fixedMs + ops.reduce((s, o, l) => s + tinyLatency.layerMs[l][o], 0);
+    // Brute force over the 9 archs with the run's own θ: the most probable one under the limit.
+    const probs = r.thetas.map((t) => t.map((v) => Math.exp(v) / t.reduce((a, w) => a + Math.exp(w), 0)));
+    let best = { ops: [0, 0], p: -1 };
+    for (const a of [0, 1, 2]) for (const b of [0, 1, 2]) if (lat([a, b]) <= 0.75 && probs[0][a] * probs[1][b] > best.p) best = { ops: [a, b], p: probs[0][a] * probs[1][b] };
+    expect(r.derived.choice.ops).toEqual(best.ops);
+    expect(r.derived.probability).toBeCloseTo(best.p, 10);
+    expect(r.derived.latencyMs).toBeLessThanOrEqual(0.75);
+    for (const a of r.sampled) expect(lat(a.choice.ops)).toBeLessThanOrEqual(0.75);
+    expect(r.constrained!.limits).toEqual(limits);
+    expect(r.constrained!.exact).toBe(true);
+    const am = probs.map((row) => row.indexOf(Math.max(...row)));
+    expect(r.constrained!.argmax.ops).toEqual(am);
+    expect(r.constrained!.argmax.meetsLimits).toBe(lat(am) <= 0.75);
+  });
+
   it('unsubscribed mid-epoch (weight phase, θ phase, while deriving) and resubscribed, it ends bit-identical to an uninterrupted run', async () => {
     const runA = newRun('a');
     const ra = await runStage(gumbelSupernetStage(input(), ctxOf(runA)));

@@ -166,6 +166,8 @@ const v1Supernet = z
     thetaLr: z.number().positive(),
     tau0: z.number().positive(),
     tauEnd: z.number().positive(),
+    /** Hard limits on the derived arch: the most probable arch under P_θ that meets them. */
+    constraints: constraintsSchema,
   })
   .partial()
   .strict();
@@ -184,7 +186,7 @@ registerPipelineStage({
   },
   collect: (r, _o, env) => {
     const p = env.ctx.prefix ?? '';
-    env.ctx.run?.writeJson(`${p}search.json`, { derived: r.derived, sampled: r.sampled });
+    env.ctx.run?.writeJson(`${p}search.json`, { derived: r.derived, sampled: r.sampled, ...(r.constrained ? { constrained: r.constrained } : {}) });
     env.ctx.run?.writeJson(`${p}arch.json`, r.arch);
     return { arch: r.arch };
   },

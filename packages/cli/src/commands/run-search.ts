@@ -55,16 +55,21 @@ interface V1Overrides {
   epochs?: number;
   tau0?: number;
   tauEnd?: number;
+  maxParams?: number;
+  maxFlops?: number;
+  maxLatencyMs?: number;
 }
 
 /** The v1 flag overrides as gumbel-supernet stage options (recorded in the run, so --resume continues with them). */
-function supernetOverrides(ov: V1Overrides = {}): Record<string, number> | undefined {
-  const r: Record<string, number> = {};
+function supernetOverrides(ov: V1Overrides = {}): Record<string, unknown> | undefined {
+  const r: Record<string, unknown> = {};
   if (ov.alpha !== undefined) r.alpha = ov.alpha;
   if (ov.beta !== undefined) r.beta = ov.beta;
   if (ov.tau0 !== undefined) r.tau0 = ov.tau0;
   if (ov.tauEnd !== undefined) r.tauEnd = ov.tauEnd;
   if (ov.supernetEpochs !== undefined) r.epochs = ov.supernetEpochs;
+  const limits = JSON.parse(JSON.stringify({ maxParams: ov.maxParams, maxFlops: ov.maxFlops, maxLatencyMs: ov.maxLatencyMs }));
+  if (Object.keys(limits).length) r.constraints = limits;
   return Object.keys(r).length ? r : undefined;
 }
 
@@ -137,7 +142,7 @@ export async function runSearch({ flags: f, args }: SearchLine): Promise<number>
   if (!kind.presets[preset]) {
     throw new FbnetError('USAGE', `unknown preset "${preset}" for ${command}; known: ${Object.keys(kind.presets).join(', ')}`);
   }
-  const ov: V1Overrides = { alpha: f.alpha, beta: f.beta, supernetEpochs: f['supernet-epochs'], epochs: f.epochs, tau0: f.tau0, tauEnd: f['tau-end'] };
+  const ov: V1Overrides = { alpha: f.alpha, beta: f.beta, supernetEpochs: f['supernet-epochs'], epochs: f.epochs, tau0: f.tau0, tauEnd: f['tau-end'], maxParams: f['max-params'], maxFlops: f['max-flops'], maxLatencyMs: f['max-latency-ms'] };
   const overrides = JSON.parse(JSON.stringify(ov)) as V1Overrides;
   const o: RunOptions = {
     preset,

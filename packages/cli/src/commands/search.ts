@@ -17,7 +17,7 @@ export const SEARCH_PRESET_NAMES: Record<SearchVersion, readonly string[]> = {
 };
 
 /** Flags that override the v1 preset (recorded in the run, so --resume continues with them). */
-export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs', 'tau0', 'tau-end'] as const;
+export const V1_OVERRIDE_FLAGS = ['alpha', 'beta', 'supernet-epochs', 'epochs', 'tau0', 'tau-end', 'max-params', 'max-flops', 'max-latency-ms'] as const;
 
 /**
  * What `--resume` does with each flag (docs/errors.md, "Resuming"): these fix what the run
@@ -48,6 +48,9 @@ const FLAGS = {
   epochs: flag.positiveInt(),
   tau0: flag.positiveNumber(),
   'tau-end': flag.positiveNumber(),
+  'max-params': flag.positiveInt(),
+  'max-flops': flag.positiveInt(),
+  'max-latency-ms': flag.positiveNumber(),
   baselines: flag.path(),
 };
 
@@ -89,7 +92,7 @@ export const searchCommand = defineCommand({
     'v3: JointNAS (arch + training recipe)',
   usage:
     'fbnet search v1|v2|v3 [--preset quick|full|smoke] [--out DIR | --resume DIR] ' +
-    '[--alpha X --beta X --tau0 X --tau-end X --supernet-epochs N --epochs N --baselines FILE (v1)] ' +
+    '[--alpha X --beta X --tau0 X --tau-end X --supernet-epochs N --epochs N --max-params N --max-flops N --max-latency-ms X --baselines FILE (v1)] ' +
     '[--data-dir DIR | --data PATH [--data-format F] [--data-size N]] [--lut lut.json [--force-lut]] ' +
     '[--backend cpu|wasm|webgpu|node-gpu|auto] [--threads N] [--seed N] [--workers N | --queue redis://host:port (v3)] [--json]',
   parse: (argv) => parseCommandLine(argv, SEARCH_GRAMMAR),

@@ -5,6 +5,7 @@ import { archLatency, loadLut, measureLut, type LatencyTable } from '@fbnet/late
 import { parsePipeline, pipelineStage, type DataSpec, type Pipeline, type PipelineResult, type SearchV1Preset } from '@fbnet/pipeline';
 import type { RunDir } from '@fbnet/runs';
 import type { SearchV2Result } from '@fbnet/dmasking';
+import type { ConstrainedDerivation } from '@fbnet/gumbel-supernet';
 import { lastValueFrom } from 'rxjs';
 import type { ActiveBackend } from '../backend.ts';
 import type { Output } from '../output.ts';
@@ -33,7 +34,7 @@ export interface SearchShortcutOptions {
   lut?: string;
   forceLut?: boolean;
   /** v1: supernet and final-training overrides. */
-  supernet?: Record<string, number>;
+  supernet?: Record<string, unknown>;
   epochs?: number;
   /** v3: a Redis URL: candidates train on `fbnet worker`s. Not with `workers`. */
   queue?: string;
@@ -134,7 +135,7 @@ export interface SearchV1Options {
   /** A `fbnet bench baselines` file for this preset: copied into the run, and the result says how the found arch compares. */
   baselines?: string;
   /** Supernet and final-training overrides (--alpha, --beta, --tau0, --tau-end, --supernet-epochs, --epochs). */
-  supernet?: Record<string, number>;
+  supernet?: Record<string, unknown>;
   epochs?: number;
 }
 
@@ -143,6 +144,8 @@ export interface SearchV1Result
   extends Pick<SearchV2Result, 'testAccuracy' | 'valAccuracy' | 'params' | 'flops' | 'latencyMs' | 'predictedLatencyMs' | 'backend' | 'arch' | 'archPath' | 'modelPath' | 'runDir' | 'seconds'> {
   /** The best baseline at or below the found arch's latency, when the run was given baselines. */
   baseline?: ReturnType<typeof compareToBaselines>;
+  /** With --max-params / --max-flops / --max-latency-ms: the limits, and argmax θ beside the derived arch. */
+  constrained?: ConstrainedDerivation;
 }
 
 /** The figures every search reports, from its pipeline's result, the search's derived ops and the table's LAT(a). */
@@ -178,7 +181,7 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
   }
   const pipeline = searchPipeline('v1', { ...o, seed: run.config.seed, backend: backend.id });
   const r = await runSearchPipeline(run, backend, pipeline, out, 'search v1', signal);
-  const search = run.readJson<{ derived: { ops: string[] } }>('search.json');
+  const search = run.readJson<{ derived: { ops: string[] }; constrained?: ConstrainedDerivation }>('search.json');
   const lut = run.readJson<LatencyTable>('lut.json');
   if (!search || !lut || !r.archPath || !r.modelPath) throw new FbnetError('CHECKPOINT', `${run.path}: the v1 pipeline ended without search.json, lut.json or a model`);
   const arch = JSON.parse(readFileSync(r.archPath, 'utf8'));
@@ -188,6 +191,11 @@ export async function searchV1(run: RunDir, backend: ActiveBackend, o: SearchV1O
   };
   const baselines = run.readJson<BaselinesFile>('baselines.json');
   if (baselines) result.baseline = compareToBaselines(baselines, result);
+  if (search.constrained) {
+    result.constrained = search.constrained;
+    const a = search.constrained.argmax;
+    out.info(`constraints ${JSON.stringify(search.constrained.limits)}: argmax θ ${a.meetsLimits ? 'meets them' : `does not (${a.params} params, ${(a.flops / 1e6).toFixed(3)} MFLOPs, ${a.latencyMs.toFixed(3)} ms)`}; derived the most probable arch that does`);
+  }
   out.info(`done in ${formatDuration(result.seconds.total)}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms on ${backend.id}`);
   return result;
 }

@@ -22,7 +22,7 @@ export interface RunData {
   /** `result.json`. */
   result?: Record<string, unknown>;
   /** `search.json` (derived and sampled archs, written by `fbnet search v1` when the search ends). */
-  search?: { derived?: unknown; sampled?: unknown };
+  search?: { derived?: unknown; sampled?: unknown; constrained?: unknown };
   /** `final.json` (test/val accuracy of the final training, written before the result). */
   final?: Record<string, unknown>;
   /** The exported TF.js model's `model/model.json` exists. */

@@ -30,6 +30,19 @@ export function archContent(arch: unknown, o: ArchContentOptions = {}): SectionC
   );
 }
 
+/** What a constrained derivation (`search.json` `constrained`, --max-params / --max-flops / --max-latency-ms) changed, in words. */
+export function constrainedNote(k: unknown): string | undefined {
+  if (!k || typeof k !== 'object') return undefined;
+  const c = k as { limits?: Record<string, number>; argmax?: { params?: number; flops?: number; latencyMs?: number; meetsLimits?: boolean }; derived?: { params?: number; flops?: number; latencyMs?: number }; exact?: boolean };
+  if (!c.limits || !c.argmax || !c.derived) return undefined;
+  const limits = Object.entries(c.limits).map(([n, v]) => `${n} ${v}`).join(', ');
+  const costs = (x: { params?: number; flops?: number; latencyMs?: number }) => `${x.params} params, ${fixed((x.flops ?? NaN) / 1e6, 3)} MFLOPs, ${ms(x.latencyMs ?? NaN)} ms`;
+  return (
+    `Derived under ${limits}: ${c.argmax.meetsLimits ? 'argmax θ meets them, so it is the derived arch' : `argmax θ (${costs(c.argmax)}) does not meet them; drawn is the most probable arch under P_θ that does`} (${costs(c.derived)}` +
+    `${c.exact === false ? '; the search for it was cut short, so it may not be the most probable' : ''}).`
+  );
+}
+
 /**
  * The found architecture: arch.json of the run (what was trained and exported), else the
  * arch of `search/arch-derived`. For V1 runs each searchable layer is annotated with its
@@ -63,6 +76,8 @@ export const derivedArchSection: SectionBuilder = {
     if (c.status !== 'missing' && run.arch && ctx.view.derived?.arch && JSON.stringify(parseArchDef(ctx.view.derived.arch).blocks) !== JSON.stringify(run.arch.blocks)) {
       c.html = notice('arch.json differs from the arch of the last search/arch-derived event; drawn: arch.json', 'info') + c.html;
     }
+    const k = constrainedNote(run.search?.constrained);
+    if (c.status !== 'missing' && k) c.html = notice(k, 'info') + c.html;
     return c;
   },
 };
