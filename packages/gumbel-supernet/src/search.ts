@@ -106,6 +106,9 @@ export async function supernetSearch(o: SupernetSearchOptions, io: StageIo<Super
     const lossOpts = { alpha: d(o.alpha, 0.2), beta: d(o.beta, 0.6) };
     // E[LAT] (eq. 9) is a convex mix of candidate latencies: never below the fastest arch's.
     checkLatencyTerm(minMs * latencyScale);
+    // Limits no arch can meet are an error now, not after the supernet has trained.
+    const costs = hasLimits(o.constraints) ? layerCosts(o.space, latency.layers) : undefined;
+    if (costs) mostProbableUnder(net.layers.map((l) => l.candidates.map(() => 0)), costs, o.constraints!);
 
     const outcome = await runBilevel(
       {
@@ -141,9 +144,8 @@ export async function supernetSearch(o: SupernetSearchOptions, io: StageIo<Super
     let am = argmaxTheta(thetas);
     let draw = (rng: Rng) => sampleFromTheta(thetas, rng);
     let constrained: ConstrainedDerivation | undefined;
-    if (hasLimits(o.constraints)) {
-      const limits = o.constraints;
-      const costs = layerCosts(o.space, latency.layers);
+    if (costs) {
+      const limits = o.constraints!;
       const best = mostProbableUnder(thetas, costs, limits);
       const free = choiceCosts(costs, am.ops);
       constrained = { limits, exact: best.exact, argmax: { ops: am.ops, ...free, meetsLimits: meetsConstraints(costs, limits, am.ops) }, derived: choiceCosts(costs, best.ops) };

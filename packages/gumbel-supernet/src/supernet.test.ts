@@ -189,6 +189,14 @@ describe('gumbelSupernetStage', () => {
     expect(r.constrained!.argmax.meetsLimits).toBe(lat(am) <= 0.75);
   });
 
+  it('limits no arch of the space can meet are an error before any training', async () => {
+    const events: string[] = [];
+    await expect(runStage(gumbelSupernetStage({ ...input(), options: { ...options, constraints: { maxLatencyMs: 0.3 } } }, ctxOf()), { onEvent: (e) => events.push(e.type) })).rejects.toThrow(
+      /no architecture of the space meets maxLatencyMs 0.3: the cheapest has latencyMs 0.4/,
+    );
+    expect(events).not.toContain('supernet/epoch-ended');
+  });
+
   it('unsubscribed mid-epoch (weight phase, θ phase, while deriving) and resubscribed, it ends bit-identical to an uninterrupted run', async () => {
     const runA = newRun('a');
     const ra = await runStage(gumbelSupernetStage(input(), ctxOf(runA)));
