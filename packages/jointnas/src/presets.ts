@@ -83,11 +83,12 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     latencyTiming: { timeMs: 20, minSamples: 3 },
   },
   /**
-   * The full-data setting (`--data-dir` with the full Fashion-MNIST), sized for about 1.5 h on 2 CPU
-   * cores with `--workers 2`: the issue's constraints (< 100 K params; ≤ 3 M FLOPs keeps batch-1 wasm
-   * latency well under 1 ms — V1's 2.9 M FLOP net runs in 0.36 ms), candidates on 12,000/3,000
-   * images, 16 full schedules for the early-stopping rule, 5 × 24 coarse candidates, 8 verified
-   * proposals, and a final training of 7× the found epochs (28–70) on 57,000 images.
+   * The full-data setting (`--data-dir` with the full Fashion-MNIST), sized for about 2–2.5 h on 2
+   * CPU cores with `--workers 2`: < 100 K params and ≤ 3 M FLOPs (batch-1 wasm latency well under
+   * 1 ms — V1's 2.9 M FLOP net runs in 0.36 ms), candidates on 12,000/3,000 images, 16 full
+   * schedules for the early-stopping rule, 4 × 24 coarse candidates (a coarse iteration took
+   * 13–22 min here), 8 verified proposals, and a final training of 7× the found epochs (28–70)
+   * on 57,000 images.
    */
   full: {
     space: 'fbnet-v3-fmnist',
@@ -95,7 +96,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     proxy: { samples: 10_000, epochs: 100 },
     fit: { frozenEpochs: 50, fineTuneEpochs: 50 },
     earlyStop: { candidates: 16, threshold: 0.92 },
-    iterations: 5,
+    iterations: 4,
     perIteration: 24,
     poolSize: 2000,
     exploreFraction: 0.2,
