@@ -376,10 +376,8 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     // The stage's error reaches us through the awaited run(); unhandled here it would be rethrown as uncaught.
     const sub = trainer.events$.subscribe({
       error: () => undefined,
-      next: (e) => {
-        ctx.log(e);
-        if (e.type === 'train/epoch-ended') ctx.info(`train epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val ${((e.valAccuracy ?? 0) * 100).toFixed(2)}% ${e.imagesPerSec.toFixed(0)} img/s`);
-      },
+      // The event carries the epoch's figures; the CLI prints it (an info line here printed it twice).
+      next: (e) => ctx.log(e),
     });
     const onAbort = () => trainer.cancel();
     ctx.signal?.addEventListener('abort', onAbort);
