@@ -1,7 +1,8 @@
 // Shared set-up of the V3 benchmarks: backend, space, candidate data, a cached in-process queue.
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { FileResultStore, getJointSpacePreset, InProcessQueue, type DataSpec } from '@fbnet/autotrain';
+import { proxyTargets } from '@fbnet/acc-predictor';
+import { archPart, encodePoint, FileResultStore, getJointSpacePreset, InProcessQueue, jointArch, jointDimensions, pointFromUnit, pointKey, Sobol, type DataSpec } from '@fbnet/autotrain';
 
 export async function initBackend(id = process.env.V3_BACKEND ?? 'cpu', threads = 1) {
   const plugin = id === 'wasm' ? (await import('@fbnet/backend-wasm')).createWasmPlugin() : (await import('@fbnet/backend-cpu')).createCpuPlugin();
@@ -21,4 +22,20 @@ export function cachedQueue(name: string) {
 
 export function machine() {
   return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version, loadavg: loadavg() };
+}
+
+/** The predictor benchmarks' proxy-pretraining set: n distinct architectures of the space (QMC, shift seed 12) with their FLOPs/params targets. */
+export function proxySet(n = 2000): { archs: number[][]; targets: number[][] } {
+  const proxy = new Sobol(jointDimensions(space).length, { shiftSeed: 12, index: 1 });
+  const archs: number[][] = [], targets: number[][] = [];
+  const seen = new Set<string>();
+  while (archs.length < n) {
+    const x = pointFromUnit(space, proxy.next());
+    const k = pointKey(archPart(space, x));
+    if (seen.has(k)) continue;
+    seen.add(k);
+    archs.push(encodePoint(space, x).arch);
+    targets.push(proxyTargets(jointArch(space, x)));
+  }
+  return { archs, targets };
 }

@@ -16,12 +16,12 @@
  * Writes benchmarks/results/v3-encoding.json.
  */
 import { lastValueFrom, toArray } from 'rxjs';
-import { AccuracyPredictor, proxyTargets } from '@fbnet/acc-predictor';
-import { archPart, encodePoint, encodingSizes, jointArch, jointDimensions, makeCandidateJob, pointFromUnit, pointKey, Sobol, type CandidateEvent, type JointPoint } from '@fbnet/autotrain';
+import { AccuracyPredictor } from '@fbnet/acc-predictor';
+import { encodePoint, encodingSizes, jointArch, jointDimensions, makeCandidateJob, pointFromUnit, Sobol, type CandidateEvent, type JointPoint } from '@fbnet/autotrain';
 import { kendallTauB, Rng } from '@fbnet/core';
 import { writeJsonAtomic } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
-import { cachedQueue, initBackend, machine, space } from './v3-common.ts';
+import { cachedQueue, initBackend, machine, proxySet, space } from './v3-common.ts';
 
 const backend = await initBackend(process.env.V3_BACKEND ?? 'wasm', Number(process.env.V3_THREADS ?? 1));
 const t0 = Date.now();
@@ -63,17 +63,7 @@ async function accuracies(cache: string, budget: number, points: JointPoint[], s
 const predictor = new AccuracyPredictor({ archDim: sizes.arch, recipeDim: sizes.recipe, seed: 0 });
 const narrow = new AccuracyPredictor({ archDim: sizes.arch, recipeDim: sizes.recipe - LR_BY_OPTIMIZER, seed: 0 });
 {
-  const proxy = new Sobol(dims, { shiftSeed: 12, index: 1 });
-  const archs: number[][] = [], targets: number[][] = [];
-  const seen = new Set<string>();
-  while (archs.length < 2000) {
-    const x = pointFromUnit(space, proxy.next());
-    const k = pointKey(archPart(space, x));
-    if (seen.has(k)) continue;
-    seen.add(k);
-    archs.push(encodePoint(space, x).arch);
-    targets.push(proxyTargets(jointArch(space, x)));
-  }
+  const { archs, targets } = proxySet();
   await predictor.pretrainProxy(archs, targets, { epochs: 60 });
   await narrow.pretrainProxy(archs, targets, { epochs: 60 });
 }

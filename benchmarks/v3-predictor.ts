@@ -16,12 +16,12 @@
  * Writes benchmarks/results/v3-predictor.json and the acc-predictor real-data test fixture.
  */
 import { lastValueFrom, toArray } from 'rxjs';
-import { AccuracyPredictor, proxyTargets, type PredictorFitOptions } from '@fbnet/acc-predictor';
-import { accuracyAtBudget, archPart, encodePoint, encodingSizes, jointArch, jointDimensions, makeCandidateJob, pointFromUnit, pointKey, Sobol, type CandidateEvent, type CandidateResult, type DataSpec } from '@fbnet/autotrain';
+import { AccuracyPredictor, type PredictorFitOptions } from '@fbnet/acc-predictor';
+import { accuracyAtBudget, encodePoint, encodingSizes, jointArch, jointDimensions, makeCandidateJob, pointFromUnit, Sobol, type CandidateEvent, type CandidateResult, type DataSpec } from '@fbnet/autotrain';
 import { kendallTauB } from '@fbnet/core';
 import { writeJsonAtomic } from '@fbnet/runs';
 import { archCost } from '@fbnet/shape-propagation';
-import { cachedQueue, initBackend, machine, space } from './v3-common.ts';
+import { cachedQueue, initBackend, machine, proxySet, space } from './v3-common.ts';
 
 const N = Number(process.argv[2] ?? 96);
 const HELD = 24;
@@ -59,17 +59,7 @@ const ceiling = { all: kendallTauB(acc0, acc1), trainable: kendallTauB(sub(acc0,
 const samples = points.map((p, i) => ({ ...encodePoint(space, p), accuracy: acc0[i] }));
 const sizes = encodingSizes(space);
 const predictor = new AccuracyPredictor({ archDim: sizes.arch, recipeDim: sizes.recipe, seed: 0 });
-const proxy = new Sobol(dims, { shiftSeed: 12, index: 1 });
-const archs: number[][] = [], targets: number[][] = [];
-const seen = new Set<string>();
-while (archs.length < 2000) {
-  const x = pointFromUnit(space, proxy.next());
-  const k = pointKey(archPart(space, x));
-  if (seen.has(k)) continue;
-  seen.add(k);
-  archs.push(encodePoint(space, x).arch);
-  targets.push(proxyTargets(jointArch(space, x)));
-}
+const { archs, targets } = proxySet();
 const proxyPretrain = await predictor.pretrainProxy(archs, targets, { epochs: 60 });
 const predictAll = (idx: number[]) => predictor.predict(idx.map((i) => samples[i].arch), idx.map((i) => samples[i].recipe));
 const tauOn = (idx: number[], pred: number[]) => {
