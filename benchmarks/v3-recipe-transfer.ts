@@ -11,6 +11,10 @@
  *        --v1 benchmarks/results/v1-full-fmnist-beta0.55-e70.json --data-dir /usr/share/datasets/fashion-mnist \
  *        [--skip-default]   (reuse the V1 result's own test accuracy instead of training the default recipe again)
  * Writes benchmarks/results/v3-recipe-on-v1-arch.json.
+ *
+ * `--arch-from v3` asks the converse: V3's found architecture trained with V1's default recipe,
+ * against the V3 run's own final training of it with the found recipe (the same split and seed).
+ * Writes benchmarks/results/v1-recipe-on-v3-arch.json.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,8 +35,9 @@ const t0 = Date.now();
 const log = (s: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}`);
 
 const v1 = JSON.parse(readFileSync(v1Path, 'utf8'));
-const arch = parseArchDef(v1.archDef);
-if (arch.input_size !== 28) throw new Error(`V1's arch takes ${arch.input_size}px inputs; this benchmark trains at 28`);
+const archFromV3 = flag('--arch-from') === 'v3';
+const arch = parseArchDef(archFromV3 ? JSON.parse(readFileSync(join(v3Dir, 'arch.json'), 'utf8')) : v1.archDef);
+if (arch.input_size !== 28) throw new Error(`the arch takes ${arch.input_size}px inputs; this benchmark trains at 28`);
 const v3Recipe: TrainRecipe = parseRecipe(JSON.parse(readFileSync(join(v3Dir, 'recipe.json'), 'utf8')));
 const v1Epochs = Number(v1.config?.options?.overrides?.epochs ?? SEARCH_V1_PRESETS.full.final.epochs);
 const v1Recipe: TrainRecipe = parseRecipe({ ...SEARCH_V1_PRESETS.full.final, epochs: v1Epochs });
@@ -55,6 +60,25 @@ async function trainWith(label: string, recipe: TrainRecipe) {
   return { label, recipe, testAccuracy: r.testAccuracy!, valAccuracy: r.valAccuracy, seconds: (Date.now() - ts) / 1000 };
 }
 
+if (archFromV3) {
+  const v3 = JSON.parse(readFileSync(join(v3Dir, 'result.json'), 'utf8'));
+  const withV1 = await trainWith('V1 default recipe on V3 arch', v1Recipe);
+  const c = archCost(arch);
+  const out = {
+    benchmark: 'v1-recipe-on-v3-arch',
+    date: new Date().toISOString(),
+    machine: machine(),
+    backend: backend.id,
+    arch: { from: join(v3Dir, 'arch.json'), params: c.params, flops: c.flops },
+    data: { train: train.count, val: val.count, test: test.count, seed: 0 },
+    v1DefaultRecipe: withV1,
+    v3Recipe: { label: 'V3 found recipe (the V3 run\'s final training)', recipe: v3Recipe, testAccuracy: v3.testAccuracy as number, from: join(v3Dir, 'result.json') },
+    gainPoints: (withV1.testAccuracy - v3.testAccuracy) * 100,
+  };
+  writeJsonAtomic('benchmarks/results/v1-recipe-on-v3-arch.json', out);
+  console.log(JSON.stringify({ v1Default: withV1.testAccuracy, v3Recipe: v3.testAccuracy, gainPoints: out.gainPoints }));
+  process.exit(0);
+}
 const withV3 = await trainWith('V3 recipe', v3Recipe);
 const withDefault = args.includes('--skip-default')
   ? { label: 'V1 default recipe (from the V1 result, not retrained)', recipe: v1Recipe, testAccuracy: v1.result.testAccuracy as number, valAccuracy: v1.result.valAccuracy as number, seconds: v1.result.seconds?.train as number, from: v1Path, commit: v1.commit }
