@@ -60,17 +60,24 @@ async function trainWith(label: string, recipe: TrainRecipe) {
   return { label, recipe, testAccuracy: r.testAccuracy!, valAccuracy: r.valAccuracy, seconds: (Date.now() - ts) / 1000 };
 }
 
-if (archFromV3) {
-  const v3 = JSON.parse(readFileSync(join(v3Dir, 'result.json'), 'utf8'));
-  const withV1 = await trainWith('V1 default recipe on V3 arch', v1Recipe);
+/** What both result files start with: the benchmark, when and where, the arch trained and the data. */
+function header(benchmark: string, archFrom: string) {
   const c = archCost(arch);
-  const out = {
-    benchmark: 'v1-recipe-on-v3-arch',
+  return {
+    benchmark,
     date: new Date().toISOString(),
     machine: machine(),
     backend: backend.id,
-    arch: { from: join(v3Dir, 'arch.json'), params: c.params, flops: c.flops },
+    arch: { from: archFrom, params: c.params, flops: c.flops },
     data: { train: train.count, val: val.count, test: test.count, seed: 0 },
+  };
+}
+
+if (archFromV3) {
+  const v3 = JSON.parse(readFileSync(join(v3Dir, 'result.json'), 'utf8'));
+  const withV1 = await trainWith('V1 default recipe on V3 arch', v1Recipe);
+  const out = {
+    ...header('v1-recipe-on-v3-arch', join(v3Dir, 'arch.json')),
     v1DefaultRecipe: withV1,
     v3Recipe: { label: 'V3 found recipe (the V3 run\'s final training)', recipe: v3Recipe, testAccuracy: v3.testAccuracy as number, from: join(v3Dir, 'result.json') },
     gainPoints: (withV1.testAccuracy - v3.testAccuracy) * 100,
@@ -83,15 +90,11 @@ const withV3 = await trainWith('V3 recipe', v3Recipe);
 const withDefault = args.includes('--skip-default')
   ? { label: 'V1 default recipe (from the V1 result, not retrained)', recipe: v1Recipe, testAccuracy: v1.result.testAccuracy as number, valAccuracy: v1.result.valAccuracy as number, seconds: v1.result.seconds?.train as number, from: v1Path, commit: v1.commit }
   : await trainWith('V1 default recipe', v1Recipe);
-const c = archCost(arch);
+const h = header('v3-recipe-on-v1-arch', v1Path);
 const result = {
-  benchmark: 'v3-recipe-on-v1-arch',
-  date: new Date().toISOString(),
-  machine: machine(),
-  backend: backend.id,
-  arch: { from: v1Path, blocks: v1.result.arch, params: c.params, flops: c.flops },
+  ...h,
+  arch: { ...h.arch, blocks: v1.result.arch },
   v3Run: v3Dir,
-  data: { train: train.count, val: val.count, test: test.count, seed: 0 },
   v3Recipe: withV3,
   v1DefaultRecipe: withDefault,
   gainPoints: (withV3.testAccuracy - withDefault.testAccuracy) * 100,
