@@ -10,7 +10,8 @@ export async function initBackend(id = process.env.V3_BACKEND ?? 'cpu', threads 
   return plugin;
 }
 
-export const space = getJointSpacePreset('fbnet-v3-fmnist');
+/** `fbnet-v3-fmnist` (fixed 6-epoch schedule); `V3_SPACE=fbnet-v3-fmnist-epochs` reproduces the figures of the legacy space. */
+export const space = getJointSpacePreset(process.env.V3_SPACE ?? 'fbnet-v3-fmnist');
 export const data: DataSpec = { source: 'fashion-mnist', trainImages: 1000, valImages: 300, seed: 0 };
 export const BUDGET = 3;
 

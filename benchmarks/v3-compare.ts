@@ -16,7 +16,8 @@
  *   unbiased draws of the space;
  * - the coarse predictor on random search's candidates (unbiased draws it never saw): Kendall τ.
  *
- * The two winners are then trained FINAL_SEEDS times each (their own recipes and epochs, on
+ * The two winners are then trained FINAL_SEEDS times each (their own recipes, on the space's fixed
+ * schedule — each recipe's own epochs in the legacy space `V3_SPACE=fbnet-v3-fmnist-epochs` — on
  * FINAL_IMAGES class-balanced training images) and tested on the 2,000 bundled test images; the
  * result gives each method's mean, and the seed-to-seed spread of the final accuracy. The winners'
  * batch-1 latency is measured afterwards, for all result files at once, interleaved on an idle
@@ -208,7 +209,7 @@ const result = {
     trainedCandidatesPerMethod: { random: N, v3: v3Trained.length },
     v3Split: { qmc: firstN, guided: iterations * per, verified: proposals.length },
     constraints,
-    final: { trainImages: finalTrain.count, testImages: test.count, seeds: FINAL_SEEDS, epochs: 'each recipe its own' },
+    final: { trainImages: finalTrain.count, testImages: test.count, seeds: FINAL_SEEDS, epochs: space.recipe.epochs ? 'each recipe its own' : jointRecipe(space, randomPts[0]).epochs },
   },
   random: { ...random, candidates: measuredR },
   v3: {

@@ -104,7 +104,7 @@ const result = {
 writeJsonAtomic('benchmarks/results/v3-predictor.json', result);
 // The trained candidates as encodings + accuracy: the acc-predictor's real-data test fixture.
 writeJsonAtomic('packages/acc-predictor/src/fmnist-candidates.fixture.json', {
-  note: 'written by benchmarks/v3-predictor.ts: fbnet-v3-fmnist candidates (QMC order, FLOPs <= 1M) trained early-stopped (seed 0); encodings as @fbnet/autotrain encodePoint gives them',
+  note: `written by benchmarks/v3-predictor.ts: ${space.name} candidates (QMC order, FLOPs <= 1M) trained early-stopped (seed 0); encodings as @fbnet/autotrain encodePoint gives them`,
   space: space.name, data: DATA, budgetEpochs: BUDGET,
   samples: samples.map((s) => ({ arch: s.arch, recipe: s.recipe, accuracy: s.accuracy })),
 });

@@ -29,7 +29,7 @@ export interface SearchV3Preset {
     valFraction: number;
     maxTrainImages?: number;
     maxTestImages?: number;
-    /** The found recipe's epochs times this (1: the recipe as found). */
+    /** The found recipe's epochs (the space's fixed schedule, or a searched `recipe.epochs`) times this (1: the recipe as found). */
     epochsScale: number;
     /**
      * EMA decay of the final training when the found recipe turns EMA on. The space's decay suits
@@ -51,7 +51,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     candidateData: { trainImages: 3000, valImages: 1000 },
     proxy: { samples: 2000, epochs: 60 },
     fit: { frozenEpochs: 50, fineTuneEpochs: 50 },
-    // No cap: the rule tries budgets up to the shortest full schedule (4 epochs in this space).
+    // No cap: the rule tries budgets up to the full schedule (the space's 6 epochs).
     earlyStop: { candidates: 8, threshold: 0.92 },
     iterations: 3,
     perIteration: 8,
@@ -87,8 +87,8 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
    * CPU cores with `--workers 2`: < 100 K params and ≤ 3 M FLOPs (batch-1 wasm latency well under
    * 1 ms — V1's 2.9 M FLOP net runs in 0.36 ms), candidates on 12,000/3,000 images, 16 full
    * schedules for the early-stopping rule, 4 × 24 coarse candidates (a coarse iteration took
-   * 13–22 min here), 8 verified proposals, and a final training of 7× the found epochs (28–70)
-   * on 57,000 images.
+   * 13–22 min here), 8 verified proposals, and a final training of 7× the space's 6-epoch schedule
+   * (42 epochs) on 57,000 images.
    */
   full: {
     space: 'fbnet-v3-fmnist',

@@ -12,8 +12,28 @@ describe('joint architecture + recipe space', () => {
   it('lists every searched dimension, architecture first, recipe last', () => {
     const dims = jointDimensions(space);
     expect(dims.map((d) => d.key).slice(0, 3)).toEqual(['resolution', 'stem.channels', 'stage1.channels']);
-    expect(dims.filter((d) => d.group === 'recipe').map((d) => d.key)).toEqual(['recipe.optimizer', 'recipe.lr', 'recipe.weightDecay', 'recipe.mixup', 'recipe.dropout', 'recipe.dropPath', 'recipe.ema', 'recipe.epochs']);
-    expect(dims).toHaveLength(2 + 4 * 4 + 2 + 1 + 8);
+    expect(dims.filter((d) => d.group === 'recipe').map((d) => d.key)).toEqual(['recipe.optimizer', 'recipe.lr', 'recipe.weightDecay', 'recipe.mixup', 'recipe.dropout', 'recipe.dropPath', 'recipe.ema']);
+    expect(dims).toHaveLength(2 + 4 * 4 + 2 + 1 + 7);
+  });
+
+  it('fixes the schedule length (no epochs dimension, as FBNetV3); the legacy space still searches it', () => {
+    expect(jointDimensions(space).some((d) => d.key === 'recipe.epochs')).toBe(false);
+    const legacy = getJointSpacePreset('fbnet-v3-fmnist-epochs');
+    const keys = jointDimensions(legacy).map((d) => d.key);
+    expect(keys.filter((k) => k !== 'recipe.epochs')).toEqual(jointDimensions(space).map((d) => d.key));
+    expect(legacy.recipe.epochs).toEqual({ kind: 'int', min: 4, max: 10 });
+    // One int dimension less: one encoding value less, the arch part unchanged.
+    expect(encodingSizes(legacy)).toEqual({ arch: encodingSizes(space).arch, recipe: encodingSizes(space).recipe + 1 });
+  });
+
+  it('accepts a space that searches only some recipe dimensions; the rest come from fixedRecipe', () => {
+    const s = parseJointSpace({ ...getJointSpacePreset('fbnet-v3-tiny'), recipe: { lr: { kind: 'float', min: 0.01, max: 0.1 } }, fixedRecipe: { epochs: 3, optimizer: 'adam' } });
+    expect(jointDimensions(s).filter((d) => d.group === 'recipe').map((d) => d.key)).toEqual(['recipe.lr']);
+    const r = jointRecipe(s, pointFromUnit(s, jointDimensions(s).map(() => 0.5)));
+    expect(r.epochs).toBe(3);
+    expect(r.optimizer).toBe('adam');
+    // lr at the middle of 0.01–0.1, times Adam's lr scale (0.01).
+    expect(r.lr).toBeCloseTo(0.055 * 0.01, 8);
   });
 
   it('maps unit coordinates to valid arch defs and recipes; encodings have the advertised widths', () => {
@@ -26,7 +46,7 @@ describe('joint architecture + recipe space', () => {
       expect(arch.input_size).toBe(p.resolution);
       expect(archCost(arch).flops).toBeGreaterThan(0);
       const r = jointRecipe(space, p);
-      expect(r.epochs).toBe(p['recipe.epochs']);
+      expect(r.epochs).toBe(6);
       const e = encodePoint(space, p);
       expect(e.arch).toHaveLength(sizes.arch);
       expect(e.recipe).toHaveLength(sizes.recipe);
@@ -49,15 +69,15 @@ describe('joint architecture + recipe space', () => {
     const u = Math.log(8) / Math.log(80);
     const p = { ...base, 'recipe.optimizer': 'adam', 'recipe.lr': 0.08 };
     const e = encodePoint(space, p);
-    expect(encodingSizes(space).recipe).toBe(4 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 2 * 4);
+    expect(encodingSizes(space).recipe).toBe(4 + 1 + 1 + 1 + 1 + 1 + 1 + 2 * 4);
     expect(e.recipe.slice(0, 4)).toEqual([0, 0, 1, 0]); // sgd, rmsprop, adam, adamw
     expect(e.recipe[4]).toBeCloseTo(u, 12);
     const tail = e.recipe.slice(-8);
     [0, 0, 0, 0, u, u * u, 0, 0].forEach((x, i) => expect(tail[i]).toBeCloseTo(x, 12));
     // A space with one optimizer (or no searched lr) gets no such features.
     const sgdOnly = parseJointSpace({ ...space, recipe: { ...space.recipe, optimizer: { kind: 'choice', values: ['sgd'] } } });
-    expect(encodingSizes(sgdOnly).recipe).toBe(1 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
-    expect(encodePoint(sgdOnly, { ...p, 'recipe.optimizer': 'sgd' }).recipe).toHaveLength(8);
+    expect(encodingSizes(sgdOnly).recipe).toBe(1 + 1 + 1 + 1 + 1 + 1 + 1);
+    expect(encodePoint(sgdOnly, { ...p, 'recipe.optimizer': 'sgd' }).recipe).toHaveLength(7);
   });
 
   it('scales lr for adaptive optimizers, maps EMA on/off to a decay', () => {

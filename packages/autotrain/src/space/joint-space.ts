@@ -45,7 +45,7 @@ export const jointSpaceSchema = z
         head: z.object({ channels: rangeSpecSchema }).strict(),
       })
       .strict(),
-    recipe: z.record(z.enum(RECIPE_DIMENSIONS), rangeSpecSchema),
+    recipe: z.partialRecord(z.enum(RECIPE_DIMENSIONS), rangeSpecSchema),
     /** Recipe fields that are not searched (batch size, momentum, label smoothing, augmentation, …). */
     fixedRecipe: z.record(z.string(), z.unknown()).default({}),
     /** EMA decay used when the `ema` dimension is on. */
