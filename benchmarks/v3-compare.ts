@@ -23,10 +23,10 @@
  * batch-1 latency is measured afterwards, for all result files at once, interleaved on an idle
  * machine: benchmarks/v3-compare-latency.ts (so seeds may run in parallel).
  *
- * Run: npx tsx --conditions=source benchmarks/v3-compare.ts [--n 48] [--budget 2] [--seed S] [--risk 1] [--by flops|latency] [--v1 path]
+ * Run: npx tsx --conditions=source benchmarks/v3-compare.ts [--n 48] [--budget 2] [--seed S] [--risk 1] [--generations 40] [--by flops|latency] [--v1 path]
  * `--seed S` seeds both searches (random draws, QMC, evolution); candidate training and data stay
  * seeded 0 so a candidate scores the same in either search (and is trained once: cached under tmp/).
- * Writes benchmarks/results/v3-compare.json (v3-compare-seed<S>.json with --seed; -n<N> appended when N is not 48).
+ * Writes benchmarks/results/v3-compare.json (v3-compare-seed<S>.json with --seed; -n<N> appended when N is not 48, -g<G> when G is not 40).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -48,6 +48,8 @@ const SEED = flag('--seed') !== undefined ? Number(flag('--seed')) : undefined;
 const RISK = Number(flag('--risk') ?? 1);
 const S = SEED ?? 0;
 const BUDGET = Number(flag('--budget') ?? 2);
+/** Fine stage: generations of the predictor-scored evolution (few: proposals stay a few mutations from trained candidates). */
+const GENERATIONS = Number(flag('--generations') ?? 40);
 const CANDIDATE_DATA = { source: 'fashion-mnist' as const, trainImages: 3000, valImages: 1000, seed: 0 };
 const FINAL_IMAGES = 6000;
 const FINAL_SEEDS = [0, 1];
@@ -139,7 +141,7 @@ const coarse = new CoarseSearch({
 });
 const cr = (await coarse.run())!;
 log(`V3 coarse: ${cr.samples.length} trained, best ${(Math.max(...cr.samples.map((x) => x.accuracy)) * 100).toFixed(2)}%`);
-const evo = (await evolve({ genome, fitness: predictorFitness(genome, coarse.predictor, { risk: RISK }), checker, initial: [...cr.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point), seed: S, populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 }))!;
+const evo = (await evolve({ genome, fitness: predictorFitness(genome, coarse.predictor, { risk: RISK }), checker, initial: [...cr.samples].sort((a, b) => b.accuracy - a.accuracy).map((s) => s.point), seed: S, populationSize: 16, childrenPerGeneration: 48, maxGenerations: GENERATIONS, patience: 6 }))!;
 const knownKeys = new Set(cr.samples.map((x) => pointKey(x.point)));
 const archSeen = new Set<string>();
 const proposals = evo.population
@@ -205,7 +207,7 @@ const result = {
   backend: backend.id,
   ...(latencyModel ? { latencyModel } : {}),
   setup: {
-    seed: S, space: space.name, data: CANDIDATE_DATA, budgetEpochs: BUDGET, risk: RISK,
+    seed: S, space: space.name, data: CANDIDATE_DATA, budgetEpochs: BUDGET, risk: RISK, generations: GENERATIONS,
     trainedCandidatesPerMethod: { random: N, v3: v3Trained.length },
     v3Split: { qmc: firstN, guided: iterations * per, verified: proposals.length },
     constraints,
@@ -225,5 +227,5 @@ const result = {
   v3MinusRandom: { testAccuracy: v3.testAccuracy - random.testAccuracy, finalSeedSpread: Math.max(v3.seedSpread, random.seedSpread) },
   seconds: { random: randomSec, v3: v3Sec, total: (Date.now() - t0) / 1000 },
 };
-writeJsonAtomic(`benchmarks/results/v3-compare${SEED === undefined ? '' : `-seed${SEED}`}${N === 48 ? '' : `-n${N}`}.json`, result);
+writeJsonAtomic(`benchmarks/results/v3-compare${SEED === undefined ? '' : `-seed${SEED}`}${N === 48 ? '' : `-n${N}`}${GENERATIONS === 40 ? '' : `-g${GENERATIONS}`}.json`, result);
 console.log(JSON.stringify({ constraints, random: { acc: random.testAccuracy, runs: random.runs.map((r) => r.testAccuracy), search: random.searchScore, latModel: random.latencyModelMs }, v3: { acc: v3.testAccuracy, runs: v3.runs.map((r) => r.testAccuracy), search: v3.searchScore, from: v3Pick.source, latModel: v3.latencyModelMs }, predictorOnRandom, noiseCeiling, coarse: cr.predictor, seconds: result.seconds }, null, 1));
