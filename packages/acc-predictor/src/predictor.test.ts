@@ -166,6 +166,10 @@ describe('AccuracyPredictor', () => {
   it('refuses encodings of the wrong width', async () => {
     const p = new AccuracyPredictor({ archDim: 4, recipeDim: 1 });
     await expect(p.fit([{ arch: [1, 2, 3], recipe: [0], accuracy: 0.5 }, { arch: [1, 2, 3], recipe: [0], accuracy: 0.6 }])).rejects.toThrow(/3 values, expected 4/);
+    // Checked before use (a checkpoint saved by a version with another encoding): what differs, or nothing.
+    expect(p.inputMismatch({ arch: 4, recipe: 1 })).toBeUndefined();
+    expect(p.inputMismatch({ arch: 4, recipe: 2 })).toBe('it takes 4 + 1 inputs, points are encoded as 4 + 2');
+    expect(p.inputMismatch({ arch: 3, recipe: 1 })).toBe('it takes 4 + 1 inputs, points are encoded as 3 + 1');
     p.dispose();
   });
 });

@@ -495,6 +495,15 @@ export class AccuracyPredictor {
     return this.members.length;
   }
 
+  /**
+   * Why this predictor cannot score points encoded `arch` + `recipe` values wide (e.g. a
+   * checkpoint saved by a version that encoded points differently), or undefined when it can.
+   */
+  inputMismatch(widths: { arch: number; recipe: number }): string | undefined {
+    const { archDim, recipeDim } = this.config;
+    return archDim === widths.arch && recipeDim === widths.recipe ? undefined : `it takes ${archDim} + ${recipeDim} inputs, points are encoded as ${widths.arch} + ${widths.recipe}`;
+  }
+
   /** Pretrain the first member's encoder + proxy head (FBNetV3: no training runs needed); the others start from it. */
   async pretrainProxy(arch: number[][], targets: number[][], o: ProxyPretrainOptions = {}): Promise<{ loss: number; kendallTau: number }> {
     const r = await this.members[0].pretrainProxy(arch, targets, o);

@@ -255,10 +255,10 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     if (!acquisition) {
       const loaded = AccuracyPredictor.load(run, `${pre}predictor`);
       if (!loaded) throw new FbnetError('CHECKPOINT', `${run.path} has coarse results but no predictor checkpoint`);
-      const sizes = encodingSizes(space);
-      if (loaded.config.archDim !== sizes.arch || loaded.config.recipeDim !== sizes.recipe) {
+      const mismatch = loaded.inputMismatch(encodingSizes(space));
+      if (mismatch) {
         loaded.dispose();
-        throw new FbnetError('CHECKPOINT', `${run.path}: the coarse stage's predictor takes ${loaded.config.archDim} + ${loaded.config.recipeDim} inputs, this version encodes points as ${sizes.arch} + ${sizes.recipe}; remove ${pre}coarse.json from the run and resume: the coarse stage rebuilds the predictor from its stored candidates (none is trained again)`);
+        throw new FbnetError('CHECKPOINT', `${run.path}: the coarse stage's predictor: ${mismatch}; remove ${pre}coarse.json from the run and resume: the coarse stage rebuilds the predictor from its stored candidates (none is trained again)`);
       }
       acquisition = serializePredictor(loaded);
       loaded.dispose();

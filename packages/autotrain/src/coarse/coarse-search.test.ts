@@ -129,7 +129,7 @@ describe('coarseSearchStage (FBNetV3 coarse stage)', () => {
     });
     expect(started).toEqual([]);
     expect(rebuilt).toHaveLength(1);
-    expect(rebuilt[0].reason).toMatch(new RegExp(`takes ${sizes.arch} \\+ ${sizes.recipe - 4} inputs, this space encodes ${sizes.arch} \\+ ${sizes.recipe}`));
+    expect(rebuilt[0].reason).toMatch(new RegExp(`takes ${sizes.arch} \\+ ${sizes.recipe - 4} inputs, points are encoded as ${sizes.arch} \\+ ${sizes.recipe}`));
     expect(rebuilt[0].samples).toBe(done.samples.length);
     expect(timeless(r.samples)).toEqual(timeless(done.samples));
     const p = deserializePredictor(r.acquisition);

@@ -145,9 +145,8 @@ export async function runCoarse(space: CoarseSpace, o: CoarseSettings & { accept
   // A checkpoint from a version that encoded points differently is rebuilt (proxy pretraining is
   // deterministic and the samples are stored as points), not fed inputs of the wrong width.
   const loaded = run ? AccuracyPredictor.load(run, `${prefix}predictor`) : undefined;
-  const stale = loaded && (loaded.config.archDim !== sizes.arch || loaded.config.recipeDim !== sizes.recipe)
-    ? `its checkpoint takes ${loaded.config.archDim} + ${loaded.config.recipeDim} inputs, this space encodes ${sizes.arch} + ${sizes.recipe} (saved by another version)`
-    : undefined;
+  const mismatch = loaded?.inputMismatch(sizes);
+  const stale = mismatch && `its checkpoint: ${mismatch} (saved by another version)`;
   if (stale) loaded!.dispose();
   const predictor = (!stale && loaded) || new AccuracyPredictor({ seed, ...o.predictor, archDim: sizes.arch, recipeDim: sizes.recipe });
   const store: ResultStore = run ? new FileResultStore(run.file(`${prefix}candidates.jsonl`)) : new MemoryResultStore();
