@@ -22,6 +22,13 @@ export interface SearchV3Preset {
   risk: number;
   /** Fine-stage proposals trained (early-stopped) before the final choice; the best measured wins. */
   verify: number;
+  /**
+   * Confirmation (SMAC's intensification): the K best measured candidates, coarse or verified, are
+   * trained again with another seed and the best mean of two is trained further (0 or 1: off, the
+   * best single score). One early-stopped score is noisy — here ~3 points from seed to seed — so the
+   * best of many single scores is partly the luckiest.
+   */
+  confirm?: number;
   /** Resource constraints of the search (eq. 1); `maxLatencyMs` needs a latency table. */
   constraints: Constraints;
   final: {
@@ -60,6 +67,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     evolution: { populationSize: 16, childrenPerGeneration: 48, maxGenerations: 40, patience: 6 },
     risk: 1,
     verify: 4,
+    confirm: 4,
     constraints: { maxFlops: 1.0e6 },
     final: { valFraction: 0.1, epochsScale: 1 },
     latencyTiming: { timeMs: 1000, minSamples: 30 },
@@ -78,6 +86,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     evolution: { populationSize: 6, childrenPerGeneration: 12, maxGenerations: 5, patience: 2 },
     risk: 1,
     verify: 2,
+    confirm: 2,
     constraints: { maxFlops: 8_000 },
     final: { valFraction: 0.2, maxTrainImages: 200, maxTestImages: 100, epochsScale: 1 },
     latencyTiming: { timeMs: 20, minSamples: 3 },
@@ -103,6 +112,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     evolution: { populationSize: 32, childrenPerGeneration: 96, maxGenerations: 100, patience: 10 },
     risk: 1,
     verify: 8,
+    confirm: 4,
     constraints: { maxFlops: 3.0e6, maxParams: 100_000 },
     final: { valFraction: 0.05, epochsScale: 7, emaDecay: 0.999 },
     latencyTiming: { timeMs: 2000, minSamples: 50 },

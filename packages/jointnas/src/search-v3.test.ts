@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assertSerializable, FbnetError, runStage, stagesSettled, type EventBase } from '@fbnet/core';
 import { encodeIdx, FASHION_MNIST_FILES } from '@fbnet/data';
 import { RunDir } from '@fbnet/runs';
+import type { JointPoint } from '@fbnet/autotrain';
 import { SEARCH_V3_PRESETS } from './presets.ts';
 import { searchV3 } from './search-v3.ts';
 import { jointnasStage } from './stage.ts';
@@ -39,13 +40,26 @@ describe('searchV3 (tiny end to end)', () => {
     expect(r.latencyMs).toBeGreaterThan(0);
     expect(r.backend).toBe('cpu');
     expect(r.candidatesTrained).toBeGreaterThan(preset.earlyStop.candidates + preset.iterations * preset.perIteration);
-    expect(r.candidatesTrained).toBeLessThanOrEqual(preset.earlyStop.candidates + preset.iterations * preset.perIteration + preset.verify);
+    expect(r.candidatesTrained).toBeLessThanOrEqual(preset.earlyStop.candidates + preset.iterations * preset.perIteration + preset.verify + preset.confirm!);
     expect(['coarse', 'verified']).toContain(r.chosenFrom);
     // How often the predictor's proposals were kept: recomputed here from fine.json and coarse.json.
-    const fineFile = JSON.parse(readFileSync(run.file('fine.json'), 'utf8')) as { verified: { accuracy: number }[]; predictorKept: { proposals: number; kept: number; bestCoarse: number } };
+    type Confirmed = { point: JointPoint; source: string; first: number; again?: number; mean: number };
+    const fineFile = JSON.parse(readFileSync(run.file('fine.json'), 'utf8')) as { verified: { accuracy: number }[]; predictorKept: { proposals: number; kept: number; bestCoarse: number }; confirmed: Confirmed[] };
     const coarseBest = Math.max(...(JSON.parse(readFileSync(run.file('coarse.json'), 'utf8')) as { samples: { accuracy: number }[] }).samples.map((x) => x.accuracy));
     expect(r.predictorKept).toEqual({ proposals: fineFile.verified.length, kept: fineFile.verified.filter((v) => v.accuracy >= coarseBest).length });
-    expect(r.chosenFrom === 'verified').toBe(r.predictorKept!.kept > 0);
+    // Confirmation: the smoke preset's 2 best single scores (coarse and verified) were trained again
+    // with another seed; the pick is the best mean of two, recomputed here from the stored scores.
+    const coarseScores = (JSON.parse(readFileSync(run.file('coarse.json'), 'utf8')) as { samples: { accuracy: number }[] }).samples.map((x) => x.accuracy);
+    const singles = [...coarseScores, ...fineFile.verified.map((v) => v.accuracy)].sort((a, b) => b - a);
+    expect(fineFile.confirmed.map((c) => c.first)).toEqual(singles.slice(0, preset.confirm));
+    for (const c of fineFile.confirmed) expect(c.mean).toBeCloseTo((c.first + c.again!) / 2, 12);
+    const bestMean = fineFile.confirmed.reduce((a, b) => (b.mean > a.mean ? b : a));
+    expect(r.point).toEqual(bestMean.point);
+    expect(r.chosenFrom).toBe(bestMean.source);
+    expect(r.searchAccuracy).toBeCloseTo(bestMean.mean, 12);
+    expect(r.confirmed).toEqual({ candidates: preset.confirm, pickRank: 1 + fineFile.confirmed.indexOf(bestMean) });
+    const candidates = readFileSync(run.file('candidates.jsonl'), 'utf8').trim().split('\n').length;
+    expect(candidates).toBeGreaterThanOrEqual(r.candidatesTrained);
     expect(r.searchAccuracy).toBeGreaterThanOrEqual(0);
     expect(r.predictor.n).toBe(preset.perIteration);
     expect(r.predictor.seedToSeedN).toBeGreaterThanOrEqual(2);

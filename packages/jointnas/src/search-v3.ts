@@ -18,6 +18,7 @@ import {
   queueFrom,
   resizeDataset,
   type CandidateEvent,
+  type CandidateJob,
   type CoarseEvent as CoarseEventOf,
   type CandidateResult,
   type CoarseResult,
@@ -107,12 +108,17 @@ export interface SearchV3Result {
   point: JointPoint;
   /** The predictor's score of the chosen candidate (early-stopped validation accuracy). */
   predictedAccuracy: number;
-  /** Its measured early-stopped validation accuracy. */
+  /** Its measured early-stopped validation accuracy (with confirmation: the mean of its two scores). */
   searchAccuracy: number;
-  /** Whether it is a verified fine-stage proposal or the best coarse candidate. */
+  /** Whether it is a verified fine-stage proposal or a coarse candidate. */
   chosenFrom: 'coarse' | 'verified';
   /** Fine stage: verified proposals that measured at least the coarse best (`fine.json`'s `predictorKept`). */
   predictorKept?: { proposals: number; kept: number };
+  /**
+   * Confirmation (preset `confirm`): how many of the best candidates were trained again, and the
+   * rank by single score of the one chosen by its mean (1: the single best stood).
+   */
+  confirmed?: { candidates: number; pickRank: number };
   earlyStopBudget: number;
   candidatesTrained: number;
   constraints: Constraints;
@@ -126,11 +132,22 @@ export interface SearchV3Data {
   size?: number;
 }
 
+/** Seed offset of confirmation retrainings (candidates train with the run's seed, the noise ceiling with +7919). */
+const CONFIRM_SEED_OFFSET = 104_729;
+
 interface FineFile {
   best: EvolutionResult<JointPoint>['best'];
   /** The predictor's top proposals, trained like coarse candidates (same budget). */
   verified: { point: JointPoint; predicted: number; accuracy: number; id: string }[];
-  /** The candidate trained further: the best measured among coarse samples and verified proposals. */
+  /**
+   * With the preset's `confirm`: the best measured candidates (coarse and verified, best first),
+   * trained again with another seed; `mean` of the two scores (the first alone if the retraining failed).
+   */
+  confirmed?: { point: JointPoint; source: 'coarse' | 'verified'; predicted?: number; first: number; again?: number; mean: number }[];
+  /**
+   * The candidate trained further: the best mean among `confirmed`, or (without confirmation) the best
+   * measured among coarse samples and verified proposals. `accuracy` is the score it was chosen by.
+   */
   chosen: { point: JointPoint; accuracy: number; predicted?: number; source: 'coarse' | 'verified' };
   /**
    * How the predictor's proposals fared against the coarse stage's measured best: `kept` of
@@ -290,11 +307,12 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
           return true;
         })
         .slice(0, p.verify);
-      const jobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed, data: candidateData }));
       const store = new FileResultStore(run.file(`${pre}candidates.jsonl`));
-      const todo = jobs.filter((j) => !store.get(j.id));
-      if (todo.length) {
-        ctx.info(`verifying the ${jobs.length} best proposals (${coarse.budget} epochs each)`);
+      /** Trains the jobs not in the store yet (stored as they finish: an interrupted run resumes); some may fail, not all. */
+      const trainJobs = async (jobs: CandidateJob[], what: string, message: string) => {
+        const todo = jobs.filter((j) => !store.get(j.id));
+        if (!todo.length) return;
+        ctx.info(message);
         const failures = new FailureLog();
         // The context's queue, or one from its spec (closed below): processes train on this backend and plan.
         const { queue, owned } = queueFrom(ctx.queue, { id: ctx.backend.id, plan: ctx.plan });
@@ -323,10 +341,12 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
           if (owned) await queue.close?.();
         }
         if (aborted()) throw interrupted('the fine stage');
-        // Some proposals may fail (the best coarse candidate still stands); all of them failing is the run's error.
+        // Some may fail (the best coarse candidate still stands); all of them failing is the run's error.
         const failed = failures.of(todo.map((j) => j.id));
-        if (!aborted() && failed.length === todo.length) throw candidatesFailedError(failed, todo.length, 'verifying proposals');
-      }
+        if (!aborted() && failed.length === todo.length) throw candidatesFailedError(failed, todo.length, what);
+      };
+      const jobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed, data: candidateData }));
+      await trainJobs(jobs, 'verifying proposals', `verifying the ${jobs.length} best proposals (${coarse.budget} epochs each)`);
       const verified = jobs.flatMap((j, i) => {
         const res: CandidateResult | undefined = store.get(j.id);
         return res ? [{ point: proposals[i].point, predicted: proposals[i].score, accuracy: res.accuracy, id: j.id }] : [];
@@ -334,15 +354,36 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
       for (const v of verified) ctx.info(`proposal ${v.id}: measured ${(v.accuracy * 100).toFixed(2)}% (predicted ${(asAccuracy(v.predicted) * 100).toFixed(2)}%)`);
       const bestCoarse = coarse.samples.filter((x) => checker.ok(x.point)).reduce<typeof coarse.samples[number] | undefined>((a, b) => (!a || b.accuracy > a.accuracy ? b : a), undefined);
       const bestVerified = verified.reduce<(typeof verified)[number] | undefined>((a, b) => (!a || b.accuracy > a.accuracy ? b : a), undefined);
-      const chosen: FineFile['chosen'] =
-        bestVerified && (!bestCoarse || bestVerified.accuracy >= bestCoarse.accuracy)
+      // Confirmation (SMAC's intensification): one early-stopped score is noisy (its seed-to-seed spread
+      // is the noise ceiling's), so the best single score is partly the luckiest. The `confirm` best
+      // measured candidates are trained again with another seed; the pick is the best mean of two.
+      const measured: { point: JointPoint; accuracy: number; predicted?: number; source: 'coarse' | 'verified' }[] = [
+        ...coarse.samples.filter((x) => checker.ok(x.point)).map((x) => ({ point: x.point, accuracy: x.accuracy, source: 'coarse' as const })),
+        ...verified.filter((v) => checker.ok(v.point)).map((v) => ({ point: v.point, accuracy: v.accuracy, predicted: v.predicted, source: 'verified' as const })),
+      ].sort((a, b) => b.accuracy - a.accuracy);
+      const seenPoints = new Set<string>();
+      const top = measured.filter((c) => !seenPoints.has(pointKey(c.point)) && seenPoints.add(pointKey(c.point))).slice(0, p.confirm ?? 0);
+      let confirmed: FineFile['confirmed'];
+      if (top.length > 1) {
+        const again = top.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed: seed + CONFIRM_SEED_OFFSET, data: candidateData }));
+        await trainJobs(again, 'confirming the best candidates', `confirming the ${top.length} best candidates with another seed (${coarse.budget} epochs each)`);
+        confirmed = top.map((c, i) => {
+          const second = store.get(again[i].id)?.accuracy;
+          return { point: c.point, source: c.source, ...(c.predicted !== undefined ? { predicted: c.predicted } : {}), first: c.accuracy, ...(second !== undefined ? { again: second } : {}), mean: second !== undefined ? (c.accuracy + second) / 2 : c.accuracy };
+        });
+        ctx.info(`confirmed: ${confirmed.map((c) => `${(c.first * 100).toFixed(1)}${c.again !== undefined ? `/${(c.again * 100).toFixed(1)}` : ''}% (${c.source})`).join(', ')}`);
+      }
+      const pickConfirmed = confirmed?.reduce((a, b) => (b.mean > a.mean ? b : a));
+      const chosen: FineFile['chosen'] = pickConfirmed
+        ? { point: pickConfirmed.point, accuracy: pickConfirmed.mean, ...(pickConfirmed.predicted !== undefined ? { predicted: pickConfirmed.predicted } : {}), source: pickConfirmed.source }
+        : bestVerified && (!bestCoarse || bestVerified.accuracy >= bestCoarse.accuracy)
           ? { point: bestVerified.point, accuracy: bestVerified.accuracy, predicted: bestVerified.predicted, source: 'verified' }
           : bestCoarse
             ? { point: bestCoarse.point, accuracy: bestCoarse.accuracy, source: 'coarse' }
             : { point: r.best.point, accuracy: NaN, predicted: r.best.score, source: 'verified' };
       const predictorKept = { proposals: verified.length, kept: verified.filter((v) => !bestCoarse || v.accuracy >= bestCoarse.accuracy).length, bestCoarse: bestCoarse?.accuracy ?? NaN };
       ctx.info(`fine stage: ${predictorKept.kept} of ${predictorKept.proposals} verified proposals measured at least the coarse best (${(predictorKept.bestCoarse * 100).toFixed(2)}%); chosen from ${chosen.source}`);
-      fine = { best: r.best, verified, chosen, predictorKept, top: r.population.slice(0, 5), generations: r.generations, evaluated: r.evaluated, constraints };
+      fine = { best: r.best, verified, ...(confirmed ? { confirmed } : {}), chosen, predictorKept, top: r.population.slice(0, 5), generations: r.generations, evaluated: r.evaluated, constraints };
       run.writeJson(`${pre}fine.json`, fine);
     }
   }
@@ -429,7 +470,8 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     chosenFrom: fine.chosen.source,
     ...(fine.predictorKept ? { predictorKept: { proposals: fine.predictorKept.proposals, kept: fine.predictorKept.kept } } : {}),
     earlyStopBudget: coarse.budget,
-    candidatesTrained: coarse.samples.length + fine.verified.length,
+    ...(fine.confirmed ? { confirmed: { candidates: fine.confirmed.length, pickRank: 1 + fine.confirmed.findIndex((c) => pointKey(c.point) === pointKey(fine!.chosen.point)) } } : {}),
+    candidatesTrained: coarse.samples.length + fine.verified.length + (fine.confirmed?.filter((c) => c.again !== undefined).length ?? 0),
     constraints,
     seconds: { coarse: coarseSec, fine: fineSec, train: trainSec, total: (Date.now() - t0) / 1000 },
   };

@@ -112,9 +112,11 @@ function checkSpaceFitsData(space: SearchSpace, user: { path: string; size: numb
   }
 }
 
-/** Epochs of a layer-wise coarse stage's full schedules: the longest schedule of the V3 preset's joint space (its coarse budget). */
+/** Epochs of a layer-wise coarse stage's full schedules: the V3 preset's joint space's (its fixed schedule, or its longest searched one). */
 function coarseEpochs(preset: StageEnv['preset']): number {
-  const r = getJointSpacePreset(SEARCH_V3_PRESETS[preset].space).recipe.epochs;
+  const space = getJointSpacePreset(SEARCH_V3_PRESETS[preset].space);
+  const r = space.recipe.epochs;
+  if (!r && typeof space.fixedRecipe.epochs === 'number') return space.fixedRecipe.epochs;
   if (r?.kind === 'int') return r.max;
   if (r?.kind === 'choice') return Math.max(...r.values.map(Number).filter(Number.isFinite));
   return SEARCH_V1_PRESETS[preset].final.epochs ?? 1;

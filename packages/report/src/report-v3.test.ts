@@ -178,4 +178,14 @@ describe('V3 report: the found arch is the exported one', () => {
     expect(a).toContain(siCount(want.flops));
     expect(a).toContain('none: chosen by measurement');
   });
+
+  it('with confirmation, says the arch was the best mean of two seeds and which single score it had', async () => {
+    const dir = fresh({ lut: true });
+    const result = readJson(dir, 'result.json');
+    writeFileSync(join(dir, 'result.json'), JSON.stringify({ ...result, chosenFrom: 'verified', confirmed: { candidates: 4, pickRank: 3 } }));
+    const a = sections(await buildReport(dir)).arch.body;
+    expect(a).toContain('of the 4 best single scores, each trained again with another seed, the best mean of two (the 3rd best single score)');
+    writeFileSync(join(dir, 'result.json'), JSON.stringify({ ...result, chosenFrom: 'verified', confirmed: { candidates: 2, pickRank: 1 } }));
+    expect(sections(await buildReport(dir)).arch.body).toContain('the best mean of two (also the best single score)');
+  });
 });

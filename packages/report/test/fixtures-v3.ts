@@ -75,7 +75,7 @@ export function makeV3Run(dir: string, o: V3FixtureOptions = {}): string {
   const truth = (p: JointPoint) => {
     const lr = Number(p['recipe.lr']);
     const cap = 0.05 * Math.log(flopsOf(p) / 1e5);
-    const recipe = -0.04 * Math.abs(Math.log10(lr / 0.1)) - 0.1 * Number(p['recipe.dropout']) + 0.01 * Number(p['recipe.epochs']);
+    const recipe = -0.04 * Math.abs(Math.log10(lr / 0.1)) - 0.1 * Number(p['recipe.dropout']) + 0.01 * jointRecipe(space, p).epochs;
     return Math.min(0.93, Math.max(0.3, 0.72 + cap + recipe));
   };
   const randomPoint = () => pointFromUnit(space, dims.map(() => rng.next()));
@@ -102,7 +102,7 @@ export function makeV3Run(dir: string, o: V3FixtureOptions = {}): string {
   const samples: CoarseSample[] = [];
   const esSet = Array.from({ length: V3_FIXTURE.earlyStopSet }, () => {
     const p = feasible();
-    return { id: newId(), point: p, curve: train(p, Number(p['recipe.epochs'])) };
+    return { id: newId(), point: p, curve: train(p, jointRecipe(space, p).epochs) };
   });
   for (const c of esSet) {
     emit({ type: 'queue/job-submitted', jobId: c.id }, 10);

@@ -5,6 +5,8 @@ import { ms, percent, siCount } from '../format.ts';
 import { archContent } from './arch.ts';
 import { v3Context } from './v3-context.ts';
 
+const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+
 /** V3: the found architecture (arch.json, else the fine stage's best point) with its figures. */
 export const v3ArchSection: SectionBuilder = {
   id: 'arch',
@@ -16,12 +18,16 @@ export const v3ArchSection: SectionBuilder = {
     }
     const f = ctx.found;
     const r = run.result ?? {};
+    const conf = r.confirmed as { candidates?: unknown; pickRank?: unknown } | undefined;
+    const kind = f?.source === 'coarse' ? 'a coarse-stage candidate' : 'a fine-stage proposal, verified by training it like the coarse candidates';
     const origin =
-      f?.source === 'coarse'
-        ? 'the best coarse-stage candidate (it measured better than every verified fine-stage proposal)'
-        : f?.source === 'verified'
-          ? 'a fine-stage proposal, verified by training it like the coarse candidates'
-          : 'the fine stage\'s best point so far (not yet verified or trained)';
+      conf && isNum(conf.candidates) && isNum(conf.pickRank) && f?.source
+        ? `${kind}; of the ${conf.candidates} best single scores, each trained again with another seed, the best mean of two (${conf.pickRank === 1 ? 'also the best single score' : `the ${ordinal(conf.pickRank)} best single score`})`
+        : f?.source === 'coarse'
+          ? 'the best coarse-stage candidate (it measured better than every verified fine-stage proposal)'
+          : f?.source === 'verified'
+            ? 'a fine-stage proposal, verified by training it like the coarse candidates'
+            : 'the fine stage\'s best point so far (not yet verified or trained)';
     const c = archContent(ctx.arch, { caption: `The exported arch: ${origin}. Trained from scratch with the found recipe (run summary); every figure here is of this arch.` });
     if (c.status === 'missing') return c;
     const items = [
