@@ -36,6 +36,17 @@ describe('V1 constraints: additive layer costs, the most probable arch under lim
     return best;
   }
 
+  it('a latency limit met exactly by a float sum (0.1 + 0.2 ms vs 0.3 ms) is met for both the derivation and the check', () => {
+    // 0.1 + 0.2 = 0.30000000000000004 in doubles: without one shared slack, the DP could admit what the check refuses.
+    const c: LayerCosts = { base: { params: 0, flops: 0, latencyMs: 0 }, perOp: { params: [[0, 0], [0, 0]], flops: [[0, 0], [0, 0]], latencyMs: [[0.1, 0.5], [0.2, 0.6]] } };
+    expect(0.1 + 0.2).toBeGreaterThan(0.3);
+    expect(meetsConstraints(c, { maxLatencyMs: 0.3 }, [0, 0])).toBe(true);
+    expect(meetsConstraints(c, { maxLatencyMs: 0.3 }, [1, 0])).toBe(false);
+    const got = mostProbableUnder([[0, 5], [0, 5]], c, { maxLatencyMs: 0.3 });
+    expect(got.ops).toEqual([0, 0]);
+    expect(meetsConstraints(c, { maxLatencyMs: 0.3 }, got.ops)).toBe(true);
+  });
+
   it('matches exhaustive enumeration on random instances, with one, two and three limited costs', () => {
     const rng = new Rng(11);
     for (let trial = 0; trial < 40; trial++) {

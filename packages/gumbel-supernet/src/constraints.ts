@@ -53,10 +53,16 @@ export function choiceCosts(c: LayerCosts, ops: readonly number[]): Record<CostK
   return out;
 }
 
+/**
+ * Slack on a limit: latencies are sums of float table entries, and the derivation and this check
+ * add them in different orders. Both use it, so what one admits the other does.
+ */
+const TOLERANCE = 1e-9;
+
 /** Whether a choice meets every given limit. */
 export function meetsConstraints(c: LayerCosts, limits: V1Constraints, ops: readonly number[]): boolean {
   const x = choiceCosts(c, ops);
-  return KEYS.every((k) => limits[LIMIT_OF[k]] === undefined || x[k] <= limits[LIMIT_OF[k]]!);
+  return KEYS.every((k) => limits[LIMIT_OF[k]] === undefined || x[k] <= limits[LIMIT_OF[k]]! + TOLERANCE);
 }
 
 interface State {
@@ -92,7 +98,7 @@ export function mostProbableUnder(
   });
   const limit = keys.map((k) => limits[LIMIT_OF[k]]! - costs.base[k]);
   keys.forEach((k, j) => {
-    if (rest[j][0] > limit[j]) {
+    if (rest[j][0] > limit[j] + TOLERANCE) {
       const min = costs.base[k] + rest[j][0];
       throw new FbnetError('USAGE', `no architecture of the space meets ${LIMIT_OF[k]} ${limits[LIMIT_OF[k]]}: the cheapest has ${k} ${Number(min.toPrecision(6))}`);
     }
@@ -104,7 +110,7 @@ export function mostProbableUnder(
     for (const s of states) {
       for (let o = 0; o < logp[l].length; o++) {
         const cost = keys.map((k, j) => s.cost[j] + costs.perOp[k][l][o]);
-        if (cost.some((c, j) => c + rest[j][l + 1] > limit[j] + 1e-9)) continue;
+        if (cost.some((c, j) => c + rest[j][l + 1] > limit[j] + TOLERANCE)) continue;
         next.push({ logp: s.logp + logp[l][o], cost, ops: [...s.ops, o] });
       }
     }
