@@ -113,8 +113,17 @@ describe('jointnasStage (searchV3 as a stage)', () => {
     await stagesSettled();
     expect(existsSync(ctx.run.file('coarse-state.json'))).toBe(true);
     expect(existsSync(ctx.run.file('coarse.json'))).toBe(false);
+    // The interrupted process's time is kept in the run, and the resumed result counts it too.
+    const before = JSON.parse(readFileSync(ctx.run.file('seconds.json'), 'utf8')) as { coarse: number; other: number };
+    expect(before.coarse).toBeGreaterThan(0);
     const types: string[] = [];
+    const t = Date.now();
     const resumed = await runStage(jointnasStage({ preset: 'smoke' }, ctx), { onEvent: (e) => types.push(e.type) });
+    const resumedWall = (Date.now() - t) / 1000;
+    expect(resumed.seconds.coarse).toBeGreaterThan(before.coarse);
+    expect(resumed.seconds.total).toBeGreaterThan(resumedWall);
+    expect(resumed.seconds.total).toBeLessThanOrEqual(resumedWall + before.coarse + before.other + 1);
+    expect(resumed.seconds.total).toBeCloseTo(resumed.seconds.coarse + resumed.seconds.fine + resumed.seconds.train + JSON.parse(readFileSync(ctx.run.file('seconds.json'), 'utf8')).other, 1);
     expect(types).not.toContain('predictor/proxy-pretrained');
     expect(resumed.point).toEqual(whole.point);
     expect(resumed.recipe).toEqual(whole.recipe);

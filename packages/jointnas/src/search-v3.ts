@@ -122,6 +122,7 @@ export interface SearchV3Result {
   earlyStopBudget: number;
   candidatesTrained: number;
   constraints: Constraints;
+  /** Per phase and in all, summed over every process that worked on the run (resumes included; `seconds.json` in the run). */
   seconds: { coarse: number; fine: number; train: number; total: number };
 }
 
@@ -177,7 +178,47 @@ function limit(ds: ImageDataset, n: number | undefined, seed: number): ImageData
  * skipped when its output exists and resumes from its checkpoints otherwise.
  */
 export async function searchV3(run: StageRun & { config?: { seed: number } }, ctx: SearchV3Context, o: SearchV3Options): Promise<SearchV3Result> {
-  const t0 = Date.now();
+  const clock = new PhaseClock(run, `${o.prefix ?? ''}seconds.json`);
+  try {
+    return await searchV3Phases(run, ctx, o, clock);
+  } finally {
+    clock.stop();
+  }
+}
+
+type Phase = 'coarse' | 'fine' | 'train' | 'other';
+
+/**
+ * Seconds per phase, summed over every process that worked on the run and saved in the run at
+ * each phase change and on exit (interrupted too): a resumed run's result counts all of them.
+ */
+class PhaseClock {
+  private readonly acc: Partial<Record<Phase, number>>;
+  private current?: { phase: Phase; since: number };
+  constructor(
+    private readonly run: StageRun,
+    private readonly file: string,
+  ) {
+    this.acc = run.readJson<Partial<Record<Phase, number>>>(file) ?? {};
+    this.start('other');
+  }
+  start(phase: Phase): void {
+    this.stop();
+    this.current = { phase, since: Date.now() };
+  }
+  stop(): void {
+    if (!this.current) return;
+    const { phase, since } = this.current;
+    this.acc[phase] = (this.acc[phase] ?? 0) + (Date.now() - since) / 1000;
+    this.current = undefined;
+    this.run.writeJson(this.file, this.acc);
+  }
+  seconds(phase: Phase): number {
+    return (this.acc[phase] ?? 0) + (this.current?.phase === phase ? (Date.now() - this.current.since) / 1000 : 0);
+  }
+}
+
+async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx: SearchV3Context, o: SearchV3Options, clock: PhaseClock): Promise<SearchV3Result> {
   const p = o.preset;
   const seed = o.seed ?? run.config?.seed;
   if (seed === undefined) throw new FbnetError('USAGE', 'search v3: no seed (options.seed or the run config)');
@@ -225,7 +266,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
   const checker = new ConstraintChecker((x: JointPoint) => jointArch(space, x), constraints, lut);
 
   // 1. Coarse stage.
-  const tc = Date.now();
+  clock.start('coarse');
   let coarse = run.readJson<CoarseResult>(`${pre}coarse.json`);
   let acquisition: SerializedPredictor | undefined;
   if (!coarse) {
@@ -263,10 +304,9 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     acquisition = r.acquisition;
     run.writeJson(`${pre}coarse.json`, coarse);
   }
-  const coarseSec = (Date.now() - tc) / 1000;
 
   // 2. Fine stage: the predictor from the coarse stage scores an adaptive genetic search.
-  const tf_ = Date.now();
+  clock.start('fine');
   let fine = run.readJson<FineFile>(`${pre}fine.json`);
   if (!fine) {
     if (!acquisition) {
@@ -388,7 +428,6 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     }
   }
   if (aborted()) throw interrupted('the fine stage');
-  const fineSec = (Date.now() - tf_) / 1000;
   const point = fine.chosen.point;
   const arch = parseArchDef({ ...jointArch(space, point), name: `fbnet-v3-${seed}` });
   const found = jointRecipe(space, point);
@@ -401,7 +440,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
   run.writeJson(`${pre}recipe.json`, recipe);
 
   // 3. Final training of the found architecture with the found recipe, then export.
-  const tt = Date.now();
+  clock.start('train');
   let final = run.readJson<{ testAccuracy: number; valAccuracy?: number; modelPath: string; modelInputSize?: number }>(`${pre}final.json`);
   if (!final) {
     // Fashion-MNIST: train less a held-out part, and test; user data: the splits its loader gave (the pipeline's limits).
@@ -443,7 +482,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
       trainer.dispose();
     }
   }
-  const trainSec = (Date.now() - tt) / 1000;
+  clock.start('other');
 
   // 4. Measured latency of the exported architecture on this backend.
   const measured = await measureNet(arch, resolveTiming(p.latencyTiming), { seed });
@@ -473,7 +512,7 @@ export async function searchV3(run: StageRun & { config?: { seed: number } }, ct
     ...(fine.confirmed ? { confirmed: { candidates: fine.confirmed.length, pickRank: 1 + fine.confirmed.findIndex((c) => pointKey(c.point) === pointKey(fine!.chosen.point)) } } : {}),
     candidatesTrained: coarse.samples.length + fine.verified.length + (fine.confirmed?.filter((c) => c.again !== undefined).length ?? 0),
     constraints,
-    seconds: { coarse: coarseSec, fine: fineSec, train: trainSec, total: (Date.now() - t0) / 1000 },
+    seconds: { coarse: clock.seconds('coarse'), fine: clock.seconds('fine'), train: clock.seconds('train'), total: (['coarse', 'fine', 'train', 'other'] as const).reduce((t, ph) => t + clock.seconds(ph), 0) },
   };
   run.writeJson(`${pre}result.json`, result);
   ctx.info(`done in ${result.seconds.total.toFixed(0)} s: test accuracy ${(result.testAccuracy * 100).toFixed(2)}%, ${result.params} params, ${(result.flops / 1e6).toFixed(3)} MFLOPs, ${result.latencyMs.toFixed(3)} ms on ${result.backend}`);
