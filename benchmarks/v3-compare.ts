@@ -24,9 +24,10 @@
  * machine: benchmarks/v3-compare-latency.ts (so seeds may run in parallel).
  *
  * Run: npx tsx --conditions=source benchmarks/v3-compare.ts [--n 48] [--budget 2] [--seed S] [--risk 1] [--generations 40] [--confirm K] [--by flops|latency] [--v1 path]
- * `--seed S` seeds both searches (random draws, QMC, evolution); candidate training and data stay
- * seeded 0 so a candidate scores the same in either search (and is trained once: cached under tmp/);
- * V3's coarse stage trains its candidates with seed S, its verified proposals with seed 0.
+ * `--seed S` seeds both searches (random draws, QMC, evolution). The data cut is seeded 0.
+ * Training seeds: random search's candidates 0 (1 for the noise ceiling), V3's coarse candidates S,
+ * its verified proposals 0, confirmations 101. Trained candidates are cached under tmp/, so a
+ * re-run (another rule, more seeds) trains only what is new.
  * Writes benchmarks/results/v3-compare.json (v3-compare-seed<S>.json with --seed; -n<N> appended when N is not 48, -g<G> when G is not 40, -c<K> with --confirm).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
