@@ -401,8 +401,8 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
         ...coarse.samples.filter((x) => checker.ok(x.point)).map((x) => ({ point: x.point, accuracy: x.accuracy, source: 'coarse' as const })),
         ...verified.filter((v) => checker.ok(v.point)).map((v) => ({ point: v.point, accuracy: v.accuracy, predicted: v.predicted, source: 'verified' as const })),
       ].sort((a, b) => b.accuracy - a.accuracy);
-      const seenPoints = new Set<string>();
-      const top = measured.filter((c) => !seenPoints.has(pointKey(c.point)) && seenPoints.add(pointKey(c.point))).slice(0, p.confirm ?? 0);
+      // No point is in both lists: proposals already exclude every coarse point (`known`).
+      const top = measured.slice(0, p.confirm ?? 0);
       let confirmed: FineFile['confirmed'];
       if (top.length > 1) {
         const again = top.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed: seed + CONFIRM_SEED_OFFSET, data: candidateData }));
