@@ -1,5 +1,5 @@
 // Joint architecture + recipe space
-export { jointSpaceSchema, parseJointSpace, jointDimensions, pointFromUnit, checkPoint, jointArch, jointRecipe, encodingSizes, encodePoint, encodeRecipe, pointKey, archPart, RECIPE_DIMENSIONS } from './space/joint-space.ts';
+export { jointSpaceSchema, parseJointSpace, jointDimensions, pointFromUnit, checkPoint, jointArch, jointRecipe, withDefaultRecipe, encodingSizes, encodePoint, encodeRecipe, pointKey, archPart, RECIPE_DIMENSIONS } from './space/joint-space.ts';
 export type { JointSpace, JointSpaceInput, JointDimension, JointPoint, RecipeDimension } from './space/joint-space.ts';
 export { fromUnit, toUnit, inRange, rangeSize, isCategorical, encodingWidth, choiceIndex } from './space/range.ts';
 export type { DimValue } from './space/range.ts';

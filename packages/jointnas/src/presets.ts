@@ -29,6 +29,13 @@ export interface SearchV3Preset {
    * best of many single scores is partly the luckiest.
    */
   confirm?: number;
+  /**
+   * The horizon step: the `candidates` best confirmed candidates, and (unless `defaultRecipe` is false)
+   * the chosen arch with the space's default recipe, trained for the final training's epochs on the
+   * candidates' data; the best there is trained further. Off when absent. Worth it where the final
+   * training is much longer than the candidates' schedule (`final.epochsScale` ≫ 1).
+   */
+  horizon?: { candidates: number; defaultRecipe?: boolean };
   /** Resource constraints of the search (eq. 1); `maxLatencyMs` needs a latency table. */
   constraints: Constraints;
   final: {
@@ -113,6 +120,7 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
     risk: 1,
     verify: 8,
     confirm: 4,
+    horizon: { candidates: 3 },
     constraints: { maxFlops: 3.0e6, maxParams: 100_000 },
     final: { valFraction: 0.05, epochsScale: 7, emaDecay: 0.999 },
     latencyTiming: { timeMs: 2000, minSamples: 50 },

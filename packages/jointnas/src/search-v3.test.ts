@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assertSerializable, FbnetError, runStage, stagesSettled, type EventBase } from '@fbnet/core';
 import { encodeIdx, FASHION_MNIST_FILES } from '@fbnet/data';
 import { RunDir } from '@fbnet/runs';
-import type { JointPoint } from '@fbnet/autotrain';
+import { getJointSpacePreset, JOINT_SPACE_PRESETS, jointArch, jointRecipe, parseJointSpace, withDefaultRecipe, type JointPoint } from '@fbnet/autotrain';
 import { SEARCH_V3_PRESETS } from './presets.ts';
 import { searchV3 } from './search-v3.ts';
 import { jointnasStage } from './stage.ts';
@@ -75,6 +75,71 @@ describe('searchV3 (tiny end to end)', () => {
     expect(events.some((e) => e.type.startsWith('again:'))).toBe(false);
     expect(again.testAccuracy).toBe(r.testAccuracy);
     expect(again.point).toEqual(r.point);
+  });
+});
+
+describe('searchV3 horizon step', () => {
+  it('trains the best confirmed candidates and the default recipe for the final training\'s epochs, and trains the best of them further', async () => {
+    // The tiny space with a default recipe (SGD, EMA on); the final training runs 2x the schedule.
+    if (!JOINT_SPACE_PRESETS.has('fbnet-v3-tiny-default')) {
+      JOINT_SPACE_PRESETS.register('fbnet-v3-tiny-default', parseJointSpace({ ...getJointSpacePreset('fbnet-v3-tiny'), name: 'fbnet-v3-tiny-default', defaultRecipe: { optimizer: 'sgd', lr: 0.05, weightDecay: 5e-5, mixup: 0, dropout: 0, dropPath: 0, ema: true, epochs: 2 } }));
+    }
+    const space = getJointSpacePreset('fbnet-v3-tiny-default');
+    const smoke = SEARCH_V3_PRESETS.smoke;
+    const preset = { ...smoke, space: space.name, horizon: { candidates: 2 }, final: { ...smoke.final, epochsScale: 2, emaDecay: 0.99 } };
+    const dir = join(mkdtempSync(join(tmpdir(), 'fbnet-v3-h-')), 'run');
+    const run = RunDir.create(dir, { command: 'search v3', seed: 3, options: { preset: 'smoke' } });
+    const lines: string[] = [];
+    const ctx = { backend: stockCpu, log: (e: EventBase) => run.appendEvent(e), info: (l: string) => lines.push(l) };
+    const r = await searchV3(run, ctx, { preset, presetName: 'smoke+horizon' });
+    type Contender = { point: JointPoint; source: string; earlyStop?: number; accuracy?: number; id: string };
+    const fineFile = JSON.parse(readFileSync(run.file('fine.json'), 'utf8')) as { chosen: { point: JointPoint }; confirmed: { point: JointPoint; source: string; mean: number }[] };
+    const h = JSON.parse(readFileSync(run.file('horizon.json'), 'utf8')) as { epochs: number; contenders: Contender[]; pick: number };
+    // Contenders: the 2 best confirmed means, then the chosen arch with the default recipe.
+    const byMean = [...fineFile.confirmed].sort((a, b) => b.mean - a.mean).slice(0, 2);
+    expect(h.contenders.map((c) => c.point)).toEqual([...byMean.map((c) => c.point), withDefaultRecipe(space, fineFile.chosen.point)]);
+    expect(h.contenders.map((c) => c.source)).toEqual([...byMean.map((c) => c.source), 'default']);
+    expect(h.contenders.map((c) => c.earlyStop)).toEqual([...byMean.map((c) => c.mean), undefined]);
+    expect(h.contenders[2].point['recipe.optimizer']).toBe('sgd');
+    // Each trained the final training's epochs (the space's schedule × 2): the stored results say so.
+    const stored = new Map(readFileSync(run.file('candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; accuracy: number; epochs: number; curve: number[] }).map((x) => [x.id, x]));
+    for (const c of h.contenders) {
+      const res = stored.get(c.id)!;
+      expect(res.epochs).toBe(2 * jointRecipe(space, c.point).epochs);
+      expect(res.curve).toHaveLength(res.epochs);
+      expect(c.accuracy).toBe(res.accuracy);
+    }
+    expect(h.epochs).toBe(2 * jointRecipe(space, fineFile.chosen.point).epochs);
+    // The best at the horizon is trained further, with the final recipe (epochs and EMA decay of the final training).
+    const best = h.contenders.reduce((a, b) => (b.accuracy! > a.accuracy! ? b : a));
+    expect(h.pick).toBe(h.contenders.indexOf(best));
+    expect(r.point).toEqual(best.point);
+    expect(JSON.parse(readFileSync(r.archPath, 'utf8')).blocks).toEqual(jointArch(space, best.point).blocks);
+    const found = jointRecipe(space, best.point);
+    expect(r.recipe).toEqual({ ...found, epochs: 2 * found.epochs, ema: found.ema ? 0.99 : 0 });
+    expect(r.horizon).toEqual({
+      contenders: 3,
+      epochs: h.epochs,
+      accuracy: best.accuracy,
+      pickRank: h.pick + 1,
+      defaultAccuracy: h.contenders[2].accuracy,
+      recipeFrom: best.source === 'default' ? 'default' : 'search',
+    });
+    expect(r.searchAccuracy).toBe(best.earlyStop ?? JSON.parse(readFileSync(run.file('fine.json'), 'utf8')).chosen.accuracy);
+    expect(lines.some((l) => /^horizon: 3 contenders/.test(l))).toBe(true);
+    // The final training follows horizon.json: resumed with another pick stored (and the final
+    // training's outputs removed), the run trains that contender, and trains no candidate again.
+    const other = (h.pick + 1) % h.contenders.length;
+    writeFileSync(run.file('horizon.json'), JSON.stringify({ ...h, pick: other }));
+    for (const f of ['final.json', 'result.json', 'arch.json', 'recipe.json']) rmSync(run.file(f), { force: true });
+    rmSync(join(dir, 'checkpoints'), { recursive: true, force: true });
+    const events: EventBase[] = [];
+    const again = await searchV3(RunDir.open(dir), { ...ctx, log: (e: EventBase) => events.push(e) }, { preset, presetName: 'smoke+horizon' });
+    expect(again.point).toEqual(h.contenders[other].point);
+    expect(again.horizon!.pickRank).toBe(other + 1);
+    expect(again.horizon!.recipeFrom).toBe(other === 2 ? 'default' : 'search');
+    expect(events.some((e) => e.type.startsWith('queue/'))).toBe(false);
+    expect(events.some((e) => e.type === 'train/completed')).toBe(true);
   });
 });
 

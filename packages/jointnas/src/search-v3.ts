@@ -12,11 +12,13 @@ import {
   getJointSpacePreset,
   jointArch,
   jointRecipe,
+  jobFor,
   loadUserData,
   makeCandidateJob,
   pointKey,
   queueFrom,
   resizeDataset,
+  withDefaultRecipe,
   type CandidateEvent,
   type CandidateJob,
   type CoarseEvent as CoarseEventOf,
@@ -119,6 +121,13 @@ export interface SearchV3Result {
    * rank by single score of the one chosen by its mean (1: the single best stood).
    */
   confirmed?: { candidates: number; pickRank: number };
+  /**
+   * The horizon step (preset `horizon`): contenders trained for the final training's `epochs` on the
+   * candidates' data, the chosen one's accuracy there and its rank by early-stopped score (1: the
+   * confirmation's pick stood), and the default recipe's accuracy on the chosen arch. `recipeFrom`:
+   * whether the trained recipe is the searched one or the space's default.
+   */
+  horizon?: { contenders: number; epochs: number; accuracy: number; pickRank: number; defaultAccuracy?: number; recipeFrom: 'search' | 'default' };
   earlyStopBudget: number;
   candidatesTrained: number;
   constraints: Constraints;
@@ -135,6 +144,16 @@ export interface SearchV3Data {
 
 /** Seed offset of confirmation retrainings (candidates train with the run's seed, the noise ceiling with +7919). */
 const CONFIRM_SEED_OFFSET = 104_729;
+
+/** The horizon step's contenders (`horizon.json`): trained for the final training's epochs on the candidates' data. */
+interface HorizonFile {
+  /** Epochs each contender trained (the final training's). */
+  epochs: number;
+  /** Best confirmed candidates first, then the chosen arch with the space's default recipe. `earlyStop`: their search score; `accuracy`: at the horizon (absent if the training failed). */
+  contenders: { point: JointPoint; source: 'coarse' | 'verified' | 'default'; earlyStop?: number; accuracy?: number; id: string }[];
+  /** Index of the contender trained further (the best `accuracy`). */
+  pick: number;
+}
 
 interface FineFile {
   best: EvolutionResult<JointPoint>['best'];
@@ -305,6 +324,44 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
     run.writeJson(`${pre}coarse.json`, coarse);
   }
 
+  const store = new FileResultStore(run.file(`${pre}candidates.jsonl`));
+  /** Trains the jobs not in the store yet (stored as they finish: an interrupted run resumes); some may fail, not all. */
+  const trainJobs = async (jobs: CandidateJob[], what: string, message: string, phase = 'the fine stage') => {
+    const todo = jobs.filter((j) => !store.get(j.id));
+    if (!todo.length) return;
+    ctx.info(message);
+    const failures = new FailureLog();
+    // The context's queue, or one from its spec (closed below): processes train on this backend and plan.
+    const { queue, owned } = queueFrom(ctx.queue, { id: ctx.backend.id, plan: ctx.plan });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // The queue may emit (and the caller abort) synchronously inside subscribe(): listen first.
+        let sub: Subscription | undefined;
+        const stop = () => {
+          sub?.unsubscribe();
+          resolve();
+        };
+        ctx.signal?.addEventListener('abort', stop, { once: true });
+        const done = () => ctx.signal?.removeEventListener('abort', stop);
+        sub = queue.submit(todo).subscribe({
+          next: (e: CandidateEvent) => {
+            ctx.log(e);
+            failures.record(e);
+            if (e.type === 'queue/job-completed' && !aborted()) store.put(e.result);
+          },
+          error: (e) => (done(), reject(e)),
+          complete: () => (done(), resolve()),
+        });
+        if (aborted()) sub.unsubscribe();
+      });
+    } finally {
+      if (owned) await queue.close?.();
+    }
+    if (aborted()) throw interrupted(phase);
+    // Some may fail (the best coarse candidate still stands); all of them failing is the run's error.
+    const failed = failures.of(todo.map((j) => j.id));
+    if (!aborted() && failed.length === todo.length) throw candidatesFailedError(failed, todo.length, what);
+  };
   // 2. Fine stage: the predictor from the coarse stage scores an adaptive genetic search.
   clock.start('fine');
   let fine = run.readJson<FineFile>(`${pre}fine.json`);
@@ -347,44 +404,6 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
           return true;
         })
         .slice(0, p.verify);
-      const store = new FileResultStore(run.file(`${pre}candidates.jsonl`));
-      /** Trains the jobs not in the store yet (stored as they finish: an interrupted run resumes); some may fail, not all. */
-      const trainJobs = async (jobs: CandidateJob[], what: string, message: string) => {
-        const todo = jobs.filter((j) => !store.get(j.id));
-        if (!todo.length) return;
-        ctx.info(message);
-        const failures = new FailureLog();
-        // The context's queue, or one from its spec (closed below): processes train on this backend and plan.
-        const { queue, owned } = queueFrom(ctx.queue, { id: ctx.backend.id, plan: ctx.plan });
-        try {
-          await new Promise<void>((resolve, reject) => {
-            // The queue may emit (and the caller abort) synchronously inside subscribe(): listen first.
-            let sub: Subscription | undefined;
-            const stop = () => {
-              sub?.unsubscribe();
-              resolve();
-            };
-            ctx.signal?.addEventListener('abort', stop, { once: true });
-            const done = () => ctx.signal?.removeEventListener('abort', stop);
-            sub = queue.submit(todo).subscribe({
-              next: (e: CandidateEvent) => {
-                ctx.log(e);
-                failures.record(e);
-                if (e.type === 'queue/job-completed' && !aborted()) store.put(e.result);
-              },
-              error: (e) => (done(), reject(e)),
-              complete: () => (done(), resolve()),
-            });
-            if (aborted()) sub.unsubscribe();
-          });
-        } finally {
-          if (owned) await queue.close?.();
-        }
-        if (aborted()) throw interrupted('the fine stage');
-        // Some may fail (the best coarse candidate still stands); all of them failing is the run's error.
-        const failed = failures.of(todo.map((j) => j.id));
-        if (!aborted() && failed.length === todo.length) throw candidatesFailedError(failed, todo.length, what);
-      };
       const jobs = proposals.map((c) => makeCandidateJob(space, c.point, { budget: coarse!.budget, seed, data: candidateData }));
       await trainJobs(jobs, 'verifying proposals', `verifying the ${jobs.length} best proposals (${coarse.budget} epochs each)`);
       const verified = jobs.flatMap((j, i) => {
@@ -428,14 +447,50 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
     }
   }
   if (aborted()) throw interrupted('the fine stage');
-  const point = fine.chosen.point;
-  const arch = parseArchDef({ ...jointArch(space, point), name: `fbnet-v3-${seed}` });
-  const found = jointRecipe(space, point);
-  const recipe: TrainRecipe = {
-    ...found,
-    epochs: Math.max(1, Math.round(found.epochs * p.final.epochsScale)),
-    ...(found.ema && p.final.emaDecay !== undefined ? { ema: p.final.emaDecay } : {}),
+  /** The final training's recipe for a point: the space's schedule × `final.epochsScale`, the final EMA decay. */
+  const finalRecipe = (x: JointPoint): TrainRecipe => {
+    const r = jointRecipe(space, x);
+    return { ...r, epochs: Math.max(1, Math.round(r.epochs * p.final.epochsScale)), ...(r.ema && p.final.emaDecay !== undefined ? { ema: p.final.emaDecay } : {}) };
   };
+
+  // 2b. Horizon (preset `horizon`): the best confirmed candidates, and the chosen arch with the space's
+  // default recipe, trained for the final training's number of epochs on the candidates' data. The
+  // candidates' scores come from a few epochs; a recipe that wins there (a low lr, an adaptive
+  // optimizer) can lose over 7x as many, so the pick is made at the horizon the model will train for.
+  let horizon = run.readJson<HorizonFile>(`${pre}horizon.json`);
+  if (!horizon && p.horizon && p.horizon.candidates > 0) {
+    const ranked = fine.confirmed ? [...fine.confirmed].sort((a, b) => b.mean - a.mean).map((c) => ({ point: c.point, source: c.source, earlyStop: c.mean })) : [{ point: fine.chosen.point, source: fine.chosen.source, earlyStop: fine.chosen.accuracy }];
+    const contenders: HorizonFile['contenders'] = [];
+    const seen = new Set<string>();
+    const add = (c: { point: JointPoint; source: HorizonFile['contenders'][number]['source']; earlyStop?: number }) => {
+      const k = pointKey(c.point);
+      if (seen.has(k)) return;
+      seen.add(k);
+      const recipe = finalRecipe(c.point);
+      const job = jobFor(space.name, `${k}|horizon|e${recipe.epochs}|ema${recipe.ema}`, jointArch(space, c.point), recipe, { seed, data: candidateData });
+      contenders.push({ ...c, id: job.id });
+      jobsById.set(job.id, job);
+    };
+    const jobsById = new Map<string, CandidateJob>();
+    for (const c of ranked.slice(0, p.horizon.candidates)) add(c);
+    const byDefault = p.horizon.defaultRecipe === false ? undefined : withDefaultRecipe(space, fine.chosen.point);
+    if (byDefault) add({ point: byDefault, source: 'default' });
+    const epochs = finalRecipe(fine.chosen.point).epochs;
+    await trainJobs([...jobsById.values()], 'the horizon step', `horizon: ${contenders.length} contenders (${contenders.map((c) => c.source).join(', ')}) trained ${epochs} epochs each, the final training's length`, 'the horizon step');
+    for (const c of contenders) {
+      const r = store.get(c.id);
+      if (r) c.accuracy = r.accuracy;
+    }
+    const measured = contenders.filter((c) => c.accuracy !== undefined);
+    const best = measured.reduce((a, b) => (b.accuracy! > a.accuracy! ? b : a));
+    horizon = { epochs, contenders, pick: contenders.indexOf(best) };
+    ctx.info(`horizon: ${contenders.map((c) => `${c.accuracy !== undefined ? (c.accuracy * 100).toFixed(2) + '%' : 'failed'} (${c.source}${c.earlyStop !== undefined ? `, early-stopped ${(c.earlyStop * 100).toFixed(1)}%` : ''})`).join(', ')}; chosen: the ${best.source === 'default' ? 'default recipe' : `${best.source} candidate`}`);
+    run.writeJson(`${pre}horizon.json`, horizon);
+  }
+  const pick = horizon?.contenders[horizon.pick];
+  const point = pick?.point ?? fine.chosen.point;
+  const arch = parseArchDef({ ...jointArch(space, point), name: `fbnet-v3-${seed}` });
+  const recipe = finalRecipe(point);
   run.writeJson(`${pre}arch.json`, arch);
   run.writeJson(`${pre}recipe.json`, recipe);
 
@@ -504,13 +559,25 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
     predictor: { kendallTau: coarse.predictor.kendallTau, rmse: coarse.predictor.rmse, n: coarse.predictor.n, seedToSeedTau: coarse.seedToSeed?.kendallTau ?? null, seedToSeedN: coarse.seedToSeed?.n ?? 0 },
     recipe,
     point,
-    predictedAccuracy: asAccuracy(fine.chosen.predicted ?? fine.best.score),
-    searchAccuracy: fine.chosen.accuracy,
-    chosenFrom: fine.chosen.source,
+    predictedAccuracy: asAccuracy((pick ? fine.confirmed?.find((c) => pointKey(c.point) === pointKey(pick.point))?.predicted : fine.chosen.predicted) ?? fine.best.score),
+    searchAccuracy: pick?.earlyStop ?? fine.chosen.accuracy,
+    chosenFrom: pick && pick.source !== 'default' ? pick.source : fine.chosen.source,
     ...(fine.predictorKept ? { predictorKept: { proposals: fine.predictorKept.proposals, kept: fine.predictorKept.kept } } : {}),
     earlyStopBudget: coarse.budget,
     ...(fine.confirmed ? { confirmed: { candidates: fine.confirmed.length, pickRank: 1 + fine.confirmed.findIndex((c) => pointKey(c.point) === pointKey(fine!.chosen.point)) } } : {}),
-    candidatesTrained: coarse.samples.length + fine.verified.length + (fine.confirmed?.filter((c) => c.again !== undefined).length ?? 0),
+    ...(horizon && pick
+      ? {
+          horizon: {
+            contenders: horizon.contenders.length,
+            epochs: horizon.epochs,
+            accuracy: pick.accuracy!,
+            pickRank: 1 + horizon.pick,
+            ...(horizon.contenders.find((c) => c.source === 'default')?.accuracy !== undefined ? { defaultAccuracy: horizon.contenders.find((c) => c.source === 'default')!.accuracy! } : {}),
+            recipeFrom: pick.source === 'default' ? ('default' as const) : ('search' as const),
+          },
+        }
+      : {}),
+    candidatesTrained: coarse.samples.length + fine.verified.length + (fine.confirmed?.filter((c) => c.again !== undefined).length ?? 0) + (horizon?.contenders.filter((c) => c.accuracy !== undefined).length ?? 0),
     constraints,
     seconds: { coarse: clock.seconds('coarse'), fine: clock.seconds('fine'), train: clock.seconds('train'), total: (['coarse', 'fine', 'train', 'other'] as const).reduce((t, ph) => t + clock.seconds(ph), 0) },
   };

@@ -188,4 +188,20 @@ describe('V3 report: the found arch is the exported one', () => {
     writeFileSync(join(dir, 'result.json'), JSON.stringify({ ...result, chosenFrom: 'verified', confirmed: { candidates: 2, pickRank: 1 } }));
     expect(sections(await buildReport(dir)).arch.body).toContain('the best mean of two (also the best single score)');
   });
+
+  it('with a horizon step, says what the contenders scored at the final length and which recipe was trained', async () => {
+    const dir = fresh({ lut: true });
+    const result = readJson(dir, 'result.json');
+    const horizon = { contenders: 4, epochs: 42, accuracy: 0.9123, pickRank: 2, defaultAccuracy: 0.905, recipeFrom: 'search' };
+    writeFileSync(join(dir, 'result.json'), JSON.stringify({ ...result, chosenFrom: 'verified', confirmed: { candidates: 4, pickRank: 1 }, horizon }));
+    let a = sections(await buildReport(dir)).arch.body;
+    expect(a).toContain('trained for the final training&#39;s 42 epochs on the candidates&#39; data, the best of 4 contenders: 91.23% (the default recipe on the chosen arch: 90.50%)');
+    expect(a).toContain('Trained from scratch with the found recipe');
+    writeFileSync(join(dir, 'result.json'), JSON.stringify({ ...result, chosenFrom: 'verified', horizon: { ...horizon, accuracy: 0.915, pickRank: 4, recipeFrom: 'default' } }));
+    a = sections(await buildReport(dir)).arch.body;
+    expect(a).toContain('the best of 4 contenders: 91.50% with the space&#39;s default recipe, which beat every searched recipe there');
+    expect(a).toContain('Trained from scratch with the space&#39;s default recipe');
+    // The predictor's score was of a searched recipe, not of this point: none is shown.
+    expect(a).toMatch(/Predicted acc\.<\/div><div class="fact-value">–/);
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseArchDef } from '@fbnet/core';
 import { archCost } from '@fbnet/shape-propagation';
 import { Rng } from '@fbnet/core';
-import { checkPoint, encodePoint, encodingSizes, jointArch, jointDimensions, jointRecipe, parseJointSpace, pointFromUnit, pointKey } from './joint-space.ts';
+import { archPart, checkPoint, encodePoint, encodingSizes, jointArch, jointDimensions, jointRecipe, parseJointSpace, pointFromUnit, pointKey, withDefaultRecipe } from './joint-space.ts';
 import { getJointSpacePreset } from './presets.ts';
 import { resizeDataset } from './resize.ts';
 
@@ -95,6 +95,25 @@ describe('joint architecture + recipe space', () => {
     expect(() => checkPoint(space, { ...p, 'stage2.kernel': 7 })).toThrow(/stage2\.kernel = 7/);
     const { resolution: _r, ...rest } = p;
     expect(() => checkPoint(space, rest)).toThrow(/lacks dimension "resolution"/);
+  });
+
+  it('a default recipe (V1\'s, at batch 32) turns any point into the same arch with that recipe; it must cover the searched dimensions in range', () => {
+    const p = pointFromUnit(space, jointDimensions(space).map(() => 0.3));
+    const q = withDefaultRecipe(space, p)!;
+    checkPoint(space, q);
+    expect(archPart(space, q)).toEqual(archPart(space, p));
+    expect(jointArch(space, q)).toEqual(jointArch(space, p));
+    const r = jointRecipe(space, q);
+    expect([r.optimizer, r.lr, r.weightDecay, r.mixup, r.dropout, r.dropPath, r.ema, r.batchSize, r.epochs]).toEqual(['sgd', 0.05, 5e-5, 0, 0, 0, 0.95, 32, 6]);
+    expect(withDefaultRecipe(getJointSpacePreset('fbnet-v3-tiny'), pointFromUnit(getJointSpacePreset('fbnet-v3-tiny'), jointDimensions(getJointSpacePreset('fbnet-v3-tiny')).map(() => 0.5)))).toBeUndefined();
+    const d = space.defaultRecipe!;
+    const { mixup: _m, ...noMixup } = d;
+    expect(() => parseJointSpace({ ...space, defaultRecipe: noMixup })).toThrow(/defaultRecipe lacks the searched dimension "mixup"/);
+    expect(() => parseJointSpace({ ...space, defaultRecipe: { ...d, lr: 2 } })).toThrow(/defaultRecipe\.lr = 2 is outside its range/);
+    expect(() => parseJointSpace({ ...space, defaultRecipe: { ...d, optimizer: 'lion' } })).toThrow(/defaultRecipe\.optimizer = "lion" is outside its range/);
+    expect(() => parseJointSpace({ ...space, defaultRecipe: { ...d, epochs: 6 } })).toThrow(/defaultRecipe\.epochs is not a searched dimension/);
+    // The legacy space searches epochs: its default names the fixed schedule's 6.
+    expect(jointRecipe(getJointSpacePreset('fbnet-v3-fmnist-epochs'), withDefaultRecipe(getJointSpacePreset('fbnet-v3-fmnist-epochs'), p)!).epochs).toBe(6);
   });
 
   it('point keys ignore key order', () => {

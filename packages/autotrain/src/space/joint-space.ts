@@ -55,6 +55,13 @@ export const jointSpaceSchema = z
      * factor (Adam-family rates are ~100x smaller), so one lr range serves every optimizer.
      */
     optimizerLrScale: z.record(z.string(), z.number().positive()).default({ sgd: 1, adam: 0.01, adamw: 0.01, rmsprop: 0.01 }),
+    /**
+     * The recipe a user would train with without searching (a value for every searched recipe
+     * dimension, inside its range): SMAC's default configuration. A search preset's `horizon` step
+     * trains the found arch with it next to the searched recipes, at the final training's length,
+     * so a recipe tuned to the candidates' short schedule is not kept when the default does better.
+     */
+    defaultRecipe: z.partialRecord(z.enum(RECIPE_DIMENSIONS), z.union([z.number(), z.string(), z.boolean()])).optional(),
   })
   .strict();
 
@@ -85,6 +92,17 @@ export function parseJointSpace(input: unknown): JointSpace {
   if (space.recipe.optimizer?.kind === 'choice') {
     for (const o of space.recipe.optimizer.values) {
       if (!['sgd', 'adam', 'adamw', 'rmsprop'].includes(String(o))) throw new FbnetError('SEARCH_SPACE_INVALID', `invalid joint search space: recipe.optimizer: unknown optimizer "${o}"`);
+    }
+  }
+  if (space.defaultRecipe) {
+    for (const d of jointDimensions(space).filter((x) => x.group === 'recipe')) {
+      const k = d.key.slice('recipe.'.length) as RecipeDimension;
+      const v = space.defaultRecipe[k];
+      if (v === undefined) throw new FbnetError('SEARCH_SPACE_INVALID', `invalid joint search space: defaultRecipe lacks the searched dimension "${k}"`);
+      if (!inRange(d.range, v)) throw new FbnetError('SEARCH_SPACE_INVALID', `invalid joint search space: defaultRecipe.${k} = ${JSON.stringify(v)} is outside its range`);
+    }
+    for (const k of Object.keys(space.defaultRecipe)) {
+      if (!space.recipe[k as RecipeDimension]) throw new FbnetError('SEARCH_SPACE_INVALID', `invalid joint search space: defaultRecipe.${k} is not a searched dimension (fixed fields go in fixedRecipe)`);
     }
   }
   // Every corner of the space must give a valid arch def and recipe.
@@ -146,6 +164,14 @@ const num = (p: JointPoint, k: string) => {
   if (typeof v !== 'number') throw new FbnetError('USAGE', `point: ${k} must be a number, got ${JSON.stringify(v)}`);
   return v;
 };
+
+/** `p`'s architecture with the space's `defaultRecipe` (undefined when the space has none): a point of the space. */
+export function withDefaultRecipe(space: JointSpace, p: JointPoint): JointPoint | undefined {
+  if (!space.defaultRecipe) return undefined;
+  const q: JointPoint = {};
+  for (const d of jointDimensions(space)) q[d.key] = d.group === 'arch' ? p[d.key] : space.defaultRecipe[d.key.slice('recipe.'.length) as RecipeDimension]!;
+  return q;
+}
 
 /** The arch def a point selects (mobile-vision JSON form). */
 export function jointArch(space: JointSpace, p: JointPoint): ArchDef {

@@ -21,6 +21,9 @@ const recipe = (epochs?: [number, number]): JointSpaceInput['recipe'] => ({
   ...(epochs ? { epochs: int(epochs[0], epochs[1]) } : {}),
 });
 
+/** The V1 default recipe in the searched dimensions (see `fmnistV3.defaultRecipe`). */
+const DEFAULT_RECIPE = { optimizer: 'sgd', lr: 0.05, weightDecay: 5e-5, mixup: 0, dropout: 0, dropPath: 0, ema: true } as const;
+
 /**
  * A V3-style per-stage space for 28x28x1 Fashion-MNIST, CPU-sized: resolution 20/24/28,
  * stride-2 stem, four inverted-residual stages (14 → 14 → 7 → 4 → 4 at 28), SE on the
@@ -52,6 +55,9 @@ const fmnistV3: JointSpaceInput = {
   fixedRecipe: { epochs: 6, batchSize: 32, momentum: 0.9, labelSmoothing: 0.1, warmupEpochs: 0, augment: { crop: 2, flip: true } },
   // A short horizon: at a few hundred steps a 0.99 average would still be mostly the initial weights.
   emaDecay: 0.95,
+  // V1's hand-set recipe (`fbnet train`'s default: SGD lr 0.2 at batch 128, EMA, no mixup, dropout or
+  // drop path) at this space's batch of 32: lr 0.2 × 32/128 (linear scaling).
+  defaultRecipe: DEFAULT_RECIPE,
 };
 
 /**
@@ -64,6 +70,7 @@ const fmnistV3Epochs: JointSpaceInput = {
   name: 'fbnet-v3-fmnist-epochs',
   description: 'fbnet-v3-fmnist with a searched recipe.epochs (4-10): the legacy space of the earlier V3 figures',
   recipe: recipe([4, 10]),
+  defaultRecipe: { ...DEFAULT_RECIPE, epochs: 6 },
   fixedRecipe: { batchSize: 32, momentum: 0.9, labelSmoothing: 0.1, warmupEpochs: 0, augment: { crop: 2, flip: true } },
 };
 

@@ -28,7 +28,13 @@ export const v3ArchSection: SectionBuilder = {
           : f?.source === 'verified'
             ? 'a fine-stage proposal, verified by training it like the coarse candidates'
             : 'the fine stage\'s best point so far (not yet verified or trained)';
-    const c = archContent(ctx.arch, { caption: `The exported arch: ${origin}. Trained from scratch with the found recipe (run summary); every figure here is of this arch.` });
+    const h = r.horizon as { contenders?: unknown; epochs?: unknown; accuracy?: unknown; pickRank?: unknown; defaultAccuracy?: unknown; recipeFrom?: unknown } | undefined;
+    const horizon =
+      h && isNum(h.contenders) && isNum(h.epochs) && isNum(h.accuracy)
+        ? `. Then, trained for the final training's ${h.epochs} epochs on the candidates' data, the best of ${h.contenders} contenders: ${percent(h.accuracy)}${h.recipeFrom === 'default' ? ' with the space\'s default recipe, which beat every searched recipe there' : isNum(h.defaultAccuracy) ? ` (the default recipe on the chosen arch: ${percent(h.defaultAccuracy)})` : ''}`
+        : '';
+    const recipe = h?.recipeFrom === 'default' ? 'the space\'s default recipe' : 'the found recipe';
+    const c = archContent(ctx.arch, { caption: `The exported arch: ${origin}${horizon}. Trained from scratch with ${recipe} (run summary); every figure here is of this arch.` });
     if (c.status === 'missing') return c;
     const items = [
       { label: 'Resolution', value: `${ctx.arch.input_size}×${ctx.arch.input_size}` },

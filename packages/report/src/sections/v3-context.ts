@@ -88,7 +88,10 @@ export function v3Context(run: RunData): V3Context {
     }
     let found: V3Context['found'];
     if (chosenPoint) {
-      const predicted = fine?.chosen?.predicted ?? (source === 'verified' && isNum(run.result?.predictedAccuracy) ? run.result.predictedAccuracy : undefined);
+      // A horizon step may have trained another contender than fine.json's choice: its prediction is not this point's.
+      const same = (a?: JointPointView, b?: JointPointView) => !!a && !!b && JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+      const fromResult = source === 'verified' && (run.result?.horizon as { recipeFrom?: string } | undefined)?.recipeFrom !== 'default' && isNum(run.result?.predictedAccuracy) ? run.result.predictedAccuracy : undefined;
+      const predicted = !fine?.chosen?.point || same(chosenPoint, fine.chosen.point) ? (fine?.chosen?.predicted ?? fromResult) : fromResult;
       found = { point: chosenPoint, score: predicted, source, ...cost(chosenPoint) };
     } else if (best) {
       const computed = cost(best.point);
