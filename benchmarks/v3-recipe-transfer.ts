@@ -10,7 +10,10 @@
  * Run: npx tsx --conditions=source benchmarks/v3-recipe-transfer.ts --v3 runs/<v3 full run> \
  *        --v1 benchmarks/results/v1-full-fmnist-beta0.55-e70.json --data-dir /usr/share/datasets/fashion-mnist \
  *        [--skip-default]   (reuse the V1 result's own test accuracy instead of training the default recipe again)
- * Writes benchmarks/results/v3-recipe-on-v1-arch.json.
+ *        [--out FILE]       (default benchmarks/results/v3-recipe-on-v1-arch.json)
+ * Writes benchmarks/results/v3-recipe-on-v1-arch.json. When the V3 run's horizon step chose the space's
+ * default recipe (`result.horizon.recipeFrom`), the file says so: its "V3 recipe" is that default
+ * at the V3 space's batch and schedule.
  *
  * `--arch-from v3` asks the converse: V3's found architecture trained with V1's default recipe,
  * against the V3 run's own final training of it with the found recipe (the same split and seed).
@@ -86,7 +89,8 @@ if (archFromV3) {
   console.log(JSON.stringify({ v1Default: withV1.testAccuracy, v3Recipe: v3.testAccuracy, gainPoints: out.gainPoints }));
   process.exit(0);
 }
-const withV3 = await trainWith('V3 recipe', v3Recipe);
+const v3Result = JSON.parse(readFileSync(join(v3Dir, 'result.json'), 'utf8'));
+const withV3 = { ...(await trainWith('V3 recipe', v3Recipe)), recipeFrom: (v3Result.horizon?.recipeFrom as string | undefined) ?? 'search' };
 const withDefault = args.includes('--skip-default')
   ? { label: 'V1 default recipe (from the V1 result, not retrained)', recipe: v1Recipe, testAccuracy: v1.result.testAccuracy as number, valAccuracy: v1.result.valAccuracy as number, seconds: v1.result.seconds?.train as number, from: v1Path, commit: v1.commit }
   : await trainWith('V1 default recipe', v1Recipe);
@@ -99,5 +103,5 @@ const result = {
   v1DefaultRecipe: withDefault,
   gainPoints: (withV3.testAccuracy - withDefault.testAccuracy) * 100,
 };
-writeJsonAtomic('benchmarks/results/v3-recipe-on-v1-arch.json', result);
+writeJsonAtomic(flag('--out') ?? 'benchmarks/results/v3-recipe-on-v1-arch.json', result);
 console.log(JSON.stringify({ v3Recipe: withV3.testAccuracy, v1Default: withDefault.testAccuracy, gainPoints: result.gainPoints }));

@@ -103,8 +103,9 @@ export const SEARCH_V3_PRESETS: Record<string, SearchV3Preset> = {
    * CPU cores with `--workers 2`: < 100 K params and ≤ 3 M FLOPs (batch-1 wasm latency well under
    * 1 ms — V1's 2.9 M FLOP net runs in 0.36 ms), candidates on 12,000/3,000 images, 16 full
    * schedules for the early-stopping rule, 4 × 24 coarse candidates (a coarse iteration took
-   * 13–22 min here), 8 verified proposals, and a final training of 7× the space's 6-epoch schedule
-   * (42 epochs) on 57,000 images.
+   * 13–22 min here), 8 verified proposals, 4 confirmations, a horizon step (the 3 best confirmed
+   * and the default recipe for 42 epochs on the candidates' data: 15 min), and a final training of
+   * 7× the space's 6-epoch schedule (42 epochs) on 57,000 images.
    */
   full: {
     space: 'fbnet-v3-fmnist',
