@@ -12,8 +12,9 @@
  * "Trainable" candidates are those at ≥ 0.6 accuracy under both seeds (the search decides among
  * them; the rest are recipes that do not train in BUDGET epochs).
  *
- * Run: npx tsx --conditions=source benchmarks/v3-predictor.ts [N=96]
- * Writes benchmarks/results/v3-predictor.json and the acc-predictor real-data test fixture.
+ * Run: npx tsx --conditions=source benchmarks/v3-predictor.ts [N=96] [OUT]
+ * Writes benchmarks/results/v3-predictor.json and the acc-predictor real-data test fixture; with
+ * OUT, writes OUT only (the fixture stays as it is).
  */
 import { lastValueFrom, toArray } from 'rxjs';
 import { AccuracyPredictor, type PredictorFitOptions } from '@fbnet/acc-predictor';
@@ -101,9 +102,10 @@ const result = {
   ratioToCeiling: Object.fromEntries(Object.entries(crossValidation).map(([k, v]) => [k, v.kendallTau / v.ceiling])),
   seconds: { training: trainSec, total: (Date.now() - t0) / 1000 },
 };
-writeJsonAtomic('benchmarks/results/v3-predictor.json', result);
+const out = process.argv[3];
+writeJsonAtomic(out ?? 'benchmarks/results/v3-predictor.json', result);
 // The trained candidates as encodings + accuracy: the acc-predictor's real-data test fixture.
-writeJsonAtomic('packages/acc-predictor/src/fmnist-candidates.fixture.json', {
+if (!out) writeJsonAtomic('packages/acc-predictor/src/fmnist-candidates.fixture.json', {
   note: `written by benchmarks/v3-predictor.ts: ${space.name} candidates (QMC order, FLOPs <= 1M) trained early-stopped (seed 0); encodings as @fbnet/autotrain encodePoint gives them`,
   space: space.name, data: DATA, budgetEpochs: BUDGET,
   samples: samples.map((s) => ({ arch: s.arch, recipe: s.recipe, accuracy: s.accuracy })),
