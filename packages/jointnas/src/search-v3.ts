@@ -461,6 +461,7 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
   if (!horizon && p.horizon && p.horizon.candidates > 0) {
     const ranked = fine.confirmed ? [...fine.confirmed].sort((a, b) => b.mean - a.mean).map((c) => ({ point: c.point, source: c.source, earlyStop: c.mean })) : [{ point: fine.chosen.point, source: fine.chosen.source, earlyStop: fine.chosen.accuracy }];
     const contenders: HorizonFile['contenders'] = [];
+    const jobsById = new Map<string, CandidateJob>();
     const seen = new Set<string>();
     const add = (c: { point: JointPoint; source: HorizonFile['contenders'][number]['source']; earlyStop?: number }) => {
       const k = pointKey(c.point);
@@ -471,7 +472,6 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
       contenders.push({ ...c, id: job.id });
       jobsById.set(job.id, job);
     };
-    const jobsById = new Map<string, CandidateJob>();
     for (const c of ranked.slice(0, p.horizon.candidates)) add(c);
     const byDefault = p.horizon.defaultRecipe === false ? undefined : withDefaultRecipe(space, fine.chosen.point);
     if (byDefault) add({ point: byDefault, source: 'default' });
@@ -488,6 +488,7 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
     run.writeJson(`${pre}horizon.json`, horizon);
   }
   const pick = horizon?.contenders[horizon.pick];
+  const defaultContender = horizon?.contenders.find((c) => c.source === 'default');
   const point = pick?.point ?? fine.chosen.point;
   const arch = parseArchDef({ ...jointArch(space, point), name: `fbnet-v3-${seed}` });
   const recipe = finalRecipe(point);
@@ -572,7 +573,7 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
             epochs: horizon.epochs,
             accuracy: pick.accuracy!,
             pickRank: 1 + horizon.pick,
-            ...(horizon.contenders.find((c) => c.source === 'default')?.accuracy !== undefined ? { defaultAccuracy: horizon.contenders.find((c) => c.source === 'default')!.accuracy! } : {}),
+            ...(defaultContender?.accuracy !== undefined ? { defaultAccuracy: defaultContender.accuracy } : {}),
             recipeFrom: pick.source === 'default' ? ('default' as const) : ('search' as const),
           },
         }
