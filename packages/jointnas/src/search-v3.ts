@@ -461,22 +461,20 @@ async function searchV3Phases(run: StageRun & { config?: { seed: number } }, ctx
   if (!horizon && p.horizon && p.horizon.candidates > 0) {
     const ranked = fine.confirmed ? [...fine.confirmed].sort((a, b) => b.mean - a.mean).map((c) => ({ point: c.point, source: c.source, earlyStop: c.mean })) : [{ point: fine.chosen.point, source: fine.chosen.source, earlyStop: fine.chosen.accuracy }];
     const contenders: HorizonFile['contenders'] = [];
-    const jobsById = new Map<string, CandidateJob>();
-    const seen = new Set<string>();
+    const jobs: CandidateJob[] = [];
     const add = (c: { point: JointPoint; source: HorizonFile['contenders'][number]['source']; earlyStop?: number }) => {
-      const k = pointKey(c.point);
-      if (seen.has(k)) return;
-      seen.add(k);
       const recipe = finalRecipe(c.point);
-      const job = jobFor(space.name, `${k}|horizon|e${recipe.epochs}|ema${recipe.ema}`, jointArch(space, c.point), recipe, { seed, data: candidateData });
+      const job = jobFor(space.name, `${pointKey(c.point)}|horizon|e${recipe.epochs}|ema${recipe.ema}`, jointArch(space, c.point), recipe, { seed, data: candidateData });
+      // The same point twice (the default recipe may be a searched candidate's) is one contender.
+      if (jobs.some((j) => j.id === job.id)) return;
       contenders.push({ ...c, id: job.id });
-      jobsById.set(job.id, job);
+      jobs.push(job);
     };
     for (const c of ranked.slice(0, p.horizon.candidates)) add(c);
     const byDefault = p.horizon.defaultRecipe === false ? undefined : withDefaultRecipe(space, fine.chosen.point);
     if (byDefault) add({ point: byDefault, source: 'default' });
     const epochs = finalRecipe(fine.chosen.point).epochs;
-    await trainJobs([...jobsById.values()], 'the horizon step', `horizon: ${contenders.length} contenders (${contenders.map((c) => c.source).join(', ')}) trained ${epochs} epochs each, the final training's length`, 'the horizon step');
+    await trainJobs(jobs, 'the horizon step', `horizon: ${contenders.length} contenders (${contenders.map((c) => c.source).join(', ')}) trained ${epochs} epochs each, the final training's length`, 'the horizon step');
     for (const c of contenders) {
       const r = store.get(c.id);
       if (r) c.accuracy = r.accuracy;
